@@ -1,0 +1,1 @@
+//! Harness for running stock Slurm clients against our daemons.

@@ -1,0 +1,1 @@
+//! Pack/unpack primitives (placeholder; filled in next commit).
