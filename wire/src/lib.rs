@@ -2,4 +2,9 @@
 //! primitives, the header and framing, authentication, typed messages per protocol
 //! version, hostlist expressions and the slurm.conf parser.
 
+pub mod addr;
+pub mod errno;
+pub mod frame;
+pub mod header;
 pub mod pack;
+pub mod version;

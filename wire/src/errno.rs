@@ -1,0 +1,781 @@
+//! Slurm error codes (`slurm/slurm_errno.h`). Clients print their own text
+//! for each code, so the number is what must match upstream.
+//!
+//! Generated from the numbering of upstream's enum; names are upstream's.
+
+/// A Slurm return code as carried in RESPONSE_SLURM_RC and friends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SlurmRc(pub i32);
+
+impl SlurmRc {
+    /// `SLURM_SUCCESS`.
+    pub const SUCCESS: SlurmRc = SlurmRc(0);
+    /// `SLURM_ERROR`.
+    pub const ERROR: SlurmRc = SlurmRc(-1);
+    /// `SLURM_UNEXPECTED_MSG_ERROR`.
+    pub const SLURM_UNEXPECTED_MSG_ERROR: SlurmRc = SlurmRc(1000);
+    /// `SLURM_COMMUNICATIONS_CONNECTION_ERROR`.
+    pub const SLURM_COMMUNICATIONS_CONNECTION_ERROR: SlurmRc = SlurmRc(1001);
+    /// `SLURM_COMMUNICATIONS_SEND_ERROR`.
+    pub const SLURM_COMMUNICATIONS_SEND_ERROR: SlurmRc = SlurmRc(1002);
+    /// `SLURM_COMMUNICATIONS_RECEIVE_ERROR`.
+    pub const SLURM_COMMUNICATIONS_RECEIVE_ERROR: SlurmRc = SlurmRc(1003);
+    /// `SLURM_COMMUNICATIONS_SHUTDOWN_ERROR`.
+    pub const SLURM_COMMUNICATIONS_SHUTDOWN_ERROR: SlurmRc = SlurmRc(1004);
+    /// `SLURM_PROTOCOL_VERSION_ERROR`.
+    pub const SLURM_PROTOCOL_VERSION_ERROR: SlurmRc = SlurmRc(1005);
+    /// `SLURM_PROTOCOL_IO_STREAM_VERSION_ERROR`.
+    pub const SLURM_PROTOCOL_IO_STREAM_VERSION_ERROR: SlurmRc = SlurmRc(1006);
+    /// `SLURM_PROTOCOL_AUTHENTICATION_ERROR`.
+    pub const SLURM_PROTOCOL_AUTHENTICATION_ERROR: SlurmRc = SlurmRc(1007);
+    /// `SLURM_PROTOCOL_INSANE_MSG_LENGTH`.
+    pub const SLURM_PROTOCOL_INSANE_MSG_LENGTH: SlurmRc = SlurmRc(1008);
+    /// `SLURM_MPI_PLUGIN_NAME_INVALID`.
+    pub const SLURM_MPI_PLUGIN_NAME_INVALID: SlurmRc = SlurmRc(1009);
+    /// `SLURM_MPI_PLUGIN_PRELAUNCH_SETUP_FAILED`.
+    pub const SLURM_MPI_PLUGIN_PRELAUNCH_SETUP_FAILED: SlurmRc = SlurmRc(1010);
+    /// `SLURM_PLUGIN_NAME_INVALID`.
+    pub const SLURM_PLUGIN_NAME_INVALID: SlurmRc = SlurmRc(1011);
+    /// `SLURM_UNKNOWN_FORWARD_ADDR`.
+    pub const SLURM_UNKNOWN_FORWARD_ADDR: SlurmRc = SlurmRc(1012);
+    /// `SLURM_COMMUNICATIONS_MISSING_SOCKET_ERROR`.
+    pub const SLURM_COMMUNICATIONS_MISSING_SOCKET_ERROR: SlurmRc = SlurmRc(1013);
+    /// `SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR`.
+    pub const SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR: SlurmRc = SlurmRc(1800);
+    /// `SLURMCTLD_COMMUNICATIONS_SEND_ERROR`.
+    pub const SLURMCTLD_COMMUNICATIONS_SEND_ERROR: SlurmRc = SlurmRc(1801);
+    /// `SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR`.
+    pub const SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR: SlurmRc = SlurmRc(1802);
+    /// `SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR`.
+    pub const SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR: SlurmRc = SlurmRc(1803);
+    /// `SLURM_NO_CHANGE_IN_DATA`.
+    pub const SLURM_NO_CHANGE_IN_DATA: SlurmRc = SlurmRc(1900);
+    /// `ESLURM_INVALID_PARTITION_NAME`.
+    pub const ESLURM_INVALID_PARTITION_NAME: SlurmRc = SlurmRc(2000);
+    /// `ESLURM_DEFAULT_PARTITION_NOT_SET`.
+    pub const ESLURM_DEFAULT_PARTITION_NOT_SET: SlurmRc = SlurmRc(2001);
+    /// `ESLURM_ACCESS_DENIED`.
+    pub const ESLURM_ACCESS_DENIED: SlurmRc = SlurmRc(2002);
+    /// `ESLURM_JOB_MISSING_REQUIRED_PARTITION_GROUP`.
+    pub const ESLURM_JOB_MISSING_REQUIRED_PARTITION_GROUP: SlurmRc = SlurmRc(2003);
+    /// `ESLURM_REQUESTED_NODES_NOT_IN_PARTITION`.
+    pub const ESLURM_REQUESTED_NODES_NOT_IN_PARTITION: SlurmRc = SlurmRc(2004);
+    /// `ESLURM_TOO_MANY_REQUESTED_CPUS`.
+    pub const ESLURM_TOO_MANY_REQUESTED_CPUS: SlurmRc = SlurmRc(2005);
+    /// `ESLURM_INVALID_NODE_COUNT`.
+    pub const ESLURM_INVALID_NODE_COUNT: SlurmRc = SlurmRc(2006);
+    /// `ESLURM_ERROR_ON_DESC_TO_RECORD_COPY`.
+    pub const ESLURM_ERROR_ON_DESC_TO_RECORD_COPY: SlurmRc = SlurmRc(2007);
+    /// `ESLURM_JOB_MISSING_SIZE_SPECIFICATION`.
+    pub const ESLURM_JOB_MISSING_SIZE_SPECIFICATION: SlurmRc = SlurmRc(2008);
+    /// `ESLURM_JOB_SCRIPT_MISSING`.
+    pub const ESLURM_JOB_SCRIPT_MISSING: SlurmRc = SlurmRc(2009);
+    /// `ESLURM_USER_ID_MISSING`.
+    pub const ESLURM_USER_ID_MISSING: SlurmRc = SlurmRc(2010);
+    /// `ESLURM_DUPLICATE_JOB_ID`.
+    pub const ESLURM_DUPLICATE_JOB_ID: SlurmRc = SlurmRc(2011);
+    /// `ESLURM_PATHNAME_TOO_LONG`.
+    pub const ESLURM_PATHNAME_TOO_LONG: SlurmRc = SlurmRc(2012);
+    /// `ESLURM_NOT_TOP_PRIORITY`.
+    pub const ESLURM_NOT_TOP_PRIORITY: SlurmRc = SlurmRc(2013);
+    /// `ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE`.
+    pub const ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE: SlurmRc = SlurmRc(2014);
+    /// `ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE`.
+    pub const ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE: SlurmRc = SlurmRc(2015);
+    /// `ESLURM_NODES_BUSY`.
+    pub const ESLURM_NODES_BUSY: SlurmRc = SlurmRc(2016);
+    /// `ESLURM_INVALID_JOB_ID`.
+    pub const ESLURM_INVALID_JOB_ID: SlurmRc = SlurmRc(2017);
+    /// `ESLURM_INVALID_NODE_NAME`.
+    pub const ESLURM_INVALID_NODE_NAME: SlurmRc = SlurmRc(2018);
+    /// `ESLURM_WRITING_TO_FILE`.
+    pub const ESLURM_WRITING_TO_FILE: SlurmRc = SlurmRc(2019);
+    /// `ESLURM_TRANSITION_STATE_NO_UPDATE`.
+    pub const ESLURM_TRANSITION_STATE_NO_UPDATE: SlurmRc = SlurmRc(2020);
+    /// `ESLURM_ALREADY_DONE`.
+    pub const ESLURM_ALREADY_DONE: SlurmRc = SlurmRc(2021);
+    /// `ESLURM_INTERCONNECT_FAILURE`.
+    pub const ESLURM_INTERCONNECT_FAILURE: SlurmRc = SlurmRc(2022);
+    /// `ESLURM_BAD_DIST`.
+    pub const ESLURM_BAD_DIST: SlurmRc = SlurmRc(2023);
+    /// `ESLURM_JOB_PENDING`.
+    pub const ESLURM_JOB_PENDING: SlurmRc = SlurmRc(2024);
+    /// `ESLURM_BAD_TASK_COUNT`.
+    pub const ESLURM_BAD_TASK_COUNT: SlurmRc = SlurmRc(2025);
+    /// `ESLURM_INVALID_JOB_CREDENTIAL`.
+    pub const ESLURM_INVALID_JOB_CREDENTIAL: SlurmRc = SlurmRc(2026);
+    /// `ESLURM_IN_STANDBY_MODE`.
+    pub const ESLURM_IN_STANDBY_MODE: SlurmRc = SlurmRc(2027);
+    /// `ESLURM_INVALID_NODE_STATE`.
+    pub const ESLURM_INVALID_NODE_STATE: SlurmRc = SlurmRc(2028);
+    /// `ESLURM_INVALID_FEATURE`.
+    pub const ESLURM_INVALID_FEATURE: SlurmRc = SlurmRc(2029);
+    /// `ESLURM_INVALID_AUTHTYPE_CHANGE`.
+    pub const ESLURM_INVALID_AUTHTYPE_CHANGE: SlurmRc = SlurmRc(2030);
+    /// `ESLURM_ACTIVE_FEATURE_NOT_SUBSET`.
+    pub const ESLURM_ACTIVE_FEATURE_NOT_SUBSET: SlurmRc = SlurmRc(2031);
+    /// `ESLURM_INVALID_SCHEDTYPE_CHANGE`.
+    pub const ESLURM_INVALID_SCHEDTYPE_CHANGE: SlurmRc = SlurmRc(2032);
+    /// `ESLURM_INVALID_SELECTTYPE_CHANGE`.
+    pub const ESLURM_INVALID_SELECTTYPE_CHANGE: SlurmRc = SlurmRc(2033);
+    /// `ESLURM_INVALID_SWITCHTYPE_CHANGE`.
+    pub const ESLURM_INVALID_SWITCHTYPE_CHANGE: SlurmRc = SlurmRc(2034);
+    /// `ESLURM_FRAGMENTATION`.
+    pub const ESLURM_FRAGMENTATION: SlurmRc = SlurmRc(2035);
+    /// `ESLURM_NOT_SUPPORTED`.
+    pub const ESLURM_NOT_SUPPORTED: SlurmRc = SlurmRc(2036);
+    /// `ESLURM_DISABLED`.
+    pub const ESLURM_DISABLED: SlurmRc = SlurmRc(2037);
+    /// `ESLURM_DEPENDENCY`.
+    pub const ESLURM_DEPENDENCY: SlurmRc = SlurmRc(2038);
+    /// `ESLURM_BATCH_ONLY`.
+    pub const ESLURM_BATCH_ONLY: SlurmRc = SlurmRc(2039);
+    /// `ESLURM_TASKDIST_ARBITRARY_UNSUPPORTED`.
+    pub const ESLURM_TASKDIST_ARBITRARY_UNSUPPORTED: SlurmRc = SlurmRc(2040);
+    /// `ESLURM_TASKDIST_REQUIRES_OVERCOMMIT`.
+    pub const ESLURM_TASKDIST_REQUIRES_OVERCOMMIT: SlurmRc = SlurmRc(2041);
+    /// `ESLURM_JOB_HELD`.
+    pub const ESLURM_JOB_HELD: SlurmRc = SlurmRc(2042);
+    /// `ESLURM_INVALID_CRED_TYPE_CHANGE`.
+    pub const ESLURM_INVALID_CRED_TYPE_CHANGE: SlurmRc = SlurmRc(2043);
+    /// `ESLURM_INVALID_TASK_MEMORY`.
+    pub const ESLURM_INVALID_TASK_MEMORY: SlurmRc = SlurmRc(2044);
+    /// `ESLURM_INVALID_ACCOUNT`.
+    pub const ESLURM_INVALID_ACCOUNT: SlurmRc = SlurmRc(2045);
+    /// `ESLURM_INVALID_PARENT_ACCOUNT`.
+    pub const ESLURM_INVALID_PARENT_ACCOUNT: SlurmRc = SlurmRc(2046);
+    /// `ESLURM_SAME_PARENT_ACCOUNT`.
+    pub const ESLURM_SAME_PARENT_ACCOUNT: SlurmRc = SlurmRc(2047);
+    /// `ESLURM_INVALID_LICENSES`.
+    pub const ESLURM_INVALID_LICENSES: SlurmRc = SlurmRc(2048);
+    /// `ESLURM_NEED_RESTART`.
+    pub const ESLURM_NEED_RESTART: SlurmRc = SlurmRc(2049);
+    /// `ESLURM_ACCOUNTING_POLICY`.
+    pub const ESLURM_ACCOUNTING_POLICY: SlurmRc = SlurmRc(2050);
+    /// `ESLURM_INVALID_TIME_LIMIT`.
+    pub const ESLURM_INVALID_TIME_LIMIT: SlurmRc = SlurmRc(2051);
+    /// `ESLURM_RESERVATION_ACCESS`.
+    pub const ESLURM_RESERVATION_ACCESS: SlurmRc = SlurmRc(2052);
+    /// `ESLURM_RESERVATION_INVALID`.
+    pub const ESLURM_RESERVATION_INVALID: SlurmRc = SlurmRc(2053);
+    /// `ESLURM_INVALID_TIME_VALUE`.
+    pub const ESLURM_INVALID_TIME_VALUE: SlurmRc = SlurmRc(2054);
+    /// `ESLURM_RESERVATION_BUSY`.
+    pub const ESLURM_RESERVATION_BUSY: SlurmRc = SlurmRc(2055);
+    /// `ESLURM_RESERVATION_NOT_USABLE`.
+    pub const ESLURM_RESERVATION_NOT_USABLE: SlurmRc = SlurmRc(2056);
+    /// `ESLURM_INVALID_WCKEY`.
+    pub const ESLURM_INVALID_WCKEY: SlurmRc = SlurmRc(2057);
+    /// `ESLURM_RESERVATION_OVERLAP`.
+    pub const ESLURM_RESERVATION_OVERLAP: SlurmRc = SlurmRc(2058);
+    /// `ESLURM_PORTS_BUSY`.
+    pub const ESLURM_PORTS_BUSY: SlurmRc = SlurmRc(2059);
+    /// `ESLURM_PORTS_INVALID`.
+    pub const ESLURM_PORTS_INVALID: SlurmRc = SlurmRc(2060);
+    /// `ESLURM_PROLOG_RUNNING`.
+    pub const ESLURM_PROLOG_RUNNING: SlurmRc = SlurmRc(2061);
+    /// `ESLURM_NO_STEPS`.
+    pub const ESLURM_NO_STEPS: SlurmRc = SlurmRc(2062);
+    /// `ESLURM_INVALID_BLOCK_STATE`.
+    pub const ESLURM_INVALID_BLOCK_STATE: SlurmRc = SlurmRc(2063);
+    /// `ESLURM_INVALID_BLOCK_LAYOUT`.
+    pub const ESLURM_INVALID_BLOCK_LAYOUT: SlurmRc = SlurmRc(2064);
+    /// `ESLURM_INVALID_BLOCK_NAME`.
+    pub const ESLURM_INVALID_BLOCK_NAME: SlurmRc = SlurmRc(2065);
+    /// `ESLURM_INVALID_QOS`.
+    pub const ESLURM_INVALID_QOS: SlurmRc = SlurmRc(2066);
+    /// `ESLURM_QOS_PREEMPTION_LOOP`.
+    pub const ESLURM_QOS_PREEMPTION_LOOP: SlurmRc = SlurmRc(2067);
+    /// `ESLURM_NODE_NOT_AVAIL`.
+    pub const ESLURM_NODE_NOT_AVAIL: SlurmRc = SlurmRc(2068);
+    /// `ESLURM_INVALID_CPU_COUNT`.
+    pub const ESLURM_INVALID_CPU_COUNT: SlurmRc = SlurmRc(2069);
+    /// `ESLURM_PARTITION_NOT_AVAIL`.
+    pub const ESLURM_PARTITION_NOT_AVAIL: SlurmRc = SlurmRc(2070);
+    /// `ESLURM_CIRCULAR_DEPENDENCY`.
+    pub const ESLURM_CIRCULAR_DEPENDENCY: SlurmRc = SlurmRc(2071);
+    /// `ESLURM_INVALID_GRES`.
+    pub const ESLURM_INVALID_GRES: SlurmRc = SlurmRc(2072);
+    /// `ESLURM_JOB_NOT_PENDING`.
+    pub const ESLURM_JOB_NOT_PENDING: SlurmRc = SlurmRc(2073);
+    /// `ESLURM_QOS_THRES`.
+    pub const ESLURM_QOS_THRES: SlurmRc = SlurmRc(2074);
+    /// `ESLURM_PARTITION_IN_USE`.
+    pub const ESLURM_PARTITION_IN_USE: SlurmRc = SlurmRc(2075);
+    /// `ESLURM_STEP_LIMIT`.
+    pub const ESLURM_STEP_LIMIT: SlurmRc = SlurmRc(2076);
+    /// `ESLURM_JOB_SUSPENDED`.
+    pub const ESLURM_JOB_SUSPENDED: SlurmRc = SlurmRc(2077);
+    /// `ESLURM_CAN_NOT_START_IMMEDIATELY`.
+    pub const ESLURM_CAN_NOT_START_IMMEDIATELY: SlurmRc = SlurmRc(2078);
+    /// `ESLURM_INTERCONNECT_BUSY`.
+    pub const ESLURM_INTERCONNECT_BUSY: SlurmRc = SlurmRc(2079);
+    /// `ESLURM_RESERVATION_EMPTY`.
+    pub const ESLURM_RESERVATION_EMPTY: SlurmRc = SlurmRc(2080);
+    /// `ESLURM_INVALID_ARRAY`.
+    pub const ESLURM_INVALID_ARRAY: SlurmRc = SlurmRc(2081);
+    /// `ESLURM_RESERVATION_NAME_DUP`.
+    pub const ESLURM_RESERVATION_NAME_DUP: SlurmRc = SlurmRc(2082);
+    /// `ESLURM_JOB_STARTED`.
+    pub const ESLURM_JOB_STARTED: SlurmRc = SlurmRc(2083);
+    /// `ESLURM_JOB_FINISHED`.
+    pub const ESLURM_JOB_FINISHED: SlurmRc = SlurmRc(2084);
+    /// `ESLURM_JOB_NOT_RUNNING`.
+    pub const ESLURM_JOB_NOT_RUNNING: SlurmRc = SlurmRc(2085);
+    /// `ESLURM_JOB_NOT_PENDING_NOR_RUNNING`.
+    pub const ESLURM_JOB_NOT_PENDING_NOR_RUNNING: SlurmRc = SlurmRc(2086);
+    /// `ESLURM_JOB_NOT_SUSPENDED`.
+    pub const ESLURM_JOB_NOT_SUSPENDED: SlurmRc = SlurmRc(2087);
+    /// `ESLURM_JOB_NOT_FINISHED`.
+    pub const ESLURM_JOB_NOT_FINISHED: SlurmRc = SlurmRc(2088);
+    /// `ESLURM_TRIGGER_DUP`.
+    pub const ESLURM_TRIGGER_DUP: SlurmRc = SlurmRc(2089);
+    /// `ESLURM_INTERNAL`.
+    pub const ESLURM_INTERNAL: SlurmRc = SlurmRc(2090);
+    /// `ESLURM_INVALID_BURST_BUFFER_CHANGE`.
+    pub const ESLURM_INVALID_BURST_BUFFER_CHANGE: SlurmRc = SlurmRc(2091);
+    /// `ESLURM_BURST_BUFFER_PERMISSION`.
+    pub const ESLURM_BURST_BUFFER_PERMISSION: SlurmRc = SlurmRc(2092);
+    /// `ESLURM_BURST_BUFFER_LIMIT`.
+    pub const ESLURM_BURST_BUFFER_LIMIT: SlurmRc = SlurmRc(2093);
+    /// `ESLURM_INVALID_BURST_BUFFER_REQUEST`.
+    pub const ESLURM_INVALID_BURST_BUFFER_REQUEST: SlurmRc = SlurmRc(2094);
+    /// `ESLURM_PRIO_RESET_FAIL`.
+    pub const ESLURM_PRIO_RESET_FAIL: SlurmRc = SlurmRc(2095);
+    /// `ESLURM_CANNOT_MODIFY_CRON_JOB`.
+    pub const ESLURM_CANNOT_MODIFY_CRON_JOB: SlurmRc = SlurmRc(2096);
+    /// `ESLURM_INVALID_MCS_LABEL`.
+    pub const ESLURM_INVALID_MCS_LABEL: SlurmRc = SlurmRc(2099);
+    /// `ESLURM_BURST_BUFFER_WAIT`.
+    pub const ESLURM_BURST_BUFFER_WAIT: SlurmRc = SlurmRc(2100);
+    /// `ESLURM_PARTITION_DOWN`.
+    pub const ESLURM_PARTITION_DOWN: SlurmRc = SlurmRc(2101);
+    /// `ESLURM_DUPLICATE_GRES`.
+    pub const ESLURM_DUPLICATE_GRES: SlurmRc = SlurmRc(2102);
+    /// `ESLURM_JOB_SETTING_DB_INX`.
+    pub const ESLURM_JOB_SETTING_DB_INX: SlurmRc = SlurmRc(2103);
+    /// `ESLURM_RSV_ALREADY_STARTED`.
+    pub const ESLURM_RSV_ALREADY_STARTED: SlurmRc = SlurmRc(2104);
+    /// `ESLURM_SUBMISSIONS_DISABLED`.
+    pub const ESLURM_SUBMISSIONS_DISABLED: SlurmRc = SlurmRc(2105);
+    /// `ESLURM_NOT_HET_JOB`.
+    pub const ESLURM_NOT_HET_JOB: SlurmRc = SlurmRc(2106);
+    /// `ESLURM_NOT_HET_JOB_LEADER`.
+    pub const ESLURM_NOT_HET_JOB_LEADER: SlurmRc = SlurmRc(2107);
+    /// `ESLURM_NOT_WHOLE_HET_JOB`.
+    pub const ESLURM_NOT_WHOLE_HET_JOB: SlurmRc = SlurmRc(2108);
+    /// `ESLURM_CORE_RESERVATION_UPDATE`.
+    pub const ESLURM_CORE_RESERVATION_UPDATE: SlurmRc = SlurmRc(2109);
+    /// `ESLURM_DUPLICATE_STEP_ID`.
+    pub const ESLURM_DUPLICATE_STEP_ID: SlurmRc = SlurmRc(2110);
+    /// `ESLURM_INVALID_CORE_CNT`.
+    pub const ESLURM_INVALID_CORE_CNT: SlurmRc = SlurmRc(2111);
+    /// `ESLURM_X11_NOT_AVAIL`.
+    pub const ESLURM_X11_NOT_AVAIL: SlurmRc = SlurmRc(2112);
+    /// `ESLURM_GROUP_ID_MISSING`.
+    pub const ESLURM_GROUP_ID_MISSING: SlurmRc = SlurmRc(2113);
+    /// `ESLURM_BATCH_CONSTRAINT`.
+    pub const ESLURM_BATCH_CONSTRAINT: SlurmRc = SlurmRc(2114);
+    /// `ESLURM_INVALID_TRES`.
+    pub const ESLURM_INVALID_TRES: SlurmRc = SlurmRc(2115);
+    /// `ESLURM_INVALID_TRES_BILLING_WEIGHTS`.
+    pub const ESLURM_INVALID_TRES_BILLING_WEIGHTS: SlurmRc = SlurmRc(2116);
+    /// `ESLURM_INVALID_JOB_DEFAULTS`.
+    pub const ESLURM_INVALID_JOB_DEFAULTS: SlurmRc = SlurmRc(2117);
+    /// `ESLURM_RESERVATION_MAINT`.
+    pub const ESLURM_RESERVATION_MAINT: SlurmRc = SlurmRc(2118);
+    /// `ESLURM_INVALID_GRES_TYPE`.
+    pub const ESLURM_INVALID_GRES_TYPE: SlurmRc = SlurmRc(2119);
+    /// `ESLURM_REBOOT_IN_PROGRESS`.
+    pub const ESLURM_REBOOT_IN_PROGRESS: SlurmRc = SlurmRc(2120);
+    /// `ESLURM_MULTI_KNL_CONSTRAINT`.
+    pub const ESLURM_MULTI_KNL_CONSTRAINT: SlurmRc = SlurmRc(2121);
+    /// `ESLURM_UNSUPPORTED_GRES`.
+    pub const ESLURM_UNSUPPORTED_GRES: SlurmRc = SlurmRc(2122);
+    /// `ESLURM_INVALID_NICE`.
+    pub const ESLURM_INVALID_NICE: SlurmRc = SlurmRc(2123);
+    /// `ESLURM_INVALID_TIME_MIN_LIMIT`.
+    pub const ESLURM_INVALID_TIME_MIN_LIMIT: SlurmRc = SlurmRc(2124);
+    /// `ESLURM_DEFER`.
+    pub const ESLURM_DEFER: SlurmRc = SlurmRc(2125);
+    /// `ESLURM_CONFIGLESS_DISABLED`.
+    pub const ESLURM_CONFIGLESS_DISABLED: SlurmRc = SlurmRc(2126);
+    /// `ESLURM_ENVIRONMENT_MISSING`.
+    pub const ESLURM_ENVIRONMENT_MISSING: SlurmRc = SlurmRc(2127);
+    /// `ESLURM_RESERVATION_NO_SKIP`.
+    pub const ESLURM_RESERVATION_NO_SKIP: SlurmRc = SlurmRc(2128);
+    /// `ESLURM_RESERVATION_USER_GROUP`.
+    pub const ESLURM_RESERVATION_USER_GROUP: SlurmRc = SlurmRc(2129);
+    /// `ESLURM_PARTITION_ASSOC`.
+    pub const ESLURM_PARTITION_ASSOC: SlurmRc = SlurmRc(2130);
+    /// `ESLURM_IN_STANDBY_USE_BACKUP`.
+    pub const ESLURM_IN_STANDBY_USE_BACKUP: SlurmRc = SlurmRc(2131);
+    /// `ESLURM_BAD_THREAD_PER_CORE`.
+    pub const ESLURM_BAD_THREAD_PER_CORE: SlurmRc = SlurmRc(2132);
+    /// `ESLURM_INVALID_PREFER`.
+    pub const ESLURM_INVALID_PREFER: SlurmRc = SlurmRc(2133);
+    /// `ESLURM_INSUFFICIENT_GRES`.
+    pub const ESLURM_INSUFFICIENT_GRES: SlurmRc = SlurmRc(2134);
+    /// `ESPANK_ERROR`.
+    pub const ESPANK_ERROR: SlurmRc = SlurmRc(3000);
+    /// `ESPANK_BAD_ARG`.
+    pub const ESPANK_BAD_ARG: SlurmRc = SlurmRc(3001);
+    /// `ESPANK_NOT_TASK`.
+    pub const ESPANK_NOT_TASK: SlurmRc = SlurmRc(3002);
+    /// `ESPANK_ENV_EXISTS`.
+    pub const ESPANK_ENV_EXISTS: SlurmRc = SlurmRc(3003);
+    /// `ESPANK_ENV_NOEXIST`.
+    pub const ESPANK_ENV_NOEXIST: SlurmRc = SlurmRc(3004);
+    /// `ESPANK_NOSPACE`.
+    pub const ESPANK_NOSPACE: SlurmRc = SlurmRc(3005);
+    /// `ESPANK_NOT_REMOTE`.
+    pub const ESPANK_NOT_REMOTE: SlurmRc = SlurmRc(3006);
+    /// `ESPANK_NOEXIST`.
+    pub const ESPANK_NOEXIST: SlurmRc = SlurmRc(3007);
+    /// `ESPANK_NOT_EXECD`.
+    pub const ESPANK_NOT_EXECD: SlurmRc = SlurmRc(3008);
+    /// `ESPANK_NOT_AVAIL`.
+    pub const ESPANK_NOT_AVAIL: SlurmRc = SlurmRc(3009);
+    /// `ESPANK_NOT_LOCAL`.
+    pub const ESPANK_NOT_LOCAL: SlurmRc = SlurmRc(3010);
+    /// `ESLURMD_PIPE_ERROR_ON_TASK_SPAWN`.
+    pub const ESLURMD_PIPE_ERROR_ON_TASK_SPAWN: SlurmRc = SlurmRc(4000);
+    /// `ESLURMD_KILL_TASK_FAILED`.
+    pub const ESLURMD_KILL_TASK_FAILED: SlurmRc = SlurmRc(4001);
+    /// `ESLURMD_KILL_JOB_ALREADY_COMPLETE`.
+    pub const ESLURMD_KILL_JOB_ALREADY_COMPLETE: SlurmRc = SlurmRc(4002);
+    /// `ESLURMD_INVALID_ACCT_FREQ`.
+    pub const ESLURMD_INVALID_ACCT_FREQ: SlurmRc = SlurmRc(4003);
+    /// `ESLURMD_INVALID_JOB_CREDENTIAL`.
+    pub const ESLURMD_INVALID_JOB_CREDENTIAL: SlurmRc = SlurmRc(4004);
+    /// `ESLURMD_UID_NOT_FOUND`.
+    pub const ESLURMD_UID_NOT_FOUND: SlurmRc = SlurmRc(4005);
+    /// `ESLURMD_GID_NOT_FOUND`.
+    pub const ESLURMD_GID_NOT_FOUND: SlurmRc = SlurmRc(4006);
+    /// `ESLURMD_CREDENTIAL_EXPIRED`.
+    pub const ESLURMD_CREDENTIAL_EXPIRED: SlurmRc = SlurmRc(4007);
+    /// `ESLURMD_CREDENTIAL_REVOKED`.
+    pub const ESLURMD_CREDENTIAL_REVOKED: SlurmRc = SlurmRc(4008);
+    /// `ESLURMD_CREDENTIAL_REPLAYED`.
+    pub const ESLURMD_CREDENTIAL_REPLAYED: SlurmRc = SlurmRc(4009);
+    /// `ESLURMD_CREATE_BATCH_DIR_ERROR`.
+    pub const ESLURMD_CREATE_BATCH_DIR_ERROR: SlurmRc = SlurmRc(4010);
+    /// `ESLURMD_MODIFY_BATCH_DIR_ERROR`.
+    pub const ESLURMD_MODIFY_BATCH_DIR_ERROR: SlurmRc = SlurmRc(4011);
+    /// `ESLURMD_CREATE_BATCH_SCRIPT_ERROR`.
+    pub const ESLURMD_CREATE_BATCH_SCRIPT_ERROR: SlurmRc = SlurmRc(4012);
+    /// `ESLURMD_MODIFY_BATCH_SCRIPT_ERROR`.
+    pub const ESLURMD_MODIFY_BATCH_SCRIPT_ERROR: SlurmRc = SlurmRc(4013);
+    /// `ESLURMD_SETUP_ENVIRONMENT_ERROR`.
+    pub const ESLURMD_SETUP_ENVIRONMENT_ERROR: SlurmRc = SlurmRc(4014);
+    /// `ESLURMD_SHARED_MEMORY_ERROR`.
+    pub const ESLURMD_SHARED_MEMORY_ERROR: SlurmRc = SlurmRc(4015);
+    /// `ESLURMD_SET_UID_OR_GID_ERROR`.
+    pub const ESLURMD_SET_UID_OR_GID_ERROR: SlurmRc = SlurmRc(4016);
+    /// `ESLURMD_SET_SID_ERROR`.
+    pub const ESLURMD_SET_SID_ERROR: SlurmRc = SlurmRc(4017);
+    /// `ESLURMD_CANNOT_SPAWN_IO_THREAD`.
+    pub const ESLURMD_CANNOT_SPAWN_IO_THREAD: SlurmRc = SlurmRc(4018);
+    /// `ESLURMD_FORK_FAILED`.
+    pub const ESLURMD_FORK_FAILED: SlurmRc = SlurmRc(4019);
+    /// `ESLURMD_EXECVE_FAILED`.
+    pub const ESLURMD_EXECVE_FAILED: SlurmRc = SlurmRc(4020);
+    /// `ESLURMD_IO_ERROR`.
+    pub const ESLURMD_IO_ERROR: SlurmRc = SlurmRc(4021);
+    /// `ESLURMD_PROLOG_FAILED`.
+    pub const ESLURMD_PROLOG_FAILED: SlurmRc = SlurmRc(4022);
+    /// `ESLURMD_EPILOG_FAILED`.
+    pub const ESLURMD_EPILOG_FAILED: SlurmRc = SlurmRc(4023);
+    /// `ESLURMD_SESSION_KILLED`.
+    pub const ESLURMD_SESSION_KILLED: SlurmRc = SlurmRc(4024);
+    /// `ESLURMD_TOOMANYSTEPS`.
+    pub const ESLURMD_TOOMANYSTEPS: SlurmRc = SlurmRc(4025);
+    /// `ESLURMD_STEP_EXISTS`.
+    pub const ESLURMD_STEP_EXISTS: SlurmRc = SlurmRc(4026);
+    /// `ESLURMD_JOB_NOTRUNNING`.
+    pub const ESLURMD_JOB_NOTRUNNING: SlurmRc = SlurmRc(4027);
+    /// `ESLURMD_STEP_SUSPENDED`.
+    pub const ESLURMD_STEP_SUSPENDED: SlurmRc = SlurmRc(4028);
+    /// `ESLURMD_STEP_NOTSUSPENDED`.
+    pub const ESLURMD_STEP_NOTSUSPENDED: SlurmRc = SlurmRc(4029);
+    /// `ESLURMD_INVALID_SOCKET_NAME_LEN`.
+    pub const ESLURMD_INVALID_SOCKET_NAME_LEN: SlurmRc = SlurmRc(4030);
+    /// `ESLURMD_CONTAINER_RUNTIME_INVALID`.
+    pub const ESLURMD_CONTAINER_RUNTIME_INVALID: SlurmRc = SlurmRc(4031);
+    /// `ESLURMD_CPU_BIND_ERROR`.
+    pub const ESLURMD_CPU_BIND_ERROR: SlurmRc = SlurmRc(4032);
+    /// `ESLURMD_CPU_LAYOUT_ERROR`.
+    pub const ESLURMD_CPU_LAYOUT_ERROR: SlurmRc = SlurmRc(4033);
+    /// `ESCRIPT_CHDIR_FAILED`.
+    pub const ESCRIPT_CHDIR_FAILED: SlurmRc = SlurmRc(4100);
+    /// `ESCRIPT_OPEN_OUTPUT_FAILED`.
+    pub const ESCRIPT_OPEN_OUTPUT_FAILED: SlurmRc = SlurmRc(4101);
+    /// `ESCRIPT_NON_ZERO_RETURN`.
+    pub const ESCRIPT_NON_ZERO_RETURN: SlurmRc = SlurmRc(4102);
+    /// `SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH`.
+    pub const SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH: SlurmRc = SlurmRc(5000);
+    /// `SLURM_PROTOCOL_SOCKET_IMPL_NEGATIVE_RECV_LENGTH`.
+    pub const SLURM_PROTOCOL_SOCKET_IMPL_NEGATIVE_RECV_LENGTH: SlurmRc = SlurmRc(5001);
+    /// `SLURM_PROTOCOL_SOCKET_IMPL_NOT_ALL_DATA_SENT`.
+    pub const SLURM_PROTOCOL_SOCKET_IMPL_NOT_ALL_DATA_SENT: SlurmRc = SlurmRc(5002);
+    /// `ESLURM_PROTOCOL_INCOMPLETE_PACKET`.
+    pub const ESLURM_PROTOCOL_INCOMPLETE_PACKET: SlurmRc = SlurmRc(5003);
+    /// `SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT`.
+    pub const SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT: SlurmRc = SlurmRc(5004);
+    /// `SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT`.
+    pub const SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT: SlurmRc = SlurmRc(5005);
+    /// `ESLURM_AUTH_CRED_INVALID`.
+    pub const ESLURM_AUTH_CRED_INVALID: SlurmRc = SlurmRc(6000);
+    /// `ESLURM_AUTH_FOPEN_ERROR`.
+    pub const ESLURM_AUTH_FOPEN_ERROR: SlurmRc = SlurmRc(6001);
+    /// `ESLURM_AUTH_NET_ERROR`.
+    pub const ESLURM_AUTH_NET_ERROR: SlurmRc = SlurmRc(6002);
+    /// `ESLURM_AUTH_UNABLE_TO_SIGN`.
+    pub const ESLURM_AUTH_UNABLE_TO_SIGN: SlurmRc = SlurmRc(6003);
+    /// `ESLURM_AUTH_BADARG`.
+    pub const ESLURM_AUTH_BADARG: SlurmRc = SlurmRc(6004);
+    /// `ESLURM_AUTH_MEMORY`.
+    pub const ESLURM_AUTH_MEMORY: SlurmRc = SlurmRc(6005);
+    /// `ESLURM_AUTH_INVALID`.
+    pub const ESLURM_AUTH_INVALID: SlurmRc = SlurmRc(6006);
+    /// `ESLURM_AUTH_UNPACK`.
+    pub const ESLURM_AUTH_UNPACK: SlurmRc = SlurmRc(6007);
+    /// `ESLURM_AUTH_SKIP`.
+    pub const ESLURM_AUTH_SKIP: SlurmRc = SlurmRc(6008);
+    /// `ESLURM_DB_CONNECTION`.
+    pub const ESLURM_DB_CONNECTION: SlurmRc = SlurmRc(7000);
+    /// `ESLURM_JOBS_RUNNING_ON_ASSOC`.
+    pub const ESLURM_JOBS_RUNNING_ON_ASSOC: SlurmRc = SlurmRc(7001);
+    /// `ESLURM_CLUSTER_DELETED`.
+    pub const ESLURM_CLUSTER_DELETED: SlurmRc = SlurmRc(7002);
+    /// `ESLURM_ONE_CHANGE`.
+    pub const ESLURM_ONE_CHANGE: SlurmRc = SlurmRc(7003);
+    /// `ESLURM_BAD_NAME`.
+    pub const ESLURM_BAD_NAME: SlurmRc = SlurmRc(7004);
+    /// `ESLURM_OVER_ALLOCATE`.
+    pub const ESLURM_OVER_ALLOCATE: SlurmRc = SlurmRc(7005);
+    /// `ESLURM_RESULT_TOO_LARGE`.
+    pub const ESLURM_RESULT_TOO_LARGE: SlurmRc = SlurmRc(7006);
+    /// `ESLURM_DB_QUERY_TOO_WIDE`.
+    pub const ESLURM_DB_QUERY_TOO_WIDE: SlurmRc = SlurmRc(7007);
+    /// `ESLURM_DB_CONNECTION_INVALID`.
+    pub const ESLURM_DB_CONNECTION_INVALID: SlurmRc = SlurmRc(7008);
+    /// `ESLURM_NO_REMOVE_DEFAULT_ACCOUNT`.
+    pub const ESLURM_NO_REMOVE_DEFAULT_ACCOUNT: SlurmRc = SlurmRc(7009);
+    /// `ESLURM_FED_CLUSTER_MAX_CNT`.
+    pub const ESLURM_FED_CLUSTER_MAX_CNT: SlurmRc = SlurmRc(7100);
+    /// `ESLURM_FED_CLUSTER_MULTIPLE_ASSIGNMENT`.
+    pub const ESLURM_FED_CLUSTER_MULTIPLE_ASSIGNMENT: SlurmRc = SlurmRc(7101);
+    /// `ESLURM_INVALID_CLUSTER_FEATURE`.
+    pub const ESLURM_INVALID_CLUSTER_FEATURE: SlurmRc = SlurmRc(7102);
+    /// `ESLURM_JOB_NOT_FEDERATED`.
+    pub const ESLURM_JOB_NOT_FEDERATED: SlurmRc = SlurmRc(7103);
+    /// `ESLURM_INVALID_CLUSTER_NAME`.
+    pub const ESLURM_INVALID_CLUSTER_NAME: SlurmRc = SlurmRc(7104);
+    /// `ESLURM_FED_JOB_LOCK`.
+    pub const ESLURM_FED_JOB_LOCK: SlurmRc = SlurmRc(7105);
+    /// `ESLURM_FED_NO_VALID_CLUSTERS`.
+    pub const ESLURM_FED_NO_VALID_CLUSTERS: SlurmRc = SlurmRc(7106);
+    /// `ESLURM_MISSING_TIME_LIMIT`.
+    pub const ESLURM_MISSING_TIME_LIMIT: SlurmRc = SlurmRc(8000);
+    /// `ESLURM_INVALID_KNL`.
+    pub const ESLURM_INVALID_KNL: SlurmRc = SlurmRc(8001);
+    /// `ESLURM_PLUGIN_INVALID`.
+    pub const ESLURM_PLUGIN_INVALID: SlurmRc = SlurmRc(8002);
+    /// `ESLURM_PLUGIN_INCOMPLETE`.
+    pub const ESLURM_PLUGIN_INCOMPLETE: SlurmRc = SlurmRc(8003);
+    /// `ESLURM_REST_INVALID_QUERY`.
+    pub const ESLURM_REST_INVALID_QUERY: SlurmRc = SlurmRc(9000);
+    /// `ESLURM_REST_FAIL_PARSING`.
+    pub const ESLURM_REST_FAIL_PARSING: SlurmRc = SlurmRc(9001);
+    /// `ESLURM_REST_INVALID_JOBS_DESC`.
+    pub const ESLURM_REST_INVALID_JOBS_DESC: SlurmRc = SlurmRc(9002);
+    /// `ESLURM_REST_EMPTY_RESULT`.
+    pub const ESLURM_REST_EMPTY_RESULT: SlurmRc = SlurmRc(9003);
+    /// `ESLURM_DATA_PATH_NOT_FOUND`.
+    pub const ESLURM_DATA_PATH_NOT_FOUND: SlurmRc = SlurmRc(9200);
+    /// `ESLURM_DATA_PTR_NULL`.
+    pub const ESLURM_DATA_PTR_NULL: SlurmRc = SlurmRc(9201);
+    /// `ESLURM_DATA_CONV_FAILED`.
+    pub const ESLURM_DATA_CONV_FAILED: SlurmRc = SlurmRc(9202);
+    /// `ESLURM_DATA_REGEX_COMPILE`.
+    pub const ESLURM_DATA_REGEX_COMPILE: SlurmRc = SlurmRc(9203);
+    /// `ESLURM_DATA_UNKNOWN_MIME_TYPE`.
+    pub const ESLURM_DATA_UNKNOWN_MIME_TYPE: SlurmRc = SlurmRc(9204);
+    /// `ESLURM_DATA_TOO_LARGE`.
+    pub const ESLURM_DATA_TOO_LARGE: SlurmRc = SlurmRc(9205);
+    /// `ESLURM_CONTAINER_NOT_CONFIGURED`.
+    pub const ESLURM_CONTAINER_NOT_CONFIGURED: SlurmRc = SlurmRc(10000);
+
+    /// Upstream's symbolic name, for logs.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "SLURM_SUCCESS",
+            -1 => "SLURM_ERROR",
+            1000 => "SLURM_UNEXPECTED_MSG_ERROR",
+            1001 => "SLURM_COMMUNICATIONS_CONNECTION_ERROR",
+            1002 => "SLURM_COMMUNICATIONS_SEND_ERROR",
+            1003 => "SLURM_COMMUNICATIONS_RECEIVE_ERROR",
+            1004 => "SLURM_COMMUNICATIONS_SHUTDOWN_ERROR",
+            1005 => "SLURM_PROTOCOL_VERSION_ERROR",
+            1006 => "SLURM_PROTOCOL_IO_STREAM_VERSION_ERROR",
+            1007 => "SLURM_PROTOCOL_AUTHENTICATION_ERROR",
+            1008 => "SLURM_PROTOCOL_INSANE_MSG_LENGTH",
+            1009 => "SLURM_MPI_PLUGIN_NAME_INVALID",
+            1010 => "SLURM_MPI_PLUGIN_PRELAUNCH_SETUP_FAILED",
+            1011 => "SLURM_PLUGIN_NAME_INVALID",
+            1012 => "SLURM_UNKNOWN_FORWARD_ADDR",
+            1013 => "SLURM_COMMUNICATIONS_MISSING_SOCKET_ERROR",
+            1800 => "SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR",
+            1801 => "SLURMCTLD_COMMUNICATIONS_SEND_ERROR",
+            1802 => "SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR",
+            1803 => "SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR",
+            1900 => "SLURM_NO_CHANGE_IN_DATA",
+            2000 => "ESLURM_INVALID_PARTITION_NAME",
+            2001 => "ESLURM_DEFAULT_PARTITION_NOT_SET",
+            2002 => "ESLURM_ACCESS_DENIED",
+            2003 => "ESLURM_JOB_MISSING_REQUIRED_PARTITION_GROUP",
+            2004 => "ESLURM_REQUESTED_NODES_NOT_IN_PARTITION",
+            2005 => "ESLURM_TOO_MANY_REQUESTED_CPUS",
+            2006 => "ESLURM_INVALID_NODE_COUNT",
+            2007 => "ESLURM_ERROR_ON_DESC_TO_RECORD_COPY",
+            2008 => "ESLURM_JOB_MISSING_SIZE_SPECIFICATION",
+            2009 => "ESLURM_JOB_SCRIPT_MISSING",
+            2010 => "ESLURM_USER_ID_MISSING",
+            2011 => "ESLURM_DUPLICATE_JOB_ID",
+            2012 => "ESLURM_PATHNAME_TOO_LONG",
+            2013 => "ESLURM_NOT_TOP_PRIORITY",
+            2014 => "ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE",
+            2015 => "ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE",
+            2016 => "ESLURM_NODES_BUSY",
+            2017 => "ESLURM_INVALID_JOB_ID",
+            2018 => "ESLURM_INVALID_NODE_NAME",
+            2019 => "ESLURM_WRITING_TO_FILE",
+            2020 => "ESLURM_TRANSITION_STATE_NO_UPDATE",
+            2021 => "ESLURM_ALREADY_DONE",
+            2022 => "ESLURM_INTERCONNECT_FAILURE",
+            2023 => "ESLURM_BAD_DIST",
+            2024 => "ESLURM_JOB_PENDING",
+            2025 => "ESLURM_BAD_TASK_COUNT",
+            2026 => "ESLURM_INVALID_JOB_CREDENTIAL",
+            2027 => "ESLURM_IN_STANDBY_MODE",
+            2028 => "ESLURM_INVALID_NODE_STATE",
+            2029 => "ESLURM_INVALID_FEATURE",
+            2030 => "ESLURM_INVALID_AUTHTYPE_CHANGE",
+            2031 => "ESLURM_ACTIVE_FEATURE_NOT_SUBSET",
+            2032 => "ESLURM_INVALID_SCHEDTYPE_CHANGE",
+            2033 => "ESLURM_INVALID_SELECTTYPE_CHANGE",
+            2034 => "ESLURM_INVALID_SWITCHTYPE_CHANGE",
+            2035 => "ESLURM_FRAGMENTATION",
+            2036 => "ESLURM_NOT_SUPPORTED",
+            2037 => "ESLURM_DISABLED",
+            2038 => "ESLURM_DEPENDENCY",
+            2039 => "ESLURM_BATCH_ONLY",
+            2040 => "ESLURM_TASKDIST_ARBITRARY_UNSUPPORTED",
+            2041 => "ESLURM_TASKDIST_REQUIRES_OVERCOMMIT",
+            2042 => "ESLURM_JOB_HELD",
+            2043 => "ESLURM_INVALID_CRED_TYPE_CHANGE",
+            2044 => "ESLURM_INVALID_TASK_MEMORY",
+            2045 => "ESLURM_INVALID_ACCOUNT",
+            2046 => "ESLURM_INVALID_PARENT_ACCOUNT",
+            2047 => "ESLURM_SAME_PARENT_ACCOUNT",
+            2048 => "ESLURM_INVALID_LICENSES",
+            2049 => "ESLURM_NEED_RESTART",
+            2050 => "ESLURM_ACCOUNTING_POLICY",
+            2051 => "ESLURM_INVALID_TIME_LIMIT",
+            2052 => "ESLURM_RESERVATION_ACCESS",
+            2053 => "ESLURM_RESERVATION_INVALID",
+            2054 => "ESLURM_INVALID_TIME_VALUE",
+            2055 => "ESLURM_RESERVATION_BUSY",
+            2056 => "ESLURM_RESERVATION_NOT_USABLE",
+            2057 => "ESLURM_INVALID_WCKEY",
+            2058 => "ESLURM_RESERVATION_OVERLAP",
+            2059 => "ESLURM_PORTS_BUSY",
+            2060 => "ESLURM_PORTS_INVALID",
+            2061 => "ESLURM_PROLOG_RUNNING",
+            2062 => "ESLURM_NO_STEPS",
+            2063 => "ESLURM_INVALID_BLOCK_STATE",
+            2064 => "ESLURM_INVALID_BLOCK_LAYOUT",
+            2065 => "ESLURM_INVALID_BLOCK_NAME",
+            2066 => "ESLURM_INVALID_QOS",
+            2067 => "ESLURM_QOS_PREEMPTION_LOOP",
+            2068 => "ESLURM_NODE_NOT_AVAIL",
+            2069 => "ESLURM_INVALID_CPU_COUNT",
+            2070 => "ESLURM_PARTITION_NOT_AVAIL",
+            2071 => "ESLURM_CIRCULAR_DEPENDENCY",
+            2072 => "ESLURM_INVALID_GRES",
+            2073 => "ESLURM_JOB_NOT_PENDING",
+            2074 => "ESLURM_QOS_THRES",
+            2075 => "ESLURM_PARTITION_IN_USE",
+            2076 => "ESLURM_STEP_LIMIT",
+            2077 => "ESLURM_JOB_SUSPENDED",
+            2078 => "ESLURM_CAN_NOT_START_IMMEDIATELY",
+            2079 => "ESLURM_INTERCONNECT_BUSY",
+            2080 => "ESLURM_RESERVATION_EMPTY",
+            2081 => "ESLURM_INVALID_ARRAY",
+            2082 => "ESLURM_RESERVATION_NAME_DUP",
+            2083 => "ESLURM_JOB_STARTED",
+            2084 => "ESLURM_JOB_FINISHED",
+            2085 => "ESLURM_JOB_NOT_RUNNING",
+            2086 => "ESLURM_JOB_NOT_PENDING_NOR_RUNNING",
+            2087 => "ESLURM_JOB_NOT_SUSPENDED",
+            2088 => "ESLURM_JOB_NOT_FINISHED",
+            2089 => "ESLURM_TRIGGER_DUP",
+            2090 => "ESLURM_INTERNAL",
+            2091 => "ESLURM_INVALID_BURST_BUFFER_CHANGE",
+            2092 => "ESLURM_BURST_BUFFER_PERMISSION",
+            2093 => "ESLURM_BURST_BUFFER_LIMIT",
+            2094 => "ESLURM_INVALID_BURST_BUFFER_REQUEST",
+            2095 => "ESLURM_PRIO_RESET_FAIL",
+            2096 => "ESLURM_CANNOT_MODIFY_CRON_JOB",
+            2099 => "ESLURM_INVALID_MCS_LABEL",
+            2100 => "ESLURM_BURST_BUFFER_WAIT",
+            2101 => "ESLURM_PARTITION_DOWN",
+            2102 => "ESLURM_DUPLICATE_GRES",
+            2103 => "ESLURM_JOB_SETTING_DB_INX",
+            2104 => "ESLURM_RSV_ALREADY_STARTED",
+            2105 => "ESLURM_SUBMISSIONS_DISABLED",
+            2106 => "ESLURM_NOT_HET_JOB",
+            2107 => "ESLURM_NOT_HET_JOB_LEADER",
+            2108 => "ESLURM_NOT_WHOLE_HET_JOB",
+            2109 => "ESLURM_CORE_RESERVATION_UPDATE",
+            2110 => "ESLURM_DUPLICATE_STEP_ID",
+            2111 => "ESLURM_INVALID_CORE_CNT",
+            2112 => "ESLURM_X11_NOT_AVAIL",
+            2113 => "ESLURM_GROUP_ID_MISSING",
+            2114 => "ESLURM_BATCH_CONSTRAINT",
+            2115 => "ESLURM_INVALID_TRES",
+            2116 => "ESLURM_INVALID_TRES_BILLING_WEIGHTS",
+            2117 => "ESLURM_INVALID_JOB_DEFAULTS",
+            2118 => "ESLURM_RESERVATION_MAINT",
+            2119 => "ESLURM_INVALID_GRES_TYPE",
+            2120 => "ESLURM_REBOOT_IN_PROGRESS",
+            2121 => "ESLURM_MULTI_KNL_CONSTRAINT",
+            2122 => "ESLURM_UNSUPPORTED_GRES",
+            2123 => "ESLURM_INVALID_NICE",
+            2124 => "ESLURM_INVALID_TIME_MIN_LIMIT",
+            2125 => "ESLURM_DEFER",
+            2126 => "ESLURM_CONFIGLESS_DISABLED",
+            2127 => "ESLURM_ENVIRONMENT_MISSING",
+            2128 => "ESLURM_RESERVATION_NO_SKIP",
+            2129 => "ESLURM_RESERVATION_USER_GROUP",
+            2130 => "ESLURM_PARTITION_ASSOC",
+            2131 => "ESLURM_IN_STANDBY_USE_BACKUP",
+            2132 => "ESLURM_BAD_THREAD_PER_CORE",
+            2133 => "ESLURM_INVALID_PREFER",
+            2134 => "ESLURM_INSUFFICIENT_GRES",
+            3000 => "ESPANK_ERROR",
+            3001 => "ESPANK_BAD_ARG",
+            3002 => "ESPANK_NOT_TASK",
+            3003 => "ESPANK_ENV_EXISTS",
+            3004 => "ESPANK_ENV_NOEXIST",
+            3005 => "ESPANK_NOSPACE",
+            3006 => "ESPANK_NOT_REMOTE",
+            3007 => "ESPANK_NOEXIST",
+            3008 => "ESPANK_NOT_EXECD",
+            3009 => "ESPANK_NOT_AVAIL",
+            3010 => "ESPANK_NOT_LOCAL",
+            4000 => "ESLURMD_PIPE_ERROR_ON_TASK_SPAWN",
+            4001 => "ESLURMD_KILL_TASK_FAILED",
+            4002 => "ESLURMD_KILL_JOB_ALREADY_COMPLETE",
+            4003 => "ESLURMD_INVALID_ACCT_FREQ",
+            4004 => "ESLURMD_INVALID_JOB_CREDENTIAL",
+            4005 => "ESLURMD_UID_NOT_FOUND",
+            4006 => "ESLURMD_GID_NOT_FOUND",
+            4007 => "ESLURMD_CREDENTIAL_EXPIRED",
+            4008 => "ESLURMD_CREDENTIAL_REVOKED",
+            4009 => "ESLURMD_CREDENTIAL_REPLAYED",
+            4010 => "ESLURMD_CREATE_BATCH_DIR_ERROR",
+            4011 => "ESLURMD_MODIFY_BATCH_DIR_ERROR",
+            4012 => "ESLURMD_CREATE_BATCH_SCRIPT_ERROR",
+            4013 => "ESLURMD_MODIFY_BATCH_SCRIPT_ERROR",
+            4014 => "ESLURMD_SETUP_ENVIRONMENT_ERROR",
+            4015 => "ESLURMD_SHARED_MEMORY_ERROR",
+            4016 => "ESLURMD_SET_UID_OR_GID_ERROR",
+            4017 => "ESLURMD_SET_SID_ERROR",
+            4018 => "ESLURMD_CANNOT_SPAWN_IO_THREAD",
+            4019 => "ESLURMD_FORK_FAILED",
+            4020 => "ESLURMD_EXECVE_FAILED",
+            4021 => "ESLURMD_IO_ERROR",
+            4022 => "ESLURMD_PROLOG_FAILED",
+            4023 => "ESLURMD_EPILOG_FAILED",
+            4024 => "ESLURMD_SESSION_KILLED",
+            4025 => "ESLURMD_TOOMANYSTEPS",
+            4026 => "ESLURMD_STEP_EXISTS",
+            4027 => "ESLURMD_JOB_NOTRUNNING",
+            4028 => "ESLURMD_STEP_SUSPENDED",
+            4029 => "ESLURMD_STEP_NOTSUSPENDED",
+            4030 => "ESLURMD_INVALID_SOCKET_NAME_LEN",
+            4031 => "ESLURMD_CONTAINER_RUNTIME_INVALID",
+            4032 => "ESLURMD_CPU_BIND_ERROR",
+            4033 => "ESLURMD_CPU_LAYOUT_ERROR",
+            4100 => "ESCRIPT_CHDIR_FAILED",
+            4101 => "ESCRIPT_OPEN_OUTPUT_FAILED",
+            4102 => "ESCRIPT_NON_ZERO_RETURN",
+            5000 => "SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH",
+            5001 => "SLURM_PROTOCOL_SOCKET_IMPL_NEGATIVE_RECV_LENGTH",
+            5002 => "SLURM_PROTOCOL_SOCKET_IMPL_NOT_ALL_DATA_SENT",
+            5003 => "ESLURM_PROTOCOL_INCOMPLETE_PACKET",
+            5004 => "SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT",
+            5005 => "SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT",
+            6000 => "ESLURM_AUTH_CRED_INVALID",
+            6001 => "ESLURM_AUTH_FOPEN_ERROR",
+            6002 => "ESLURM_AUTH_NET_ERROR",
+            6003 => "ESLURM_AUTH_UNABLE_TO_SIGN",
+            6004 => "ESLURM_AUTH_BADARG",
+            6005 => "ESLURM_AUTH_MEMORY",
+            6006 => "ESLURM_AUTH_INVALID",
+            6007 => "ESLURM_AUTH_UNPACK",
+            6008 => "ESLURM_AUTH_SKIP",
+            7000 => "ESLURM_DB_CONNECTION",
+            7001 => "ESLURM_JOBS_RUNNING_ON_ASSOC",
+            7002 => "ESLURM_CLUSTER_DELETED",
+            7003 => "ESLURM_ONE_CHANGE",
+            7004 => "ESLURM_BAD_NAME",
+            7005 => "ESLURM_OVER_ALLOCATE",
+            7006 => "ESLURM_RESULT_TOO_LARGE",
+            7007 => "ESLURM_DB_QUERY_TOO_WIDE",
+            7008 => "ESLURM_DB_CONNECTION_INVALID",
+            7009 => "ESLURM_NO_REMOVE_DEFAULT_ACCOUNT",
+            7100 => "ESLURM_FED_CLUSTER_MAX_CNT",
+            7101 => "ESLURM_FED_CLUSTER_MULTIPLE_ASSIGNMENT",
+            7102 => "ESLURM_INVALID_CLUSTER_FEATURE",
+            7103 => "ESLURM_JOB_NOT_FEDERATED",
+            7104 => "ESLURM_INVALID_CLUSTER_NAME",
+            7105 => "ESLURM_FED_JOB_LOCK",
+            7106 => "ESLURM_FED_NO_VALID_CLUSTERS",
+            8000 => "ESLURM_MISSING_TIME_LIMIT",
+            8001 => "ESLURM_INVALID_KNL",
+            8002 => "ESLURM_PLUGIN_INVALID",
+            8003 => "ESLURM_PLUGIN_INCOMPLETE",
+            9000 => "ESLURM_REST_INVALID_QUERY",
+            9001 => "ESLURM_REST_FAIL_PARSING",
+            9002 => "ESLURM_REST_INVALID_JOBS_DESC",
+            9003 => "ESLURM_REST_EMPTY_RESULT",
+            9200 => "ESLURM_DATA_PATH_NOT_FOUND",
+            9201 => "ESLURM_DATA_PTR_NULL",
+            9202 => "ESLURM_DATA_CONV_FAILED",
+            9203 => "ESLURM_DATA_REGEX_COMPILE",
+            9204 => "ESLURM_DATA_UNKNOWN_MIME_TYPE",
+            9205 => "ESLURM_DATA_TOO_LARGE",
+            10000 => "ESLURM_CONTAINER_NOT_CONFIGURED",
+            _ => "UNKNOWN",
+        }
+    }
+
+    /// The value as sent on the wire (a signed int packed as u32).
+    pub fn to_wire(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// True for success.
+    pub fn is_success(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::fmt::Display for SlurmRc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.name(), self.0)
+    }
+}
