@@ -6,5 +6,6 @@ pub mod addr;
 pub mod errno;
 pub mod frame;
 pub mod header;
+pub mod msg;
 pub mod pack;
 pub mod version;
