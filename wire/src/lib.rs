@@ -3,3 +3,5 @@
 //! version, hostlist expressions and the slurm.conf parser.
 
 pub mod pack;
+pub mod auth;
+pub mod version;
