@@ -268,6 +268,25 @@ mod tests {
         assert!(checked >= 6);
     }
 
+    /// Bodies longer than one 8 KiB chunk switch K12 to tree mode, which no
+    /// capture exercises. Expected values were produced by running the K12 code
+    /// 22.05 ships (plugins/hash/k12) on input byte i = i % 251, msg_type 2004.
+    #[test]
+    fn k12_multi_chunk_matches_slurm() {
+        let cases: [(usize, &str); 6] = [
+            (0, "1d3f3b7ec3d8bdd1627646a2fabeea108535f821e30dd88fedf680aa438c9180"),
+            (8191, "72b684f3ba9d80b54bee78c3084037e747652a7a1c437eb0ac9a1665c770c790"),
+            (8192, "8bdc9b306181f93568b59d27a9cd5614ec7a24f16089c51002979a678b2befd3"),
+            (8193, "9b2d731916466bb7ab3424d725f60ba86109a9b21327c8566f13d032120d2385"),
+            (20000, "63b7b8c6e8607c7d74c5fce47b5c1708b46909c3afda22feb6ec4a33a26ab3d8"),
+            (100000, "4e47033d89677f83f933118c4462d230d136b96335cf876553e36a5b34f027f8"),
+        ];
+        for (n, want) in cases {
+            let body: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+            assert_eq!(hex(&k12(&body, 2004)), want, "len {n}");
+        }
+    }
+
     fn unhex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
