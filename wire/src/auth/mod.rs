@@ -9,6 +9,8 @@
 
 pub mod body_hash;
 pub mod fake;
+#[cfg(feature = "munge")]
+pub mod munge;
 
 use std::time::SystemTime;
 
