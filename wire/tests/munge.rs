@@ -30,14 +30,17 @@ fn find_munged() -> PathBuf {
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
     dirs.extend(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from));
-    dirs.into_iter().map(|d| d.join("munged")).find(|p| p.is_file()).unwrap_or_else(|| {
-        panic!(
-            "munged not found in PATH or /usr/sbin: these tests need a real MUNGE daemon. \
+    dirs.into_iter()
+        .map(|d| d.join("munged"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "munged not found in PATH or /usr/sbin: these tests need a real MUNGE daemon. \
              Install it (Debian/Ubuntu: `apt-get install munge libmunge-dev`; \
              RHEL: `dnf install munge munge-devel`) or build with --no-default-features \
              to drop the munge backend."
-        )
-    })
+            )
+        })
 }
 
 impl PrivateMunged {
@@ -52,8 +55,16 @@ impl PrivateMunged {
         // A throwaway key: 1024 random bytes, mode 0600, never leaves the temp dir.
         let key = dir.join("munge.key");
         let mut random = vec![0u8; 1024];
-        std::io::Read::read_exact(&mut fs::File::open("/dev/urandom").unwrap(), &mut random).unwrap();
-        fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&key).unwrap().write_all(&random).unwrap();
+        std::io::Read::read_exact(&mut fs::File::open("/dev/urandom").unwrap(), &mut random)
+            .unwrap();
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&key)
+            .unwrap()
+            .write_all(&random)
+            .unwrap();
 
         let socket = dir.join("munge.sock");
         let child = Command::new(&munged)
@@ -76,7 +87,10 @@ impl PrivateMunged {
                 let log = fs::read_to_string(me.dir.join("munged.log")).unwrap_or_default();
                 panic!("munged exited with {status}; log:\n{log}");
             }
-            assert!(Instant::now() < deadline, "munged did not create its socket in 10 s");
+            assert!(
+                Instant::now() < deadline,
+                "munged did not create its socket in 10 s"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         me
@@ -138,11 +152,23 @@ fn body_hash_through_munge() {
     let payload = body_hash::compute(body, 2001, ProtocolVersion::V22_05, None);
     let cred = m.encode(&payload, RestrictUid::Any).unwrap();
     let v = m.decode(&cred).unwrap();
-    let kind = body_hash::verify(&v.payload, body, 2001, ProtocolVersion::V22_05, HashPolicy::default());
+    let kind = body_hash::verify(
+        &v.payload,
+        body,
+        2001,
+        ProtocolVersion::V22_05,
+        HashPolicy::default(),
+    );
     assert_eq!(kind, Ok(body_hash::HashKind::K12));
-    let err = body_hash::verify(&v.payload, b"other", 2001, ProtocolVersion::V22_05, HashPolicy::default())
-        .map_err(AuthError::from)
-        .unwrap_err();
+    let err = body_hash::verify(
+        &v.payload,
+        b"other",
+        2001,
+        ProtocolVersion::V22_05,
+        HashPolicy::default(),
+    )
+    .map_err(AuthError::from)
+    .unwrap_err();
     assert_eq!(err.slurm_errno(), 5003);
 }
 
@@ -185,9 +211,19 @@ fn ttl_expiry() {
 fn garbage_and_foreign_credentials_are_invalid() {
     let d = PrivateMunged::start("garbage");
     let m = d.client(None);
-    for bad in ["", "garbage", "MUNGE:", "MUNGE:AAAA:", "MUNGE:x\0y:", "FAKECRED:00:00:"] {
+    for bad in [
+        "",
+        "garbage",
+        "MUNGE:",
+        "MUNGE:AAAA:",
+        "MUNGE:x\0y:",
+        "FAKECRED:00:00:",
+    ] {
         let e = m.decode(bad).unwrap_err();
-        assert!(matches!(e, AuthError::Invalid(_) | AuthError::BadArgument(_)), "{bad:?}: {e:?}");
+        assert!(
+            matches!(e, AuthError::Invalid(_) | AuthError::BadArgument(_)),
+            "{bad:?}: {e:?}"
+        );
         assert_eq!(e.slurm_errno(), 1007);
     }
     // flip one base64 character in the middle of a real credential
@@ -196,7 +232,10 @@ fn garbage_and_foreign_credentials_are_invalid() {
     let i = b.len() / 2;
     b[i] = if b[i] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(b).unwrap();
-    assert!(matches!(m.decode(&tampered), Err(AuthError::Invalid(_))), "tampered credential accepted");
+    assert!(
+        matches!(m.decode(&tampered), Err(AuthError::Invalid(_))),
+        "tampered credential accepted"
+    );
 
     // a credential from another cluster (another key)
     let d2 = PrivateMunged::start("garbage2");

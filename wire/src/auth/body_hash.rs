@@ -205,8 +205,14 @@ mod tests {
     #[test]
     fn compute_forms() {
         assert_eq!(compute(b"x", 1008, V21, None), vec![1, 0xf0, 0x03]);
-        assert_eq!(compute(b"x", 1008, ProtocolVersion::V20_11, None), vec![1, 0xf0, 0x03]);
-        assert_eq!(compute(b"x", 1008, V22, Some(HashKind::MsgTypeOnly)), vec![1, 0x03, 0xf0]);
+        assert_eq!(
+            compute(b"x", 1008, ProtocolVersion::V20_11, None),
+            vec![1, 0xf0, 0x03]
+        );
+        assert_eq!(
+            compute(b"x", 1008, V22, Some(HashKind::MsgTypeOnly)),
+            vec![1, 0x03, 0xf0]
+        );
         let k = compute(b"x", 1008, V22, None);
         assert_eq!(k.len(), 33);
         assert_eq!(k[0], 2);
@@ -219,14 +225,26 @@ mod tests {
         let p = HashPolicy::default();
         let h = compute(b"body", 2003, V22, None);
         assert_eq!(verify(&h, b"body", 2003, V22, p), Ok(HashKind::K12));
-        assert_eq!(verify(&h, b"bodz", 2003, V22, p), Err(BodyHashError::Mismatch));
-        assert_eq!(verify(&h, b"body", 2004, V22, p), Err(BodyHashError::Mismatch));
-        assert_eq!(verify(&h[..20], b"body", 2003, V22, p), Err(BodyHashError::Mismatch));
+        assert_eq!(
+            verify(&h, b"bodz", 2003, V22, p),
+            Err(BodyHashError::Mismatch)
+        );
+        assert_eq!(
+            verify(&h, b"body", 2004, V22, p),
+            Err(BodyHashError::Mismatch)
+        );
+        assert_eq!(
+            verify(&h[..20], b"body", 2003, V22, p),
+            Err(BodyHashError::Mismatch)
+        );
         let mut d = h.clone();
         d[0] = HASH_PLUGIN_DEFAULT;
         assert_eq!(verify(&d, b"body", 2003, V22, p), Ok(HashKind::K12));
         d[0] = 3;
-        assert_eq!(verify(&d, b"body", 2003, V22, p), Err(BodyHashError::UnsupportedType(3)));
+        assert_eq!(
+            verify(&d, b"body", 2003, V22, p),
+            Err(BodyHashError::UnsupportedType(3))
+        );
     }
 
     #[test]
@@ -235,18 +253,39 @@ mod tests {
         assert_eq!(verify(&[], b"b", 1, V22, p), Ok(HashKind::Null));
         let strict = HashPolicy::from_comm_params("NoAddrCache,Block_Null_Hash,block_zero_hash");
         assert!(strict.block_null_hash && strict.block_zero_hash);
-        assert_eq!(verify(&[], b"b", 1, V22, strict), Err(BodyHashError::NullHashBlocked));
-        assert_eq!(verify(&[1, 3, 0xf0], b"", 1008, V22, strict), Err(BodyHashError::ZeroHashBlocked));
+        assert_eq!(
+            verify(&[], b"b", 1, V22, strict),
+            Err(BodyHashError::NullHashBlocked)
+        );
+        assert_eq!(
+            verify(&[1, 3, 0xf0], b"", 1008, V22, strict),
+            Err(BodyHashError::ZeroHashBlocked)
+        );
 
         // big-endian always accepted; little-endian only from <= 21.08 peers
-        assert_eq!(verify(&[1, 0x03, 0xf0], b"", 1008, V22, p), Ok(HashKind::MsgTypeOnly));
-        assert_eq!(verify(&[1, 0xf0, 0x03], b"", 1008, V21, p), Ok(HashKind::MsgTypeOnly));
+        assert_eq!(
+            verify(&[1, 0x03, 0xf0], b"", 1008, V22, p),
+            Ok(HashKind::MsgTypeOnly)
+        );
+        assert_eq!(
+            verify(&[1, 0xf0, 0x03], b"", 1008, V21, p),
+            Ok(HashKind::MsgTypeOnly)
+        );
         assert_eq!(
             verify(&[1, 0xf0, 0x03], b"", 1008, V22, p),
-            Err(BodyHashError::WrongMsgType { found: 0xf003, expected: 1008 })
+            Err(BodyHashError::WrongMsgType {
+                found: 0xf003,
+                expected: 1008
+            })
         );
-        assert_eq!(verify(&[1, 0x03], b"", 1008, V22, p), Err(BodyHashError::BadLength(2)));
-        assert_eq!(verify(&[1, 0x03, 0xf0, 0], b"", 1008, V22, p), Err(BodyHashError::BadLength(4)));
+        assert_eq!(
+            verify(&[1, 0x03], b"", 1008, V22, p),
+            Err(BodyHashError::BadLength(2))
+        );
+        assert_eq!(
+            verify(&[1, 0x03, 0xf0, 0], b"", 1008, V22, p),
+            Err(BodyHashError::BadLength(4))
+        );
     }
 
     /// Real 22.05.8 traffic: bodies and the MUNGE payloads slurmctld/clients
@@ -256,13 +295,19 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/auth");
         let manifest = std::fs::read_to_string(dir.join("k12_golden.txt")).unwrap();
         let mut checked = 0;
-        for line in manifest.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in manifest
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let f: Vec<&str> = line.split_whitespace().collect();
             let body = std::fs::read(dir.join(f[0])).unwrap();
             let msg_type: u16 = f[1].parse().unwrap();
             let payload = unhex(f[2]);
             assert_eq!(compute(&body, msg_type, V22, None), payload, "{}", f[0]);
-            assert_eq!(verify(&payload, &body, msg_type, V22, HashPolicy::default()), Ok(HashKind::K12));
+            assert_eq!(
+                verify(&payload, &body, msg_type, V22, HashPolicy::default()),
+                Ok(HashKind::K12)
+            );
             checked += 1;
         }
         assert!(checked >= 6);
@@ -274,12 +319,30 @@ mod tests {
     #[test]
     fn k12_multi_chunk_matches_slurm() {
         let cases: [(usize, &str); 6] = [
-            (0, "1d3f3b7ec3d8bdd1627646a2fabeea108535f821e30dd88fedf680aa438c9180"),
-            (8191, "72b684f3ba9d80b54bee78c3084037e747652a7a1c437eb0ac9a1665c770c790"),
-            (8192, "8bdc9b306181f93568b59d27a9cd5614ec7a24f16089c51002979a678b2befd3"),
-            (8193, "9b2d731916466bb7ab3424d725f60ba86109a9b21327c8566f13d032120d2385"),
-            (20000, "63b7b8c6e8607c7d74c5fce47b5c1708b46909c3afda22feb6ec4a33a26ab3d8"),
-            (100000, "4e47033d89677f83f933118c4462d230d136b96335cf876553e36a5b34f027f8"),
+            (
+                0,
+                "1d3f3b7ec3d8bdd1627646a2fabeea108535f821e30dd88fedf680aa438c9180",
+            ),
+            (
+                8191,
+                "72b684f3ba9d80b54bee78c3084037e747652a7a1c437eb0ac9a1665c770c790",
+            ),
+            (
+                8192,
+                "8bdc9b306181f93568b59d27a9cd5614ec7a24f16089c51002979a678b2befd3",
+            ),
+            (
+                8193,
+                "9b2d731916466bb7ab3424d725f60ba86109a9b21327c8566f13d032120d2385",
+            ),
+            (
+                20000,
+                "63b7b8c6e8607c7d74c5fce47b5c1708b46909c3afda22feb6ec4a33a26ab3d8",
+            ),
+            (
+                100000,
+                "4e47033d89677f83f933118c4462d230d136b96335cf876553e36a5b34f027f8",
+            ),
         ];
         for (n, want) in cases {
             let body: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
@@ -288,7 +351,10 @@ mod tests {
     }
 
     fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     fn hex(b: &[u8]) -> String {

@@ -105,7 +105,10 @@ impl FakeCredentials {
     /// A process with identity `uid`/`gid` on a node whose munged uses `key`.
     pub fn new(key: &[u8], uid: u32, gid: u32) -> Self {
         FakeCredentials {
-            daemon: Arc::new(Daemon { key: key.to_vec(), replay: Mutex::new(HashMap::new()) }),
+            daemon: Arc::new(Daemon {
+                key: key.to_vec(),
+                replay: Mutex::new(HashMap::new()),
+            }),
             uid,
             gid,
             ttl: DEFAULT_TTL,
@@ -168,7 +171,9 @@ fn from_unix_secs(s: i64) -> SystemTime {
     if s >= 0 {
         UNIX_EPOCH + Duration::from_secs(s.unsigned_abs())
     } else {
-        UNIX_EPOCH.checked_sub(Duration::from_secs(s.unsigned_abs())).unwrap_or(UNIX_EPOCH)
+        UNIX_EPOCH
+            .checked_sub(Duration::from_secs(s.unsigned_abs()))
+            .unwrap_or(UNIX_EPOCH)
     }
 }
 
@@ -188,8 +193,12 @@ fn invalid(why: &str) -> AuthError {
 }
 
 fn parse(cred: &str) -> Result<(Vec<u8>, Parsed), AuthError> {
-    let rest = cred.strip_prefix(FAKE_PREFIX).ok_or_else(|| invalid("not a fake credential"))?;
-    let rest = rest.strip_suffix(':').ok_or_else(|| invalid("missing terminator"))?;
+    let rest = cred
+        .strip_prefix(FAKE_PREFIX)
+        .ok_or_else(|| invalid("not a fake credential"))?;
+    let rest = rest
+        .strip_suffix(':')
+        .ok_or_else(|| invalid("missing terminator"))?;
     let (fields_hex, mac_hex) = rest.split_once(':').ok_or_else(|| invalid("missing mac"))?;
     if fields_hex.len() > 2 * (FIXED_LEN + MAX_PAYLOAD) {
         return Err(invalid("too long"));
@@ -201,7 +210,8 @@ fn parse(cred: &str) -> Result<(Vec<u8>, Parsed), AuthError> {
     if fields.len() < FIXED_LEN || fields[0] != FORMAT_VERSION {
         return Err(invalid("bad fields"));
     }
-    let u32_at = |o: usize| u32::from_be_bytes([fields[o], fields[o + 1], fields[o + 2], fields[o + 3]]);
+    let u32_at =
+        |o: usize| u32::from_be_bytes([fields[o], fields[o + 1], fields[o + 2], fields[o + 3]]);
     let mut t = [0u8; 8];
     t.copy_from_slice(&fields[14..22]);
     let restrict = match fields[9] {
@@ -224,9 +234,14 @@ fn parse(cred: &str) -> Result<(Vec<u8>, Parsed), AuthError> {
 impl CredentialService for FakeCredentials {
     fn encode(&self, payload: &[u8], restrict_uid: RestrictUid) -> Result<String, AuthError> {
         if payload.len() > MAX_PAYLOAD {
-            return Err(AuthError::BadArgument(format!("payload of {} bytes", payload.len())));
+            return Err(AuthError::BadArgument(format!(
+                "payload of {} bytes",
+                payload.len()
+            )));
         }
-        let nonce = self.nonce_base.wrapping_add(self.counter.fetch_add(1, Ordering::Relaxed));
+        let nonce = self
+            .nonce_base
+            .wrapping_add(self.counter.fetch_add(1, Ordering::Relaxed));
         let mut f = Vec::with_capacity(FIXED_LEN + payload.len());
         f.push(FORMAT_VERSION);
         f.extend_from_slice(&self.uid.to_be_bytes());
@@ -250,7 +265,12 @@ impl CredentialService for FakeCredentials {
     fn decode(&self, cred: &str) -> Result<VerifiedCredential, AuthError> {
         let (fields, p) = parse(cred)?;
         let expected = self.mac(&fields);
-        if expected.iter().zip(&p.mac).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0 {
+        if expected
+            .iter()
+            .zip(&p.mac)
+            .fold(0u8, |a, (x, y)| a | (x ^ y))
+            != 0
+        {
             return Err(invalid("mac mismatch (tampered, or another key)"));
         }
         if let RestrictUid::Uid(r) = p.restrict {
@@ -297,7 +317,7 @@ fn hex(b: &[u8]) -> String {
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     let nib = |c: u8| match c {
@@ -305,7 +325,9 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         b'a'..=b'f' => Some(c - b'a' + 10),
         _ => None,
     };
-    b.chunks_exact(2).map(|p| Some(nib(p[0])? << 4 | nib(p[1])?)).collect()
+    b.chunks_exact(2)
+        .map(|p| Some(nib(p[0])? << 4 | nib(p[1])?))
+        .collect()
 }
 
 #[cfg(test)]
@@ -324,12 +346,17 @@ mod tests {
     #[test]
     fn roundtrip_carries_identity_and_payload() {
         let (client, server, _) = pair();
-        let c = client.encode(b"\x02hash\0with nul", RestrictUid::Any).unwrap();
+        let c = client
+            .encode(b"\x02hash\0with nul", RestrictUid::Any)
+            .unwrap();
         assert!(c.starts_with(FAKE_PREFIX) && !c.starts_with("MUNGE:"));
         let v = server.decode(&c).unwrap();
         assert_eq!((v.uid, v.gid, v.ttl), (1000, 1000, DEFAULT_TTL));
         assert_eq!(v.payload, b"\x02hash\0with nul");
-        assert_eq!(v.encoded_at, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        assert_eq!(
+            v.encoded_at,
+            UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        );
     }
 
     #[test]
@@ -381,8 +408,19 @@ mod tests {
     #[test]
     fn garbage_and_tampering_are_invalid() {
         let (client, server, _) = pair();
-        for bad in ["", "MUNGE:AAAA:", "FAKECRED:", "FAKECRED:zz:00:", "FAKECRED:01:00:", "\0", "FAKECRED:é:"] {
-            assert!(matches!(server.decode(bad), Err(AuthError::Invalid(_))), "{bad:?}");
+        for bad in [
+            "",
+            "MUNGE:AAAA:",
+            "FAKECRED:",
+            "FAKECRED:zz:00:",
+            "FAKECRED:01:00:",
+            "\0",
+            "FAKECRED:é:",
+        ] {
+            assert!(
+                matches!(server.decode(bad), Err(AuthError::Invalid(_))),
+                "{bad:?}"
+            );
         }
         let c = client.encode(b"payload", RestrictUid::Any).unwrap();
         // flip one hex digit in the fields (the uid)
@@ -400,7 +438,9 @@ mod tests {
     fn usable_across_threads() {
         let (client, server, _) = pair();
         let creds: Vec<String> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..4).map(|_| s.spawn(|| client.encode(b"x", RestrictUid::Any).unwrap())).collect();
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| client.encode(b"x", RestrictUid::Any).unwrap()))
+                .collect();
             hs.into_iter().map(|h| h.join().unwrap()).collect()
         });
         for c in &creds {

@@ -226,11 +226,16 @@ impl AuthInfo {
             return AuthInfo::default();
         }
         if !value.contains('=') {
-            return AuthInfo { socket: Some(value.to_owned()), ttl: None };
+            return AuthInfo {
+                socket: Some(value.to_owned()),
+                ttl: None,
+            };
         }
         let mut info = AuthInfo::default();
         for item in value.split(',') {
-            let Some((key, val)) = item.split_once('=') else { continue };
+            let Some((key, val)) = item.split_once('=') else {
+                continue;
+            };
             match key.trim() {
                 // upstream keeps the first occurrence (strstr)
                 "socket" if info.socket.is_none() => info.socket = Some(val.to_owned()),
@@ -272,12 +277,23 @@ mod tests {
         assert_eq!(i.socket.as_deref(), Some("/run/munge/m.sock"));
         assert_eq!(i.ttl, Some(60));
         let i = AuthInfo::parse("ttl=5,socket=/s");
-        assert_eq!(i, AuthInfo { socket: Some("/s".into()), ttl: Some(5) });
+        assert_eq!(
+            i,
+            AuthInfo {
+                socket: Some("/s".into()),
+                ttl: Some(5)
+            }
+        );
     }
 
     #[test]
     fn auth_info_old_format_and_odd_values() {
-        assert_eq!(AuthInfo::parse("/var/run/munge/alt.socket").socket.as_deref(), Some("/var/run/munge/alt.socket"));
+        assert_eq!(
+            AuthInfo::parse("/var/run/munge/alt.socket")
+                .socket
+                .as_deref(),
+            Some("/var/run/munge/alt.socket")
+        );
         assert_eq!(AuthInfo::parse(""), AuthInfo::default());
         // key=value format without socket: default socket
         assert_eq!(AuthInfo::parse("cred_expire=300").socket, None);
@@ -286,7 +302,10 @@ mod tests {
         assert_eq!(AuthInfo::parse("ttl=abc").ttl, None);
         assert_eq!(AuthInfo::parse("ttl=-4").ttl, None);
         assert_eq!(AuthInfo::parse("ttl=0").ttl, None);
-        assert_eq!(AuthInfo::parse("ttl=99999999999").ttl, Some(i32::MAX as u32));
+        assert_eq!(
+            AuthInfo::parse("ttl=99999999999").ttl,
+            Some(i32::MAX as u32)
+        );
         assert_eq!(AuthInfo::parse("ttl=1,ttl=2").ttl, Some(1));
     }
 
@@ -303,8 +322,14 @@ mod tests {
     fn reply_restriction() {
         assert_eq!(RestrictUid::for_reply(None, 64030, 0), RestrictUid::Uid(99));
         assert_eq!(RestrictUid::for_reply(Some(0), 64030, 0), RestrictUid::Any);
-        assert_eq!(RestrictUid::for_reply(Some(64030), 64030, 0), RestrictUid::Any);
-        assert_eq!(RestrictUid::for_reply(Some(1000), 64030, 0), RestrictUid::Uid(1000));
+        assert_eq!(
+            RestrictUid::for_reply(Some(64030), 64030, 0),
+            RestrictUid::Any
+        );
+        assert_eq!(
+            RestrictUid::for_reply(Some(1000), 64030, 0),
+            RestrictUid::Uid(1000)
+        );
     }
 
     #[test]
