@@ -2,6 +2,6 @@
 //! primitives, the header and framing, authentication, typed messages per protocol
 //! version, hostlist expressions and the slurm.conf parser.
 
-pub mod pack;
 pub mod auth;
+pub mod pack;
 pub mod version;
