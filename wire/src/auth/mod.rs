@@ -6,6 +6,17 @@
 //! The credential service is a trait so that everything above it can be tested
 //! without a running munged: [`fake::FakeCredentials`] is an in-memory stand-in and,
 //! with the `munge` feature, [`munge::Munge`] talks to the real daemon.
+//!
+//! What upstream servers do when a request fails authentication (both sleep
+//! 10 ms first, "to discourage brute force", in `slurm_unpack_received_msg` /
+//! `slurm_receive_msg_and_forward`):
+//! - slurmctld (`_service_connection` in `src/slurmctld/controller.c`) logs the
+//!   error and closes the connection without any reply, whatever the cause
+//!   (unknown plugin, bad/expired/replayed credential, body-hash mismatch).
+//! - slurmd (`_service_connection` in `src/slurmd/slurmd/slurmd.c`) also closes
+//!   silently when the credential itself fails, but once the credential was
+//!   verified (`auth_uid_set`) a later failure (body hash, body unpack) is
+//!   answered with `RESPONSE_SLURM_RC` carrying `ESLURM_PROTOCOL_INCOMPLETE_PACKET`.
 
 pub mod body_hash;
 pub mod fake;

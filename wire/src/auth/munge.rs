@@ -21,7 +21,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use munge_sys as sys;
 
@@ -291,7 +291,7 @@ impl CredentialService for Munge {
             uid,
             gid,
             payload,
-            encoded_at: encoded_at.max(SystemTime::UNIX_EPOCH),
+            encoded_at,
             ttl: u32::try_from(ttl).unwrap_or(0),
         })
     }
