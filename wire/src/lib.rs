@@ -3,6 +3,7 @@
 //! version, hostlist expressions and the slurm.conf parser.
 
 pub mod addr;
+pub mod auth;
 pub mod errno;
 pub mod frame;
 pub mod header;
