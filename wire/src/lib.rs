@@ -7,6 +7,7 @@ pub mod auth;
 pub mod errno;
 pub mod frame;
 pub mod header;
+pub mod job_reason;
 pub mod msg;
 pub mod pack;
 pub mod version;

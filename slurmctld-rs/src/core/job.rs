@@ -1,0 +1,488 @@
+//! The controller's job record and the pieces of it that have upstream
+//! semantics of their own: states, array task sets, dependencies.
+
+use wire::job_reason::JobReason;
+use wire::msg::JobDescriptor;
+use wire::pack::{Bitmap, DecodeResult, Packer, Unpacker, NO_VAL};
+use wire::version::ProtocolVersion;
+
+/// Base job states (`enum job_states`, low byte of `job_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum JobState {
+    /// JOB_PENDING.
+    Pending = 0,
+    /// JOB_RUNNING.
+    Running = 1,
+    /// JOB_SUSPENDED.
+    Suspended = 2,
+    /// JOB_COMPLETE.
+    Complete = 3,
+    /// JOB_CANCELLED.
+    Cancelled = 4,
+    /// JOB_FAILED.
+    Failed = 5,
+    /// JOB_TIMEOUT.
+    Timeout = 6,
+    /// JOB_NODE_FAIL.
+    NodeFail = 7,
+    /// JOB_PREEMPTED.
+    Preempted = 8,
+    /// JOB_BOOT_FAIL.
+    BootFail = 9,
+    /// JOB_DEADLINE.
+    Deadline = 10,
+    /// JOB_OOM.
+    Oom = 11,
+}
+
+impl JobState {
+    /// From the low byte of a wire `job_state`.
+    pub fn from_wire(v: u32) -> Option<JobState> {
+        use JobState::*;
+        Some(match v & 0xff {
+            0 => Pending,
+            1 => Running,
+            2 => Suspended,
+            3 => Complete,
+            4 => Cancelled,
+            5 => Failed,
+            6 => Timeout,
+            7 => NodeFail,
+            8 => Preempted,
+            9 => BootFail,
+            10 => Deadline,
+            11 => Oom,
+            _ => return None,
+        })
+    }
+
+    /// True once the job can never run again without a requeue.
+    pub fn is_finished(self) -> bool {
+        (self as u32) >= JobState::Complete as u32
+    }
+}
+
+/// Job state flag bits above the base state (slurm.h).
+pub mod state_flags {
+    /// JOB_REQUEUE.
+    pub const REQUEUE: u32 = 1 << 10;
+    /// JOB_REQUEUE_HOLD.
+    pub const REQUEUE_HOLD: u32 = 1 << 11;
+    /// JOB_COMPLETING.
+    pub const COMPLETING: u32 = 1 << 15;
+}
+
+/// How a job array was requested (`--array=0-99%10`): the pending task ids
+/// still carried by the meta record, and the throttle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrayTasks {
+    /// Pending task ids still in this record.
+    pub pending: Bitmap,
+    /// `%N` throttle; 0 = none.
+    pub max_run: u32,
+}
+
+impl ArrayTasks {
+    /// Parses sbatch's `array_inx`: `0-99%10`, `1,3,5-7:2`. Returns None for a
+    /// malformed expression or an index at or above `max_array_size`.
+    pub fn parse(spec: &str, max_array_size: u32) -> Option<ArrayTasks> {
+        let (list, max_run) = match spec.split_once('%') {
+            Some((l, t)) => (l, t.parse::<u32>().ok()?),
+            None => (spec, 0),
+        };
+        if max_array_size == 0 {
+            return None;
+        }
+        let mut pending = Bitmap::new(max_array_size);
+        let mut any = false;
+        for part in list.split(',') {
+            let (range, step) = match part.split_once(':') {
+                Some((r, s)) => (r, s.parse::<u32>().ok().filter(|&s| s > 0)?),
+                None => (part, 1),
+            };
+            let (lo, hi) = match range.split_once('-') {
+                Some((a, b)) => (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?),
+                None => {
+                    let v = range.parse::<u32>().ok()?;
+                    (v, v)
+                }
+            };
+            if lo > hi || hi >= max_array_size {
+                return None;
+            }
+            let mut i = lo;
+            while i <= hi {
+                pending.set(i);
+                any = true;
+                i = match i.checked_add(step) {
+                    Some(n) => n,
+                    None => break,
+                };
+            }
+        }
+        any.then_some(ArrayTasks { pending, max_run })
+    }
+
+    /// Number of tasks still pending in this record.
+    pub fn count(&self) -> u32 {
+        self.pending.count_ones()
+    }
+
+    /// `array_task_str` as upstream prints it: ranges, then `%N`.
+    pub fn task_str(&self) -> String {
+        let mut out = String::new();
+        let ids: Vec<u32> = self.pending.ones().collect();
+        let mut i = 0;
+        while i < ids.len() {
+            let start = ids[i];
+            let mut end = start;
+            while i + 1 < ids.len() && ids[i + 1] == end + 1 {
+                i += 1;
+                end = ids[i];
+            }
+            if !out.is_empty() {
+                out.push(',');
+            }
+            if start == end {
+                out.push_str(&start.to_string());
+            } else {
+                out.push_str(&format!("{start}-{end}"));
+            }
+            i += 1;
+        }
+        if self.max_run > 0 {
+            out.push_str(&format!("%{}", self.max_run));
+        }
+        out
+    }
+}
+
+/// One `type:jobid[+time][:jobid...]` clause of `--dependency`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// after, afterany, afterok, afternotok, aftercorr, afterburstbuffer, singleton.
+    pub kind: DependencyKind,
+    /// The job it waits for (0 for singleton).
+    pub job_id: u32,
+    /// Array task, when `jobid_task` was given.
+    pub array_task: Option<u32>,
+}
+
+/// Dependency types (`SLURM_DEPEND_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DependencyKind {
+    /// `after`.
+    After,
+    /// `afterany`.
+    AfterAny,
+    /// `afternotok`.
+    AfterNotOk,
+    /// `afterok`.
+    AfterOk,
+    /// `aftercorr`.
+    AfterCorr,
+    /// `afterburstbuffer`.
+    AfterBurstBuffer,
+    /// `singleton`.
+    Singleton,
+}
+
+impl DependencyKind {
+    fn name(self) -> &'static str {
+        match self {
+            DependencyKind::After => "after",
+            DependencyKind::AfterAny => "afterany",
+            DependencyKind::AfterNotOk => "afternotok",
+            DependencyKind::AfterOk => "afterok",
+            DependencyKind::AfterCorr => "aftercorr",
+            DependencyKind::AfterBurstBuffer => "afterburstbuffer",
+            DependencyKind::Singleton => "singleton",
+        }
+    }
+}
+
+/// A parsed `--dependency` expression.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dependencies {
+    /// The clauses.
+    pub items: Vec<Dependency>,
+    /// `?` separators mean any one suffices.
+    pub any: bool,
+}
+
+impl Dependencies {
+    /// Parses `afterok:12:13,afterany:14_2` or `singleton`. None = malformed.
+    pub fn parse(spec: &str) -> Option<Dependencies> {
+        let any = spec.contains('?');
+        let mut items = Vec::new();
+        for clause in spec.split([',', '?']) {
+            if clause.eq_ignore_ascii_case("singleton") {
+                items.push(Dependency { kind: DependencyKind::Singleton, job_id: 0, array_task: None });
+                continue;
+            }
+            let mut parts = clause.split(':');
+            let kind = match parts.next()?.to_ascii_lowercase().as_str() {
+                "after" => DependencyKind::After,
+                "afterany" => DependencyKind::AfterAny,
+                "afternotok" => DependencyKind::AfterNotOk,
+                "afterok" => DependencyKind::AfterOk,
+                "aftercorr" => DependencyKind::AfterCorr,
+                "afterburstbuffer" => DependencyKind::AfterBurstBuffer,
+                _ => return None,
+            };
+            let mut n = 0;
+            for id in parts {
+                // `after:jobid+minutes` carries a delay.
+                let id = id.split('+').next()?;
+                let (job, task) = match id.split_once('_') {
+                    Some((j, t)) => (j.parse::<u32>().ok()?, Some(t.parse::<u32>().ok()?)),
+                    None => (id.parse::<u32>().ok()?, None),
+                };
+                if job == 0 {
+                    return None;
+                }
+                items.push(Dependency { kind, job_id: job, array_task: task });
+                n += 1;
+            }
+            if n == 0 {
+                return None;
+            }
+        }
+        (!items.is_empty()).then_some(Dependencies { items, any })
+    }
+}
+
+/// How a dependency stands right now, for the reason and the printed string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DependencyStatus {
+    /// Still waiting.
+    Unfulfilled,
+    /// Satisfied.
+    Fulfilled,
+    /// Can never be satisfied.
+    Failed,
+}
+
+impl DependencyStatus {
+    fn name(self) -> &'static str {
+        match self {
+            DependencyStatus::Unfulfilled => "unfulfilled",
+            DependencyStatus::Fulfilled => "fulfilled",
+            DependencyStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Formats a dependency list as `scontrol show job` prints it:
+/// `afterok:1000(unfulfilled),afterany:7_2(failed)`.
+pub fn format_dependencies(deps: &Dependencies, status: &[DependencyStatus]) -> String {
+    let sep = if deps.any { "?" } else { "," };
+    deps.items
+        .iter()
+        .zip(status)
+        .map(|(d, s)| match d.kind {
+            DependencyKind::Singleton => format!("singleton({})", s.name()),
+            k => match d.array_task {
+                Some(t) => format!("{}:{}_{}({})", k.name(), d.job_id, t, s.name()),
+                None => format!("{}:{}({})", k.name(), d.job_id, s.name()),
+            },
+        })
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// A job as the controller keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Job id.
+    pub job_id: u32,
+    /// For array records: the array's job id (the meta record's id).
+    pub array_job_id: u32,
+    /// Task id of a split-off array task.
+    pub array_task_id: Option<u32>,
+    /// Tasks still held by the meta record.
+    pub array: Option<ArrayTasks>,
+    /// Submitting user (from the verified credential).
+    pub user_id: u32,
+    /// Submitting group.
+    pub group_id: u32,
+    /// Base state plus flags (wire `job_state`).
+    pub state: u32,
+    /// Why it is pending, or how it ended.
+    pub reason: JobReason,
+    /// Free text that clients print in place of the reason.
+    pub state_desc: Option<String>,
+    /// 0 = held.
+    pub priority: u32,
+    /// Partition name.
+    pub partition: String,
+    /// Index into the partition table.
+    pub part_index: usize,
+    /// Minutes; None = partition's limit (NO_VAL).
+    pub time_limit: Option<u32>,
+    /// When it was submitted.
+    pub submit_time: i64,
+    /// Eligible since (0 = not yet).
+    pub eligible_time: i64,
+    /// Accruing priority since (0 = not yet).
+    pub accrue_time: i64,
+    /// When the scheduler last looked at it.
+    pub last_sched_eval: i64,
+    /// Started (0 = not yet).
+    pub start_time: i64,
+    /// Ended (0 = not yet).
+    pub end_time: i64,
+    /// Wait status of the batch script.
+    pub exit_code: u32,
+    /// Highest exit code of any step.
+    pub derived_ec: u32,
+    /// How often it was requeued.
+    pub restart_cnt: u16,
+    /// Parsed dependencies.
+    pub dependencies: Option<Dependencies>,
+    /// Held by an admin (vs by the user).
+    pub admin_hold: bool,
+    /// The descriptor as submitted, normalised (partition, time limit and
+    /// counts resolved). Carries script and environment.
+    pub desc: JobDescriptor,
+}
+
+impl Job {
+    /// Base state.
+    pub fn base_state(&self) -> JobState {
+        JobState::from_wire(self.state).unwrap_or(JobState::Pending)
+    }
+
+    /// True while pending.
+    pub fn is_pending(&self) -> bool {
+        self.base_state() == JobState::Pending
+    }
+
+    /// Number of job records this counts for against MaxJobCount.
+    pub fn record_count(&self) -> u32 {
+        self.array.as_ref().map_or(1, |a| a.count().max(1))
+    }
+
+    /// Serialises the record for the state store.
+    pub fn pack(&self, p: &mut Packer) {
+        p.u32(self.job_id);
+        p.u32(self.array_job_id);
+        p.u32(self.array_task_id.unwrap_or(NO_VAL));
+        match &self.array {
+            None => p.u8(0),
+            Some(a) => {
+                p.u8(1);
+                p.bitmap(Some(&a.pending));
+                p.u32(a.max_run);
+            }
+        }
+        p.u32(self.user_id);
+        p.u32(self.group_id);
+        p.u32(self.state);
+        p.u16(self.reason.0);
+        p.str(self.state_desc.as_deref());
+        p.u32(self.priority);
+        p.string(&self.partition);
+        p.u32(self.time_limit.unwrap_or(NO_VAL));
+        for t in [self.submit_time, self.eligible_time, self.accrue_time, self.last_sched_eval, self.start_time, self.end_time] {
+            p.time(t);
+        }
+        p.u32(self.exit_code);
+        p.u32(self.derived_ec);
+        p.u16(self.restart_cnt);
+        p.bool(self.admin_hold);
+        self.desc.pack(p, ProtocolVersion::CURRENT);
+    }
+
+    /// Reads a record written by [`Job::pack`]. `part_index` and parsed
+    /// dependencies are resolved by the caller.
+    pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Job> {
+        let job_id = u.u32("job_id")?;
+        let array_job_id = u.u32("array_job_id")?;
+        let array_task_id = Some(u.u32("array_task_id")?).filter(|&t| t != NO_VAL);
+        let array = if u.bool("array")? {
+            let pending = u.bitmap("array.pending")?.unwrap_or_default();
+            Some(ArrayTasks { pending, max_run: u.u32("array.max_run")? })
+        } else {
+            None
+        };
+        let user_id = u.u32("user_id")?;
+        let group_id = u.u32("group_id")?;
+        let state = u.u32("state")?;
+        let reason = JobReason(u.u16("reason")?);
+        let state_desc = u.str("state_desc")?;
+        let priority = u.u32("priority")?;
+        let partition = u.str("partition")?.unwrap_or_default();
+        let time_limit = Some(u.u32("time_limit")?).filter(|&t| t != NO_VAL);
+        let mut times = [0i64; 6];
+        for t in times.iter_mut() {
+            *t = u.time("times")?;
+        }
+        let exit_code = u.u32("exit_code")?;
+        let derived_ec = u.u32("derived_ec")?;
+        let restart_cnt = u.u16("restart_cnt")?;
+        let admin_hold = u.bool("admin_hold")?;
+        let desc = JobDescriptor::unpack(u, ProtocolVersion::CURRENT)?;
+        let dependencies = desc.dependency.as_deref().and_then(Dependencies::parse);
+        Ok(Job {
+            job_id,
+            array_job_id,
+            array_task_id,
+            array,
+            user_id,
+            group_id,
+            state,
+            reason,
+            state_desc,
+            priority,
+            partition,
+            part_index: 0,
+            time_limit,
+            submit_time: times[0],
+            eligible_time: times[1],
+            accrue_time: times[2],
+            last_sched_eval: times[3],
+            start_time: times[4],
+            end_time: times[5],
+            exit_code,
+            derived_ec,
+            restart_cnt,
+            dependencies,
+            admin_hold,
+            desc,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_specs() {
+        let a = ArrayTasks::parse("0-99%10", 1001).unwrap();
+        assert_eq!(a.count(), 100);
+        assert_eq!(a.task_str(), "0-99%10");
+        let a = ArrayTasks::parse("1,3,5-9:2", 1001).unwrap();
+        assert_eq!(a.task_str(), "1,3,5,7,9");
+        assert!(ArrayTasks::parse("0-2000", 1001).is_none());
+        assert!(ArrayTasks::parse("1001", 1001).is_none());
+        assert!(ArrayTasks::parse("1000", 1001).is_some());
+        assert!(ArrayTasks::parse("5-1", 1001).is_none());
+        assert!(ArrayTasks::parse("x", 1001).is_none());
+    }
+
+    #[test]
+    fn dependency_specs() {
+        let d = Dependencies::parse("afterok:1000").unwrap();
+        assert_eq!(d.items[0], Dependency { kind: DependencyKind::AfterOk, job_id: 1000, array_task: None });
+        assert_eq!(format_dependencies(&d, &[DependencyStatus::Unfulfilled]), "afterok:1000(unfulfilled)");
+        assert!(Dependencies::parse("afterok:abc").is_none());
+        assert!(Dependencies::parse("whenever:1000").is_none());
+        assert!(Dependencies::parse("afterok").is_none());
+        let d = Dependencies::parse("afterany:5_2?singleton").unwrap();
+        assert!(d.any);
+        assert_eq!(d.items.len(), 2);
+    }
+}
