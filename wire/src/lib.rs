@@ -2,4 +2,6 @@
 //! primitives, the header and framing, authentication, typed messages per protocol
 //! version, hostlist expressions and the slurm.conf parser.
 
+pub mod conf;
+pub mod hostlist;
 pub mod pack;
