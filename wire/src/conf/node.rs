@@ -157,7 +157,12 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
             return Err(ConfError::bad_value(at, "Port", "Port count must equal that of NodeName records or there must be no more than one"));
         }
 
-        let features = l.str("Feature").or_else(|| l.str("Features")).map(str::to_string);
+        // This line's Feature or Features before either from DEFAULT.
+        let features = ["Feature", "Features"]
+            .iter()
+            .find_map(|k| line.options.get(*k))
+            .or_else(|| ["Feature", "Features"].iter().find_map(|k| defaults.get(*k)))
+            .cloned();
         let weight = match l.num("Weight", values::parse_u32)? {
             // Upstream keeps INFINITE out of the weight field.
             Some(values::INFINITE32) => values::INFINITE32 - 1,
