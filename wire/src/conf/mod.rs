@@ -703,7 +703,8 @@ fn parse_accounting_enforce(s: &str) -> Result<(u16, bool), String> {
             }
             "qos" => bits |= ASSOCS | QOS,
             "all" => {
-                bits = u16::MAX & !(NO_JOBS | NO_STEPS);
+                // Everything except the opt-in "don't record" bits.
+                bits = !(NO_JOBS | NO_STEPS);
                 wckey = true;
             }
             "nojobs" => bits |= NO_JOBS | NO_STEPS,

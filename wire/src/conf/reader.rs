@@ -37,7 +37,7 @@ pub(crate) fn fold_hash(hash: &mut u32, physical: &[u8]) {
 fn strip_comment(line: &[u8]) -> &[u8] {
     let mut backslashes = 0usize;
     for (i, &c) in line.iter().enumerate() {
-        if c == b'#' && backslashes % 2 == 0 {
+        if c == b'#' && backslashes.is_multiple_of(2) {
             return &line[..i];
         } else if c == b'\\' {
             backslashes += 1;
@@ -57,7 +57,7 @@ fn continuation(line: &[u8]) -> Option<&[u8]> {
         end -= 1;
     }
     let run = line[..end].iter().rev().take_while(|&&c| c == b'\\').count();
-    (run % 2 == 1).then(|| &line[..end - 1])
+    (!run.is_multiple_of(2)).then(|| &line[..end - 1])
 }
 
 /// Undo `\x` escapes: a backslash keeps the next byte literally and a lone
@@ -97,8 +97,7 @@ pub(crate) fn logical_lines(text: &str, hash: &mut u32) -> Vec<LogicalLine> {
     while i < physical.len() {
         let first = i + 1;
         let mut joined: Vec<u8> = Vec::new();
-        loop {
-            let Some(raw) = physical.get(i) else { break };
+        while let Some(raw) = physical.get(i) {
             i += 1;
             fold_hash(hash, raw);
             let line = strip_comment(raw);
