@@ -11,8 +11,8 @@ fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
 }
 
-fn captured() -> HashMap<String, String> {
-    let text = std::fs::read_to_string(data("refslurm_show_config.txt")).unwrap_or_default();
+fn captured(file: &str) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(data(file)).unwrap_or_default();
     text.lines()
         .filter_map(|l| l.split_once(" = "))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -23,17 +23,10 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "(null)".to_string())
 }
 
-#[test]
-fn refslurm_conf_matches_scontrol_show_config() {
-    let conf = match SlurmConf::from_file(data("refslurm.conf")) {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    };
-    let want = captured();
-    assert!(want.len() > 150, "capture not found or empty");
-
+/// What scontrol would print for each key that comes straight from the conf.
+fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
     // Keys scontrol prints as plain strings straight from the conf.
-    let strings: Vec<(&str, String)> = vec![
+    vec![
         ("AccountingStorageBackupHost", opt(&conf.accounting_storage_backup_host)),
         ("AccountingStorageHost", conf.accounting_storage_host.clone()),
         ("AccountingStorageExternalHost", opt(&conf.accounting_storage_ext_host)),
@@ -192,15 +185,45 @@ fn refslurm_conf_matches_scontrol_show_config() {
         ("VSizeFactor", format!("{} percent", conf.vsize_factor)),
         ("WaitTime", format!("{} sec", conf.wait_time)),
         ("X11Parameters", opt(&conf.x11_params)),
-    ];
-    let mut mismatches = Vec::new();
-    for (key, ours) in &strings {
-        match want.get(*key) {
-            Some(theirs) if theirs == ours => {}
-            other => mismatches.push(format!("{key}: ours {ours:?}, upstream {other:?}")),
+    ]
+}
+
+/// Keys whose printed form differs from upstream's.
+fn mismatches(conf: &SlurmConf, want: &HashMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, ours) in printed(conf) {
+        match want.get(key) {
+            Some(theirs) if *theirs == ours => {}
+            other => out.push(format!("{key}: ours {ours:?}, upstream {other:?}")),
         }
     }
-    assert!(mismatches.is_empty(), "mismatches:\n{}", mismatches.join("\n"));
+    out
+}
+
+fn load(name: &str) -> SlurmConf {
+    match SlurmConf::from_file(data(name)) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A slurm.conf leaving nearly everything unset: checks upstream's defaults.
+#[test]
+fn minimal_conf_defaults_match_scontrol_show_config() {
+    let conf = load("minimal.conf");
+    let want = captured("minimal_show_config.txt");
+    assert!(want.len() > 150, "capture not found or empty");
+    let bad = mismatches(&conf, &want);
+    assert!(bad.is_empty(), "mismatches:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn refslurm_conf_matches_scontrol_show_config() {
+    let conf = load("refslurm.conf");
+    let want = captured("refslurm_show_config.txt");
+    assert!(want.len() > 150, "capture not found or empty");
+    let bad = mismatches(&conf, &want);
+    assert!(bad.is_empty(), "mismatches:\n{}", bad.join("\n"));
 
     // Values scontrol formats from numbers or enums.
     assert_eq!(want.get("SelectTypeParameters").map(String::as_str), Some("CR_CORE"));

@@ -215,6 +215,11 @@ pub mod defaults {
     pub const PRIORITY_FLAGS_FAIR_TREE: u16 = 1 << 5;
 }
 
+/// Smallest MinJobAge upstream accepts; lower values are raised to it.
+const MIN_JOB_AGE_FLOOR: u32 = 2;
+/// Smallest SchedulerTimeSlice upstream accepts; lower values mean the default.
+const SCHED_TIME_SLICE_FLOOR: u16 = 5;
+
 /// Bits of `conf_flags` (upstream `CTL_CONF_*` in `slurm.h`).
 pub mod conf_flags {
     /// `CTL_CONF_OR`: SlurmdParameters=config_overrides.
@@ -789,9 +794,13 @@ impl SlurmConf {
         }
     }
 
-    /// `max_dbd_msgs` as the slurmdbd accounting plugin fills it in when unset:
-    /// the larger of DEFAULT_MAX_DBD_MSGS and 2*MaxJobCount + 4*nodes.
+    /// `max_dbd_msgs` as slurmctld reports it: when unset, the slurmdbd
+    /// accounting plugin fills in the larger of DEFAULT_MAX_DBD_MSGS and
+    /// 2*MaxJobCount + 4*nodes; with any other accounting plugin it stays 0.
     pub fn effective_max_dbd_msgs(&self) -> u32 {
+        if self.max_dbd_msgs.is_none() && !contains_ci(&self.accounting_storage_type, "slurmdbd") {
+            return 0;
+        }
         self.max_dbd_msgs.unwrap_or_else(|| {
             let nodes = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
             defaults::MAX_DBD_MSGS.max(self.max_job_cnt.saturating_mul(2).saturating_add(nodes.saturating_mul(4)))
@@ -964,14 +973,15 @@ impl SlurmConf {
         let slurm_user_name = s.or("SlurmUser", "root");
         let slurmd_user_name = s.or("SlurmdUser", "root");
 
-        let min_job_age = s.u32("MinJobAge")?.unwrap_or(defaults::MIN_JOB_AGE);
+        // Upstream raises these to their minimums rather than failing.
+        let min_job_age = s.u32("MinJobAge")?.map_or(defaults::MIN_JOB_AGE, |a| a.max(MIN_JOB_AGE_FLOOR));
         let tree_width = match s.u16("TreeWidth")? {
             Some(0) | None => defaults::TREE_WIDTH,
             Some(w) => w,
         };
         let sched_time_slice = match s.u16("SchedulerTimeSlice")? {
-            Some(0) | None => defaults::SCHED_TIME_SLICE,
-            Some(t) => t,
+            Some(t) if t >= SCHED_TIME_SLICE_FLOOR => t,
+            _ => defaults::SCHED_TIME_SLICE,
         };
         let job_requeue = s.u16("JobRequeue")?.map_or(1, |r| r.min(1));
         let suspend_time = match s.str("SuspendTime") {

@@ -205,7 +205,9 @@ fn defaults_for_empty_file() {
     assert_eq!(c.srun_port_range, None);
     assert_eq!(c.slurm_user_id, Some(0));
     assert_eq!(c.propagate_rlimits.as_deref(), Some("ALL"));
-    assert_eq!(c.effective_max_dbd_msgs(), 20000);
+    assert_eq!(c.effective_max_dbd_msgs(), 0);
+    let c = parse("AccountingStorageType=accounting_storage/slurmdbd\nNodeName=n[1-2]\n");
+    assert_eq!(c.effective_max_dbd_msgs(), 20008);
 }
 
 #[test]
