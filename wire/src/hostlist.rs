@@ -22,6 +22,11 @@ pub const MAX_PREFIX_COUNT: u64 = 64 * 1024;
 /// beyond any real cluster.
 pub const MAX_EXPANDED_HOSTS: usize = 1 << 20;
 
+/// Most bracket groups one token may have. Each group is one level of
+/// recursion when expanding; upstream has no bound, we keep hostile input
+/// from exhausting the stack. Real names use one to three.
+pub const MAX_BRACKET_GROUPS: usize = 64;
+
 /// Why a hostlist expression was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum HostlistError {
@@ -52,6 +57,12 @@ pub enum HostlistError {
     /// Text follows the last `]` of a token (upstream rejects `n[1-2]x`).
     #[error("unexpected text after `]` in hostlist token `{token}`")]
     TextAfterBracket {
+        /// The token (one comma-separated expression) being expanded.
+        token: String,
+    },
+    /// A token has more than [`MAX_BRACKET_GROUPS`] `[...]` groups.
+    #[error("hostlist token `{token}` has more than {MAX_BRACKET_GROUPS} bracket groups")]
+    TooManyBracketGroups {
         /// The token (one comma-separated expression) being expanded.
         token: String,
     },
@@ -277,6 +288,11 @@ pub fn expand(expr: &str) -> Result<Vec<String>, HostlistError> {
             sink.push(tok.to_string())?;
             continue;
         };
+        if tok.matches('[').count() > MAX_BRACKET_GROUPS {
+            return Err(HostlistError::TooManyBracketGroups {
+                token: tok.to_string(),
+            });
+        }
         let prefix = &tok[..open];
         let rest = &tok[open + 1..];
         match rest.find(']') {
@@ -523,6 +539,13 @@ mod tests {
             expand("a[0-65535,0-65535]b[1]"),
             Err(HostlistError::PrefixTooLarge { .. })
         ));
+        let deep = format!("n{}", "[0]".repeat(MAX_BRACKET_GROUPS + 1));
+        assert!(matches!(
+            expand(&deep),
+            Err(HostlistError::TooManyBracketGroups { .. })
+        ));
+        let ok = format!("n{}", "[0]".repeat(MAX_BRACKET_GROUPS));
+        assert_eq!(ex(&ok), vec![format!("n{}", "0".repeat(MAX_BRACKET_GROUPS))]);
         assert!(matches!(
             expand("n[99999999999999999999999-1]"),
             Err(HostlistError::InvalidRange { .. })
