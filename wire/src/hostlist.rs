@@ -491,6 +491,8 @@ mod tests {
             ("a[1-2]b[3]", "a1b3 a2b3"),
             ("x[1-2],", "x1 x2"),
             ("localhost", "localhost"),
+            ("a]b[1,2]", "a]b] 2]"),
+            ("n[1-2],[3-4]", "n1 n2 3 4"),
             ("", ""),
         ];
         for (input, want) in cases {
@@ -519,6 +521,10 @@ mod tests {
         ));
         assert!(matches!(
             expand("n[1-2],m[1-2]]"),
+            Err(HostlistError::TextAfterBracket { .. })
+        ));
+        assert!(matches!(
+            expand("x[1-2]y[3,4]z,w"),
             Err(HostlistError::TextAfterBracket { .. })
         ));
         assert!(matches!(
