@@ -4,9 +4,11 @@
 
 pub mod addr;
 pub mod auth;
+pub mod conf;
 pub mod errno;
 pub mod frame;
 pub mod header;
+pub mod hostlist;
 pub mod job_reason;
 pub mod msg;
 pub mod pack;

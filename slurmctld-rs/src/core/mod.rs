@@ -1,0 +1,342 @@
+//! The controller's state machine: jobs, nodes and partitions, with no
+//! sockets and no clock of its own. The server hands it authenticated
+//! requests and the current time; it answers with the reply to send and the
+//! state records that must be durable before that reply goes out.
+
+pub mod job;
+pub mod node;
+pub mod sched;
+pub mod spec;
+pub mod submit;
+pub mod update;
+pub mod view;
+
+use std::collections::BTreeMap;
+
+use wire::errno::SlurmRc;
+use wire::job_reason::JobReason;
+use wire::msg::build_info::BuildInfo;
+use wire::msg::Message;
+use wire::version::ProtocolVersion;
+
+pub use job::{Job, JobState};
+pub use node::NodeRuntime;
+pub use spec::{ClusterSpec, Limits, NodeSpec, PartitionSpec};
+
+/// Upstream's TOP_PRIORITY: priority/basic counts down from here.
+pub const TOP_PRIORITY: u32 = 0xffff_0000;
+
+/// Who is asking: taken from the verified MUNGE credential only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// Authenticated uid.
+    pub uid: u32,
+    /// Authenticated gid.
+    pub gid: u32,
+    /// The protocol version the request came in with (replies use it).
+    pub version: ProtocolVersion,
+}
+
+/// What has to reach stable storage before the reply is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Durable {
+    /// Write the current record of this job (it was created or changed).
+    Job(u32),
+    /// This job record is gone.
+    JobRemoved(u32),
+    /// Node states or reasons changed.
+    Nodes,
+    /// Partition settings changed.
+    Partitions,
+}
+
+/// Side effects for the server to carry out after replying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// REQUEST_SHUTDOWN was accepted.
+    Shutdown,
+    /// REQUEST_RECONFIGURE was accepted.
+    Reconfigure,
+    /// Something changed that the scheduler should look at soon.
+    ScheduleSoon,
+}
+
+/// The outcome of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The reply body.
+    pub reply: Message,
+    /// Records to persist before replying.
+    pub durable: Vec<Durable>,
+    /// Follow-up actions.
+    pub effects: Vec<Effect>,
+}
+
+impl Outcome {
+    fn reply(reply: Message) -> Self {
+        Outcome { reply, durable: Vec::new(), effects: Vec::new() }
+    }
+    fn rc(rc: SlurmRc) -> Self {
+        Outcome::reply(Message::SlurmRc { rc: rc.0 })
+    }
+}
+
+/// Looks users and groups up (NSS in the daemon, a table in tests).
+pub trait UserDirectory: Send + Sync {
+    /// Login name of `uid`.
+    fn user_name(&self, uid: u32) -> Option<String>;
+    /// Whether `uid` is a member of group `name` (for AllowGroups).
+    fn in_group(&self, uid: u32, group: &str) -> bool;
+}
+
+/// A fixed table, for tests.
+#[derive(Debug, Default, Clone)]
+pub struct StaticUsers(pub Vec<(u32, String, Vec<String>)>);
+
+impl UserDirectory for StaticUsers {
+    fn user_name(&self, uid: u32) -> Option<String> {
+        self.0.iter().find(|(u, _, _)| *u == uid).map(|(_, n, _)| n.clone())
+    }
+    fn in_group(&self, uid: u32, group: &str) -> bool {
+        self.0.iter().any(|(u, _, g)| *u == uid && g.iter().any(|x| x == group))
+    }
+}
+
+/// The controller's state.
+pub struct Controller {
+    /// Static description (partitions may be changed by scontrol update).
+    pub spec: ClusterSpec,
+    /// Node runtime state, same order as `spec.nodes`.
+    pub nodes: Vec<NodeRuntime>,
+    /// Jobs by id.
+    pub jobs: BTreeMap<u32, Job>,
+    /// Next job id to hand out.
+    pub next_job_id: u32,
+    /// priority/basic's running minimum.
+    pub lowest_prio: u32,
+    /// Job records counted against MaxJobCount.
+    pub job_count: u32,
+    /// Change stamps for the not-modified protocol.
+    pub last_job_update: i64,
+    /// See `last_job_update`.
+    pub last_node_update: i64,
+    /// See `last_job_update`.
+    pub last_part_update: i64,
+    /// When the configuration was (re)read.
+    pub last_conf_update: i64,
+    /// When the controller started.
+    pub boot_time: i64,
+    /// When backfill last ran (0 = never).
+    pub last_backfill: i64,
+    /// The configuration as `scontrol show config` reports it.
+    pub build_info: Option<Box<BuildInfo>>,
+    users: Box<dyn UserDirectory>,
+}
+
+impl Controller {
+    /// A fresh controller: no jobs, every node unregistered.
+    pub fn new(spec: ClusterSpec, users: Box<dyn UserDirectory>, now: i64) -> Self {
+        let nodes = spec.nodes.iter().map(|_| NodeRuntime::unregistered()).collect();
+        let next_job_id = spec.limits.first_job_id.max(1);
+        Controller {
+            spec,
+            nodes,
+            jobs: BTreeMap::new(),
+            next_job_id,
+            lowest_prio: TOP_PRIORITY,
+            job_count: 0,
+            last_job_update: now,
+            last_node_update: now,
+            last_part_update: now,
+            last_conf_update: now,
+            boot_time: now,
+            last_backfill: 0,
+            build_info: None,
+            users,
+        }
+    }
+
+    /// Root and SlurmUser may do anything (`validate_slurm_user`). Operators
+    /// and admins from the accounting database are not known yet.
+    pub fn is_privileged(&self, uid: u32) -> bool {
+        uid == 0 || uid == self.spec.limits.slurm_user_id
+    }
+
+    /// Login name for a uid, or its number.
+    pub fn user_name(&self, uid: u32) -> String {
+        self.users.user_name(uid).unwrap_or_else(|| uid.to_string())
+    }
+
+    /// Membership test for AllowGroups.
+    pub fn user_in_group(&self, uid: u32, group: &str) -> bool {
+        self.users.in_group(uid, group)
+    }
+
+    /// Index of a partition by name.
+    pub fn partition_index(&self, name: &str) -> Option<usize> {
+        self.spec.partitions.iter().position(|p| p.name == name)
+    }
+
+    /// Index of the default partition.
+    pub fn default_partition(&self) -> Option<usize> {
+        self.spec.partitions.iter().position(|p| p.default)
+    }
+
+    /// Index of a node by name.
+    pub fn node_index(&self, name: &str) -> Option<usize> {
+        self.spec.nodes.iter().position(|n| n.name == name)
+    }
+
+    /// Restores a job from the state store (no validation: it was accepted once).
+    pub fn restore_job(&mut self, mut job: Job) {
+        job.part_index = self.partition_index(&job.partition).unwrap_or(0);
+        if job.priority != 0 && job.is_pending() {
+            self.lowest_prio = self.lowest_prio.min(job.priority);
+        }
+        self.next_job_id = self.next_job_id.max(job.job_id.saturating_add(1));
+        if !job.base_state().is_finished() {
+            self.job_count += job.record_count();
+        } else {
+            self.job_count += 1;
+        }
+        self.jobs.insert(job.job_id, job);
+    }
+
+    /// Handles one authenticated request at time `now`.
+    pub fn handle(&mut self, caller: Caller, msg: Message, now: i64) -> Outcome {
+        match msg {
+            Message::Ping => Outcome::rc(SlurmRc::SUCCESS),
+            Message::FedInfoRequest => Outcome::reply(Message::FedInfoNone),
+            Message::BuildInfoRequest { last_update } => self.build_info_reply(last_update, now),
+            Message::NodeInfoRequest { last_update, show_flags } => {
+                if not_modified(last_update, self.last_node_update) {
+                    return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
+                }
+                Outcome::reply(Message::NodeInfo(view::node_info(self, caller, show_flags, None, now)))
+            }
+            Message::NodeInfoSingleRequest { node_name, show_flags } => Outcome::reply(Message::NodeInfo(
+                view::node_info(self, caller, show_flags, node_name.as_deref(), now),
+            )),
+            Message::PartitionInfoRequest { last_update, show_flags } => {
+                if not_modified(last_update, self.last_part_update) {
+                    return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
+                }
+                Outcome::reply(Message::PartitionInfo(view::partition_info(self, caller, show_flags, now)))
+            }
+            Message::JobInfoRequest { last_update, show_flags, job_ids } => {
+                if not_modified(last_update, self.last_job_update) {
+                    return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
+                }
+                let filter = job_ids.filter(|ids| !ids.is_empty());
+                Outcome::reply(Message::JobInfo(view::job_info(self, caller, show_flags, now, |j| {
+                    filter.as_ref().is_none_or(|ids| ids.contains(&j.job_id))
+                })))
+            }
+            Message::JobInfoSingleRequest { job_id, show_flags } => {
+                let resp = view::job_info(self, caller, show_flags, now, |j| {
+                    j.job_id == job_id || (j.array_job_id == job_id && j.array_job_id != 0)
+                });
+                if resp.jobs.is_empty() {
+                    return Outcome::rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+                }
+                Outcome::reply(Message::JobInfo(resp))
+            }
+            Message::JobUserInfoRequest { user_id, show_flags } => {
+                Outcome::reply(Message::JobInfo(view::job_info(self, caller, show_flags, now, |j| j.user_id == user_id)))
+            }
+            Message::JobStepInfoRequest { last_update, .. } => {
+                if not_modified(last_update, self.last_job_update) {
+                    return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
+                }
+                // No job runs until node daemons exist, so there are no steps.
+                Outcome::reply(Message::JobStepInfo { last_update: now, steps: Vec::new() })
+            }
+            Message::ReservationInfoRequest { last_update } => {
+                if not_modified(last_update, self.boot_time) {
+                    return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
+                }
+                Outcome::reply(Message::ReservationInfo { last_update: now, reservations: Vec::new() })
+            }
+            Message::LicenseInfoRequest { last_update, .. } => {
+                if not_modified(last_update, self.last_conf_update) {
+                    return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
+                }
+                Outcome::reply(Message::LicenseInfo { last_update: now, licenses: view::licenses(self) })
+            }
+            Message::SubmitBatchJob(desc) => submit::submit_batch(self, caller, *desc, now),
+            Message::JobWillRun(desc) => submit::will_run(self, caller, *desc, now),
+            Message::KillJob(k) => update::kill_job(self, caller, &k, now),
+            Message::CancelJobStep(k) => update::cancel_step(self, caller, &k, now),
+            Message::UpdateJob(desc) => update::update_job(self, caller, &desc, now),
+            Message::JobRequeue { job_id, job_id_str, flags } => {
+                update::requeue(self, caller, job_id, job_id_str.as_deref(), flags, now)
+            }
+            Message::UpdateNode(u) => update::update_node(self, caller, &u, now),
+            Message::UpdatePartition(u) => update::update_partition(self, caller, &u, now),
+            Message::Reconfigure => {
+                if !self.is_privileged(caller.uid) {
+                    return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
+                }
+                Outcome { reply: Message::SlurmRc { rc: 0 }, durable: Vec::new(), effects: vec![Effect::Reconfigure] }
+            }
+            Message::Shutdown { .. } => {
+                if !self.is_privileged(caller.uid) {
+                    return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
+                }
+                Outcome { reply: Message::SlurmRc { rc: 0 }, durable: Vec::new(), effects: vec![Effect::Shutdown] }
+            }
+            // Replies and anything we do not serve.
+            _ => Outcome::rc(SlurmRc::SLURM_UNEXPECTED_MSG_ERROR),
+        }
+    }
+
+    fn build_info_reply(&self, last_update: i64, now: i64) -> Outcome {
+        if not_modified(last_update, self.last_conf_update) {
+            return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
+        }
+        let Some(base) = &self.build_info else {
+            return Outcome::rc(SlurmRc::ESLURM_NOT_SUPPORTED);
+        };
+        let mut info = base.clone();
+        info.last_update = now;
+        info.boot_time = self.boot_time;
+        info.next_job_id = self.next_job_id;
+        Outcome::reply(Message::BuildInfo(info))
+    }
+
+    /// Marks a job as changed for the not-modified protocol.
+    pub fn touch_jobs(&mut self, now: i64) {
+        self.last_job_update = now;
+    }
+
+    /// Purges finished jobs older than MinJobAge; returns the ids removed.
+    pub fn purge_old_jobs(&mut self, now: i64) -> Vec<u32> {
+        let age = i64::from(self.spec.limits.min_job_age);
+        let old: Vec<u32> = self
+            .jobs
+            .values()
+            .filter(|j| j.base_state().is_finished() && j.end_time != 0 && now - j.end_time >= age)
+            .map(|j| j.job_id)
+            .collect();
+        for id in &old {
+            if self.jobs.remove(id).is_some() {
+                self.job_count = self.job_count.saturating_sub(1);
+            }
+        }
+        if !old.is_empty() {
+            self.last_job_update = now;
+        }
+        old
+    }
+
+    /// Sets a job's pending reason, clearing any text that went with the old one.
+    pub fn set_reason(job: &mut Job, reason: JobReason, desc: Option<String>) {
+        job.reason = reason;
+        job.state_desc = desc;
+    }
+}
+
+/// Upstream's not-modified test: `(last_update - 1) >= changed`.
+fn not_modified(client_last_update: i64, changed: i64) -> bool {
+    client_last_update != 0 && client_last_update - 1 >= changed
+}

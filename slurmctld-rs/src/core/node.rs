@@ -1,0 +1,87 @@
+//! Node runtime state (`node_record_t`'s dynamic half).
+
+/// `node_state` base values (low 4 bits).
+pub mod base {
+    /// NODE_STATE_UNKNOWN.
+    pub const UNKNOWN: u32 = 0;
+    /// NODE_STATE_DOWN.
+    pub const DOWN: u32 = 1;
+    /// NODE_STATE_IDLE.
+    pub const IDLE: u32 = 2;
+    /// NODE_STATE_ALLOCATED.
+    pub const ALLOCATED: u32 = 3;
+    /// NODE_STATE_FUTURE.
+    pub const FUTURE: u32 = 6;
+}
+
+/// `node_state` flag bits.
+pub mod flag {
+    /// NODE_RESUME (an update request, never stored).
+    pub const RESUME: u32 = 1 << 8;
+    /// NODE_STATE_UNDRAIN (an update request).
+    pub const UNDRAIN: u32 = 1 << 6;
+    /// NODE_STATE_DRAIN.
+    pub const DRAIN: u32 = 1 << 9;
+    /// NODE_STATE_COMPLETING.
+    pub const COMPLETING: u32 = 1 << 10;
+    /// NODE_STATE_NO_RESPOND.
+    pub const NO_RESPOND: u32 = 1 << 11;
+    /// NODE_STATE_FAIL.
+    pub const FAIL: u32 = 1 << 13;
+    /// NODE_STATE_POWER_DOWN and friends are not modelled yet.
+    pub const BASE_MASK: u32 = 0xf;
+}
+
+/// The changing part of a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRuntime {
+    /// Wire `node_state`: base + flags.
+    pub state: u32,
+    /// Admin reason (drain/down).
+    pub reason: Option<String>,
+    /// Who set the reason.
+    pub reason_uid: u32,
+    /// When the reason was set.
+    pub reason_time: i64,
+    /// Set once a slurmd has registered.
+    pub registered: bool,
+    /// slurmd's boot time.
+    pub boot_time: i64,
+    /// slurmd's start time.
+    pub slurmd_start_time: i64,
+    /// Last time it had a job.
+    pub last_busy: i64,
+    /// Reported slurmd version.
+    pub version: Option<String>,
+}
+
+impl NodeRuntime {
+    /// A node nobody has heard from: UNKNOWN and not responding, as upstream
+    /// shows nodes whose slurmd never registered ("unk*").
+    pub fn unregistered() -> Self {
+        NodeRuntime {
+            state: base::UNKNOWN | flag::NO_RESPOND,
+            reason: None,
+            reason_uid: wire::pack::NO_VAL,
+            reason_time: 0,
+            registered: false,
+            boot_time: 0,
+            slurmd_start_time: 0,
+            last_busy: 0,
+            version: None,
+        }
+    }
+
+    /// Base state.
+    pub fn base(&self) -> u32 {
+        self.state & flag::BASE_MASK
+    }
+
+    /// Whether the scheduler may place work here (upstream's avail_node_bitmap:
+    /// up, responding, not drained or failed).
+    pub fn is_available(&self) -> bool {
+        let b = self.base();
+        (b == base::IDLE || b == base::ALLOCATED || b == 5)
+            && self.state & (flag::DRAIN | flag::NO_RESPOND | flag::FAIL) == 0
+    }
+}
