@@ -343,6 +343,8 @@ pub struct Job {
     pub dependencies: Option<Dependencies>,
     /// Held by an admin (vs by the user).
     pub admin_hold: bool,
+    /// `tres_req_str`, fixed at submission as upstream fixes it.
+    pub tres_req: String,
     /// The descriptor as submitted, normalised (partition, time limit and
     /// counts resolved). Carries script and environment.
     pub desc: JobDescriptor,
@@ -392,6 +394,7 @@ impl Job {
         p.u32(self.derived_ec);
         p.u16(self.restart_cnt);
         p.bool(self.admin_hold);
+        p.string(&self.tres_req);
         self.desc.pack(p, ProtocolVersion::CURRENT);
     }
 
@@ -423,6 +426,7 @@ impl Job {
         let derived_ec = u.u32("derived_ec")?;
         let restart_cnt = u.u16("restart_cnt")?;
         let admin_hold = u.bool("admin_hold")?;
+        let tres_req = u.str("tres_req")?.unwrap_or_default();
         let desc = JobDescriptor::unpack(u, ProtocolVersion::CURRENT)?;
         let dependencies = desc.dependency.as_deref().and_then(Dependencies::parse);
         Ok(Job {
@@ -450,6 +454,7 @@ impl Job {
             restart_cnt,
             dependencies,
             admin_hold,
+            tres_req,
             desc,
         })
     }

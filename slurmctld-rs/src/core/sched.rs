@@ -1,0 +1,106 @@
+//! Scheduling passes. Until node daemons register nothing can start, but the
+//! pending reasons clients print come from these passes, so they follow
+//! upstream's: the test selection at submit time (`job_allocate` →
+//! `select_nodes`) and the main scheduler (`schedule()` in job_scheduler.c).
+
+use wire::errno::SlurmRc;
+use wire::job_reason::JobReason;
+
+use super::job::Job;
+use super::Controller;
+
+/// Text the main scheduler sets when a partition lacks usable nodes.
+pub const NODES_REQUIRED_DESC: &str =
+    "Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority partitions";
+
+/// Job `bitflags` bits the scheduler maintains.
+pub mod sched_flags {
+    /// BACKFILL_SCHED: last evaluated by backfill.
+    pub const BACKFILL_SCHED: u64 = 1 << 32;
+    /// BACKFILL_LAST: considered in the last backfill cycle.
+    pub const BACKFILL_LAST: u64 = 1 << 33;
+}
+
+impl Controller {
+    /// Nodes of partition `part` the scheduler may use now.
+    pub fn available_nodes(&self, part: usize) -> Vec<usize> {
+        self.spec.partitions[part].nodes.iter().copied().filter(|&i| self.nodes[i].is_available()).collect()
+    }
+
+    /// Nodes of partition `part` that are down, drained or silent, as a hostlist.
+    fn unavailable_nodes_str(&self, part: usize) -> Option<String> {
+        let names: Vec<String> = self.spec.partitions[part]
+            .nodes
+            .iter()
+            .filter(|&&i| !self.nodes[i].is_available())
+            .map(|&i| self.spec.nodes[i].name.clone())
+            .collect();
+        (!names.is_empty()).then(|| wire::hostlist::compress(&names))
+    }
+
+    /// The selection attempt at submit time: records why the job cannot
+    /// start and returns the code upstream puts in the submit response.
+    pub fn submit_time_selection(&mut self, job: &mut Job, now: i64) -> SlurmRc {
+        job.last_sched_eval = now;
+        let avail = self.available_nodes(job.part_index).len() as u32;
+        if avail < job.desc.min_nodes.max(1) {
+            let desc = match self.unavailable_nodes_str(job.part_index) {
+                Some(nodes) => format!("ReqNodeNotAvail, UnavailableNodes:{nodes}"),
+                None => "ReqNodeNotAvail, May be reserved for other job".to_string(),
+            };
+            Controller::set_reason(job, JobReason::WAIT_NODE_NOT_AVAIL, Some(desc));
+            return SlurmRc::ESLURM_NODE_NOT_AVAIL;
+        }
+        // Nodes exist but are busy: the job waits for resources.
+        Controller::set_reason(job, JobReason::WAIT_RESOURCES, None);
+        SlurmRc::ESLURM_NODES_BUSY
+    }
+
+    /// One pass of the main scheduler over pending jobs, highest priority
+    /// first. Returns the ids of jobs whose record changed.
+    pub fn main_schedule(&mut self, now: i64) -> Vec<u32> {
+        let mut order: Vec<(u32, u32)> = self
+            .jobs
+            .values()
+            .filter(|j| j.is_pending())
+            .map(|j| (j.priority, j.job_id))
+            .collect();
+        // Priority descending, then job id ascending, as upstream's queue sort.
+        order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut failed_parts: Vec<usize> = Vec::new();
+        let mut changed = Vec::new();
+        for (_, id) in order {
+            let Some(mut job) = self.jobs.remove(&id) else { continue };
+            let before = (job.reason, job.state_desc.clone(), job.eligible_time, job.last_sched_eval);
+            self.refresh_eligibility(&mut job, now);
+            let runnable = job.priority != 0 && job.eligible_time != 0;
+            if runnable {
+                if failed_parts.contains(&job.part_index) {
+                    if job.reason == JobReason::WAIT_NO_REASON || job.reason == JobReason::WAIT_RESOURCES {
+                        Controller::set_reason(&mut job, JobReason::WAIT_PRIORITY, None);
+                    }
+                } else {
+                    job.last_sched_eval = now;
+                    job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
+                    let avail = self.available_nodes(job.part_index).len() as u32;
+                    if job.desc.min_nodes.max(1) > avail {
+                        Controller::set_reason(
+                            &mut job,
+                            JobReason::WAIT_RESOURCES,
+                            Some(NODES_REQUIRED_DESC.to_string()),
+                        );
+                        failed_parts.push(job.part_index);
+                    }
+                }
+            }
+            if before != (job.reason, job.state_desc.clone(), job.eligible_time, job.last_sched_eval) {
+                changed.push(id);
+            }
+            self.jobs.insert(id, job);
+        }
+        if !changed.is_empty() {
+            self.last_job_update = now;
+        }
+        changed
+    }
+}

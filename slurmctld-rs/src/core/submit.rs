@@ -1,0 +1,463 @@
+//! Job submission: the checks upstream makes (`_valid_id`,
+//! `validate_job_create_req`, `job_allocate`, `_job_create`,
+//! `_valid_job_part`, `_part_access_check` and the test-only node selection),
+//! in upstream's order so that the same bad request gets the same error.
+
+use wire::errno::SlurmRc;
+use wire::job_reason::JobReason;
+use wire::msg::common::step;
+use wire::msg::{JobDescriptor, Message};
+use wire::pack::{INFINITE, NO_VAL, NO_VAL16, NO_VAL64};
+
+use super::job::{ArrayTasks, Dependencies, Job, JobState};
+use super::spec::{parse_gres_list, EnforcePartLimits, PART_STATE_SCHED};
+use super::{Caller, Controller, Durable, Effect, Outcome};
+
+/// `MEM_PER_CPU`: pn_min_memory holds MB per CPU when this bit is set.
+pub const MEM_PER_CPU: u64 = 0x8000_0000_0000_0000;
+
+/// Upstream returns EAGAIN when MaxJobCount is reached; sbatch retries.
+const EAGAIN: i32 = 11;
+
+/// A refused submission: the code and, sometimes, text for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Slurm error code.
+    pub rc: SlurmRc,
+    /// `err_msg` that sbatch prints before the code's text.
+    pub msg: Option<String>,
+}
+
+impl Refusal {
+    fn code(rc: SlurmRc) -> Self {
+        Refusal { rc, msg: None }
+    }
+    fn with_msg(rc: SlurmRc, msg: impl Into<String>) -> Self {
+        Refusal { rc, msg: Some(msg.into()) }
+    }
+    fn into_outcome(self) -> Outcome {
+        let reply = match self.msg {
+            Some(m) => Message::SlurmRcMsg { rc: self.rc.0, msg: Some(m) },
+            None => Message::SlurmRc { rc: self.rc.0 },
+        };
+        Outcome { reply, durable: Vec::new(), effects: Vec::new() }
+    }
+}
+
+/// What a job asks of each node, derived from its descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerNodeNeed {
+    /// CPUs on every node.
+    pub cpus: u32,
+    /// MB of memory on every node.
+    pub memory_mb: u64,
+}
+
+/// REQUEST_SUBMIT_BATCH_JOB.
+pub fn submit_batch(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i64) -> Outcome {
+    if desc.script.as_deref().is_none_or(str::is_empty) {
+        return Refusal::code(SlurmRc::ESLURM_JOB_SCRIPT_MISSING).into_outcome();
+    }
+    match create(c, caller, desc, now, false) {
+        Ok((job_id, code)) => Outcome {
+            reply: Message::SubmitBatchJobResponse {
+                job_id,
+                step_id: step::BATCH,
+                error_code: code.0 as u32,
+                job_submit_user_msg: None,
+            },
+            durable: vec![Durable::Job(job_id)],
+            effects: vec![Effect::ScheduleSoon],
+        },
+        Err(r) => r.into_outcome(),
+    }
+}
+
+/// REQUEST_JOB_WILL_RUN (`sbatch --test-only`): every check, no job.
+pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i64) -> Outcome {
+    match create(c, caller, desc, now, true) {
+        Ok(_) => unreachable_will_run(),
+        Err(r) if r.rc == SlurmRc::SUCCESS => unreachable_will_run(),
+        Err(r) => r.into_outcome(),
+    }
+}
+
+fn unreachable_will_run() -> Outcome {
+    // `create` in test mode always stops before making a job; when every
+    // check passed it reports that no node is available to run it now,
+    // which is the only answer until nodes register.
+    Refusal::code(SlurmRc::ESLURM_NODES_BUSY).into_outcome()
+}
+
+/// Validates `desc` and, unless `test_only`, creates the job. Returns the job
+/// id and the non-fatal code upstream puts in the submit response.
+pub fn create(
+    c: &mut Controller,
+    caller: Caller,
+    mut desc: JobDescriptor,
+    now: i64,
+    test_only: bool,
+) -> Result<(u32, SlurmRc), Refusal> {
+    // _valid_id: the descriptor's ids must be the caller's, unless privileged.
+    if desc.user_id == NO_VAL {
+        desc.user_id = caller.uid;
+    }
+    if desc.group_id == NO_VAL {
+        desc.group_id = caller.gid;
+    }
+    if !c.is_privileged(caller.uid) {
+        if desc.user_id != caller.uid {
+            return Err(Refusal::code(SlurmRc::ESLURM_USER_ID_MISSING));
+        }
+        if desc.group_id != caller.gid {
+            return Err(Refusal::code(SlurmRc::ESLURM_GROUP_ID_MISSING));
+        }
+    }
+
+    // Array expression (validate_job_create_req).
+    let array = match desc.array_inx.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(spec) => match ArrayTasks::parse(spec, c.spec.limits.max_array_size) {
+            Some(a) => Some(a),
+            None => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_ARRAY)),
+        },
+    };
+
+    // MaxJobCount (job_allocate), counting every array task.
+    let records = array.as_ref().map_or(1, |a| a.count());
+    if !test_only && c.job_count.saturating_add(records) >= c.spec.limits.max_job_count {
+        return Err(Refusal::code(SlurmRc(EAGAIN)));
+    }
+
+    // Partition (_get_job_parts).
+    let part_index = match desc.partition.as_deref().filter(|p| !p.is_empty()) {
+        Some(names) => {
+            // A list means "any of these"; we take the first that exists, as
+            // upstream's pointer does, and refuse if one is unknown.
+            let mut first = None;
+            for name in names.split(',') {
+                match c.partition_index(name) {
+                    Some(i) => {
+                        first.get_or_insert(i);
+                    }
+                    None => {
+                        return Err(Refusal::with_msg(
+                            SlurmRc::ESLURM_INVALID_PARTITION_NAME,
+                            format!("invalid partition specified: {name}"),
+                        ))
+                    }
+                }
+            }
+            first.ok_or(Refusal::code(SlurmRc::ESLURM_INVALID_PARTITION_NAME))?
+        }
+        None => c.default_partition().ok_or(Refusal::code(SlurmRc::ESLURM_DEFAULT_PARTITION_NOT_SET))?,
+    };
+    let part = c.spec.partitions[part_index].clone();
+    desc.partition = Some(part.name.clone());
+    let enforce = c.spec.limits.enforce_part_limits != EnforcePartLimits::No;
+
+    // _part_access_check.
+    if part.root_only && caller.uid != 0 {
+        return Err(Refusal::code(SlurmRc::ESLURM_ACCESS_DENIED));
+    }
+    if let Some(groups) = &part.allow_groups {
+        let ok = desc.user_id == 0 || groups.split(',').any(|g| c.user_in_group(desc.user_id, g));
+        if !ok {
+            return Err(Refusal::code(SlurmRc::ESLURM_JOB_MISSING_REQUIRED_PARTITION_GROUP));
+        }
+    }
+    let total_cpus: u32 = part.nodes.iter().map(|&i| u32::from(c.spec.nodes[i].cpus)).sum();
+    let total_nodes = part.nodes.len() as u32;
+    let schedulable = part.state_up & PART_STATE_SCHED != 0;
+    if schedulable && desc.min_cpus != NO_VAL && desc.min_cpus > total_cpus {
+        return Err(Refusal::code(SlurmRc::ESLURM_TOO_MANY_REQUESTED_CPUS));
+    }
+    if schedulable && desc.min_nodes != NO_VAL && desc.min_nodes > total_nodes {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+    }
+    if enforce && schedulable {
+        if desc.min_nodes != NO_VAL && desc.min_nodes < part.min_nodes {
+            return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+        }
+        if let (Some(max), true) = (part.max_nodes, desc.max_nodes != NO_VAL) {
+            if desc.max_nodes > max {
+                return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+            }
+        }
+    }
+
+    // _valid_job_part: time limits.
+    if desc.time_limit == NO_VAL {
+        if let Some(d) = part.default_time {
+            desc.time_limit = d;
+        }
+    }
+    let max_time = part.max_time.unwrap_or(INFINITE);
+    if enforce && desc.time_limit != NO_VAL && desc.time_limit != INFINITE && desc.time_limit > max_time {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_LIMIT));
+    }
+    if enforce && desc.time_limit == INFINITE && max_time != INFINITE {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_LIMIT));
+    }
+    if desc.time_min != NO_VAL && desc.time_min > max_time && enforce {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT));
+    }
+
+    // _validate_job_desc: fill the counts upstream fills.
+    normalise_counts(&mut desc);
+
+    // GRES names must be configured (gres_job_state_validate).
+    let gres_per_node = requested_gres(desc.tres_per_node.as_deref());
+    for g in &gres_per_node {
+        if !c.spec.limits.gres_types.iter().any(|t| *t == g.name) {
+            return Err(Refusal::code(SlurmRc::ESLURM_INVALID_GRES));
+        }
+    }
+
+    // Dependencies (update_job_dependency).
+    let dependencies = match desc.dependency.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(spec) => match Dependencies::parse(spec) {
+            Some(d) => Some(d),
+            None => return Err(Refusal::code(SlurmRc::ESLURM_DEPENDENCY)),
+        },
+    };
+
+    // Test-only node selection: can any node of the partition ever hold
+    // one node's share of this job?
+    let need = per_node_need(&desc);
+    let mut cpus_ok = false;
+    let mut mem_ok = false;
+    let mut fitting = 0u32;
+    for &i in &part.nodes {
+        let n = &c.spec.nodes[i];
+        let cpu_fit = need.cpus <= u32::from(n.cpus)
+            && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
+        let mem_fit = need.memory_mb <= n.real_memory;
+        let gres_fit = gres_per_node.iter().all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);
+        cpus_ok |= cpu_fit;
+        mem_ok |= cpu_fit && mem_fit;
+        if cpu_fit && mem_fit && gres_fit {
+            fitting += 1;
+        }
+    }
+    if !cpus_ok {
+        return Err(Refusal::with_msg(
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+            "CPU count per node can not be satisfied",
+        ));
+    }
+    if !mem_ok {
+        return Err(Refusal::with_msg(
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+            "Memory specification can not be satisfied",
+        ));
+    }
+    if fitting < desc.min_nodes.max(1) {
+        return Err(Refusal::code(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE));
+    }
+
+    if test_only {
+        return Err(Refusal::code(SlurmRc::SUCCESS));
+    }
+
+    // Create the record.
+    let job_id = c.allocate_job_id();
+    let held = desc.priority == 0;
+    let time_limit = Some(desc.time_limit).filter(|&t| t != NO_VAL);
+    let mut job = Job {
+        job_id,
+        array_job_id: if array.is_some() { job_id } else { 0 },
+        array_task_id: None,
+        array,
+        user_id: desc.user_id,
+        group_id: desc.group_id,
+        state: JobState::Pending as u32,
+        reason: JobReason::WAIT_NO_REASON,
+        state_desc: None,
+        priority: 0,
+        partition: part.name.clone(),
+        part_index,
+        time_limit,
+        submit_time: now,
+        eligible_time: 0,
+        accrue_time: 0,
+        last_sched_eval: 0,
+        start_time: 0,
+        end_time: 0,
+        exit_code: 0,
+        derived_ec: 0,
+        restart_cnt: 0,
+        dependencies: None,
+        admin_hold: false,
+        tres_req: String::new(),
+        desc,
+    };
+    job.tres_req = super::view::job_tres_req(c, &job);
+    job.last_sched_eval = now;
+    // A dependency on a job we no longer know is treated as satisfied, as
+    // upstream does for purged jobs; keep only the ones that can wait.
+    job.dependencies = dependencies.and_then(|mut d| {
+        d.items.retain(|item| item.job_id == 0 || c.jobs.contains_key(&item.job_id));
+        (!d.items.is_empty()).then_some(d)
+    });
+    if job.dependencies.is_none() {
+        job.desc.dependency = None;
+    }
+    let code = if held {
+        job.reason = JobReason::WAIT_HELD_USER;
+        SlurmRc::ESLURM_JOB_HELD
+    } else {
+        c.set_priority(&mut job);
+        SlurmRc::SUCCESS
+    };
+    c.refresh_eligibility(&mut job, now);
+    let code = if !held && job.eligible_time != 0 { c.submit_time_selection(&mut job, now) } else { code };
+    c.job_count += records;
+    c.jobs.insert(job_id, job);
+    c.last_job_update = now;
+    Ok((job_id, code))
+}
+
+/// Fills the values upstream derives in `_validate_job_desc` and sbatch's
+/// defaults, so views and checks see concrete numbers.
+pub fn normalise_counts(d: &mut JobDescriptor) {
+    if d.cpus_per_task == NO_VAL16 {
+        d.cpus_per_task = 1;
+    }
+    if d.min_nodes == NO_VAL {
+        d.min_nodes = 1;
+    }
+    if d.num_tasks == NO_VAL {
+        d.num_tasks = if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
+            d.min_nodes * u32::from(d.ntasks_per_node)
+        } else {
+            d.min_nodes
+        };
+    }
+    let cpus_per_task = u32::from(d.cpus_per_task);
+    if d.min_cpus == NO_VAL {
+        d.min_cpus = d.num_tasks.max(1) * cpus_per_task;
+    }
+    let mut pn = if d.pn_min_cpus == NO_VAL16 { d.cpus_per_task } else { d.pn_min_cpus.max(d.cpus_per_task) };
+    if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
+        pn = pn.max(d.ntasks_per_node.saturating_mul(d.cpus_per_task));
+    }
+    d.pn_min_cpus = pn;
+    if d.pn_min_memory == NO_VAL64 {
+        d.pn_min_memory = 0;
+    }
+    if d.pn_min_tmp_disk == NO_VAL {
+        d.pn_min_tmp_disk = 0;
+    }
+}
+
+/// CPUs and memory one node must offer.
+pub fn per_node_need(d: &JobDescriptor) -> PerNodeNeed {
+    let cpus = u32::from(d.pn_min_cpus.max(1));
+    let memory_mb = if d.pn_min_memory & MEM_PER_CPU != 0 {
+        (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))
+    } else {
+        d.pn_min_memory
+    };
+    PerNodeNeed { cpus, memory_mb }
+}
+
+/// GRES per node from `tres_per_node` ("gres:gpu:a100:4,gres:nic:1" or the
+/// plain form).
+pub fn requested_gres(tres_per_node: Option<&str>) -> Vec<super::spec::GresItem> {
+    let Some(s) = tres_per_node else { return Vec::new() };
+    let plain: Vec<&str> = s.split(',').map(|item| item.strip_prefix("gres:").unwrap_or(item)).collect();
+    parse_gres_list(&plain.join(","))
+}
+
+impl Controller {
+    /// Next free job id, wrapping at MaxJobId back to FirstJobId.
+    pub fn allocate_job_id(&mut self) -> u32 {
+        let first = self.spec.limits.first_job_id.max(1);
+        let max = self.spec.limits.max_job_id.max(first + 1);
+        loop {
+            let id = self.next_job_id;
+            self.next_job_id = if id + 1 >= max { first } else { id + 1 };
+            if !self.jobs.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// priority/basic: each new job just below the lowest so far, less its nice.
+    pub fn set_priority(&mut self, job: &mut Job) {
+        let mut prio = if self.lowest_prio >= 2 { self.lowest_prio - 1 } else { 1 };
+        let nice = job.desc.nice;
+        if nice != NO_VAL {
+            let offset = i64::from(nice) - 0x8000_0000i64;
+            if offset <= 0 || i64::from(prio) > offset + 1 {
+                prio = (i64::from(prio) - offset).clamp(1, i64::from(u32::MAX)) as u32;
+            }
+        }
+        job.priority = prio.max(1);
+        self.lowest_prio = self.lowest_prio.min(job.priority);
+    }
+
+    /// Whether the job's dependencies are met, and the reason to show if not.
+    pub fn dependency_state(&self, job: &Job) -> Option<JobReason> {
+        let deps = job.dependencies.as_ref()?;
+        let mut pending = false;
+        let mut failed = false;
+        for d in &deps.items {
+            match self.jobs.get(&d.job_id) {
+                // Unknown (purged) jobs count as done.
+                None => {}
+                Some(other) => {
+                    let st = other.base_state();
+                    let ok = match d.kind {
+                        super::job::DependencyKind::After => st != JobState::Pending,
+                        super::job::DependencyKind::AfterAny => st.is_finished(),
+                        super::job::DependencyKind::AfterOk => st == JobState::Complete,
+                        super::job::DependencyKind::AfterNotOk => st.is_finished() && st != JobState::Complete,
+                        super::job::DependencyKind::Singleton => true,
+                        _ => st.is_finished(),
+                    };
+                    let never = match d.kind {
+                        super::job::DependencyKind::AfterOk => st.is_finished() && st != JobState::Complete,
+                        super::job::DependencyKind::AfterNotOk => st == JobState::Complete,
+                        _ => false,
+                    };
+                    failed |= never;
+                    pending |= !ok && !never;
+                }
+            }
+        }
+        if failed {
+            Some(JobReason::WAIT_DEP_INVALID)
+        } else if pending {
+            Some(JobReason::WAIT_DEPENDENCY)
+        } else {
+            None
+        }
+    }
+
+    /// Sets eligible/accrue times once nothing but resources stand in the way.
+    pub fn refresh_eligibility(&self, job: &mut Job, now: i64) {
+        if !job.is_pending() {
+            return;
+        }
+        if let Some(reason) = self.dependency_state(job) {
+            if job.priority != 0 {
+                job.reason = reason;
+                job.state_desc = None;
+            }
+            job.eligible_time = 0;
+            job.accrue_time = 0;
+            return;
+        }
+        let begin = job.desc.begin_time;
+        if job.priority == 0 || (begin != 0 && begin > now) {
+            return;
+        }
+        if job.eligible_time == 0 {
+            job.eligible_time = now;
+            job.accrue_time = now;
+        }
+    }
+}

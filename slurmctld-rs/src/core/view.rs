@@ -1,0 +1,456 @@
+//! Builds the info replies clients print, field by field as upstream's
+//! `pack_job`, `_pack_node` and `pack_part` fill them.
+
+use wire::msg::common::{MultiCore, SelectJobInfo, SelectNodeInfo};
+use wire::msg::{JobInfo, JobInfoResponse, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo, PartitionInfoResponse};
+use wire::pack::{Bitmap, ScaledDouble, INFINITE, INFINITE16, NO_VAL, NO_VAL16, NO_VAL64};
+
+use super::job::{format_dependencies, DependencyStatus, Job, JobState};
+use super::spec::PART_STATE_UP;
+use super::submit::MEM_PER_CPU;
+use super::{Caller, Controller};
+
+/// `PRIVATE_DATA_JOBS`.
+const PRIVATE_DATA_JOBS: u16 = 1 << 0;
+/// `PRIVATE_DATA_NODES`.
+const PRIVATE_DATA_NODES: u16 = 1 << 1;
+/// `PRIVATE_DATA_PARTITIONS`.
+const PRIVATE_DATA_PARTITIONS: u16 = 1 << 2;
+/// `NICE_OFFSET`: nice values travel biased so they stay unsigned.
+const NICE_OFFSET: u32 = 0x8000_0000;
+/// `PART_FLAG_DEFAULT`.
+const PART_FLAG_DEFAULT: u16 = 0x1;
+/// `PART_FLAG_HIDDEN`.
+const PART_FLAG_HIDDEN: u16 = 0x2;
+/// `SHOW_ALL`.
+const SHOW_ALL: u16 = 0x1;
+/// JOB_DEPENDENT bitflag.
+const JOB_DEPENDENT: u64 = 1 << 29;
+
+/// Formats MB the way upstream's TRES strings do: the largest unit that
+/// divides exactly (`convert_num_unit` with CONVERT_NUM_UNIT_EXACT).
+pub fn format_mem_mb(mb: u64) -> String {
+    let units = ['M', 'G', 'T', 'P'];
+    let mut v = mb;
+    let mut u = 0;
+    while v >= 1024 && v % 1024 == 0 && u + 1 < units.len() {
+        v /= 1024;
+        u += 1;
+    }
+    format!("{v}{}", units[u])
+}
+
+/// `tres_req_str` for a job: what it asks for, as upstream accounts it.
+pub fn job_tres_req(c: &Controller, job: &Job) -> String {
+    let d = &job.desc;
+    let nodes = d.min_nodes.max(1);
+    let cpus = d.min_cpus.max(u32::from(d.pn_min_cpus) * nodes).max(1);
+    let mem_per_node = if d.pn_min_memory & MEM_PER_CPU != 0 {
+        (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(d.pn_min_cpus.max(1)))
+    } else if d.pn_min_memory != 0 {
+        d.pn_min_memory
+    } else {
+        // No request: the job is charged a whole node's memory.
+        c.spec.partitions[job.part_index].nodes.iter().map(|&i| c.spec.nodes[i].real_memory).max().unwrap_or(0)
+    };
+    format!("cpu={cpus},mem={},node={nodes},billing={cpus}", format_mem_mb(mem_per_node.saturating_mul(u64::from(nodes))))
+}
+
+/// Whether `caller` may see `job` under PrivateData.
+fn may_see_job(c: &Controller, caller: Caller, job: &Job) -> bool {
+    c.spec.limits.private_data & PRIVATE_DATA_JOBS == 0 || job.user_id == caller.uid || c.is_privileged(caller.uid)
+}
+
+/// RESPONSE_JOB_INFO for the jobs `keep` selects.
+pub fn job_info(
+    c: &Controller,
+    caller: Caller,
+    show_flags: u16,
+    now: i64,
+    keep: impl Fn(&Job) -> bool,
+) -> JobInfoResponse {
+    let jobs = c
+        .jobs
+        .values()
+        .filter(|j| keep(j) && may_see_job(c, caller, j))
+        .filter(|j| {
+            show_flags & SHOW_ALL != 0
+                || c.is_privileged(caller.uid)
+                || c.spec.partitions.get(j.part_index).is_none_or(|p| !p.hidden)
+        })
+        .map(|j| job_record(c, j, show_flags))
+        .collect();
+    JobInfoResponse { last_update: now, last_backfill: c.last_backfill, jobs }
+}
+
+/// One job record.
+pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
+    let d = &job.desc;
+    let part = &c.spec.partitions[job.part_index];
+    let pending = job.is_pending();
+    let time_limit = job.time_limit.unwrap_or(part.max_time.unwrap_or(INFINITE));
+    let dependency = job.dependencies.as_ref().map(|deps| {
+        let status: Vec<DependencyStatus> = deps
+            .items
+            .iter()
+            .map(|item| match c.jobs.get(&item.job_id).map(|j| j.base_state()) {
+                None => DependencyStatus::Fulfilled,
+                Some(JobState::Complete) => DependencyStatus::Fulfilled,
+                Some(s) if s.is_finished() => DependencyStatus::Failed,
+                _ => DependencyStatus::Unfulfilled,
+            })
+            .collect();
+        format_dependencies(deps, &status)
+    });
+    let command = (!d.argv.is_empty()).then(|| d.argv.join(" "));
+    let num_tasks = if d.num_tasks != 0 && d.num_tasks != NO_VAL {
+        d.num_tasks
+    } else if pending {
+        d.min_nodes
+    } else {
+        NO_VAL
+    };
+    let mut bitflags = d.bitflags;
+    if job.eligible_time == 0 && pending {
+        bitflags |= JOB_DEPENDENT;
+    } else {
+        bitflags &= !JOB_DEPENDENT;
+    }
+    let (array_task_str, array_max_tasks) = match &job.array {
+        Some(a) => (Some(a.task_str()), a.max_run),
+        None => (None, 0),
+    };
+    JobInfo {
+        array_job_id: job.array_job_id,
+        array_task_id: job.array_task_id.unwrap_or(NO_VAL),
+        array_task_str,
+        array_max_tasks,
+        assoc_id: 0,
+        container: d.container.clone(),
+        delay_boot: if d.delay_boot == NO_VAL { 0 } else { d.delay_boot },
+        job_id: job.job_id,
+        user_id: job.user_id,
+        group_id: job.group_id,
+        het_job_id: 0,
+        het_job_id_set: None,
+        het_job_offset: 0,
+        profile: if d.profile == NO_VAL { 0 } else { d.profile },
+        job_state: job.state,
+        batch_flag: 1,
+        state_reason: job.reason.0,
+        power_flags: 0,
+        reboot: 0,
+        restart_cnt: job.restart_cnt,
+        show_flags,
+        deadline: d.deadline,
+        alloc_sid: d.alloc_sid,
+        time_limit,
+        time_min: if d.time_min == NO_VAL { 0 } else { d.time_min },
+        nice: if d.nice == NO_VAL { NICE_OFFSET } else { d.nice },
+        submit_time: job.submit_time,
+        begin_time: job.eligible_time,
+        accrue_time: job.accrue_time,
+        start_time: job.start_time,
+        end_time: job.end_time,
+        suspend_time: 0,
+        pre_sus_time: 0,
+        resize_time: 0,
+        last_sched_eval: job.last_sched_eval,
+        preempt_time: 0,
+        priority: job.priority,
+        billable_tres: ScaledDouble::from_f64(f64::from(NO_VAL)),
+        cluster: Some(c.spec.limits.cluster_name.clone()),
+        nodes: None,
+        sched_nodes: None,
+        partition: Some(job.partition.clone()),
+        account: d.account.clone(),
+        admin_comment: d.admin_comment.clone(),
+        site_factor: if d.site_factor == NO_VAL { NICE_OFFSET } else { d.site_factor },
+        network: d.network.clone(),
+        comment: d.comment.clone(),
+        container_again: d.container.clone(),
+        batch_features: d.batch_features.clone(),
+        batch_host: None,
+        burst_buffer: d.burst_buffer.clone(),
+        burst_buffer_state: None,
+        system_comment: None,
+        qos: d.qos.clone(),
+        preemptable_time: 0,
+        licenses: d.licenses.clone(),
+        state_desc: job.state_desc.clone(),
+        resv_name: d.reservation.clone(),
+        mcs_label: d.mcs_label.clone(),
+        exit_code: job.exit_code,
+        derived_ec: job.derived_ec,
+        gres_used: None,
+        job_resources: None,
+        gres_detail: Vec::new(),
+        name: d.name.clone(),
+        user_name: None,
+        wckey: d.wckey.clone(),
+        req_switch: if d.req_switch == NO_VAL { 0 } else { d.req_switch },
+        wait4switch: if d.wait4switch == NO_VAL { 0 } else { d.wait4switch },
+        alloc_node: d.alloc_node.clone(),
+        node_bitmap: None,
+        select_jobinfo: SelectJobInfo { plugin_id: c.spec.limits.select_plugin_id },
+        features: d.features.clone(),
+        prefer: if pending { d.prefer.clone() } else { None },
+        cluster_features: d.cluster_features.clone(),
+        work_dir: d.work_dir.clone(),
+        dependency,
+        command,
+        min_cpus: d.min_cpus,
+        max_cpus: if d.max_cpus == NO_VAL { 0 } else { d.max_cpus },
+        min_nodes: d.min_nodes,
+        max_nodes: if d.max_nodes == NO_VAL { 0 } else { d.max_nodes },
+        requeue: if d.requeue == NO_VAL16 { 1 } else { d.requeue },
+        ntasks_per_node: if d.ntasks_per_node == NO_VAL16 { 0 } else { d.ntasks_per_node },
+        ntasks_per_tres: if d.ntasks_per_tres == NO_VAL16 { 0 } else { d.ntasks_per_tres },
+        num_tasks,
+        shared: shared_value(d.shared),
+        cpu_freq_min: d.cpu_freq_min,
+        cpu_freq_max: d.cpu_freq_max,
+        cpu_freq_gov: d.cpu_freq_gov,
+        cronspec: None,
+        contiguous: if d.contiguous == NO_VAL16 { 0 } else { d.contiguous },
+        core_spec: d.core_spec,
+        cpus_per_task: d.cpus_per_task,
+        pn_min_cpus: d.pn_min_cpus,
+        pn_min_memory: d.pn_min_memory,
+        pn_min_tmp_disk: d.pn_min_tmp_disk,
+        req_nodes: d.req_nodes.clone(),
+        req_node_bitmap: None,
+        exc_nodes: d.exc_nodes.clone(),
+        exc_node_bitmap: None,
+        std_err: d.std_err.clone(),
+        std_in: d.std_in.clone(),
+        std_out: d.std_out.clone(),
+        multi_core: Some(multi_core(d)),
+        bitflags,
+        tres_alloc_str: None,
+        tres_req_str: Some(job.tres_req.clone()),
+        start_protocol_ver: wire::version::ProtocolVersion::CURRENT.0,
+        fed_origin: None,
+        fed_siblings_active: 0,
+        fed_siblings_active_str: None,
+        fed_siblings_viable: 0,
+        fed_siblings_viable_str: None,
+        cpus_per_tres: d.cpus_per_tres.clone(),
+        mem_per_tres: d.mem_per_tres.clone(),
+        tres_bind: d.tres_bind.clone(),
+        tres_freq: d.tres_freq.clone(),
+        tres_per_job: d.tres_per_job.clone(),
+        tres_per_node: d.tres_per_node.clone(),
+        tres_per_socket: d.tres_per_socket.clone(),
+        tres_per_task: d.tres_per_task.clone(),
+        mail_type: d.mail_type,
+        mail_user: d.mail_user.clone().or_else(|| Some(c.user_name(job.user_id))),
+        selinux_context: None,
+    }
+}
+
+/// Job `shared` as packed: NO_VAL16 unless the user asked for --exclusive or --oversubscribe.
+fn shared_value(requested: u16) -> u16 {
+    match requested {
+        0 => 0,
+        1 => 1,
+        2 | 3 => requested,
+        _ => NO_VAL16,
+    }
+}
+
+/// The multi-core block as upstream stores it from an sbatch descriptor.
+fn multi_core(d: &wire::msg::JobDescriptor) -> MultiCore {
+    let or = |v: u16, unset: u16| if v == NO_VAL16 { unset } else { v };
+    MultiCore {
+        boards_per_node: or(d.boards_per_node, 0),
+        sockets_per_board: or(d.sockets_per_board, 0),
+        sockets_per_node: d.sockets_per_node,
+        cores_per_socket: d.cores_per_socket,
+        threads_per_core: d.threads_per_core,
+        ntasks_per_board: or(d.ntasks_per_board, 0),
+        ntasks_per_socket: or(d.ntasks_per_socket, INFINITE16),
+        ntasks_per_core: or(d.ntasks_per_core, INFINITE16),
+        plane_size: or(d.plane_size, 0),
+    }
+}
+
+/// RESPONSE_NODE_INFO: every node slot, or the one named.
+pub fn node_info(c: &Controller, caller: Caller, show_flags: u16, only: Option<&str>, now: i64) -> NodeInfoResponse {
+    if c.spec.limits.private_data & PRIVATE_DATA_NODES != 0 && !c.is_privileged(caller.uid) {
+        return NodeInfoResponse { last_update: now, nodes: Vec::new() };
+    }
+    let nodes = c
+        .spec
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| only.is_none_or(|name| n.name == name))
+        .map(|(i, _)| node_record(c, i, show_flags))
+        .collect();
+    NodeInfoResponse { last_update: now, nodes }
+}
+
+fn node_record(c: &Controller, i: usize, _show_flags: u16) -> NodeInfo {
+    let s = &c.spec.nodes[i];
+    let r = &c.nodes[i];
+    NodeInfo {
+        name: Some(s.name.clone()),
+        node_hostname: Some(s.hostname.clone()),
+        node_addr: Some(s.addr.clone()),
+        bcast_address: None,
+        port: s.port,
+        next_state: NO_VAL,
+        node_state: r.state,
+        version: r.version.clone(),
+        cpus: s.cpus,
+        boards: s.boards,
+        sockets: s.sockets,
+        cores: s.cores_per_socket,
+        threads: s.threads_per_core,
+        real_memory: s.real_memory,
+        tmp_disk: s.tmp_disk,
+        mcs_label: None,
+        owner: NO_VAL,
+        core_spec_cnt: 0,
+        cpu_bind: 0,
+        mem_spec_limit: 0,
+        cpu_spec_list: None,
+        cpus_efctv: s.cpus,
+        cpu_load: NO_VAL,
+        free_mem: NO_VAL64,
+        weight: s.weight,
+        reason_uid: r.reason_uid,
+        boot_time: r.boot_time,
+        last_busy: r.last_busy,
+        reason_time: r.reason_time,
+        slurmd_start_time: r.slurmd_start_time,
+        select_nodeinfo: SelectNodeInfo {
+            plugin_id: c.spec.limits.select_plugin_id,
+            alloc_cpus: 0,
+            alloc_memory: 0,
+            tres_alloc_fmt_str: None,
+            tres_alloc_weighted: ScaledDouble(0),
+        },
+        arch: None,
+        features: s.features.clone(),
+        features_act: s.features.clone(),
+        gres: s.gres.clone(),
+        gres_drain: None,
+        gres_used: None,
+        os: None,
+        comment: None,
+        extra: None,
+        reason: r.reason.clone(),
+        energy: Default::default(),
+        ext_sensors: wire::msg::common::ExtSensors {
+            consumed_energy: NO_VAL64,
+            temperature: NO_VAL,
+            energy_update_time: 0,
+            current_watts: 0,
+        },
+        power_cap_watts: NO_VAL,
+        tres_fmt_str: Some(format!("cpu={},mem={},billing={}", s.cpus, format_mem_mb(s.real_memory), s.cpus)),
+    }
+}
+
+/// RESPONSE_PARTITION_INFO.
+pub fn partition_info(c: &Controller, caller: Caller, show_flags: u16, now: i64) -> PartitionInfoResponse {
+    if c.spec.limits.private_data & PRIVATE_DATA_PARTITIONS != 0 && !c.is_privileged(caller.uid) {
+        return PartitionInfoResponse { last_update: now, partitions: Vec::new() };
+    }
+    let partitions = c
+        .spec
+        .partitions
+        .iter()
+        .filter(|p| !p.hidden || show_flags & SHOW_ALL != 0)
+        .map(|p| {
+            let total_cpus: u32 = p.nodes.iter().map(|&i| u32::from(c.spec.nodes[i].cpus)).sum();
+            let total_mem: u64 = p.nodes.iter().map(|&i| c.spec.nodes[i].real_memory).sum();
+            let names: Vec<String> = p.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect();
+            let mut bitmap = Bitmap::new(c.spec.nodes.len() as u32);
+            p.nodes.iter().for_each(|&i| bitmap.set(i as u32));
+            let mut flags = p.flags & !PART_FLAG_DEFAULT;
+            if p.default {
+                flags |= PART_FLAG_DEFAULT;
+            }
+            if p.hidden {
+                flags |= PART_FLAG_HIDDEN;
+            }
+            PartitionInfo {
+                name: Some(p.name.clone()),
+                cpu_bind: 0,
+                grace_time: p.grace_time,
+                max_time: p.max_time.unwrap_or(INFINITE),
+                default_time: p.default_time.unwrap_or(NO_VAL),
+                max_nodes: p.max_nodes.unwrap_or(INFINITE),
+                min_nodes: p.min_nodes,
+                total_nodes: p.nodes.len() as u32,
+                total_cpus,
+                def_mem_per_cpu: p.def_mem_per_cpu,
+                max_cpus_per_node: p.max_cpus_per_node.unwrap_or(INFINITE),
+                max_mem_per_cpu: p.max_mem_per_cpu,
+                flags,
+                max_share: p.max_share,
+                over_time_limit: p.over_time_limit,
+                preempt_mode: p.preempt_mode,
+                priority_job_factor: p.priority_job_factor,
+                priority_tier: p.priority_tier,
+                state_up: if p.state_up > PART_STATE_UP { PART_STATE_UP } else { p.state_up },
+                cr_type: p.cr_type,
+                resume_timeout: p.resume_timeout,
+                suspend_timeout: p.suspend_timeout,
+                suspend_time: p.suspend_time,
+                allow_accounts: p.allow_accounts.clone(),
+                allow_groups: p.allow_groups.clone(),
+                allow_alloc_nodes: p.allow_alloc_nodes.clone(),
+                allow_qos: p.allow_qos.clone(),
+                qos_char: p.qos.clone(),
+                alternate: p.alternate.clone(),
+                deny_accounts: p.deny_accounts.clone(),
+                deny_qos: p.deny_qos.clone(),
+                nodes: (!names.is_empty()).then(|| wire::hostlist::compress(&names)),
+                nodesets: None,
+                node_bitmap: Some(bitmap),
+                billing_weights_str: p.billing_weights.clone(),
+                tres_fmt_str: Some(format!(
+                    "cpu={total_cpus},mem={},node={},billing={total_cpus}",
+                    format_mem_mb(total_mem),
+                    p.nodes.len()
+                )),
+                job_defaults: (!p.job_defaults.is_empty()).then(|| {
+                    p.job_defaults
+                        .iter()
+                        .map(|&(kind, value)| wire::msg::build_info::JobDefault { kind, value })
+                        .collect()
+                }),
+            }
+        })
+        .collect();
+    PartitionInfoResponse { last_update: now, partitions }
+}
+
+/// RESPONSE_LICENSE_INFO records from `Licenses=`.
+pub fn licenses(c: &Controller) -> Vec<LicenseInfo> {
+    c.spec
+        .limits
+        .licenses
+        .iter()
+        .map(|(name, total)| LicenseInfo { name: Some(name.clone()), total: *total, in_use: 0, reserved: 0, remote: 0 })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_units_like_upstream() {
+        assert_eq!(format_mem_mb(24105), "24105M");
+        assert_eq!(format_mem_mb(256000), "250G");
+        assert_eq!(format_mem_mb(409600), "400G");
+        assert_eq!(format_mem_mb(1024000), "1000G");
+        assert_eq!(format_mem_mb(1048576), "1T");
+        assert_eq!(format_mem_mb(0), "0M");
+    }
+}
