@@ -54,7 +54,6 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("CompleteWait", format!("{} sec", conf.complete_wait)),
         ("CoreSpecPlugin", conf.core_spec_plugin.clone()),
         ("CredType", conf.cred_type.clone()),
-        ("DebugFlags", opt(&conf.debug_flags_str)),
         ("DependencyParameters", opt(&conf.dependency_params)),
         ("EioTimeout", conf.eio_timeout.to_string()),
         ("Epilog", opt(&conf.epilog)),
@@ -123,12 +122,10 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("Prolog", opt(&conf.prolog)),
         ("PrologEpilogTimeout", conf.prolog_epilog_timeout.to_string()),
         ("PrologSlurmctld", opt(&conf.prolog_slurmctld)),
-        ("PrologFlags", opt(&conf.prolog_flags_str)),
         ("PropagatePrioProcess", conf.propagate_prio_process.to_string()),
         ("PropagateResourceLimits", opt(&conf.propagate_rlimits)),
         ("PropagateResourceLimitsExcept", opt(&conf.propagate_rlimits_except)),
         ("RebootProgram", opt(&conf.reboot_program)),
-        ("ReconfigFlags", opt(&conf.reconfig_flags_str)),
         ("RequeueExit", opt(&conf.requeue_exit)),
         ("RequeueExitHold", opt(&conf.requeue_exit_hold)),
         ("ResumeFailProgram", opt(&conf.resume_fail_program)),
@@ -247,7 +244,28 @@ fn refslurm_conf_matches_scontrol_show_config() {
     assert_eq!(want.get("DefMemPerNode").map(String::as_str), Some("UNLIMITED"));
     assert_eq!(conf.def_mem_per_cpu, None);
     assert_eq!(want.get("PreemptMode").map(String::as_str), Some("OFF"));
-    assert_eq!(conf.preempt_mode_str, None);
+    assert_eq!(conf.preempt_mode, 0);
+    // Bit sets scontrol prints as words: all at their defaults here.
+    for (key, printed_as, value) in [
+        ("DebugFlags", "(null)", conf.debug_flags),
+        ("PrologFlags", "(null)", u64::from(conf.prolog_flags)),
+        ("ReconfigFlags", "(null)", u64::from(conf.reconfig_flags)),
+        ("TaskPluginParam", "(null type)", u64::from(conf.task_plugin_param)),
+        ("LogTimeFormat", "iso8601_ms", u64::from(conf.log_fmt)),
+        ("HealthCheckNodeState", "ANY", u64::from(conf.health_check_node_state)),
+        ("CpuFreqGovernors", "OnDemand,Performance,UserSpace", u64::from(conf.cpu_freq_govs)),
+    ] {
+        assert_eq!(want.get(key).map(String::as_str), Some(printed_as), "{key}");
+        let expect = match key {
+            "HealthCheckNodeState" => 0xf,
+            "CpuFreqGovernors" => 0x8680_0000,
+            _ => 0,
+        };
+        assert_eq!(value, expect, "{key}");
+    }
+    assert_eq!(want.get("CpuFreqDef").map(String::as_str), Some("Unknown"));
+    assert_eq!(conf.cpu_freq_def, None);
+    assert_eq!(conf.priority_flags, wire::conf::flags::priority::FAIR_TREE);
     // upstream printed the real hostname in place of "localhost".
     assert_eq!(want.get("SlurmctldHost[0]").map(String::as_str), Some("vm(127.0.0.1)"));
     let mut renamed = conf.clone();

@@ -8,15 +8,19 @@
 //! upstream are `Option`s or small enums here; `to_wire`-style helpers give
 //! the upstream numbers back.
 //!
-//! Not covered here (the daemon supplies them): `last_update`, `boot_time`,
-//! `next_job_id`, `version`, the key/value lists read from other files
+//! [`SlurmConf::to_build_info`] turns it into the RESPONSE_BUILD_INFO body.
+//! Not covered by slurm.conf (the daemon supplies them in
+//! [`BuildInfoDynamic`]): `last_update`, `boot_time`, `next_job_id`,
+//! `version`, the key/value lists read from other files or plugins
 //! (`acct_gather_conf`, `cgroup_conf`, `ext_sensors_conf`, `mpi_conf`,
 //! `node_features_conf`, `select_conf_key_pairs`, `slurmctld_plugstack_conf`),
 //! user-name → uid lookups other than `root`/numeric ids, and replacing a
 //! `localhost` SlurmctldHost by the real short hostname
-//! (see [`SlurmConf::replace_localhost_controller`]).
+//! (see also [`SlurmConf::replace_localhost_controller`]).
 
+mod build_info;
 mod error;
+pub mod flags;
 pub mod keys;
 mod node;
 mod partition;
@@ -27,6 +31,7 @@ pub mod values;
 
 use std::path::{Path, PathBuf};
 
+pub use build_info::{BuildInfoDynamic, DEFAULT_VERSION};
 pub use error::{ConfError, Location};
 pub use node::NodeConf;
 pub use partition::{
@@ -370,17 +375,16 @@ pub struct SlurmConf {
     /// `control_machine` / `control_addr` arrays; the first is the primary.
     pub control_hosts: Vec<ControllerHost>,
     pub core_spec_plugin: String,
-    /// `cpu_freq_def`; `None` = NO_VAL ("Unknown"). Only the raw string is
-    /// interpreted by the daemon (see `cpu_freq_def_str`).
+    /// `cpu_freq_def` (a `flags::cpu_freq` governor); `None` = NO_VAL
+    /// ("Unknown"), also when the value was invalid.
     pub cpu_freq_def: Option<u32>,
-    pub cpu_freq_def_str: Option<String>,
+    /// `cpu_freq_govs`: `flags::cpu_freq` governors.
     pub cpu_freq_govs: u32,
-    pub cpu_freq_govs_str: Option<String>,
     pub cred_type: String,
     /// `def_mem_per_cpu`: DefMemPerCPU/DefMemPerNode; `None` = 0 (unlimited).
     pub def_mem_per_cpu: Option<MemLimit>,
-    /// `debug_flags` as written (the bit table is not decoded here; 0 when unset).
-    pub debug_flags_str: Option<String>,
+    /// `debug_flags`: `flags::debug` bits.
+    pub debug_flags: u64,
     pub dependency_params: Option<String>,
     pub eio_timeout: u16,
     pub enforce_part_limits: EnforcePartLimits,
@@ -400,8 +404,8 @@ pub struct SlurmConf {
     /// `hash_val`: upstream's hash over every physical line read.
     pub hash_val: u32,
     pub health_check_interval: u16,
-    /// `health_check_node_state` as written; `HEALTH_CHECK_NODE_ANY` when unset.
-    pub health_check_node_state_str: Option<String>,
+    /// `health_check_node_state`: `flags::health_check` bits.
+    pub health_check_node_state: u16,
     pub health_check_program: Option<String>,
     pub inactive_limit: u16,
     pub interactive_step_opts: String,
@@ -428,8 +432,8 @@ pub struct SlurmConf {
     pub launch_params: Option<String>,
     pub launch_type: String,
     pub licenses: Option<String>,
-    /// `LogTimeFormat` as written (`None` = iso8601_ms).
-    pub log_fmt_str: Option<String>,
+    /// `log_fmt`: a `flags::log_fmt` value.
+    pub log_fmt: u16,
     pub mail_domain: Option<String>,
     pub mail_prog: String,
     pub max_array_sz: u32,
@@ -455,18 +459,18 @@ pub struct SlurmConf {
     pub plugstack: Option<String>,
     pub power_parameters: Option<String>,
     pub power_plugin: String,
-    /// `PreemptMode` as written (`None` = OFF, 0).
-    pub preempt_mode_str: Option<String>,
+    /// `preempt_mode`: `flags::preempt` mode and modifiers.
+    pub preempt_mode: u16,
     pub preempt_type: String,
-    /// `preempt_exempt_time` seconds; `None` = NO_VAL.
+    /// `preempt_exempt_time` seconds; `None` = unset (0 on the wire).
     pub preempt_exempt_time: Option<u32>,
     pub prep_params: Option<String>,
     pub prep_plugins: String,
     pub priority_decay_hl: u32,
     pub priority_calc_period: u32,
     pub priority_favor_small: u16,
-    /// `PriorityFlags` as written (`None` = FAIR_TREE).
-    pub priority_flags_str: Option<String>,
+    /// `priority_flags`: `flags::priority` bits.
+    pub priority_flags: u16,
     pub priority_max_age: u32,
     pub priority_params: Option<String>,
     /// `PriorityUsageResetPeriod` as `PRIORITY_RESET_*`.
@@ -484,14 +488,14 @@ pub struct SlurmConf {
     pub prolog: Option<String>,
     pub prolog_epilog_timeout: u16,
     pub prolog_slurmctld: Option<String>,
-    /// `PrologFlags` as written (`None` = 0).
-    pub prolog_flags_str: Option<String>,
+    /// `prolog_flags`: `flags::prolog` bits.
+    pub prolog_flags: u16,
     pub propagate_prio_process: u16,
     pub propagate_rlimits: Option<String>,
     pub propagate_rlimits_except: Option<String>,
     pub reboot_program: Option<String>,
-    /// `ReconfigFlags` as written (`None` = 0).
-    pub reconfig_flags_str: Option<String>,
+    /// `reconfig_flags`: `flags::reconfig` bits.
+    pub reconfig_flags: u16,
     pub requeue_exit: Option<String>,
     pub requeue_exit_hold: Option<String>,
     pub resume_fail_program: Option<String>,
@@ -557,8 +561,8 @@ pub struct SlurmConf {
     pub task_epilog: Option<String>,
     pub task_prolog: Option<String>,
     pub task_plugin: String,
-    /// `TaskPluginParam` as written (`None` = 0).
-    pub task_plugin_param_str: Option<String>,
+    /// `task_plugin_param`: `flags::cpu_bind` bits.
+    pub task_plugin_param: u32,
     pub tcp_timeout: u16,
     pub tmp_fs: String,
     pub topology_param: Option<String>,
@@ -994,6 +998,22 @@ impl SlurmConf {
                     .unwrap_or(0),
             ),
         };
+        let preempt_type = s.or("PreemptType", defaults::PREEMPT_TYPE);
+        let preempt_mode = flags::parse_preempt_mode(s.str("PreemptMode"), &preempt_type)
+            .map_err(|r| ConfError::bad_value(&s.at("PreemptMode"), "PreemptMode", r))?;
+        let proctrack_type = s.or("ProctrackType", defaults::PROCTRACK_TYPE);
+        let prolog_flags = s
+            .parse("PrologFlags", |v| flags::parse_prolog_flags(v, &proctrack_type))?
+            .unwrap_or(0);
+        let job_container_plugin = s.or("JobContainerType", defaults::JOB_CONTAINER_PLUGIN);
+        if job_container_plugin.contains("tmpfs") && prolog_flags & flags::prolog::CONTAIN == 0 {
+            return Err(ConfError::bad_value(
+                &s.at("JobContainerType"),
+                "JobContainerType",
+                "PrologFlags=Contain is required for use with job_container/tmpfs",
+            ));
+        }
+        let task_plugin = s.or("TaskPlugin", defaults::TASK_PLUGIN);
         let preempt_exempt_time = s
             .parse("PreemptExemptTime", values::time_str_to_secs)?
             .map(TimeLimit::to_wire);
@@ -1033,16 +1053,14 @@ impl SlurmConf {
             conf_flags,
             control_hosts,
             core_spec_plugin: s.or("CoreSpecPlugin", defaults::CORE_SPEC_PLUGIN),
-            cpu_freq_def: None,
-            cpu_freq_def_str: s.string("CpuFreqDef"),
-            cpu_freq_govs: defaults::CPU_FREQ_GOVS,
-            cpu_freq_govs_str: s.string("CpuFreqGovernors"),
+            cpu_freq_def: flags::parse_cpu_freq_def(s.str("CpuFreqDef")),
+            cpu_freq_govs: flags::parse_cpu_freq_govs(s.str("CpuFreqGovernors")),
             cred_type: s
                 .string("CredType")
                 .or_else(|| s.string("CryptoType").map(|c| c.replace("crypto", "cred")))
                 .unwrap_or_else(|| defaults::CRED_TYPE.to_string()),
             def_mem_per_cpu: mem("DefMemPerNode", "DefMemPerCPU")?,
-            debug_flags_str: s.string("DebugFlags"),
+            debug_flags: s.parse("DebugFlags", flags::parse_debug_flags)?.unwrap_or(0),
             dependency_params: s.string("DependencyParameters"),
             eio_timeout: s.u16("EioTimeout")?.unwrap_or(defaults::EIO_SHUTDOWN_WAIT),
             enforce_part_limits: s
@@ -1063,7 +1081,7 @@ impl SlurmConf {
             gpu_freq_def: s.or("GpuFreqDef", defaults::GPU_FREQ_DEF),
             hash_val: raw.hash,
             health_check_interval: s.u16("HealthCheckInterval")?.unwrap_or(0),
-            health_check_node_state_str: s.string("HealthCheckNodeState"),
+            health_check_node_state: flags::parse_health_check_node_state(s.str("HealthCheckNodeState")),
             health_check_program: s.string("HealthCheckProgram"),
             inactive_limit: s.u16("InactiveLimit")?.unwrap_or(0),
             interactive_step_opts: s.or("InteractiveStepOptions", defaults::INTERACTIVE_STEP_OPTS),
@@ -1081,7 +1099,7 @@ impl SlurmConf {
                 .unwrap_or(if job_comp_mysql { u32::from(defaults::MYSQL_PORT) } else { 0 }),
             job_comp_type,
             job_comp_user: s.or("JobCompUser", defaults::STORAGE_USER),
-            job_container_plugin: s.or("JobContainerType", defaults::JOB_CONTAINER_PLUGIN),
+            job_container_plugin,
             job_credential_private_key: s.string("JobCredentialPrivateKey"),
             job_credential_public_certificate: s.string("JobCredentialPublicCertificate"),
             job_defaults,
@@ -1093,7 +1111,7 @@ impl SlurmConf {
             launch_params: s.string("LaunchParameters"),
             launch_type: s.or("LaunchType", defaults::LAUNCH_TYPE),
             licenses: s.string("Licenses"),
-            log_fmt_str: s.string("LogTimeFormat"),
+            log_fmt: flags::parse_log_fmt(s.str("LogTimeFormat")),
             mail_domain: s.string("MailDomain"),
             mail_prog: s.or("MailProg", defaults::MAIL_PROG),
             max_array_sz: s.u32("MaxArraySize")?.unwrap_or(defaults::MAX_ARRAY_SIZE),
@@ -1116,15 +1134,15 @@ impl SlurmConf {
             plugstack: s.string("PlugStackConfig"),
             power_parameters: s.string("PowerParameters"),
             power_plugin: s.or("PowerPlugin", defaults::POWER_PLUGIN),
-            preempt_mode_str: s.string("PreemptMode"),
-            preempt_type: s.or("PreemptType", defaults::PREEMPT_TYPE),
+            preempt_mode,
+            preempt_type,
             preempt_exempt_time,
             prep_params: s.string("PrEpParameters"),
             prep_plugins: s.or("PrEpPlugins", defaults::PREP_PLUGINS),
             priority_decay_hl: s.minutes_as_secs("PriorityDecayHalfLife", defaults::PRIORITY_DECAY)?,
             priority_calc_period: s.minutes_as_secs("PriorityCalcPeriod", defaults::PRIORITY_CALC_PERIOD)?,
             priority_favor_small: u16::from(s.flag("PriorityFavorSmall")?),
-            priority_flags_str: s.string("PriorityFlags"),
+            priority_flags: flags::parse_priority_flags(s.str("PriorityFlags")),
             priority_max_age: s.minutes_as_secs("PriorityMaxAge", defaults::PRIORITY_DECAY)?,
             priority_params: s.string("PriorityParameters"),
             priority_reset_period: s.parse("PriorityUsageResetPeriod", parse_reset_period)?.unwrap_or(0),
@@ -1137,11 +1155,11 @@ impl SlurmConf {
             priority_weight_qos: s.u32("PriorityWeightQOS")?.unwrap_or(0),
             priority_weight_tres: s.string("PriorityWeightTRES"),
             private_data: s.str("PrivateData").map_or(0, parse_private_data),
-            proctrack_type: s.or("ProctrackType", defaults::PROCTRACK_TYPE),
+            proctrack_type,
             prolog: s.string("Prolog"),
             prolog_epilog_timeout: s.u16("PrologEpilogTimeout")?.unwrap_or(defaults::PROLOG_EPILOG_TIMEOUT),
             prolog_slurmctld: s.string("PrologSlurmctld"),
-            prolog_flags_str: s.string("PrologFlags"),
+            prolog_flags,
             propagate_prio_process: s.u16("PropagatePrioProcess")?.unwrap_or(0),
             // Upstream keeps only one of the two; Except wins.
             propagate_rlimits: if s.str("PropagateResourceLimitsExcept").is_some() {
@@ -1151,7 +1169,7 @@ impl SlurmConf {
             },
             propagate_rlimits_except: s.string("PropagateResourceLimitsExcept"),
             reboot_program: s.string("RebootProgram"),
-            reconfig_flags_str: s.string("ReconfigFlags"),
+            reconfig_flags: s.parse("ReconfigFlags", flags::parse_reconfig_flags)?.unwrap_or(0),
             requeue_exit: s.string("RequeueExit"),
             requeue_exit_hold: s.string("RequeueExitHold"),
             resume_fail_program: s.string("ResumeFailProgram"),
@@ -1212,8 +1230,10 @@ impl SlurmConf {
             switch_type: s.or("SwitchType", defaults::SWITCH_TYPE),
             task_epilog: s.string("TaskEpilog"),
             task_prolog: s.string("TaskProlog"),
-            task_plugin: s.or("TaskPlugin", defaults::TASK_PLUGIN),
-            task_plugin_param_str: s.string("TaskPluginParam"),
+            task_plugin_param: s
+                .parse("TaskPluginParam", |v| flags::parse_task_plugin_param(v, &task_plugin))?
+                .unwrap_or(0),
+            task_plugin,
             tcp_timeout: s.u16("TCPTimeout")?.unwrap_or(defaults::TCP_TIMEOUT),
             tmp_fs: s.or("TmpFS", defaults::TMP_FS),
             topology_param: s.string("TopologyParam"),

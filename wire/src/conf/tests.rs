@@ -404,3 +404,70 @@ fn hash_depends_on_every_byte() {
     assert_ne!(a, c);
     assert_eq!(a, parse("ClusterName=a\n").hash_val);
 }
+
+#[test]
+fn bitfield_defaults() {
+    let c = parse("");
+    assert_eq!(c.debug_flags, 0);
+    assert_eq!(c.prolog_flags, 0);
+    assert_eq!(c.reconfig_flags, 0);
+    assert_eq!(c.task_plugin_param, 0);
+    assert_eq!(c.priority_flags, defaults::PRIORITY_FLAGS_FAIR_TREE);
+    assert_eq!(c.preempt_mode, flags::preempt::OFF);
+    assert_eq!(c.health_check_node_state, defaults::HEALTH_CHECK_NODE_ANY);
+    assert_eq!(c.log_fmt, flags::log_fmt::ISO8601_MS);
+    assert_eq!(c.cpu_freq_def, None);
+    assert_eq!(c.cpu_freq_govs, defaults::CPU_FREQ_GOVS);
+    assert_eq!(c.preempt_exempt_time, None);
+}
+
+#[test]
+fn bitfields_from_conf() {
+    let c = parse(
+        "DebugFlags=Backfill,Gres\nPrologFlags=Contain,Serial\nReconfigFlags=KeepPartInfo\n\
+         TaskPluginParam=Cores,autobind=threads\nPriorityFlags=MAX_TRES,NO_FAIR_TREE\n\
+         PreemptType=preempt/qos\nPreemptMode=REQUEUE,GANG\nHealthCheckNodeState=IDLE,CYCLE\n\
+         LogTimeFormat=rfc5424_ms\nCpuFreqDef=Performance\nCpuFreqGovernors=Performance,SchedUtil\n",
+    );
+    assert_eq!(c.debug_flags, flags::debug::BACKFILL | flags::debug::GRES);
+    assert_eq!(c.prolog_flags, flags::prolog::ALLOC | flags::prolog::CONTAIN | flags::prolog::SERIAL);
+    assert_eq!(c.reconfig_flags, flags::reconfig::KEEP_PART_INFO);
+    assert_eq!(c.task_plugin_param, flags::cpu_bind::TO_CORES | flags::cpu_bind::AUTO_TO_THREADS);
+    assert_eq!(c.priority_flags, flags::priority::MAX_TRES);
+    assert_eq!(c.preempt_mode, flags::preempt::REQUEUE | flags::preempt::GANG);
+    assert_eq!(c.health_check_node_state, flags::health_check::NODE_IDLE | flags::health_check::CYCLE);
+    assert_eq!(c.log_fmt, flags::log_fmt::RFC5424_MS);
+    assert_eq!(c.cpu_freq_def, Some(flags::cpu_freq::PERFORMANCE));
+    assert_eq!(c.cpu_freq_govs, flags::cpu_freq::PERFORMANCE | flags::cpu_freq::SCHEDUTIL);
+}
+
+#[test]
+fn bitfields_upstream_only_warns_about() {
+    let c = parse("CpuFreqDef=UserSpace\nCpuFreqGovernors=Turbo\nHealthCheckNodeState=busy\nLogTimeFormat=nope\n");
+    assert_eq!(c.cpu_freq_def, None);
+    assert_eq!(c.cpu_freq_govs, defaults::CPU_FREQ_GOVS);
+    assert_eq!(c.health_check_node_state, defaults::HEALTH_CHECK_NODE_ANY);
+    assert_eq!(c.log_fmt, 0);
+}
+
+#[test]
+fn bitfields_upstream_rejects() {
+    for (text, key) in [
+        ("DebugFlags=Backfill,Nope\n", "DebugFlags"),
+        ("PrologFlags=Sometimes\n", "PrologFlags"),
+        ("PrologFlags=NoHold,Contain\n", "PrologFlags"),
+        ("ProctrackType=proctrack/linuxproc\nPrologFlags=X11\n", "PrologFlags"),
+        ("JobContainerType=job_container/tmpfs\n", "JobContainerType"),
+        ("ReconfigFlags=KeepAll\n", "ReconfigFlags"),
+        ("TaskPluginParam=cores,sockets\n", "TaskPluginParam"),
+        ("PreemptMode=REQUEUE\n", "PreemptMode"),
+        ("PreemptType=preempt/qos\n", "PreemptMode"),
+        ("PreemptType=preempt/qos\nPreemptMode=SUSPEND\n", "PreemptMode"),
+        ("PreemptType=preempt/qos\nPreemptMode=GANG,WITHIN,CANCEL\n", "PreemptMode"),
+    ] {
+        match parse_err(text) {
+            ConfError::BadValue { key: k, .. } => assert_eq!(k, key, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}
