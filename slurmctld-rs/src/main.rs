@@ -1,1 +1,265 @@
-fn main() {}
+//! slurmctld-rs: command line, logging and start-up around the library.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use tracing::{error, info, warn};
+
+use slurmctld::config::cluster_spec;
+use slurmctld::core::{Controller, UserDirectory};
+use slurmctld::server::{self, ServerConfig};
+use slurmctld::state::StateDir;
+use wire::auth::body_hash::HashPolicy;
+use wire::auth::munge::Munge;
+use wire::conf::BuildInfoDynamic;
+use wire::conf::SlurmConf;
+
+/// Slurm controller (a drop-in replacement for slurmctld 22.05).
+#[derive(Parser, Debug)]
+#[command(name = "slurmctld-rs", disable_version_flag = true)]
+struct Args {
+    /// Do not recover state from StateSaveLocation: start with no jobs.
+    #[arg(short = 'c')]
+    clean: bool,
+    /// Run in the foreground, logging to stderr unless SlurmctldLogFile is set.
+    #[arg(short = 'D')]
+    foreground: bool,
+    /// Read this slurm.conf (default: $SLURM_CONF or /etc/slurm/slurm.conf).
+    #[arg(short = 'f', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore a ClusterName that differs from the one in StateSaveLocation.
+    #[arg(short = 'i')]
+    ignore_errors: bool,
+    /// Write the log here instead of SlurmctldLogFile.
+    #[arg(short = 'L', value_name = "FILE")]
+    logfile: Option<PathBuf>,
+    /// Recover all state (the default; accepted for compatibility).
+    #[arg(short = 'R')]
+    recover: bool,
+    /// Log more; repeat for more detail.
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Print the version and exit.
+    #[arg(short = 'V')]
+    version: bool,
+}
+
+/// Version string printed by -V and reported to clients.
+const VERSION: &str = "22.05.8";
+
+struct NssUsers;
+
+impl UserDirectory for NssUsers {
+    fn user_name(&self, uid: u32) -> Option<String> {
+        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten().map(|u| u.name)
+    }
+    fn in_group(&self, uid: u32, group: &str) -> bool {
+        let Ok(Some(g)) = nix::unistd::Group::from_name(group) else { return false };
+        let Ok(Some(u)) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) else { return false };
+        u.gid == g.gid || g.mem.iter().any(|m| *m == u.name)
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn log_filter(debug_level: u16, verbose: u8) -> tracing::Level {
+    // Slurm levels: 0 quiet, 1 fatal, 2 error, 3 info, 4 verbose, 5 debug, 6+ debug2..5.
+    match u32::from(debug_level) + u32::from(verbose) {
+        0..=2 => tracing::Level::ERROR,
+        3 => tracing::Level::INFO,
+        4 => tracing::Level::INFO,
+        5 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.version {
+        println!("slurm-rs {VERSION}");
+        return ExitCode::SUCCESS;
+    }
+    let conf_path = args
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("SLURM_CONF").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/etc/slurm/slurm.conf"));
+    let conf = match SlurmConf::from_file(&conf_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("slurmctld-rs: fatal: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let logfile = args.logfile.clone().or_else(|| conf.slurmctld_logfile.as_ref().map(PathBuf::from));
+    let level = log_filter(conf.slurmctld_debug, args.verbose);
+    if !args.foreground {
+        // Detach before any thread exists.
+        if let Err(e) = nix::unistd::daemon(true, logfile.is_none()) {
+            eprintln!("slurmctld-rs: fatal: cannot daemonize: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match logfile.as_ref().map(|p| std::fs::OpenOptions::new().create(true).append(true).open(p)) {
+        Some(Ok(f)) => tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(Arc::new(f)).init(),
+        Some(Err(e)) => {
+            eprintln!("slurmctld-rs: cannot open log file: {e}");
+            tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init()
+        }
+        None => tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init(),
+    }
+
+    match run(args, conf, conf_path) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("fatal: {e}");
+            eprintln!("slurmctld-rs: fatal: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn listen_addresses(conf: &SlurmConf) -> Result<Vec<SocketAddr>, String> {
+    let host = conf.control_hosts.first().ok_or("no SlurmctldHost in slurm.conf")?;
+    let bind_specific = conf.comm_params.as_deref().is_some_and(|p| {
+        p.split(',').any(|x| x.eq_ignore_ascii_case("NoCtldInAddrAny"))
+    });
+    let ip: IpAddr = if bind_specific {
+        (host.addr.as_str(), 0)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {}: {e}", host.addr))?
+            .next()
+            .ok_or_else(|| format!("cannot resolve {}", host.addr))?
+            .ip()
+    } else {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    };
+    let first = u16::try_from(conf.slurmctld_port).map_err(|_| "SlurmctldPort out of range")?;
+    Ok((0..conf.slurmctld_port_count.max(1)).map(|i| SocketAddr::new(ip, first.saturating_add(i))).collect())
+}
+
+fn sched_interval(conf: &SlurmConf) -> Duration {
+    let secs = conf
+        .sched_params
+        .as_deref()
+        .and_then(|p| p.split(',').find_map(|kv| kv.strip_prefix("sched_interval=")))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(60);
+    Duration::from_secs(secs.max(1))
+}
+
+fn check_cluster_name(dir: &std::path::Path, name: &str, ignore: bool) -> Result<(), String> {
+    let path = dir.join("clustername");
+    match std::fs::read_to_string(&path) {
+        Ok(saved) if saved.trim() != name && !ignore => Err(format!(
+            "ClusterName ({name}) differs from the one in {} ({}); start with -i to take over that state",
+            path.display(),
+            saved.trim()
+        )),
+        Ok(saved) if saved.trim() == name => Ok(()),
+        _ => std::fs::write(&path, format!("{name}\n")).map_err(|e| format!("{}: {e}", path.display())),
+    }
+}
+
+fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
+    let t0 = now();
+    let spec = cluster_spec(&conf);
+    let mut core = Controller::new(spec, Box::new(NssUsers), t0);
+    let host = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).map(|h| {
+        h.split('.').next().unwrap_or(&h).to_string()
+    });
+    let dynamic = BuildInfoDynamic {
+        boot_time: t0,
+        last_update: t0,
+        short_hostname: host,
+        version: VERSION.to_string(),
+        ..Default::default()
+    };
+    core.build_info = Some(Box::new(conf.to_build_info(&dynamic)));
+
+    let state = StateDir::open(&conf.state_save_location).map_err(|e| e.to_string())?;
+    check_cluster_name(std::path::Path::new(&conf.state_save_location), conf.cluster_name.as_deref().unwrap_or(""), args.ignore_errors)?;
+    if args.clean {
+        // Find where the job ids had got to, then forget everything else.
+        let mut probe = Controller::new(cluster_spec(&conf), Box::new(NssUsers), t0);
+        let next = match state.recover(&mut probe) {
+            Ok(_) => probe.next_job_id,
+            Err(e) => {
+                warn!("old state unreadable ({e}); clearing it anyway");
+                0
+            }
+        };
+        state.clear(next).map_err(|e| e.to_string())?;
+        core.next_job_id = core.next_job_id.max(next);
+        info!("-c: starting with no jobs; next job id {}", core.next_job_id);
+    } else {
+        let report = state.recover(&mut core).map_err(|e| e.to_string())?;
+        if report.truncated_bytes > 0 {
+            warn!(bytes = report.truncated_bytes, "journal had a torn tail (crash during a write); cut it off");
+        }
+        info!(records = report.records, jobs = core.jobs.len(), "recovered state");
+    }
+    // Pending jobs get their reasons re-derived as upstream's scheduler would.
+    let ids: Vec<u32> = core.jobs.values().filter(|j| j.is_pending()).map(|j| j.job_id).collect();
+    for id in ids {
+        if let Some(mut job) = core.jobs.remove(&id) {
+            core.refresh_eligibility(&mut job, t0);
+            if job.priority != 0 && job.eligible_time != 0 {
+                core.submit_time_selection(&mut job, t0);
+            }
+            core.jobs.insert(id, job);
+        }
+    }
+    state.compact(&core).map_err(|e| e.to_string())?;
+    let journal = state.journal().map_err(|e| e.to_string())?;
+
+    let auth = Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+    let cfg = ServerConfig {
+        listen: listen_addresses(&conf)?,
+        max_connections: 256,
+        msg_timeout: Duration::from_secs(u64::from(conf.msg_timeout.max(1))),
+        hash_policy: HashPolicy::from_comm_params(conf.comm_params.as_deref().unwrap_or("")),
+        slurm_user: conf.slurm_user_id.unwrap_or(0),
+        slurmd_user: conf.slurmd_user_id.unwrap_or(0),
+        sched_interval: sched_interval(&conf),
+        purge_interval: Duration::from_secs(5),
+    };
+    let pidfile = PathBuf::from(&conf.slurmctld_pidfile);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let listeners = server::bind(&cfg).await.map_err(|e| format!("cannot listen on {:?}: {e}", cfg.listen))?;
+        if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
+            warn!("cannot write pid file {}: {e}", pidfile.display());
+        }
+        info!(listen = ?cfg.listen, conf = %conf_path.display(), "slurmctld-rs {VERSION} started");
+        let shared = server::shared(core, Arc::new(auth), journal, state, cfg);
+        let signals = shared.clone();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+            else {
+                return;
+            };
+            loop {
+                tokio::select! {
+                    _ = term.recv() => { info!("SIGTERM: shutting down"); let _ = signals.shutdown.send(true); }
+                    _ = int.recv() => { info!("SIGINT: shutting down"); let _ = signals.shutdown.send(true); }
+                    _ = hup.recv() => { signals.reconfigure.notify_one(); }
+                }
+            }
+        });
+        server::run(shared.clone(), listeners).await;
+        server::save(&shared).map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_file(&pidfile);
+        info!("state saved; exiting");
+        Ok::<(), String>(())
+    })
+}

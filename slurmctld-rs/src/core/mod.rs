@@ -27,7 +27,7 @@ pub use spec::{ClusterSpec, Limits, NodeSpec, PartitionSpec};
 pub const TOP_PRIORITY: u32 = 0xffff_0000;
 
 /// Who is asking: taken from the verified MUNGE credential only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// Authenticated uid.
     pub uid: u32,
@@ -35,6 +35,8 @@ pub struct Caller {
     pub gid: u32,
     /// The protocol version the request came in with (replies use it).
     pub version: ProtocolVersion,
+    /// Host named in the credential (upstream's `auth_g_get_host`).
+    pub host: Option<String>,
 }
 
 /// What has to reach stable storage before the reply is sent.
@@ -263,8 +265,20 @@ impl Controller {
                 }
                 Outcome::reply(Message::LicenseInfo { last_update: now, licenses: view::licenses(self) })
             }
-            Message::SubmitBatchJob(desc) => submit::submit_batch(self, caller, *desc, now),
-            Message::JobWillRun(desc) => submit::will_run(self, caller, *desc, now),
+            Message::SubmitBatchJob(mut desc) => {
+                // Upstream names the submit host after the credential, not
+                // after what the client claims (`_set_hostname`).
+                if let Some(h) = &caller.host {
+                    desc.alloc_node = Some(h.clone());
+                }
+                submit::submit_batch(self, caller, *desc, now)
+            }
+            Message::JobWillRun(mut desc) => {
+                if let Some(h) = &caller.host {
+                    desc.alloc_node = Some(h.clone());
+                }
+                submit::will_run(self, caller, *desc, now)
+            }
             Message::KillJob(k) => update::kill_job(self, caller, &k, now),
             Message::CancelJobStep(k) => update::cancel_step(self, caller, &k, now),
             Message::UpdateJob(desc) => update::update_job(self, caller, &desc, now),

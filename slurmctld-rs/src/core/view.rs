@@ -57,7 +57,7 @@ pub fn job_tres_req(c: &Controller, job: &Job) -> String {
 }
 
 /// Whether `caller` may see `job` under PrivateData.
-fn may_see_job(c: &Controller, caller: Caller, job: &Job) -> bool {
+fn may_see_job(c: &Controller, caller: &Caller, job: &Job) -> bool {
     c.spec.limits.private_data & PRIVATE_DATA_JOBS == 0 || job.user_id == caller.uid || c.is_privileged(caller.uid)
 }
 
@@ -72,7 +72,7 @@ pub fn job_info(
     let jobs = c
         .jobs
         .values()
-        .filter(|j| keep(j) && may_see_job(c, caller, j))
+        .filter(|j| keep(j) && may_see_job(c, &caller, j))
         .filter(|j| {
             show_flags & SHOW_ALL != 0
                 || c.is_privileged(caller.uid)

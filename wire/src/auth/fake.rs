@@ -296,6 +296,7 @@ impl CredentialService for FakeCredentials {
             cache.insert(p.mac, p.encoded_at.saturating_add(ttl));
         }
         Ok(VerifiedCredential {
+            origin: Some(std::net::Ipv4Addr::LOCALHOST),
             uid: p.uid,
             gid: p.gid,
             payload: p.payload,

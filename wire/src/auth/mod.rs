@@ -117,6 +117,9 @@ pub struct VerifiedCredential {
     pub gid: u32,
     /// The payload (for RPC auth: the body hash, see [`body_hash`]).
     pub payload: Vec<u8>,
+    /// IPv4 address of the host that encoded it (`MUNGE_OPT_ADDR4`); upstream
+    /// names the submit host (`alloc_node`) after it.
+    pub origin: Option<std::net::Ipv4Addr>,
     /// When the credential was encoded (`MUNGE_OPT_ENCODE_TIME`).
     pub encoded_at: SystemTime,
     /// Seconds the credential is valid for (`MUNGE_OPT_TTL`).

@@ -140,11 +140,15 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
             Some(a) => expand_at(a, "NodeAddr", at)?,
             None => hostnames.clone(),
         };
-        if hostnames.len() < names.len() {
-            return Err(ConfError::bad_value(at, "NodeHostname", "At least as many NodeHostname are required as NodeName"));
-        }
-        if addrs.len() < names.len() {
-            return Err(ConfError::bad_value(at, "NodeAddr", "At least as many NodeAddr are required as NodeName"));
+        // Debian's Slurm is built with MULTIPLE_SLURMD (several slurmd per
+        // host), where one NodeAddr may serve every name of the line and a
+        // short NodeHostname list repeats its last entry.
+        if addrs.len() != names.len() && addrs.len() != 1 {
+            return Err(ConfError::bad_value(
+                at,
+                "NodeAddr",
+                "NodeAddr count must equal that of NodeName records of there must be no more than one",
+            ));
         }
         let ports: Vec<u16> = match l.str("Port") {
             None => Vec::new(),
@@ -180,8 +184,8 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
             }
             nodes.push(NodeConf {
                 name: name.clone(),
-                hostname: hostnames.get(i).cloned().unwrap_or_else(|| name.clone()),
-                addr: addrs.get(i).cloned().unwrap_or_else(|| name.clone()),
+                hostname: hostnames.get(i).or(hostnames.last()).cloned().unwrap_or_else(|| name.clone()),
+                addr: addrs.get(i).or(addrs.last()).cloned().unwrap_or_else(|| name.clone()),
                 bcast_addr: l.str("BcastAddr").map(str::to_string),
                 port: if ports.len() == 1 {
                     ports.first().copied()
