@@ -44,7 +44,3 @@ pub fn controller_bin() -> Result<PathBuf, String> {
     }
 }
 
-/// True when the tests drive the upstream C slurmctld (used only for messages).
-pub fn is_upstream(bin: &std::path::Path) -> bool {
-    bin.file_name().is_some_and(|n| n == "slurmctld")
-}

@@ -1,0 +1,74 @@
+use compat_tests::Golden;
+
+use crate::common::{cluster, install_script, job_id, wait_queue_settled};
+
+const SCRIPT: &str = "train_resnet.sbatch";
+
+#[test]
+fn sbatch_train_resnet_directives() {
+    let c = cluster();
+    let g = Golden::new("sbatch_train_resnet");
+    let script = install_script(&c, SCRIPT);
+
+    let held = job_id(&g.run(&c, "submit_held", &["sbatch", "--parsable", "--hold", &script]));
+    let array = job_id(&g.run(
+        &c,
+        "submit_array",
+        &["sbatch", "--parsable", "--array=0-99%10", &script],
+    ));
+    let dep = format!("--dependency=afterok:{held}");
+    let dependent = job_id(&g.run(&c, "submit_dependent", &["sbatch", "--parsable", &dep, &script]));
+    g.run(&c, "submit_plain", &["sbatch", &script]);
+
+    wait_queue_settled(&c);
+    g.run(&c, "show_held", &["scontrol", "show", "job", &held]);
+    g.run(&c, "show_array", &["scontrol", "show", "job", &array]);
+    g.run(&c, "show_dependent", &["scontrol", "show", "job", &dependent]);
+    g.run(&c, "squeue", &["squeue"]);
+}
+
+/// One cluster, one rejected submission per step; the ids consumed (or not)
+/// by rejected requests are visible through the final valid submission.
+#[test]
+fn sbatch_invalid_requests() {
+    let c = cluster();
+    let g = Golden::new("sbatch_invalid");
+    let wrap = |step: &str, opts: &[&str]| {
+        let mut args = vec!["sbatch"];
+        args.extend_from_slice(opts);
+        args.extend_from_slice(&["--wrap", "true"]);
+        g.run(&c, step, &args);
+    };
+    wrap("unknown_partition", &["-p", "nosuch"]);
+    wrap("too_many_nodes", &["-p", "cpu", "-N", "3"]);
+    wrap("too_many_cpus_per_task", &["-c", "64"]);
+    wrap("too_many_tasks_per_node", &["-p", "cpu", "--ntasks-per-node=32"]);
+    wrap("too_much_memory", &["--mem=300000"]);
+    wrap("too_many_gpus", &["--gres=gpu:8"]);
+    wrap("too_many_gpus_typed", &["--gres=gpu:a100:8"]);
+    wrap("time_above_partition_max", &["-p", "cpu", "-t", "13:00:00"]);
+    wrap("time_above_debug_max", &["-p", "debug", "-t", "31"]);
+    wrap("dependency_on_missing_job", &["--dependency=afterok:424242"]);
+    wrap("dependency_malformed", &["--dependency=afterok:abc"]);
+    wrap("dependency_unknown_type", &["--dependency=whenever:1000"]);
+    wrap("array_above_max", &["--array=0-2000"]);
+    wrap("array_at_max", &["--array=0-1000", "--hold"]);
+    wrap("next_valid", &["--hold"]);
+}
+
+/// MaxJobCount=120 and every array task counts: 100 + 19 fit, the next job
+/// does not. slurmctld answers EAGAIN, which sbatch retries 15 times with
+/// growing sleeps (~2 min), so we kill it after its first error line.
+#[test]
+fn sbatch_max_job_count() {
+    let c = cluster();
+    let g = Golden::new("sbatch_max_job_count");
+    g.run(&c, "array_100", &["sbatch", "--hold", "--array=0-99", "--wrap", "true"]);
+    g.run(&c, "array_19", &["sbatch", "--hold", "--array=0-18", "--wrap", "true"]);
+    g.run(
+        &c,
+        "one_more",
+        &["timeout", "-s", "KILL", "3", "sbatch", "--hold", "--wrap", "true"],
+    );
+    g.run(&c, "squeue", &["squeue"]);
+}
