@@ -52,7 +52,9 @@ fn sbatch_invalid_requests() {
     wrap("dependency_malformed", &["--dependency=afterok:abc"]);
     wrap("dependency_unknown_type", &["--dependency=whenever:1000"]);
     wrap("array_above_max", &["--array=0-2000"]);
-    wrap("array_at_max", &["--array=0-1000", "--hold"]);
+    // MaxArraySize=1001: indices 0..=1000 are valid.
+    wrap("array_index_at_limit", &["--array=1000", "--hold"]);
+    wrap("array_index_above_limit", &["--array=1001"]);
     wrap("next_valid", &["--hold"]);
 }
 
