@@ -9,7 +9,7 @@ fn sinfo_views_and_drain_resume() {
     // Snapshot only after the first node ping marked nodes not responding.
     wait_nodes_not_responding(&c);
     g.run(&c, "default", &["sinfo"]);
-    g.run(&c, "nodes_long", &["sinfo", "-N", "-l"]);
+    g.run_node_rows(&c, "nodes_long", &["sinfo", "-N", "-l"]);
     g.run(&c, "format", &["sinfo", "-o", "%P %N %G %c %m %l"]);
 
     g.run(
@@ -18,7 +18,7 @@ fn sinfo_views_and_drain_resume() {
         &["scontrol", "update", "nodename=gpu02", "state=drain", "reason=x"],
     );
     g.run(&c, "drained_default", &["sinfo"]);
-    g.run(&c, "drained_nodes_long", &["sinfo", "-N", "-l"]);
+    g.run_node_rows(&c, "drained_nodes_long", &["sinfo", "-N", "-l"]);
     g.run(&c, "drained_reasons", &["sinfo", "-R"]);
 
     g.run(
@@ -27,5 +27,5 @@ fn sinfo_views_and_drain_resume() {
         &["scontrol", "update", "nodename=gpu02", "state=resume"],
     );
     g.run(&c, "resumed_default", &["sinfo"]);
-    g.run(&c, "resumed_nodes_long", &["sinfo", "-N", "-l"]);
+    g.run_node_rows(&c, "resumed_nodes_long", &["sinfo", "-N", "-l"]);
 }
