@@ -25,6 +25,16 @@ fn sbatch_train_resnet_directives() {
     g.run(&c, "show_array", &["scontrol", "show", "job", &array]);
     g.run(&c, "show_dependent", &["scontrol", "show", "job", &dependent]);
     g.run(&c, "squeue", &["squeue"]);
+
+    // The same script on stdin (no script path: Command= differs).
+    let text = std::fs::read_to_string(c.dir().join(SCRIPT)).unwrap();
+    let piped = job_id(&g.run_stdin(
+        &c,
+        "submit_stdin",
+        &["sbatch", "--parsable", "--hold"],
+        &text,
+    ));
+    g.run(&c, "show_stdin", &["scontrol", "show", "job", &piped]);
 }
 
 /// One cluster, one rejected submission per step; the ids consumed (or not)
