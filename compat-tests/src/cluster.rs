@@ -77,6 +77,22 @@ impl Cluster {
     }
 
     pub fn try_start(opts: ClusterOpts) -> Result<Cluster, Error> {
+        // Ports are picked free but released before the controller binds
+        // them, so a parallel test (or anything else) may grab one first.
+        // That shows as EADDRINUSE in the log; start over on fresh ports.
+        const ATTEMPTS: usize = 3;
+        for attempt in 1.. {
+            match Cluster::try_start_once(opts.clone()) {
+                Err(e) if attempt < ATTEMPTS && e.0.contains("Address already in use") => {
+                    eprintln!("compat-tests: port clash, retrying cluster start:\n{e}");
+                }
+                result => return result,
+            }
+        }
+        unreachable!()
+    }
+
+    fn try_start_once(opts: ClusterOpts) -> Result<Cluster, Error> {
         let bin = match opts.controller_bin {
             Some(b) => b,
             None => controller::controller_bin()?,

@@ -4,6 +4,7 @@
 
 mod common;
 mod durability;
+mod harness;
 mod job_control;
 mod sbatch;
 mod scontrol;
