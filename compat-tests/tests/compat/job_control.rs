@@ -54,7 +54,13 @@ fn scontrol_hold_release_update_requeue() {
         &["scontrol", "update", &format!("jobid={id}"), "Partition=nosuch"],
     );
     g.run(&c, "requeue_pending", &["scontrol", "requeue", &id]);
-    g.run(&c, "squeue_final", &["squeue"]);
+    // Updating a job resets its reason to None until the next scheduler pass.
+    wait_queue_settled(&c);
+    g.run(
+        &c,
+        "squeue_final",
+        &["squeue", "-o", "%.8i %.9P %.10j %.2t %l %r"],
+    );
 }
 
 #[test]
