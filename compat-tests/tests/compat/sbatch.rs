@@ -18,12 +18,14 @@ fn sbatch_train_resnet_directives() {
     ));
     let dep = format!("--dependency=afterok:{held}");
     let dependent = job_id(&g.run(&c, "submit_dependent", &["sbatch", "--parsable", &dep, &script]));
-    g.run(&c, "submit_plain", &["sbatch", &script]);
+    let plain = g.run(&c, "submit_plain", &["sbatch", &script]);
+    let plain = plain.trimmed().rsplit(' ').next().unwrap().to_string();
 
     wait_queue_settled(&c);
     g.run(&c, "show_held", &["scontrol", "show", "job", &held]);
     g.run(&c, "show_array", &["scontrol", "show", "job", &array]);
     g.run(&c, "show_dependent", &["scontrol", "show", "job", &dependent]);
+    g.run(&c, "show_plain", &["scontrol", "show", "job", &plain]);
     g.run(&c, "squeue", &["squeue"]);
 
     // The same script on stdin (no script path: Command= differs).
@@ -37,8 +39,10 @@ fn sbatch_train_resnet_directives() {
     g.run(&c, "show_stdin", &["scontrol", "show", "job", &piped]);
 }
 
-/// One cluster, one rejected submission per step; the ids consumed (or not)
-/// by rejected requests are visible through the final valid submission.
+/// One cluster, one rejected submission per step. After each one a valid
+/// held job is submitted (step `<case>_next_id`): some rejections happen
+/// after upstream has assigned a job id and so burn it, others do not, and a
+/// compatible controller must hand out the same ids.
 #[test]
 fn sbatch_invalid_requests() {
     let c = cluster();
@@ -48,8 +52,14 @@ fn sbatch_invalid_requests() {
         args.extend_from_slice(opts);
         args.extend_from_slice(&["--wrap", "true"]);
         g.run(&c, step, &args);
+        g.run(
+            &c,
+            &format!("{step}_next_id"),
+            &["sbatch", "--parsable", "--hold", "--wrap", "true"],
+        );
     };
     wrap("unknown_partition", &["-p", "nosuch"]);
+    wrap("too_many_nodes_gpu", &["-N", "5"]);
     wrap("too_many_nodes", &["-p", "cpu", "-N", "3"]);
     wrap("too_many_cpus_per_task", &["-c", "64"]);
     wrap("too_many_tasks_per_node", &["-p", "cpu", "--ntasks-per-node=32"]);
@@ -65,7 +75,11 @@ fn sbatch_invalid_requests() {
     // MaxArraySize=1001: indices 0..=1000 are valid.
     wrap("array_index_at_limit", &["--array=1000", "--hold"]);
     wrap("array_index_above_limit", &["--array=1001"]);
-    wrap("next_valid", &["--hold"]);
+
+    // afterok on a job that never existed is accepted; what does it wait on?
+    // (1015 = the id upstream gave it, see dependency_on_missing_job.txt.)
+    wait_queue_settled(&c);
+    g.run(&c, "show_missing_dependency_job", &["scontrol", "show", "job", "1015"]);
 }
 
 /// MaxJobCount=120 and every array task counts: 100 + 19 fit, the next job
