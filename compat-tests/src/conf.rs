@@ -1,0 +1,34 @@
+//! Renders `compat-tests/conf/slurm.conf.in` for one cluster.
+
+use std::path::{Path, PathBuf};
+
+/// Directory of the crate (templates, scripts, goldens live below it).
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct ConfValues<'a> {
+    pub dir: &'a Path,
+    pub munge_socket: &'a Path,
+    pub ctld_port: u16,
+    pub slurmd_port: u16,
+}
+
+/// Substitutes every `@TOKEN@` of the template; fails on any left over so a
+/// typo in the template cannot silently reach slurmctld.
+pub fn render(template: &str, v: &ConfValues) -> Result<String, String> {
+    let out = template
+        .replace("@DIR@", &v.dir.display().to_string())
+        .replace("@MUNGE_SOCKET@", &v.munge_socket.display().to_string())
+        .replace("@CTLD_PORT@", &v.ctld_port.to_string())
+        .replace("@SLURMD_PORT@", &v.slurmd_port.to_string());
+    if let Some(line) = out.lines().find(|l| !l.starts_with('#') && l.contains('@')) {
+        return Err(format!("unsubstituted token in slurm.conf.in: {line}"));
+    }
+    Ok(out)
+}
+
+pub fn template() -> Result<String, String> {
+    let path = crate_dir().join("conf/slurm.conf.in");
+    std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))
+}

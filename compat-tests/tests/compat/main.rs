@@ -1,0 +1,12 @@
+//! Compatibility tests: stock Slurm 22.05 clients against the controller
+//! under test, compared with goldens recorded from upstream slurmctld.
+//! One test binary so that all clusters start in parallel.
+
+mod common;
+mod durability;
+mod harness;
+mod job_control;
+mod sbatch;
+mod scontrol;
+mod sinfo;
+mod squeue;
