@@ -6,12 +6,53 @@ use wire::pack::{NO_VAL, NO_VAL16};
 
 use crate::core::spec::{ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec};
 
-/// Builds the cluster description the core works on.
+/// Compares node names as upstream's `strnatcmp` orders its node table:
+/// digit runs by value, everything else byte by byte.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let si = i;
+            while i < a.len() && a[i].is_ascii_digit() {
+                i += 1;
+            }
+            let sj = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let x = std::str::from_utf8(&a[si..i]).unwrap_or("0").trim_start_matches('0');
+            let y = std::str::from_utf8(&b[sj..j]).unwrap_or("0").trim_start_matches('0');
+            let ord = x.len().cmp(&y.len()).then_with(|| x.cmp(y));
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        } else {
+            if a[i] != b[j] {
+                return a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
+}
+
+/// Builds the cluster description the core works on. Nodes are put in
+/// upstream's table order (sorted by name, `_sort_node_record_table_ptr`),
+/// which every node bitmap indexes.
 pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
     let slurmd_port = u16::try_from(conf.slurmd_port).unwrap_or(6818);
-    let nodes = conf
-        .nodes
+    let mut order: Vec<usize> = (0..conf.nodes.len()).collect();
+    order.sort_by(|&x, &y| natural_cmp(&conf.nodes[x].name, &conf.nodes[y].name));
+    let mut new_index = vec![0usize; conf.nodes.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let nodes = order
         .iter()
+        .map(|&i| &conf.nodes[i])
         .map(|n| NodeSpec {
             name: n.name.clone(),
             hostname: n.hostname.clone(),
@@ -33,7 +74,9 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         .partitions
         .iter()
         .map(|p| {
-            let mut spec = PartitionSpec::simple(&p.name, p.node_indices.clone());
+            let mut members: Vec<usize> = p.node_indices.iter().map(|&i| new_index[i]).collect();
+            members.sort_unstable();
+            let mut spec = PartitionSpec::simple(&p.name, members);
             spec.nodes_expr = p.nodes_expr.clone();
             spec.default = p.default;
             spec.hidden = p.hidden;

@@ -210,7 +210,8 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
     let ids: Vec<u32> = core.jobs.values().filter(|j| j.is_pending()).map(|j| j.job_id).collect();
     for id in ids {
         if let Some(mut job) = core.jobs.remove(&id) {
-            core.refresh_eligibility(&mut job, t0);
+            // Upstream does not keep accrue times across a restart.
+            job.accrue_time = 0;
             if job.priority != 0 && job.eligible_time != 0 {
                 core.submit_time_selection(&mut job, t0);
             }

@@ -73,7 +73,11 @@ impl Controller {
             let Some(mut job) = self.jobs.remove(&id) else { continue };
             let before = (job.reason, job.state_desc.clone(), job.eligible_time, job.last_sched_eval);
             self.refresh_eligibility(&mut job, now);
-            let runnable = job.priority != 0 && job.eligible_time != 0;
+            // A job that is eligible but not accruing priority age fails
+            // upstream's acct_policy_job_runnable_pre_select and is passed
+            // over with its reason untouched (this is what a job restored
+            // after a restart looks like until something re-queues it).
+            let runnable = job.priority != 0 && job.eligible_time != 0 && job.accrue_time != 0;
             if runnable {
                 if failed_parts.contains(&job.part_index) {
                     if job.reason == JobReason::WAIT_NO_REASON || job.reason == JobReason::WAIT_RESOURCES {

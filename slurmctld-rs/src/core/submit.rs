@@ -214,6 +214,10 @@ pub fn create(
         }
     }
 
+    // From here on upstream has created the job record, so a refusal
+    // still uses up the job id (`_copy_job_desc_to_job_record`).
+    let job_id = if test_only { 0 } else { c.allocate_job_id() };
+
     // Dependencies (update_job_dependency).
     let dependencies = match desc.dependency.as_deref().filter(|d| !d.is_empty()) {
         None => None,
@@ -222,6 +226,11 @@ pub fn create(
             None => return Err(Refusal::code(SlurmRc::ESLURM_DEPENDENCY)),
         },
     };
+
+    // job_allocate sets the priority before its test selection, so a job
+    // refused there has still used up a priority value.
+    let held = desc.priority == 0;
+    let priority = if held || test_only { 0 } else { c.next_priority(desc.nice) };
 
     // Test-only node selection: can any node of the partition ever hold
     // one node's share of this job?
@@ -262,8 +271,6 @@ pub fn create(
     }
 
     // Create the record.
-    let job_id = c.allocate_job_id();
-    let held = desc.priority == 0;
     let time_limit = Some(desc.time_limit).filter(|&t| t != NO_VAL);
     let mut job = Job {
         job_id,
@@ -308,7 +315,7 @@ pub fn create(
         job.reason = JobReason::WAIT_HELD_USER;
         SlurmRc::ESLURM_JOB_HELD
     } else {
-        c.set_priority(&mut job);
+        job.priority = priority;
         SlurmRc::SUCCESS
     };
     c.refresh_eligibility(&mut job, now);
@@ -328,16 +335,21 @@ pub fn normalise_counts(d: &mut JobDescriptor) {
     if d.min_nodes == NO_VAL {
         d.min_nodes = 1;
     }
+    // An unset task count stays 0, as upstream stores it: views then show
+    // the node count while pending and "N/A" once finished.
     if d.num_tasks == NO_VAL {
-        d.num_tasks = if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
+        d.num_tasks = 0;
+    }
+    let cpus_per_task = u32::from(d.cpus_per_task);
+    if d.min_cpus == NO_VAL {
+        let tasks = if d.num_tasks != 0 {
+            d.num_tasks
+        } else if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
             d.min_nodes * u32::from(d.ntasks_per_node)
         } else {
             d.min_nodes
         };
-    }
-    let cpus_per_task = u32::from(d.cpus_per_task);
-    if d.min_cpus == NO_VAL {
-        d.min_cpus = d.num_tasks.max(1) * cpus_per_task;
+        d.min_cpus = tasks.max(1) * cpus_per_task;
     }
     let mut pn = if d.pn_min_cpus == NO_VAL16 { d.cpus_per_task } else { d.pn_min_cpus.max(d.cpus_per_task) };
     if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
@@ -387,16 +399,21 @@ impl Controller {
 
     /// priority/basic: each new job just below the lowest so far, less its nice.
     pub fn set_priority(&mut self, job: &mut Job) {
+        job.priority = self.next_priority(job.desc.nice);
+    }
+
+    /// The next priority/basic value for a job with `nice` (NO_VAL = none).
+    pub fn next_priority(&mut self, nice: u32) -> u32 {
         let mut prio = if self.lowest_prio >= 2 { self.lowest_prio - 1 } else { 1 };
-        let nice = job.desc.nice;
         if nice != NO_VAL {
             let offset = i64::from(nice) - 0x8000_0000i64;
             if offset <= 0 || i64::from(prio) > offset + 1 {
                 prio = (i64::from(prio) - offset).clamp(1, i64::from(u32::MAX)) as u32;
             }
         }
-        job.priority = prio.max(1);
-        self.lowest_prio = self.lowest_prio.min(job.priority);
+        let prio = prio.max(1);
+        self.lowest_prio = self.lowest_prio.min(prio);
+        prio
     }
 
     /// Whether the job's dependencies are met, and the reason to show if not.

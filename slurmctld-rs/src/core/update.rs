@@ -378,17 +378,21 @@ pub fn update_node(c: &mut Controller, caller: Caller, u: &UpdateNode, now: i64)
         let requested = u.node_state;
         let node = &mut c.nodes[i];
         if requested == flag::RESUME {
-            // Resume applies to drained, down or failed nodes; a node that
-            // never registered is none of these.
-            if node.state & (flag::DRAIN | flag::FAIL) != 0 {
-                node.state &= !(flag::DRAIN | flag::FAIL);
+            // Resume clears drain/fail and brings a DOWN node back. A node
+            // whose slurmd never registered has no state to resume into:
+            // upstream still clears the drain but reports the request invalid.
+            let had_admin_state = node.state & (flag::DRAIN | flag::FAIL) != 0;
+            node.state &= !(flag::DRAIN | flag::FAIL);
+            if had_admin_state || node.base() == base::DOWN {
                 node.reason = None;
                 node.reason_time = 0;
                 node.reason_uid = NO_VAL;
-            } else if node.base() == base::DOWN {
+            }
+            if node.base() == base::DOWN {
                 node.state = (node.state & !flag::BASE_MASK) | base::IDLE;
-                node.reason = None;
-            } else {
+            } else if node.base() == base::UNKNOWN {
+                result = SlurmRc::ESLURM_INVALID_NODE_STATE;
+            } else if !had_admin_state {
                 result = SlurmRc::ESLURM_INVALID_NODE_STATE;
             }
         } else if requested == flag::UNDRAIN {

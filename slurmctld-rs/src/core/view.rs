@@ -27,17 +27,25 @@ const SHOW_ALL: u16 = 0x1;
 /// JOB_DEPENDENT bitflag.
 const JOB_DEPENDENT: u64 = 1 << 29;
 
-/// Formats MB the way upstream's TRES strings do: the largest unit that
-/// divides exactly (`convert_num_unit` with CONVERT_NUM_UNIT_EXACT).
+/// Formats MB the way upstream's TRES strings do (`convert_num_unit2` with
+/// CONVERT_NUM_UNIT_EXACT): divide by 1024 while the value is a multiple of
+/// 512, so half units survive ("62.50G"); two decimals when not whole.
 pub fn format_mem_mb(mb: u64) -> String {
+    if mb == 0 {
+        return "0".to_string();
+    }
     let units = ['M', 'G', 'T', 'P'];
-    let mut v = mb;
+    let mut v = mb as f64;
     let mut u = 0;
-    while v >= 1024 && v % 1024 == 0 && u + 1 < units.len() {
-        v /= 1024;
+    while v >= 1024.0 && (v as u64) % 512 == 0 && u + 1 < units.len() {
+        v /= 1024.0;
         u += 1;
     }
-    format!("{v}{}", units[u])
+    if v.fract() == 0.0 {
+        format!("{}{}", v as u64, units[u])
+    } else {
+        format!("{v:.2}{}", units[u])
+    }
 }
 
 /// `tres_req_str` for a job: what it asks for, as upstream accounts it.
@@ -451,6 +459,7 @@ mod tests {
         assert_eq!(format_mem_mb(409600), "400G");
         assert_eq!(format_mem_mb(1024000), "1000G");
         assert_eq!(format_mem_mb(1048576), "1T");
-        assert_eq!(format_mem_mb(0), "0M");
+        assert_eq!(format_mem_mb(64000), "62.50G");
+        assert_eq!(format_mem_mb(0), "0");
     }
 }
