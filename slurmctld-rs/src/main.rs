@@ -60,7 +60,7 @@ impl UserDirectory for NssUsers {
     fn in_group(&self, uid: u32, group: &str) -> bool {
         let Ok(Some(g)) = nix::unistd::Group::from_name(group) else { return false };
         let Ok(Some(u)) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) else { return false };
-        u.gid == g.gid || g.mem.iter().any(|m| *m == u.name)
+        u.gid == g.gid || g.mem.contains(&u.name)
     }
 }
 

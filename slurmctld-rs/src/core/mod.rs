@@ -11,6 +11,9 @@ pub mod submit;
 pub mod update;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 
 use wire::errno::SlurmRc;
@@ -352,5 +355,5 @@ impl Controller {
 
 /// Upstream's not-modified test: `(last_update - 1) >= changed`.
 fn not_modified(client_last_update: i64, changed: i64) -> bool {
-    client_last_update != 0 && client_last_update - 1 >= changed
+    client_last_update != 0 && client_last_update > changed
 }

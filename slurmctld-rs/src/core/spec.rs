@@ -58,7 +58,7 @@ impl NodeSpec {
 
     /// How many GRES of `name` (and `kind`, when given) this node has.
     pub fn gres_count(&self, name: &str, kind: Option<&str>) -> u64 {
-        self.gres.as_deref().map(|g| parse_gres_list(g)).unwrap_or_default().iter()
+        self.gres.as_deref().map(parse_gres_list).unwrap_or_default().iter()
             .filter(|r| r.name == name && (kind.is_none() || r.kind.as_deref() == kind))
             .map(|r| r.count)
             .sum()

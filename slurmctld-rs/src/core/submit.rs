@@ -209,7 +209,7 @@ pub fn create(
     // GRES names must be configured (gres_job_state_validate).
     let gres_per_node = requested_gres(desc.tres_per_node.as_deref());
     for g in &gres_per_node {
-        if !c.spec.limits.gres_types.iter().any(|t| *t == g.name) {
+        if !c.spec.limits.gres_types.contains(&g.name) {
             return Err(Refusal::code(SlurmRc::ESLURM_INVALID_GRES));
         }
     }

@@ -15,7 +15,7 @@ use super::{Caller, Controller, Durable, Effect, Outcome};
 /// SIGKILL.
 const SIGKILL: u16 = 9;
 /// `ALLOC_SID_USER_HOLD`: scontrol uhold marks a hold as the user's own.
-const ALLOC_SID_USER_HOLD: u32 = 0xffff_fffe;
+const ALLOC_SID_USER_HOLD: u32 = 2;
 
 /// A job id expression: `1000`, `1000_7`, `1000_[1-3,5]`, `1000_*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,9 +390,7 @@ pub fn update_node(c: &mut Controller, caller: Caller, u: &UpdateNode, now: i64)
             }
             if node.base() == base::DOWN {
                 node.state = (node.state & !flag::BASE_MASK) | base::IDLE;
-            } else if node.base() == base::UNKNOWN {
-                result = SlurmRc::ESLURM_INVALID_NODE_STATE;
-            } else if !had_admin_state {
+            } else if node.base() == base::UNKNOWN || !had_admin_state {
                 result = SlurmRc::ESLURM_INVALID_NODE_STATE;
             }
         } else if requested == flag::UNDRAIN {

@@ -37,7 +37,7 @@ pub fn format_mem_mb(mb: u64) -> String {
     let units = ['M', 'G', 'T', 'P'];
     let mut v = mb as f64;
     let mut u = 0;
-    while v >= 1024.0 && (v as u64) % 512 == 0 && u + 1 < units.len() {
+    while v >= 1024.0 && (v as u64).is_multiple_of(512) && u + 1 < units.len() {
         v /= 1024.0;
         u += 1;
     }

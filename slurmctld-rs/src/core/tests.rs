@@ -1,0 +1,211 @@
+//! Tests of the state machine alone: no sockets, no clock, no munged.
+
+use wire::errno::SlurmRc;
+use wire::job_reason::JobReason;
+use wire::msg::{JobDescriptor, JobStepKill, Message, StepId};
+use wire::pack::NO_VAL;
+use wire::version::ProtocolVersion;
+
+use super::spec::{ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec};
+use super::{Caller, Controller, StaticUsers};
+
+const ROOT: u32 = 0;
+const ALICE: u32 = 1000;
+const BOB: u32 = 1001;
+const T0: i64 = 1_800_000_000;
+
+fn cluster() -> Controller {
+    let mut gpu = NodeSpec::simple("gpu01", 32, 256_000);
+    gpu.gres = Some("gpu:a100:4".into());
+    let mut gpu2 = gpu.clone();
+    gpu2.name = "gpu02".into();
+    let mut part = PartitionSpec::simple("gpu", vec![0, 1]);
+    part.default = true;
+    part.max_time = Some(120);
+    let spec = ClusterSpec {
+        nodes: vec![gpu, gpu2],
+        partitions: vec![part],
+        limits: Limits {
+            cluster_name: "test".into(),
+            first_job_id: 100,
+            max_job_count: 50,
+            max_array_size: 101,
+            enforce_part_limits: EnforcePartLimits::All,
+            gres_types: vec!["gpu".into()],
+            ..Limits::default()
+        },
+    };
+    let users = StaticUsers(vec![
+        (ROOT, "root".into(), vec![]),
+        (ALICE, "alice".into(), vec![]),
+        (BOB, "bob".into(), vec![]),
+    ]);
+    Controller::new(spec, Box::new(users), T0)
+}
+
+fn caller(uid: u32) -> Caller {
+    Caller { uid, gid: uid, version: ProtocolVersion::V22_05, host: Some("login1".into()) }
+}
+
+fn desc(uid: u32) -> JobDescriptor {
+    JobDescriptor {
+        user_id: uid,
+        group_id: uid,
+        script: Some("#!/bin/sh\ntrue\n".into()),
+        name: Some("j".into()),
+        ..JobDescriptor::default()
+    }
+}
+
+fn submit(c: &mut Controller, uid: u32, d: JobDescriptor) -> Message {
+    c.handle(caller(uid), Message::SubmitBatchJob(Box::new(d)), T0).reply
+}
+
+fn rc_of(m: &Message) -> i32 {
+    match m {
+        Message::SlurmRc { rc } | Message::SlurmRcMsg { rc, .. } => *rc,
+        other => panic!("expected an RC reply, got {other:?}"),
+    }
+}
+
+fn submitted_id(m: &Message) -> u32 {
+    match m {
+        Message::SubmitBatchJobResponse { job_id, .. } => *job_id,
+        other => panic!("expected a submit response, got {other:?}"),
+    }
+}
+
+#[test]
+fn job_ids_start_at_first_job_id_and_priorities_count_down() {
+    let mut c = cluster();
+    let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let b = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    assert_eq!((a, b), (100, 101));
+    assert_eq!(c.jobs[&100].priority, super::TOP_PRIORITY - 1);
+    assert_eq!(c.jobs[&101].priority, super::TOP_PRIORITY - 2);
+    // The submit host comes from the credential, not the descriptor.
+    assert_eq!(c.jobs[&100].desc.alloc_node.as_deref(), Some("login1"));
+}
+
+#[test]
+fn submission_checks_answer_with_upstreams_codes() {
+    let mut c = cluster();
+    let cases: Vec<(&str, JobDescriptor, SlurmRc)> = vec![
+        ("unknown partition", JobDescriptor { partition: Some("nosuch".into()), ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_PARTITION_NAME),
+        ("too many nodes", JobDescriptor { min_nodes: 3, ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_NODE_COUNT),
+        ("time above MaxTime", JobDescriptor { time_limit: 121, ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_TIME_LIMIT),
+        ("cpus per task", JobDescriptor { cpus_per_task: 64, ..desc(ALICE) }, SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE),
+        ("memory", JobDescriptor { pn_min_memory: 300_000, ..desc(ALICE) }, SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE),
+        ("gpus", JobDescriptor { tres_per_node: Some("gres:gpu:8".into()), ..desc(ALICE) }, SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE),
+        ("unknown gres", JobDescriptor { tres_per_node: Some("gres:fpga:1".into()), ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_GRES),
+        ("bad dependency", JobDescriptor { dependency: Some("afterok:abc".into()), ..desc(ALICE) }, SlurmRc::ESLURM_DEPENDENCY),
+        ("array too big", JobDescriptor { array_inx: Some("0-101".into()), ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_ARRAY),
+        ("no script", JobDescriptor { script: None, ..desc(ALICE) }, SlurmRc::ESLURM_JOB_SCRIPT_MISSING),
+        ("someone else's uid", desc(BOB), SlurmRc::ESLURM_USER_ID_MISSING),
+    ];
+    for (what, d, want) in cases {
+        assert_eq!(rc_of(&submit(&mut c, ALICE, d)), want.0, "{what}");
+    }
+    assert!(c.jobs.is_empty(), "no refused submission may leave a job");
+}
+
+#[test]
+fn max_job_count_counts_array_tasks_and_answers_eagain() {
+    let mut c = cluster();
+    submitted_id(&submit(&mut c, ALICE, JobDescriptor { array_inx: Some("0-48".into()), ..desc(ALICE) }));
+    assert_eq!(rc_of(&submit(&mut c, ALICE, desc(ALICE))), 11, "EAGAIN, so sbatch retries");
+}
+
+#[test]
+fn users_touch_only_their_own_jobs() {
+    let mut c = cluster();
+    let id = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let kill = |uid| {
+        let k = JobStepKill {
+            step_id: StepId { job_id: id, step_id: NO_VAL, step_het_comp: NO_VAL },
+            sjob_id: Some(id.to_string()),
+            sibling: None,
+            signal: 9,
+            flags: 0,
+        };
+        (caller(uid), Message::KillJob(k))
+    };
+    let (who, m) = kill(BOB);
+    assert_eq!(rc_of(&c.handle(who, m, T0).reply), SlurmRc::ESLURM_ACCESS_DENIED.0);
+    let update = JobDescriptor { job_id: id, job_id_str: Some(id.to_string()), time_limit: 5, ..JobDescriptor::default() };
+    let r = c.handle(caller(BOB), Message::UpdateJob(Box::new(update.clone())), T0).reply;
+    assert_eq!(rc_of(&r), SlurmRc::ESLURM_USER_ID_MISSING.0);
+    assert_eq!(c.jobs[&id].time_limit, None, "the refused update changed nothing");
+    // The owner may lower the limit; root may do anything.
+    assert_eq!(rc_of(&c.handle(caller(ALICE), Message::UpdateJob(Box::new(update)), T0).reply), 0);
+    assert_eq!(c.jobs[&id].time_limit, Some(5));
+    let (who, m) = kill(ROOT);
+    assert_eq!(rc_of(&c.handle(who, m, T0).reply), 0);
+    assert!(c.jobs[&id].base_state().is_finished());
+    // Admin-only RPCs.
+    assert_eq!(rc_of(&c.handle(caller(ALICE), Message::Shutdown { options: 0 }, T0).reply), SlurmRc::ESLURM_USER_ID_MISSING.0);
+}
+
+#[test]
+fn hold_by_root_is_an_admin_hold_the_owner_cannot_release() {
+    let mut c = cluster();
+    let id = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let hold = JobDescriptor { job_id_str: Some(id.to_string()), priority: 0, ..JobDescriptor::default() };
+    assert_eq!(rc_of(&c.handle(caller(ROOT), Message::UpdateJob(Box::new(hold)), T0).reply), 0);
+    assert_eq!(c.jobs[&id].reason, JobReason::WAIT_HELD);
+    let release = JobDescriptor { job_id_str: Some(id.to_string()), priority: wire::pack::INFINITE, ..JobDescriptor::default() };
+    let r = c.handle(caller(ALICE), Message::UpdateJob(Box::new(release.clone())), T0).reply;
+    assert_eq!(rc_of(&r), SlurmRc::ESLURM_ACCESS_DENIED.0);
+    assert_eq!(rc_of(&c.handle(caller(ROOT), Message::UpdateJob(Box::new(release)), T0).reply), 0);
+    assert!(c.jobs[&id].priority > 0);
+}
+
+#[test]
+fn private_data_hides_other_users_jobs() {
+    let mut c = cluster();
+    c.spec.limits.private_data = 1;
+    submit(&mut c, ALICE, desc(ALICE));
+    submit(&mut c, BOB, desc(BOB));
+    let list = |c: &mut Controller, uid| match c.handle(caller(uid), Message::JobInfoRequest { last_update: 0, show_flags: 0, job_ids: None }, T0).reply {
+        Message::JobInfo(r) => r.jobs.iter().map(|j| j.user_id).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(list(&mut c, ALICE), vec![ALICE]);
+    assert_eq!(list(&mut c, ROOT), vec![ALICE, BOB]);
+}
+
+#[test]
+fn unchanged_tables_answer_no_change_in_data() {
+    let mut c = cluster();
+    let req = |t| Message::NodeInfoRequest { last_update: t, show_flags: 0 };
+    assert!(matches!(c.handle(caller(ALICE), req(0), T0).reply, Message::NodeInfo(_)));
+    assert_eq!(rc_of(&c.handle(caller(ALICE), req(T0 + 1), T0).reply), SlurmRc::SLURM_NO_CHANGE_IN_DATA.0);
+    assert!(matches!(c.handle(caller(ALICE), req(T0), T0).reply, Message::NodeInfo(_)));
+}
+
+#[test]
+fn pending_reasons_follow_upstreams_scheduler_passes() {
+    let mut c = cluster();
+    let first = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let second = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    // At submit: the selection test finds no usable node.
+    assert_eq!(c.jobs[&second].state_desc.as_deref(), Some("ReqNodeNotAvail, UnavailableNodes:gpu[01-02]"));
+    c.main_schedule(T0 + 1);
+    // The top job of the partition gets the main scheduler's text; the
+    // others keep theirs.
+    assert_eq!(c.jobs[&first].reason, JobReason::WAIT_RESOURCES);
+    assert_eq!(c.jobs[&first].state_desc.as_deref(), Some(super::sched::NODES_REQUIRED_DESC));
+    assert_eq!(c.jobs[&second].reason, JobReason::WAIT_NODE_NOT_AVAIL);
+}
+
+#[test]
+fn dependency_on_a_pending_job_waits() {
+    let mut c = cluster();
+    let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let b = submitted_id(&submit(&mut c, ALICE, JobDescriptor { dependency: Some(format!("afterok:{a}")), ..desc(ALICE) }));
+    assert_eq!(c.jobs[&b].reason, JobReason::WAIT_DEPENDENCY);
+    assert_eq!(c.jobs[&b].eligible_time, 0);
+    // A dependency on a job that no longer exists is dropped, as upstream does.
+    let d = submitted_id(&submit(&mut c, ALICE, JobDescriptor { dependency: Some("afterok:99999".into()), ..desc(ALICE) }));
+    assert!(c.jobs[&d].dependencies.is_none());
+}
