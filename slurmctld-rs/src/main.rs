@@ -241,6 +241,13 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         }
         info!(listen = ?cfg.listen, conf = %conf_path.display(), "slurmctld-rs {VERSION} started");
         let shared = server::shared(core, Arc::new(auth), journal, state, cfg);
+        let reload_path = conf_path.clone();
+        let reload_dynamic = dynamic.clone();
+        *shared.reload.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(move |t| {
+            let conf = SlurmConf::from_file(&reload_path).map_err(|e| e.to_string())?;
+            let dynamic = BuildInfoDynamic { last_update: t, ..reload_dynamic.clone() };
+            Ok((cluster_spec(&conf), conf.to_build_info(&dynamic)))
+        }));
         let signals = shared.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};

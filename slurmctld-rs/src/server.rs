@@ -67,6 +67,8 @@ pub struct Shared {
     pub shutdown: watch::Sender<bool>,
     /// Asked to re-read slurm.conf.
     pub reconfigure: Notify,
+    /// Re-reads slurm.conf (set by the daemon; tests leave it unset).
+    pub reload: Mutex<Option<Reloader>>,
     /// Reverse lookups of credential hosts.
     hosts: Mutex<std::collections::HashMap<std::net::Ipv4Addr, String>>,
 }
@@ -114,6 +116,9 @@ fn reverse_lookup(ip: std::net::Ipv4Addr) -> Option<String> {
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
+
+/// Produces a fresh cluster description and build info from slurm.conf.
+pub type Reloader = Box<dyn Fn(i64) -> Result<(crate::core::ClusterSpec, wire::msg::BuildInfo), String> + Send>;
 
 /// Why a request got no reply.
 #[derive(Debug)]
@@ -361,9 +366,36 @@ pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>) {
         }));
     }
     tasks.push(tokio::spawn(background(shared.clone())));
+    tasks.push(tokio::spawn(reconfigure_on_request(shared.clone())));
     let _ = shutdown.wait_for(|&s| s).await;
     for t in tasks {
         t.abort();
+    }
+}
+
+/// Re-reads slurm.conf when asked (REQUEST_RECONFIGURE or SIGHUP).
+async fn reconfigure_on_request(shared: Arc<Shared>) {
+    loop {
+        shared.reconfigure.notified().await;
+        let t = now();
+        let fresh = {
+            let reload = shared.reload.lock().unwrap_or_else(|p| p.into_inner());
+            match reload.as_ref() {
+                Some(f) => f(t),
+                None => continue,
+            }
+        };
+        match fresh {
+            Ok((spec, info)) => {
+                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                match core.reconfigure(spec, info, t) {
+                    Ok(()) => info!("reconfigured from slurm.conf"),
+                    Err(e) => error!("reconfigure refused: {e}"),
+                }
+            }
+            Err(e) => error!("reconfigure failed, keeping the running configuration: {e}"),
+        }
+        shared.schedule_now.notify_one();
     }
 }
 
@@ -443,5 +475,6 @@ pub fn shared(core: Controller, auth: Arc<dyn CredentialService>, journal: Journ
         shutdown,
         reconfigure: Notify::new(),
         hosts: Mutex::new(std::collections::HashMap::new()),
+        reload: Mutex::new(None),
     })
 }

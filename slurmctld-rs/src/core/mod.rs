@@ -321,6 +321,29 @@ impl Controller {
         Outcome::reply(Message::BuildInfo(info))
     }
 
+    /// Applies a re-read slurm.conf. Nodes keep their runtime state; a
+    /// changed node list needs a restart (jobs and bitmaps index it), as
+    /// upstream also requires for most node changes.
+    pub fn reconfigure(&mut self, spec: ClusterSpec, build_info: BuildInfo, now: i64) -> Result<(), String> {
+        let old: Vec<&str> = self.spec.nodes.iter().map(|n| n.name.as_str()).collect();
+        let new: Vec<&str> = spec.nodes.iter().map(|n| n.name.as_str()).collect();
+        if old != new {
+            return Err("the node list changed; restart slurmctld-rs to apply it".into());
+        }
+        for job in self.jobs.values_mut() {
+            match spec.partitions.iter().position(|p| p.name == job.partition) {
+                Some(i) => job.part_index = i,
+                None => return Err(format!("partition {} has jobs and is gone from slurm.conf", job.partition)),
+            }
+        }
+        self.spec = spec;
+        self.build_info = Some(Box::new(build_info));
+        self.last_conf_update = now;
+        self.last_part_update = now;
+        self.last_node_update = now;
+        Ok(())
+    }
+
     /// Marks a job as changed for the not-modified protocol.
     pub fn touch_jobs(&mut self, now: i64) {
         self.last_job_update = now;
