@@ -138,6 +138,12 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         select_plugin_id,
         select_type_param: conf.select_type_param,
         licenses: parse_licenses(conf.licenses.as_deref()),
+        config_overrides: conf.conf_flags & wire::conf::conf_flags::CONFIG_OVERRIDES != 0,
+        ret2service: conf.ret2service,
+        slurmd_timeout: u32::from(conf.slurmd_timeout),
+        job_requeue: conf.job_requeue != 0,
+        over_time_limit: conf.over_time_limit,
+        kill_wait: conf.kill_wait,
         gres_types: conf
             .gres_plugins
             .as_deref()

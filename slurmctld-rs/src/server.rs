@@ -67,6 +67,8 @@ pub struct Shared {
     pub shutdown: watch::Sender<bool>,
     /// Asked to re-read slurm.conf.
     pub reconfigure: Notify,
+    /// Sends node work to the agent task (set by the daemon).
+    pub agent: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Effect>>>,
     /// Re-reads slurm.conf (set by the daemon; tests leave it unset).
     pub reload: Mutex<Option<Reloader>>,
     /// Reverse lookups of credential hosts.
@@ -74,6 +76,19 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Queues work for the node daemons (launch, terminate, signal, abort).
+    pub fn dispatch_to_nodes(&self, effect: Effect) {
+        let agent = self.agent.lock().unwrap_or_else(|p| p.into_inner());
+        match agent.as_ref() {
+            Some(tx) => {
+                if tx.send(effect).is_err() {
+                    error!("node agent has stopped; node work lost");
+                }
+            }
+            None => warn!(?effect, "no node agent configured; node work not delivered"),
+        }
+    }
+
     /// Short host name for an address, as upstream's `auth_p_get_host`
     /// resolves it (the IP text when the lookup fails). Cached: a host's
     /// name does not change while we run often enough to matter.
@@ -300,6 +315,7 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message) -> Option<Me
                 let _ = shared.shutdown.send(true);
             }
             Effect::Reconfigure => shared.reconfigure.notify_one(),
+            node_work => shared.dispatch_to_nodes(node_work.clone()),
         }
     }
     Some(outcome.reply)
@@ -427,7 +443,12 @@ async fn background(shared: Arc<Shared>) {
         }
         let t = now();
         let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        let changed = core.main_schedule(t);
+        let (changed, effects) = core.main_schedule(t);
+        let mut effects = effects;
+        effects.extend(core.check_time_limits(t));
+        for e in effects {
+            shared.dispatch_to_nodes(e);
+        }
         // Reasons are re-derived after a restart; only eligibility changes
         // need saving, and those are cheap to write with the record.
         if !changed.is_empty() {
@@ -476,5 +497,6 @@ pub fn shared(core: Controller, auth: Arc<dyn CredentialService>, journal: Journ
         reconfigure: Notify::new(),
         hosts: Mutex::new(std::collections::HashMap::new()),
         reload: Mutex::new(None),
+        agent: Mutex::new(None),
     })
 }

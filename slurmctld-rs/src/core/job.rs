@@ -345,6 +345,8 @@ pub struct Job {
     pub admin_hold: bool,
     /// `tres_req_str`, fixed at submission as upstream fixes it.
     pub tres_req: String,
+    /// Resources held while running or completing.
+    pub alloc: Option<super::alloc::Allocation>,
     /// The descriptor as submitted, normalised (partition, time limit and
     /// counts resolved). Carries script and environment.
     pub desc: JobDescriptor,
@@ -395,6 +397,22 @@ impl Job {
         p.u16(self.restart_cnt);
         p.bool(self.admin_hold);
         p.string(&self.tres_req);
+        match &self.alloc {
+            None => p.u8(0),
+            Some(a) => {
+                p.u8(1);
+                p.u32_array(&a.nodes.iter().map(|&n| n as u32).collect::<Vec<_>>());
+                p.u16_array(&a.cpus);
+                p.u64(a.mem_per_node);
+                p.u32(a.gres_per_node.len() as u32);
+                for g in &a.gres_per_node {
+                    p.string(&g.name);
+                    p.str(g.kind.as_deref());
+                    p.u64(g.count);
+                }
+                p.u32_array(&a.completing.iter().map(|&n| n as u32).collect::<Vec<_>>());
+            }
+        }
         self.desc.pack(p, ProtocolVersion::CURRENT);
     }
 
@@ -427,6 +445,24 @@ impl Job {
         let restart_cnt = u.u16("restart_cnt")?;
         let admin_hold = u.bool("admin_hold")?;
         let tres_req = u.str("tres_req")?.unwrap_or_default();
+        let alloc = if u.bool("alloc")? {
+            let nodes = u.u32_array("alloc.nodes")?.into_iter().map(|n| n as usize).collect();
+            let cpus = u.u16_array("alloc.cpus")?;
+            let mem_per_node = u.u64("alloc.mem")?;
+            let n = u.count("alloc.gres", 16)?;
+            let mut gres_per_node = Vec::with_capacity(n);
+            for _ in 0..n {
+                gres_per_node.push(super::spec::GresItem {
+                    name: u.str("alloc.gres.name")?.unwrap_or_default(),
+                    kind: u.str("alloc.gres.type")?,
+                    count: u.u64("alloc.gres.count")?,
+                });
+            }
+            let completing = u.u32_array("alloc.completing")?.into_iter().map(|n| n as usize).collect();
+            Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres_per_node, completing })
+        } else {
+            None
+        };
         let desc = JobDescriptor::unpack(u, ProtocolVersion::CURRENT)?;
         let dependencies = desc.dependency.as_deref().and_then(Dependencies::parse);
         Ok(Job {
@@ -455,6 +491,7 @@ impl Job {
             dependencies,
             admin_hold,
             tres_req,
+            alloc,
             desc,
         })
     }

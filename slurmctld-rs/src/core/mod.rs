@@ -3,8 +3,10 @@
 //! requests and the current time; it answers with the reply to send and the
 //! state records that must be durable before that reply goes out.
 
+pub mod alloc;
 pub mod job;
 pub mod node;
+pub mod nodes;
 pub mod sched;
 pub mod spec;
 pub mod submit;
@@ -64,6 +66,14 @@ pub enum Effect {
     Reconfigure,
     /// Something changed that the scheduler should look at soon.
     ScheduleSoon,
+    /// Send REQUEST_BATCH_JOB_LAUNCH for this job to its batch host.
+    LaunchBatch { job_id: u32 },
+    /// Tell the job's nodes to stop it (terminate / time limit).
+    TerminateJob { job_id: u32, kind: alloc::StopKind },
+    /// Deliver a signal to a running job (scancel --signal, --batch).
+    SignalJob { job_id: u32, signal: u16, batch_only: bool },
+    /// Kill a job a node runs that we do not know (REQUEST_ABORT_JOB).
+    AbortJob { job_id: u32, node: usize },
 }
 
 /// The outcome of one request.
@@ -195,6 +205,19 @@ impl Controller {
     /// Restores a job from the state store (no validation: it was accepted once).
     pub fn restore_job(&mut self, mut job: Job) {
         job.part_index = self.partition_index(&job.partition).unwrap_or(0);
+        // A running or completing job holds its resources again.
+        if let Some(a) = &job.alloc {
+            if a.nodes.iter().all(|&i| i < self.nodes.len()) && a.cpus.len() == a.nodes.len() {
+                for (k, &i) in a.nodes.iter().enumerate() {
+                    let node = &mut self.nodes[i];
+                    node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
+                    node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
+                    node.alloc_gres.extend(a.gres_per_node.iter().cloned());
+                }
+            } else {
+                job.alloc = None;
+            }
+        }
         if job.priority != 0 && job.is_pending() {
             self.lowest_prio = self.lowest_prio.min(job.priority);
         }

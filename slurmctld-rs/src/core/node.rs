@@ -28,7 +28,9 @@ pub mod flag {
     pub const NO_RESPOND: u32 = 1 << 11;
     /// NODE_STATE_FAIL.
     pub const FAIL: u32 = 1 << 13;
-    /// NODE_STATE_POWER_DOWN and friends are not modelled yet.
+    /// NODE_STATE_INVALID_REG: the last registration did not match slurm.conf.
+    pub const INVALID_REG: u32 = 1 << 22;
+    /// The base-state nibble.
     pub const BASE_MASK: u32 = 0xf;
 }
 
@@ -53,6 +55,14 @@ pub struct NodeRuntime {
     pub last_busy: i64,
     /// Reported slurmd version.
     pub version: Option<String>,
+    /// Last time the node answered anything.
+    pub last_response: i64,
+    /// CPUs held by jobs.
+    pub alloc_cpus: u16,
+    /// MB held by jobs.
+    pub alloc_mem: u64,
+    /// GRES held by jobs (one entry per job allocation).
+    pub alloc_gres: Vec<super::spec::GresItem>,
 }
 
 impl NodeRuntime {
@@ -69,6 +79,10 @@ impl NodeRuntime {
             slurmd_start_time: 0,
             last_busy: 0,
             version: None,
+            last_response: 0,
+            alloc_cpus: 0,
+            alloc_mem: 0,
+            alloc_gres: Vec::new(),
         }
     }
 

@@ -57,8 +57,10 @@ impl Controller {
     }
 
     /// One pass of the main scheduler over pending jobs, highest priority
-    /// first. Returns the ids of jobs whose record changed.
-    pub fn main_schedule(&mut self, now: i64) -> Vec<u32> {
+    /// first: starts what fits, records why the rest waits. Returns the ids
+    /// of jobs whose record changed and the launches to carry out.
+    pub fn main_schedule(&mut self, now: i64) -> (Vec<u32>, Vec<super::Effect>) {
+        let mut effects = Vec::new();
         let mut order: Vec<(u32, u32)> = self
             .jobs
             .values()
@@ -87,12 +89,27 @@ impl Controller {
                     job.last_sched_eval = now;
                     job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
                     let avail = self.available_nodes(job.part_index).len() as u32;
-                    if job.desc.min_nodes.max(1) > avail {
+                    let part_limit_ok = match (job.time_limit, self.spec.partitions[job.part_index].max_time) {
+                        (Some(t), Some(max)) => t == wire::pack::INFINITE && false || t <= max,
+                        _ => true,
+                    };
+                    if !part_limit_ok {
+                        // Over the partition's MaxTime (an admin raised it):
+                        // not schedulable here; upstream leaves it be.
+                    } else if job.desc.min_nodes.max(1) > avail {
                         Controller::set_reason(
                             &mut job,
                             JobReason::WAIT_RESOURCES,
                             Some(NODES_REQUIRED_DESC.to_string()),
                         );
+                        failed_parts.push(job.part_index);
+                    } else if let Some(alloc) = self.try_allocate(&job) {
+                        self.jobs.insert(id, job);
+                        effects.extend(self.start_job(id, alloc, now));
+                        changed.push(id);
+                        continue;
+                    } else {
+                        Controller::set_reason(&mut job, JobReason::WAIT_RESOURCES, None);
                         failed_parts.push(job.part_index);
                     }
                 }
@@ -105,6 +122,6 @@ impl Controller {
         if !changed.is_empty() {
             self.last_job_update = now;
         }
-        changed
+        (changed, effects)
     }
 }

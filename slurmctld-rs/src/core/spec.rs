@@ -233,6 +233,18 @@ pub struct Limits {
     pub licenses: Vec<(String, u32)>,
     /// GresTypes.
     pub gres_types: Vec<String>,
+    /// SlurmdParameters=config_overrides: trust slurm.conf over registrations.
+    pub config_overrides: bool,
+    /// ReturnToService (0, 1, 2).
+    pub ret2service: u16,
+    /// SlurmdTimeout, seconds (0 = never mark nodes down).
+    pub slurmd_timeout: u32,
+    /// JobRequeue default.
+    pub job_requeue: bool,
+    /// OverTimeLimit, minutes (NO_VAL16 = 0).
+    pub over_time_limit: u16,
+    /// KillWait, seconds.
+    pub kill_wait: u16,
 }
 
 impl Default for Limits {
@@ -252,6 +264,12 @@ impl Default for Limits {
             select_type_param: 0,
             licenses: Vec::new(),
             gres_types: Vec::new(),
+            config_overrides: false,
+            ret2service: 1,
+            slurmd_timeout: 300,
+            job_requeue: true,
+            over_time_limit: 0,
+            kill_wait: 30,
         }
     }
 }
@@ -268,7 +286,7 @@ pub struct ClusterSpec {
 }
 
 /// One `name[:type]:count` item of a GRES list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GresItem {
     /// e.g. "gpu".
     pub name: String,

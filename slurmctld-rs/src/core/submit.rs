@@ -298,6 +298,7 @@ pub fn create(
         dependencies: None,
         admin_hold: false,
         tres_req: String::new(),
+        alloc: None,
         desc,
     };
     job.tres_req = super::view::job_tres_req(c, &job);

@@ -190,7 +190,7 @@ fn pending_reasons_follow_upstreams_scheduler_passes() {
     let second = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
     // At submit: the selection test finds no usable node.
     assert_eq!(c.jobs[&second].state_desc.as_deref(), Some("ReqNodeNotAvail, UnavailableNodes:gpu[01-02]"));
-    c.main_schedule(T0 + 1);
+    let _ = c.main_schedule(T0 + 1);
     // The top job of the partition gets the main scheduler's text; the
     // others keep theirs.
     assert_eq!(c.jobs[&first].reason, JobReason::WAIT_RESOURCES);

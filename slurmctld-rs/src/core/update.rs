@@ -14,6 +14,8 @@ use super::{Caller, Controller, Durable, Effect, Outcome};
 
 /// SIGKILL.
 const SIGKILL: u16 = 9;
+/// `KILL_JOB_BATCH`: signal only the batch shell.
+const KILL_JOB_BATCH: u16 = 1;
 /// `ALLOC_SID_USER_HOLD`: scontrol uhold marks a hold as the user's own.
 const ALLOC_SID_USER_HOLD: u32 = 2;
 
@@ -100,8 +102,16 @@ pub fn kill_job(c: &mut Controller, caller: Caller, k: &JobStepKill, now: i64) -
     if job.base_state().is_finished() {
         return rc(SlurmRc::ESLURM_ALREADY_DONE);
     }
+    if job.base_state() == JobState::Running {
+        let batch_only = k.flags & KILL_JOB_BATCH != 0;
+        let effects = if k.signal == SIGKILL && !batch_only {
+            c.cancel_running(job_id, now)
+        } else {
+            vec![Effect::SignalJob { job_id, signal: k.signal, batch_only }]
+        };
+        return Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Job(job_id)], effects };
+    }
     if !job.is_pending() {
-        // Running jobs need node daemons to signal; none exist yet.
         return rc(SlurmRc::ESLURM_TRANSITION_STATE_NO_UPDATE);
     }
     if k.signal != SIGKILL {

@@ -1,0 +1,253 @@
+//! Resource allocation and the running part of a job's life: picking nodes
+//! (select/cons_tres semantics for CPUs, memory and GRES, first come first
+//! served by priority), completion, cancellation, time limits and the
+//! epilog handshake that returns nodes to the pool.
+
+use wire::job_reason::JobReason;
+use wire::pack::NO_VAL16;
+
+use super::job::{state_flags, Job, JobState};
+use super::node::{base, flag};
+use super::spec::GresItem;
+use super::submit::{per_node_need, requested_gres};
+use super::{Controller, Effect};
+
+/// What a running job holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    /// Node-table indices, ascending.
+    pub nodes: Vec<usize>,
+    /// CPUs held on each node (same order).
+    pub cpus: Vec<u16>,
+    /// MB held on each node.
+    pub mem_per_node: u64,
+    /// GRES held on each node.
+    pub gres_per_node: Vec<GresItem>,
+    /// Nodes that have not yet reported their epilog done.
+    pub completing: Vec<usize>,
+}
+
+impl Allocation {
+    /// The batch host (first node).
+    pub fn batch_host(&self) -> usize {
+        self.nodes[0]
+    }
+    /// CPUs in total.
+    pub fn total_cpus(&self) -> u32 {
+        self.cpus.iter().map(|&c| u32::from(c)).sum()
+    }
+}
+
+/// Why a running job is being stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopKind {
+    /// scancel: REQUEST_TERMINATE_JOB.
+    Cancel,
+    /// Time limit: REQUEST_KILL_TIMELIMIT.
+    Timeout,
+    /// The batch script ended: REQUEST_TERMINATE_JOB to clean up.
+    Complete,
+}
+
+/// `CR_MEMORY` bit of SelectTypeParameters.
+const CR_MEMORY: u16 = 0x0010;
+
+impl Controller {
+    fn free_cpus(&self, i: usize) -> u16 {
+        self.spec.nodes[i].cpus.saturating_sub(self.nodes[i].alloc_cpus)
+    }
+
+    fn free_mem(&self, i: usize) -> u64 {
+        self.spec.nodes[i].real_memory.saturating_sub(self.nodes[i].alloc_mem)
+    }
+
+    fn free_gres(&self, i: usize, want: &GresItem) -> u64 {
+        let total = self.spec.nodes[i].gres_count(&want.name, want.kind.as_deref());
+        let used: u64 = self.nodes[i]
+            .alloc_gres
+            .iter()
+            .filter(|g| g.name == want.name && (want.kind.is_none() || g.kind == want.kind))
+            .map(|g| g.count)
+            .sum();
+        total.saturating_sub(used)
+    }
+
+    /// Tries to place `job` now. None when the resources are not free.
+    pub fn try_allocate(&self, job: &Job) -> Option<Allocation> {
+        let d = &job.desc;
+        let nodes_wanted = d.min_nodes.max(1) as usize;
+        let need = per_node_need(d);
+        let threads = |i: usize| u32::from(self.spec.nodes[i].threads_per_core.max(1));
+        let cpus_for = |i: usize| -> u32 {
+            let base = need.cpus.max(d.min_cpus.div_ceil(nodes_wanted as u32));
+            // CR_Core: whole cores.
+            base.div_ceil(threads(i)) * threads(i)
+        };
+        let exclusive = d.shared == 0;
+        let track_mem = self.spec.limits.select_type_param & CR_MEMORY != 0;
+        let gres = requested_gres(d.tres_per_node.as_deref());
+        let mut candidates: Vec<usize> = self.spec.partitions[job.part_index]
+            .nodes
+            .iter()
+            .copied()
+            .filter(|&i| self.nodes[i].is_available())
+            .filter(|&i| {
+                let n = &self.spec.nodes[i];
+                if exclusive {
+                    return self.nodes[i].alloc_cpus == 0;
+                }
+                let mem = if need.memory_mb == 0 { n.real_memory } else { need.memory_mb };
+                cpus_for(i) <= u32::from(self.free_cpus(i))
+                    && (!track_mem || mem <= self.free_mem(i))
+                    && gres.iter().all(|g| self.free_gres(i, g) >= g.count)
+            })
+            .collect();
+        if candidates.len() < nodes_wanted {
+            return None;
+        }
+        candidates.sort_by_key(|&i| (self.spec.nodes[i].weight, i));
+        let mut chosen: Vec<usize> = candidates.into_iter().take(nodes_wanted).collect();
+        chosen.sort_unstable();
+        let cpus = chosen
+            .iter()
+            .map(|&i| if exclusive { self.spec.nodes[i].cpus } else { cpus_for(i) as u16 })
+            .collect();
+        let mem_per_node = if !track_mem {
+            0
+        } else if need.memory_mb == 0 || exclusive {
+            // No request: the job is given all of each node's memory.
+            chosen.iter().map(|&i| self.spec.nodes[i].real_memory).min().unwrap_or(0)
+        } else {
+            need.memory_mb
+        };
+        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres_per_node: gres, completing: Vec::new() })
+    }
+
+    /// Gives `alloc` to job `job_id` and starts it. Returns the launch effect.
+    pub fn start_job(&mut self, job_id: u32, alloc: Allocation, now: i64) -> Vec<Effect> {
+        for (k, &i) in alloc.nodes.iter().enumerate() {
+            let node = &mut self.nodes[i];
+            node.alloc_cpus = node.alloc_cpus.saturating_add(alloc.cpus[k]);
+            node.alloc_mem = node.alloc_mem.saturating_add(alloc.mem_per_node);
+            node.alloc_gres.extend(alloc.gres_per_node.iter().cloned());
+            node.state = (node.state & !flag::BASE_MASK) | base::ALLOCATED;
+            node.last_busy = now;
+        }
+        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        job.state = JobState::Running as u32;
+        job.reason = JobReason::WAIT_NO_REASON;
+        job.state_desc = None;
+        job.start_time = now;
+        job.end_time = match job.time_limit {
+            Some(t) if t != wire::pack::INFINITE => now + i64::from(t) * 60,
+            _ => 0,
+        };
+        job.alloc = Some(alloc);
+        self.last_job_update = now;
+        self.last_node_update = now;
+        vec![Effect::LaunchBatch { job_id }]
+    }
+
+    /// Returns a job's CPUs, memory and GRES to its nodes.
+    pub fn release_job_resources(&mut self, job_id: u32) {
+        let Some(alloc) = self.jobs.get_mut(&job_id).and_then(|j| j.alloc.take()) else { return };
+        for (k, &i) in alloc.nodes.iter().enumerate() {
+            let node = &mut self.nodes[i];
+            node.alloc_cpus = node.alloc_cpus.saturating_sub(alloc.cpus[k]);
+            node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_per_node);
+            for g in &alloc.gres_per_node {
+                if let Some(pos) = node.alloc_gres.iter().position(|x| x == g) {
+                    node.alloc_gres.remove(pos);
+                }
+            }
+            if node.alloc_cpus == 0 && node.base() == base::ALLOCATED {
+                node.state = (node.state & !flag::BASE_MASK) | base::IDLE;
+            }
+            node.state &= !flag::COMPLETING;
+        }
+    }
+
+    /// Ends a running job in `state` and asks its nodes to clean up.
+    fn stop_running(&mut self, job_id: u32, state: JobState, kind: StopKind, now: i64) -> Vec<Effect> {
+        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        job.state = state as u32 | state_flags::COMPLETING;
+        job.end_time = now;
+        let nodes = job.alloc.as_ref().map(|a| a.nodes.clone()).unwrap_or_default();
+        if let Some(a) = job.alloc.as_mut() {
+            a.completing = a.nodes.clone();
+        }
+        for &i in &nodes {
+            self.nodes[i].state |= flag::COMPLETING;
+        }
+        self.last_job_update = now;
+        self.last_node_update = now;
+        vec![Effect::TerminateJob { job_id, kind }]
+    }
+
+    /// REQUEST_COMPLETE_BATCH_SCRIPT: the script exited with wait status `job_rc`.
+    pub fn batch_complete(&mut self, job_id: u32, job_rc: u32, slurm_rc: u32, now: i64) -> Vec<Effect> {
+        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        if job.base_state() != JobState::Running {
+            // Already ended (cancelled, timed out): keep that state, just
+            // record the exit status.
+            if job.exit_code == 0 {
+                job.exit_code = job_rc;
+            }
+            return Vec::new();
+        }
+        job.exit_code = job_rc;
+        let state = if slurm_rc != 0 {
+            job.reason = JobReason::FAIL_LAUNCH;
+            JobState::Failed
+        } else if job_rc == 0 {
+            JobState::Complete
+        } else {
+            job.reason = JobReason::FAIL_EXIT_CODE;
+            JobState::Failed
+        };
+        self.stop_running(job_id, state, StopKind::Complete, now)
+    }
+
+    /// MESSAGE_EPILOG_COMPLETE from node `i`.
+    pub fn epilog_complete(&mut self, job_id: u32, i: usize, now: i64) {
+        let done = match self.jobs.get_mut(&job_id).and_then(|j| j.alloc.as_mut()) {
+            Some(a) => {
+                a.completing.retain(|&n| n != i);
+                a.completing.is_empty()
+            }
+            None => false,
+        };
+        if done {
+            self.release_job_resources(job_id);
+            if let Some(job) = self.jobs.get_mut(&job_id) {
+                job.state &= !state_flags::COMPLETING;
+            }
+            self.last_job_update = now;
+            self.last_node_update = now;
+        }
+    }
+
+    /// scancel of a running job (SIGKILL): CANCELLED and terminate.
+    pub fn cancel_running(&mut self, job_id: u32, now: i64) -> Vec<Effect> {
+        self.stop_running(job_id, JobState::Cancelled, StopKind::Cancel, now)
+    }
+
+    /// Running jobs past their end time (plus OverTimeLimit) become TIMEOUT.
+    pub fn check_time_limits(&mut self, now: i64) -> Vec<Effect> {
+        let over = i64::from(if self.spec.limits.over_time_limit == NO_VAL16 { 0 } else { self.spec.limits.over_time_limit }) * 60;
+        let expired: Vec<u32> = self
+            .jobs
+            .values()
+            .filter(|j| j.base_state() == JobState::Running && j.end_time != 0 && now >= j.end_time + over)
+            .map(|j| j.job_id)
+            .collect();
+        let mut effects = Vec::new();
+        for id in expired {
+            if let Some(j) = self.jobs.get_mut(&id) {
+                j.reason = JobReason::FAIL_TIMEOUT;
+            }
+            effects.extend(self.stop_running(id, JobState::Timeout, StopKind::Timeout, now));
+        }
+        effects
+    }
+}

@@ -1,0 +1,216 @@
+//! Node daemons: registration (`validate_node_specs`), ping results and
+//! the SlurmdTimeout rule (`ping_nodes` / `_make_node_down`).
+
+use wire::job_reason::JobReason;
+
+use super::job::{state_flags, JobState};
+use super::node::{base, flag};
+use super::{Controller, Effect};
+
+/// What a slurmd says about itself in MESSAGE_NODE_REGISTRATION_STATUS.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeReport {
+    /// Node name the daemon acts for.
+    pub node_name: String,
+    /// Reported CPUs.
+    pub cpus: u16,
+    /// Boards.
+    pub boards: u16,
+    /// Sockets.
+    pub sockets: u16,
+    /// Cores per socket.
+    pub cores: u16,
+    /// Threads per core.
+    pub threads: u16,
+    /// MB.
+    pub real_memory: u64,
+    /// MB.
+    pub tmp_disk: u32,
+    /// slurmd's status code (ESLURMD_PROLOG_FAILED etc.).
+    pub status: u32,
+    /// Jobs with steps running on the node.
+    pub job_ids: Vec<u32>,
+    /// Daemon version string.
+    pub version: Option<String>,
+    /// Boot time of the node.
+    pub boot_time: i64,
+    /// When slurmd started.
+    pub slurmd_start_time: i64,
+}
+
+/// `ESLURMD_PROLOG_FAILED`.
+pub const ESLURMD_PROLOG_FAILED: u32 = 4001;
+
+impl Controller {
+    /// A registration from `report.node_name`. Returns the effects (jobs the
+    /// node runs that we do not know, to be terminated) or an error if the
+    /// node is not in slurm.conf.
+    pub fn node_registered(&mut self, report: &NodeReport, now: i64) -> Result<Vec<Effect>, ()> {
+        let i = self.node_index(&report.node_name).ok_or(())?;
+        let spec = self.spec.nodes[i].clone();
+        let mut reasons: Vec<String> = Vec::new();
+        if !self.spec.limits.config_overrides {
+            let reported_threads = u32::from(report.sockets) * u32::from(report.cores) * u32::from(report.threads);
+            let configured_threads =
+                u32::from(spec.sockets) * u32::from(spec.cores_per_socket) * u32::from(spec.threads_per_core);
+            if reported_threads < configured_threads {
+                reasons.push("Low socket*core*thread count".into());
+            }
+            if report.cpus < spec.cpus {
+                reasons.push("Low CPUs".into());
+            }
+            if spec.real_memory > 0 && report.real_memory < spec.real_memory {
+                reasons.push(format!(
+                    "Low RealMemory (reported:{} < {:.2}% of configured:{})",
+                    report.real_memory, 100.0, spec.real_memory
+                ));
+            }
+            if report.tmp_disk < spec.tmp_disk {
+                reasons.push("Low TmpDisk".into());
+            }
+        }
+        let node = &mut self.nodes[i];
+        node.registered = true;
+        node.version = report.version.clone();
+        node.boot_time = report.boot_time;
+        node.slurmd_start_time = report.slurmd_start_time;
+        node.last_response = now;
+        node.state &= !flag::NO_RESPOND;
+        let flags = node.state & !flag::BASE_MASK;
+        if !reasons.is_empty() {
+            // Invalid registration: drain with the reasons, as upstream's
+            // drain_nodes() does (unless already down).
+            node.state |= flag::INVALID_REG;
+            if node.base() != base::DOWN {
+                node.state |= flag::DRAIN;
+                node.reason = Some(reasons.join(", "));
+                node.reason_uid = self.spec.limits.slurm_user_id;
+                node.reason_time = now;
+            }
+        } else if report.status == ESLURMD_PROLOG_FAILED {
+            if node.state & (flag::DRAIN | flag::FAIL) == 0 {
+                node.state |= flag::DRAIN;
+                node.reason = Some("Prolog error".into());
+                node.reason_uid = self.spec.limits.slurm_user_id;
+                node.reason_time = now;
+            }
+        } else {
+            node.state &= !flag::INVALID_REG;
+            let busy = !report.job_ids.is_empty() || node.alloc_cpus > 0;
+            match node.base() {
+                base::UNKNOWN | base::FUTURE => {
+                    node.state = (flags & !flag::INVALID_REG) | if busy { base::ALLOCATED } else { base::IDLE };
+                }
+                base::DOWN => {
+                    let not_responding_only = node.reason.as_deref() == Some("Not responding");
+                    if self.spec.limits.ret2service == 2 || (self.spec.limits.ret2service == 1 && not_responding_only) {
+                        node.state = (flags & !flag::INVALID_REG) | if busy { base::ALLOCATED } else { base::IDLE };
+                        if node.state & flag::DRAIN == 0 {
+                            node.reason = None;
+                            node.reason_time = 0;
+                            node.reason_uid = wire::pack::NO_VAL;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.last_node_update = now;
+        // Jobs the node runs that we know nothing about are orphans: kill them.
+        let mut effects = Vec::new();
+        for &job_id in &report.job_ids {
+            let known_here = self
+                .jobs
+                .get(&job_id)
+                .is_some_and(|j| j.alloc.as_ref().is_some_and(|a| a.nodes.contains(&i)) && !j.base_state().is_finished());
+            if !known_here {
+                effects.push(Effect::AbortJob { job_id, node: i });
+            }
+        }
+        Ok(effects)
+    }
+
+    /// A ping answered (or not) by node `i`.
+    pub fn node_ping(&mut self, i: usize, ok: bool, now: i64) {
+        let Some(node) = self.nodes.get_mut(i) else { return };
+        if ok {
+            node.last_response = now;
+            if node.state & flag::NO_RESPOND != 0 {
+                node.state &= !flag::NO_RESPOND;
+                self.last_node_update = now;
+            }
+        } else if node.state & flag::NO_RESPOND == 0 {
+            node.state |= flag::NO_RESPOND;
+            self.last_node_update = now;
+        }
+    }
+
+    /// Marks nodes silent for longer than SlurmdTimeout DOWN ("Not
+    /// responding") and ends or requeues their jobs. Returns job ids changed.
+    pub fn check_node_timeouts(&mut self, now: i64) -> Vec<u32> {
+        let timeout = i64::from(self.spec.limits.slurmd_timeout);
+        if timeout == 0 {
+            return Vec::new();
+        }
+        let mut down = Vec::new();
+        for (i, node) in self.nodes.iter_mut().enumerate() {
+            if !node.registered || node.base() == base::DOWN {
+                continue;
+            }
+            if node.state & flag::NO_RESPOND != 0 && now - node.last_response >= timeout {
+                node.state = (node.state & !flag::BASE_MASK) | base::DOWN;
+                if node.reason.is_none() {
+                    node.reason = Some("Not responding".into());
+                    node.reason_uid = self.spec.limits.slurm_user_id;
+                    node.reason_time = now;
+                }
+                down.push(i);
+            }
+        }
+        if down.is_empty() {
+            return Vec::new();
+        }
+        self.last_node_update = now;
+        let victims: Vec<u32> = self
+            .jobs
+            .values()
+            .filter(|j| j.base_state() == JobState::Running)
+            .filter(|j| j.alloc.as_ref().is_some_and(|a| a.nodes.iter().any(|n| down.contains(n))))
+            .map(|j| j.job_id)
+            .collect();
+        for &id in &victims {
+            self.node_fail_job(id, now);
+        }
+        victims
+    }
+
+    /// A job lost a node: requeue it when allowed, else NODE_FAIL.
+    fn node_fail_job(&mut self, job_id: u32, now: i64) {
+        let requeue_default = self.spec.limits.job_requeue;
+        let Some(job) = self.jobs.get_mut(&job_id) else { return };
+        let requeue = match job.desc.requeue {
+            wire::pack::NO_VAL16 => requeue_default,
+            v => v != 0,
+        };
+        job.end_time = now;
+        if requeue {
+            job.state = JobState::Pending as u32 | state_flags::REQUEUE;
+            job.restart_cnt = job.restart_cnt.saturating_add(1);
+            job.reason = JobReason::WAIT_NO_REASON;
+            job.state_desc = None;
+        } else {
+            job.state = JobState::NodeFail as u32;
+            job.reason = JobReason::FAIL_DOWN_NODE;
+            job.exit_code = 0;
+        }
+        self.release_job_resources(job_id);
+        if let Some(job) = self.jobs.get_mut(&job_id) {
+            if requeue {
+                job.state = JobState::Pending as u32;
+                job.start_time = 0;
+                job.end_time = 0;
+            }
+        }
+        self.last_job_update = now;
+    }
+}
