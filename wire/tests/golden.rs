@@ -75,6 +75,14 @@ const REQUIRED: &[u16] = &[
     msg_type::REQUEST_TERMINATE_JOB,
     msg_type::MESSAGE_EPILOG_COMPLETE,
     msg_type::REQUEST_SIGNAL_TASKS,
+    // srun side.
+    msg_type::REQUEST_RESOURCE_ALLOCATION,
+    msg_type::REQUEST_JOB_READY,
+    msg_type::RESPONSE_JOB_READY,
+    msg_type::REQUEST_COMPLETE_JOB_ALLOCATION,
+    msg_type::RESPONSE_LAUNCH_TASKS,
+    msg_type::MESSAGE_TASK_EXIT,
+    msg_type::SRUN_JOB_COMPLETE,
 ];
 
 #[test]

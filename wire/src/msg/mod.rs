@@ -14,6 +14,7 @@ pub mod node;
 pub mod node_info;
 pub mod part_info;
 pub mod records;
+pub mod srun;
 
 use crate::pack::{DecodeError, DecodeResult, Packer, Unpacker, NO_VAL};
 use crate::version::ProtocolVersion;
@@ -29,6 +30,7 @@ pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
 pub use node_info::{NodeInfo, NodeInfoResponse};
 pub use part_info::{PartitionInfo, PartitionInfoResponse};
+pub use srun::{LaunchTasksResponse, TaskExit};
 pub use records::{JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition};
 
 /// `slurm_msg_type_t` numbers of the messages we speak.
@@ -66,17 +68,23 @@ pub mod msg_type {
     pub const REQUEST_UPDATE_JOB: u16 = 3001;
     pub const REQUEST_UPDATE_NODE: u16 = 3002;
     pub const REQUEST_UPDATE_PARTITION: u16 = 3005;
+    pub const REQUEST_RESOURCE_ALLOCATION: u16 = 4001;
     pub const REQUEST_SUBMIT_BATCH_JOB: u16 = 4003;
     pub const RESPONSE_SUBMIT_BATCH_JOB: u16 = 4004;
     pub const REQUEST_BATCH_JOB_LAUNCH: u16 = 4005;
     pub const REQUEST_JOB_WILL_RUN: u16 = 4012;
     pub const RESPONSE_JOB_WILL_RUN: u16 = 4013;
+    pub const REQUEST_JOB_READY: u16 = 4019;
+    pub const RESPONSE_JOB_READY: u16 = 4020;
     pub const REQUEST_CANCEL_JOB_STEP: u16 = 5005;
     pub const REQUEST_STEP_COMPLETE: u16 = 5016;
+    pub const REQUEST_COMPLETE_JOB_ALLOCATION: u16 = 5017;
     pub const REQUEST_COMPLETE_BATCH_SCRIPT: u16 = 5018;
     pub const REQUEST_JOB_REQUEUE: u16 = 5023;
     pub const REQUEST_KILL_JOB: u16 = 5032;
     pub const RESPONSE_JOB_ARRAY_ERRORS: u16 = 5034;
+    pub const RESPONSE_LAUNCH_TASKS: u16 = 6002;
+    pub const MESSAGE_TASK_EXIT: u16 = 6003;
     pub const REQUEST_SIGNAL_TASKS: u16 = 6004;
     pub const REQUEST_TERMINATE_TASKS: u16 = 6006;
     pub const REQUEST_KILL_TIMELIMIT: u16 = 6009;
@@ -86,6 +94,7 @@ pub mod msg_type {
     pub const REQUEST_KILL_PREEMPTED: u16 = 6016;
     pub const REQUEST_LAUNCH_PROLOG: u16 = 6017;
     pub const REQUEST_COMPLETE_PROLOG: u16 = 6018;
+    pub const SRUN_JOB_COMPLETE: u16 = 7004;
     pub const RESPONSE_SLURM_RC: u16 = 8001;
     pub const RESPONSE_SLURM_RC_MSG: u16 = 8002;
 
@@ -146,6 +155,13 @@ pub mod msg_type {
             REQUEST_KILL_PREEMPTED => "REQUEST_KILL_PREEMPTED",
             REQUEST_LAUNCH_PROLOG => "REQUEST_LAUNCH_PROLOG",
             REQUEST_COMPLETE_PROLOG => "REQUEST_COMPLETE_PROLOG",
+            REQUEST_RESOURCE_ALLOCATION => "REQUEST_RESOURCE_ALLOCATION",
+            REQUEST_JOB_READY => "REQUEST_JOB_READY",
+            RESPONSE_JOB_READY => "RESPONSE_JOB_READY",
+            REQUEST_COMPLETE_JOB_ALLOCATION => "REQUEST_COMPLETE_JOB_ALLOCATION",
+            RESPONSE_LAUNCH_TASKS => "RESPONSE_LAUNCH_TASKS",
+            MESSAGE_TASK_EXIT => "MESSAGE_TASK_EXIT",
+            SRUN_JOB_COMPLETE => "SRUN_JOB_COMPLETE",
             _ => "UNKNOWN_MSG_TYPE",
         }
     }
@@ -313,6 +329,20 @@ pub enum Message {
     LaunchProlog(Box<PrologLaunch>),
     /// REQUEST_COMPLETE_PROLOG.
     CompleteProlog(CompleteProlog),
+    /// REQUEST_RESOURCE_ALLOCATION (salloc/srun): a job descriptor.
+    ResourceAllocation(Box<JobDescriptor>),
+    /// REQUEST_JOB_READY: `u32 job_id · u16 show_flags` (`_pack_job_ready_msg`).
+    JobReadyRequest { job_id: u32, show_flags: u16 },
+    /// RESPONSE_JOB_READY: `u32 return_code`, the `READY_*` bits.
+    JobReadyResponse { rc: u32 },
+    /// REQUEST_COMPLETE_JOB_ALLOCATION: `u32 job_id · u32 job_rc`.
+    CompleteJobAllocation { job_id: u32, job_rc: u32 },
+    /// RESPONSE_LAUNCH_TASKS.
+    LaunchTasksResponse(LaunchTasksResponse),
+    /// MESSAGE_TASK_EXIT.
+    TaskExit(TaskExit),
+    /// SRUN_JOB_COMPLETE: the step (or whole job, step_id NO_VAL) is over.
+    SrunJobComplete(StepId),
 }
 
 impl Message {
@@ -374,6 +404,13 @@ impl Message {
             Message::KillPreempted(_) => REQUEST_KILL_PREEMPTED,
             Message::LaunchProlog(_) => REQUEST_LAUNCH_PROLOG,
             Message::CompleteProlog(_) => REQUEST_COMPLETE_PROLOG,
+            Message::ResourceAllocation(_) => REQUEST_RESOURCE_ALLOCATION,
+            Message::JobReadyRequest { .. } => REQUEST_JOB_READY,
+            Message::JobReadyResponse { .. } => RESPONSE_JOB_READY,
+            Message::CompleteJobAllocation { .. } => REQUEST_COMPLETE_JOB_ALLOCATION,
+            Message::LaunchTasksResponse(_) => RESPONSE_LAUNCH_TASKS,
+            Message::TaskExit(_) => MESSAGE_TASK_EXIT,
+            Message::SrunJobComplete(_) => SRUN_JOB_COMPLETE,
         }
     }
 
@@ -421,7 +458,10 @@ impl Message {
                 step_id.pack(p);
                 p.u16(*show_flags);
             }
-            Message::SubmitBatchJob(d) | Message::JobWillRun(d) | Message::UpdateJob(d) => d.pack(p, version),
+            Message::SubmitBatchJob(d)
+            | Message::JobWillRun(d)
+            | Message::UpdateJob(d)
+            | Message::ResourceAllocation(d) => d.pack(p, version),
             Message::KillJob(k) | Message::CancelJobStep(k) => k.pack(p),
             Message::JobRequeue { job_id, job_id_str, flags } => {
                 p.u32(*job_id);
@@ -505,6 +545,18 @@ impl Message {
             Message::EpilogComplete(e) => e.pack(p),
             Message::LaunchProlog(l) => l.pack(p),
             Message::CompleteProlog(c) => c.pack(p),
+            Message::JobReadyRequest { job_id, show_flags } => {
+                p.u32(*job_id);
+                p.u16(*show_flags);
+            }
+            Message::JobReadyResponse { rc } => p.u32(*rc),
+            Message::CompleteJobAllocation { job_id, job_rc } => {
+                p.u32(*job_id);
+                p.u32(*job_rc);
+            }
+            Message::LaunchTasksResponse(l) => l.pack(p),
+            Message::TaskExit(t) => t.pack(p),
+            Message::SrunJobComplete(s) => s.pack(p),
         }
     }
 
@@ -672,6 +724,18 @@ impl Message {
             MESSAGE_EPILOG_COMPLETE => Message::EpilogComplete(EpilogComplete::unpack(u)?),
             REQUEST_LAUNCH_PROLOG => Message::LaunchProlog(Box::new(PrologLaunch::unpack(u, version)?)),
             REQUEST_COMPLETE_PROLOG => Message::CompleteProlog(CompleteProlog::unpack(u, version)?),
+            REQUEST_RESOURCE_ALLOCATION => Message::ResourceAllocation(Box::new(JobDescriptor::unpack(u, version)?)),
+            REQUEST_JOB_READY => {
+                Message::JobReadyRequest { job_id: u.u32("job_ready.job_id")?, show_flags: u.u16("job_ready.show_flags")? }
+            }
+            RESPONSE_JOB_READY => Message::JobReadyResponse { rc: u.u32("job_ready.return_code")? },
+            REQUEST_COMPLETE_JOB_ALLOCATION => Message::CompleteJobAllocation {
+                job_id: u.u32("complete_alloc.job_id")?,
+                job_rc: u.u32("complete_alloc.job_rc")?,
+            },
+            RESPONSE_LAUNCH_TASKS => Message::LaunchTasksResponse(LaunchTasksResponse::unpack(u)?),
+            MESSAGE_TASK_EXIT => Message::TaskExit(TaskExit::unpack(u)?),
+            SRUN_JOB_COMPLETE => Message::SrunJobComplete(StepId::unpack(u)?),
             other => return Err(DecodeError::UnsupportedMessage(other)),
         };
         u.finish(msg_type::name(msg_type))?;
