@@ -30,7 +30,7 @@ pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
 pub use node_info::{NodeInfo, NodeInfoResponse};
 pub use part_info::{PartitionInfo, PartitionInfoResponse};
-pub use srun::{LaunchTasksResponse, TaskExit};
+pub use srun::{JobStepCreateResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
 pub use records::{JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition};
 
 /// `slurm_msg_type_t` numbers of the messages we speak.
@@ -76,6 +76,7 @@ pub mod msg_type {
     pub const RESPONSE_JOB_WILL_RUN: u16 = 4013;
     pub const REQUEST_JOB_READY: u16 = 4019;
     pub const RESPONSE_JOB_READY: u16 = 4020;
+    pub const RESPONSE_JOB_STEP_CREATE: u16 = 5002;
     pub const REQUEST_CANCEL_JOB_STEP: u16 = 5005;
     pub const REQUEST_STEP_COMPLETE: u16 = 5016;
     pub const REQUEST_COMPLETE_JOB_ALLOCATION: u16 = 5017;
@@ -162,6 +163,7 @@ pub mod msg_type {
             RESPONSE_LAUNCH_TASKS => "RESPONSE_LAUNCH_TASKS",
             MESSAGE_TASK_EXIT => "MESSAGE_TASK_EXIT",
             SRUN_JOB_COMPLETE => "SRUN_JOB_COMPLETE",
+            RESPONSE_JOB_STEP_CREATE => "RESPONSE_JOB_STEP_CREATE",
             _ => "UNKNOWN_MSG_TYPE",
         }
     }
@@ -343,6 +345,8 @@ pub enum Message {
     TaskExit(TaskExit),
     /// SRUN_JOB_COMPLETE: the step (or whole job, step_id NO_VAL) is over.
     SrunJobComplete(StepId),
+    /// RESPONSE_JOB_STEP_CREATE.
+    JobStepCreateResponse(Box<JobStepCreateResponse>),
 }
 
 impl Message {
@@ -411,6 +415,7 @@ impl Message {
             Message::LaunchTasksResponse(_) => RESPONSE_LAUNCH_TASKS,
             Message::TaskExit(_) => MESSAGE_TASK_EXIT,
             Message::SrunJobComplete(_) => SRUN_JOB_COMPLETE,
+            Message::JobStepCreateResponse(_) => RESPONSE_JOB_STEP_CREATE,
         }
     }
 
@@ -557,6 +562,7 @@ impl Message {
             Message::LaunchTasksResponse(l) => l.pack(p),
             Message::TaskExit(t) => t.pack(p),
             Message::SrunJobComplete(s) => s.pack(p),
+            Message::JobStepCreateResponse(r) => r.pack(p),
         }
     }
 
@@ -736,6 +742,9 @@ impl Message {
             RESPONSE_LAUNCH_TASKS => Message::LaunchTasksResponse(LaunchTasksResponse::unpack(u)?),
             MESSAGE_TASK_EXIT => Message::TaskExit(TaskExit::unpack(u)?),
             SRUN_JOB_COMPLETE => Message::SrunJobComplete(StepId::unpack(u)?),
+            RESPONSE_JOB_STEP_CREATE => {
+                Message::JobStepCreateResponse(Box::new(JobStepCreateResponse::unpack(u, version)?))
+            }
             other => return Err(DecodeError::UnsupportedMessage(other)),
         };
         u.finish(msg_type::name(msg_type))?;

@@ -1,8 +1,10 @@
 //! Small srun/salloc-side messages (`src/common/slurm_protocol_pack.c`):
 //! step task reports from slurmstepd and allocation bookkeeping.
 
-use crate::msg::common::StepId;
+use crate::msg::common::{SelectJobInfo, StepId};
+use crate::msg::cred::SignedCredential;
 use crate::pack::{DecodeError, DecodeResult, Packer, Unpacker};
+use crate::version::ProtocolVersion;
 
 /// RESPONSE_LAUNCH_TASKS body (`launch_tasks_response_msg_t`,
 /// `_pack_launch_tasks_response_msg`), slurmstepd → srun.
@@ -76,5 +78,151 @@ impl TaskExit {
             return Err(DecodeError::InvalidValue { field: "task_exit.num_tasks", value: n.into() });
         }
         Ok(TaskExit { return_code, task_id_list, step_id: StepId::unpack(u)? })
+    }
+}
+
+/// `slurm_step_layout_t` (`pack_slurm_step_layout` in `slurm_step_layout.c`):
+/// which global task ids run on each node of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StepLayout {
+    /// `front_end`.
+    pub front_end: Option<String>,
+    /// `node_list`.
+    pub node_list: Option<String>,
+    /// `start_protocol_ver`: lowest protocol version among the step's slurmds.
+    pub start_protocol_ver: u16,
+    /// `task_cnt`.
+    pub task_cnt: u32,
+    /// `task_dist` (`SLURM_DIST_*`).
+    pub task_dist: u32,
+    /// `tids[node_cnt]`: global task ids per node (`tasks[i]` is each length).
+    pub tids: Vec<Vec<u32>>,
+}
+
+impl StepLayout {
+    /// Packs `u16 present` and the layout.
+    pub fn pack(v: Option<&StepLayout>, p: &mut Packer) {
+        let Some(l) = v else {
+            p.u16(0);
+            return;
+        };
+        p.u16(1);
+        p.str(l.front_end.as_deref());
+        p.str(l.node_list.as_deref());
+        p.u32(l.tids.len() as u32);
+        p.u16(l.start_protocol_ver);
+        p.u32(l.task_cnt);
+        p.u32(l.task_dist);
+        l.tids.iter().for_each(|t| p.u32_array(t));
+    }
+
+    /// Reads `u16 present` and the layout.
+    pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Option<StepLayout>> {
+        match u.u16("step_layout.present")? {
+            0 => return Ok(None),
+            1 => {}
+            other => return Err(DecodeError::InvalidValue { field: "step_layout.present", value: other.into() }),
+        }
+        let front_end = u.str("step_layout.front_end")?;
+        let node_list = u.str("step_layout.node_list")?;
+        let node_cnt = u.u32("step_layout.node_cnt")?;
+        let start_protocol_ver = u.u16("step_layout.start_protocol_ver")?;
+        let task_cnt = u.u32("step_layout.task_cnt")?;
+        let task_dist = u.u32("step_layout.task_dist")?;
+        let n = u.check_count("step_layout.node_cnt", node_cnt, 4)?;
+        let tids = (0..n).map(|_| u.u32_array("step_layout.tids")).collect::<DecodeResult<_>>()?;
+        Ok(Some(StepLayout { front_end, node_list, start_protocol_ver, task_cnt, task_dist, tids }))
+    }
+}
+
+/// RESPONSE_JOB_STEP_CREATE body (`job_step_create_response_msg_t`,
+/// `_pack_job_step_create_response_msg`). The credential and select data are
+/// packed at the message's version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobStepCreateResponse {
+    /// `def_cpu_bind_type`.
+    pub def_cpu_bind_type: u32,
+    /// `resv_ports`.
+    pub resv_ports: Option<String>,
+    /// `job_step_id`.
+    pub job_step_id: u32,
+    /// `step_layout`.
+    pub step_layout: Option<StepLayout>,
+    /// `cred`.
+    pub cred: SignedCredential,
+    /// `select_jobinfo` (the step's select data; empty for cons_tres).
+    pub select_jobinfo: SelectJobInfo,
+    /// `switch_job`.
+    pub switch_job: SwitchJobInfo,
+    /// `use_protocol_ver`: the version srun must use towards the step's slurmds.
+    pub use_protocol_ver: u16,
+}
+
+impl JobStepCreateResponse {
+    /// Packs it.
+    pub fn pack(&self, p: &mut Packer) {
+        p.u32(self.def_cpu_bind_type);
+        p.str(self.resv_ports.as_deref());
+        p.u32(self.job_step_id);
+        StepLayout::pack(self.step_layout.as_ref(), p);
+        self.cred.pack(p);
+        self.select_jobinfo.pack(p);
+        self.switch_job.pack(p);
+        p.u16(self.use_protocol_ver);
+    }
+
+    /// Reads it (the credential needs the 22.05 layout).
+    pub fn unpack(u: &mut Unpacker<'_>, version: ProtocolVersion) -> DecodeResult<Self> {
+        Ok(JobStepCreateResponse {
+            def_cpu_bind_type: u.u32("step_create_resp.def_cpu_bind_type")?,
+            resv_ports: u.str("step_create_resp.resv_ports")?,
+            job_step_id: u.u32("step_create_resp.job_step_id")?,
+            step_layout: StepLayout::unpack(u)?,
+            cred: SignedCredential::unpack(u, version)?,
+            select_jobinfo: SelectJobInfo::unpack(u)?,
+            switch_job: SwitchJobInfo::unpack(u)?,
+            use_protocol_ver: u.u16("step_create_resp.use_protocol_ver")?,
+        })
+    }
+}
+
+/// Switch plugin ids (`SWITCH_PLUGIN_*`, slurm.h).
+pub mod switch_plugin {
+    /// `SWITCH_PLUGIN_NONE`.
+    pub const NONE: u32 = 100;
+    /// `SWITCH_PLUGIN_GENERIC`.
+    pub const GENERIC: u32 = 101;
+    /// `SWITCH_PLUGIN_CRAY`.
+    pub const CRAY: u32 = 102;
+    /// `SWITCH_PLUGIN_SLINGSHOT`.
+    pub const SLINGSHOT: u32 = 104;
+}
+
+/// `switch_g_pack_jobinfo`: the u32 plugin id then plugin data. Only
+/// switch/none (no data) is understood; other plugins are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SwitchJobInfo {
+    /// Which switch plugin packed it.
+    pub plugin_id: u32,
+}
+
+impl Default for SwitchJobInfo {
+    fn default() -> Self {
+        SwitchJobInfo { plugin_id: switch_plugin::NONE }
+    }
+}
+
+impl SwitchJobInfo {
+    /// Packs the plugin id.
+    pub fn pack(&self, p: &mut Packer) {
+        p.u32(self.plugin_id);
+    }
+
+    /// Reads the plugin id.
+    pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Self> {
+        match u.u32("switch_jobinfo.plugin_id")? {
+            switch_plugin::NONE => Ok(SwitchJobInfo { plugin_id: switch_plugin::NONE }),
+            other => Err(DecodeError::InvalidValue { field: "switch_jobinfo.plugin_id", value: other.into() }),
+        }
     }
 }
