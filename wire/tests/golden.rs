@@ -83,6 +83,7 @@ const REQUIRED: &[u16] = &[
     msg_type::RESPONSE_LAUNCH_TASKS,
     msg_type::MESSAGE_TASK_EXIT,
     msg_type::SRUN_JOB_COMPLETE,
+    msg_type::REQUEST_JOB_STEP_CREATE,
     msg_type::RESPONSE_JOB_STEP_CREATE,
 ];
 

@@ -30,7 +30,7 @@ pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
 pub use node_info::{NodeInfo, NodeInfoResponse};
 pub use part_info::{PartitionInfo, PartitionInfoResponse};
-pub use srun::{JobStepCreateResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
+pub use srun::{JobStepCreateRequest, JobStepCreateResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
 pub use records::{JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition};
 
 /// `slurm_msg_type_t` numbers of the messages we speak.
@@ -76,6 +76,7 @@ pub mod msg_type {
     pub const RESPONSE_JOB_WILL_RUN: u16 = 4013;
     pub const REQUEST_JOB_READY: u16 = 4019;
     pub const RESPONSE_JOB_READY: u16 = 4020;
+    pub const REQUEST_JOB_STEP_CREATE: u16 = 5001;
     pub const RESPONSE_JOB_STEP_CREATE: u16 = 5002;
     pub const REQUEST_CANCEL_JOB_STEP: u16 = 5005;
     pub const REQUEST_STEP_COMPLETE: u16 = 5016;
@@ -163,6 +164,7 @@ pub mod msg_type {
             RESPONSE_LAUNCH_TASKS => "RESPONSE_LAUNCH_TASKS",
             MESSAGE_TASK_EXIT => "MESSAGE_TASK_EXIT",
             SRUN_JOB_COMPLETE => "SRUN_JOB_COMPLETE",
+            REQUEST_JOB_STEP_CREATE => "REQUEST_JOB_STEP_CREATE",
             RESPONSE_JOB_STEP_CREATE => "RESPONSE_JOB_STEP_CREATE",
             _ => "UNKNOWN_MSG_TYPE",
         }
@@ -345,6 +347,8 @@ pub enum Message {
     TaskExit(TaskExit),
     /// SRUN_JOB_COMPLETE: the step (or whole job, step_id NO_VAL) is over.
     SrunJobComplete(StepId),
+    /// REQUEST_JOB_STEP_CREATE.
+    JobStepCreate(Box<JobStepCreateRequest>),
     /// RESPONSE_JOB_STEP_CREATE.
     JobStepCreateResponse(Box<JobStepCreateResponse>),
 }
@@ -416,6 +420,7 @@ impl Message {
             Message::TaskExit(_) => MESSAGE_TASK_EXIT,
             Message::SrunJobComplete(_) => SRUN_JOB_COMPLETE,
             Message::JobStepCreateResponse(_) => RESPONSE_JOB_STEP_CREATE,
+            Message::JobStepCreate(_) => REQUEST_JOB_STEP_CREATE,
         }
     }
 
@@ -563,6 +568,7 @@ impl Message {
             Message::TaskExit(t) => t.pack(p),
             Message::SrunJobComplete(s) => s.pack(p),
             Message::JobStepCreateResponse(r) => r.pack(p),
+            Message::JobStepCreate(r) => r.pack(p),
         }
     }
 
@@ -742,6 +748,7 @@ impl Message {
             RESPONSE_LAUNCH_TASKS => Message::LaunchTasksResponse(LaunchTasksResponse::unpack(u)?),
             MESSAGE_TASK_EXIT => Message::TaskExit(TaskExit::unpack(u)?),
             SRUN_JOB_COMPLETE => Message::SrunJobComplete(StepId::unpack(u)?),
+            REQUEST_JOB_STEP_CREATE => Message::JobStepCreate(Box::new(JobStepCreateRequest::unpack(u, version)?)),
             RESPONSE_JOB_STEP_CREATE => {
                 Message::JobStepCreateResponse(Box::new(JobStepCreateResponse::unpack(u, version)?))
             }

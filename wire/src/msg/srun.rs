@@ -226,3 +226,180 @@ impl SwitchJobInfo {
         }
     }
 }
+
+/// REQUEST_JOB_STEP_CREATE body (`job_step_create_request_msg_t`,
+/// `_pack_job_step_create_request_msg`; the 21.08 and 22.05 layouts are identical).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JobStepCreateRequest {
+    /// `step_id`.
+    pub step_id: StepId,
+    /// `user_id`.
+    pub user_id: u32,
+    /// `min_nodes`.
+    pub min_nodes: u32,
+    /// `max_nodes`.
+    pub max_nodes: u32,
+    /// `container`.
+    pub container: Option<String>,
+    /// `cpu_count`.
+    pub cpu_count: u32,
+    /// `cpu_freq_min`.
+    pub cpu_freq_min: u32,
+    /// `cpu_freq_max`.
+    pub cpu_freq_max: u32,
+    /// `cpu_freq_gov`.
+    pub cpu_freq_gov: u32,
+    /// `num_tasks`.
+    pub num_tasks: u32,
+    /// `pn_min_memory`.
+    pub pn_min_memory: u64,
+    /// `time_limit`.
+    pub time_limit: u32,
+    /// `threads_per_core`.
+    pub threads_per_core: u16,
+    /// `relative`.
+    pub relative: u16,
+    /// `task_dist`.
+    pub task_dist: u32,
+    /// `plane_size`.
+    pub plane_size: u16,
+    /// `port`.
+    pub port: u16,
+    /// `immediate`.
+    pub immediate: u16,
+    /// `resv_port_cnt`.
+    pub resv_port_cnt: u16,
+    /// `srun_pid`.
+    pub srun_pid: u32,
+    /// `flags`.
+    pub flags: u32,
+    /// `host`.
+    pub host: Option<String>,
+    /// `name`.
+    pub name: Option<String>,
+    /// `network`.
+    pub network: Option<String>,
+    /// `node_list`.
+    pub node_list: Option<String>,
+    /// `exc_nodes`.
+    pub exc_nodes: Option<String>,
+    /// `features`.
+    pub features: Option<String>,
+    /// `step_het_comp_cnt`.
+    pub step_het_comp_cnt: u32,
+    /// `step_het_grps`.
+    pub step_het_grps: Option<String>,
+    /// `cpus_per_tres`.
+    pub cpus_per_tres: Option<String>,
+    /// `mem_per_tres`.
+    pub mem_per_tres: Option<String>,
+    /// `ntasks_per_tres`.
+    pub ntasks_per_tres: u16,
+    /// `submit_line`.
+    pub submit_line: Option<String>,
+    /// `tres_bind`.
+    pub tres_bind: Option<String>,
+    /// `tres_freq`.
+    pub tres_freq: Option<String>,
+    /// `tres_per_step`.
+    pub tres_per_step: Option<String>,
+    /// `tres_per_node`.
+    pub tres_per_node: Option<String>,
+    /// `tres_per_socket`.
+    pub tres_per_socket: Option<String>,
+    /// `tres_per_task`.
+    pub tres_per_task: Option<String>,
+}
+
+impl JobStepCreateRequest {
+    /// Packs it.
+    pub fn pack(&self, p: &mut Packer) {
+        self.step_id.pack(p);
+        p.u32(self.user_id);
+        p.u32(self.min_nodes);
+        p.u32(self.max_nodes);
+        p.str(self.container.as_deref());
+        p.u32(self.cpu_count);
+        p.u32(self.cpu_freq_min);
+        p.u32(self.cpu_freq_max);
+        p.u32(self.cpu_freq_gov);
+        p.u32(self.num_tasks);
+        p.u64(self.pn_min_memory);
+        p.u32(self.time_limit);
+        p.u16(self.threads_per_core);
+        p.u16(self.relative);
+        p.u32(self.task_dist);
+        p.u16(self.plane_size);
+        p.u16(self.port);
+        p.u16(self.immediate);
+        p.u16(self.resv_port_cnt);
+        p.u32(self.srun_pid);
+        p.u32(self.flags);
+        p.str(self.host.as_deref());
+        p.str(self.name.as_deref());
+        p.str(self.network.as_deref());
+        p.str(self.node_list.as_deref());
+        p.str(self.exc_nodes.as_deref());
+        p.str(self.features.as_deref());
+        p.u32(self.step_het_comp_cnt);
+        p.str(self.step_het_grps.as_deref());
+        p.str(self.cpus_per_tres.as_deref());
+        p.str(self.mem_per_tres.as_deref());
+        p.u16(self.ntasks_per_tres);
+        p.str(self.submit_line.as_deref());
+        p.str(self.tres_bind.as_deref());
+        p.str(self.tres_freq.as_deref());
+        p.str(self.tres_per_step.as_deref());
+        p.str(self.tres_per_node.as_deref());
+        p.str(self.tres_per_socket.as_deref());
+        p.str(self.tres_per_task.as_deref());
+    }
+
+    /// Reads it (21.08+; 20.11 lacks `container`).
+    pub fn unpack(u: &mut Unpacker<'_>, version: ProtocolVersion) -> DecodeResult<Self> {
+        if version < ProtocolVersion::V21_08 {
+            return Err(DecodeError::UnsupportedVersion(version.0));
+        }
+        Ok(JobStepCreateRequest {
+            step_id: StepId::unpack(u)?,
+            user_id: u.u32("step_create.user_id")?,
+            min_nodes: u.u32("step_create.min_nodes")?,
+            max_nodes: u.u32("step_create.max_nodes")?,
+            container: u.str("step_create.container")?,
+            cpu_count: u.u32("step_create.cpu_count")?,
+            cpu_freq_min: u.u32("step_create.cpu_freq_min")?,
+            cpu_freq_max: u.u32("step_create.cpu_freq_max")?,
+            cpu_freq_gov: u.u32("step_create.cpu_freq_gov")?,
+            num_tasks: u.u32("step_create.num_tasks")?,
+            pn_min_memory: u.u64("step_create.pn_min_memory")?,
+            time_limit: u.u32("step_create.time_limit")?,
+            threads_per_core: u.u16("step_create.threads_per_core")?,
+            relative: u.u16("step_create.relative")?,
+            task_dist: u.u32("step_create.task_dist")?,
+            plane_size: u.u16("step_create.plane_size")?,
+            port: u.u16("step_create.port")?,
+            immediate: u.u16("step_create.immediate")?,
+            resv_port_cnt: u.u16("step_create.resv_port_cnt")?,
+            srun_pid: u.u32("step_create.srun_pid")?,
+            flags: u.u32("step_create.flags")?,
+            host: u.str("step_create.host")?,
+            name: u.str("step_create.name")?,
+            network: u.str("step_create.network")?,
+            node_list: u.str("step_create.node_list")?,
+            exc_nodes: u.str("step_create.exc_nodes")?,
+            features: u.str("step_create.features")?,
+            step_het_comp_cnt: u.u32("step_create.step_het_comp_cnt")?,
+            step_het_grps: u.str("step_create.step_het_grps")?,
+            cpus_per_tres: u.str("step_create.cpus_per_tres")?,
+            mem_per_tres: u.str("step_create.mem_per_tres")?,
+            ntasks_per_tres: u.u16("step_create.ntasks_per_tres")?,
+            submit_line: u.str("step_create.submit_line")?,
+            tres_bind: u.str("step_create.tres_bind")?,
+            tres_freq: u.str("step_create.tres_freq")?,
+            tres_per_step: u.str("step_create.tres_per_step")?,
+            tres_per_node: u.str("step_create.tres_per_node")?,
+            tres_per_socket: u.str("step_create.tres_per_socket")?,
+            tres_per_task: u.str("step_create.tres_per_task")?,
+        })
+    }
+}
