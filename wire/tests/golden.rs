@@ -77,6 +77,7 @@ const REQUIRED: &[u16] = &[
     msg_type::REQUEST_SIGNAL_TASKS,
     // srun side.
     msg_type::REQUEST_RESOURCE_ALLOCATION,
+    msg_type::RESPONSE_RESOURCE_ALLOCATION,
     msg_type::REQUEST_JOB_READY,
     msg_type::RESPONSE_JOB_READY,
     msg_type::REQUEST_COMPLETE_JOB_ALLOCATION,

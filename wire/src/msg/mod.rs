@@ -30,7 +30,7 @@ pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
 pub use node_info::{NodeInfo, NodeInfoResponse};
 pub use part_info::{PartitionInfo, PartitionInfoResponse};
-pub use srun::{JobStepCreateRequest, JobStepCreateResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
+pub use srun::{JobStepCreateRequest, JobStepCreateResponse, ResourceAllocationResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
 pub use records::{JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition};
 
 /// `slurm_msg_type_t` numbers of the messages we speak.
@@ -69,6 +69,7 @@ pub mod msg_type {
     pub const REQUEST_UPDATE_NODE: u16 = 3002;
     pub const REQUEST_UPDATE_PARTITION: u16 = 3005;
     pub const REQUEST_RESOURCE_ALLOCATION: u16 = 4001;
+    pub const RESPONSE_RESOURCE_ALLOCATION: u16 = 4002;
     pub const REQUEST_SUBMIT_BATCH_JOB: u16 = 4003;
     pub const RESPONSE_SUBMIT_BATCH_JOB: u16 = 4004;
     pub const REQUEST_BATCH_JOB_LAUNCH: u16 = 4005;
@@ -158,6 +159,7 @@ pub mod msg_type {
             REQUEST_LAUNCH_PROLOG => "REQUEST_LAUNCH_PROLOG",
             REQUEST_COMPLETE_PROLOG => "REQUEST_COMPLETE_PROLOG",
             REQUEST_RESOURCE_ALLOCATION => "REQUEST_RESOURCE_ALLOCATION",
+            RESPONSE_RESOURCE_ALLOCATION => "RESPONSE_RESOURCE_ALLOCATION",
             REQUEST_JOB_READY => "REQUEST_JOB_READY",
             RESPONSE_JOB_READY => "RESPONSE_JOB_READY",
             REQUEST_COMPLETE_JOB_ALLOCATION => "REQUEST_COMPLETE_JOB_ALLOCATION",
@@ -347,6 +349,8 @@ pub enum Message {
     TaskExit(TaskExit),
     /// SRUN_JOB_COMPLETE: the step (or whole job, step_id NO_VAL) is over.
     SrunJobComplete(StepId),
+    /// RESPONSE_RESOURCE_ALLOCATION.
+    ResourceAllocationResponse(Box<ResourceAllocationResponse>),
     /// REQUEST_JOB_STEP_CREATE.
     JobStepCreate(Box<JobStepCreateRequest>),
     /// RESPONSE_JOB_STEP_CREATE.
@@ -421,6 +425,7 @@ impl Message {
             Message::SrunJobComplete(_) => SRUN_JOB_COMPLETE,
             Message::JobStepCreateResponse(_) => RESPONSE_JOB_STEP_CREATE,
             Message::JobStepCreate(_) => REQUEST_JOB_STEP_CREATE,
+            Message::ResourceAllocationResponse(_) => RESPONSE_RESOURCE_ALLOCATION,
         }
     }
 
@@ -569,6 +574,7 @@ impl Message {
             Message::SrunJobComplete(s) => s.pack(p),
             Message::JobStepCreateResponse(r) => r.pack(p),
             Message::JobStepCreate(r) => r.pack(p),
+            Message::ResourceAllocationResponse(r) => r.pack(p),
         }
     }
 
@@ -748,6 +754,9 @@ impl Message {
             RESPONSE_LAUNCH_TASKS => Message::LaunchTasksResponse(LaunchTasksResponse::unpack(u)?),
             MESSAGE_TASK_EXIT => Message::TaskExit(TaskExit::unpack(u)?),
             SRUN_JOB_COMPLETE => Message::SrunJobComplete(StepId::unpack(u)?),
+            RESPONSE_RESOURCE_ALLOCATION => {
+                Message::ResourceAllocationResponse(Box::new(ResourceAllocationResponse::unpack(u, version)?))
+            }
             REQUEST_JOB_STEP_CREATE => Message::JobStepCreate(Box::new(JobStepCreateRequest::unpack(u, version)?)),
             RESPONSE_JOB_STEP_CREATE => {
                 Message::JobStepCreateResponse(Box::new(JobStepCreateResponse::unpack(u, version)?))

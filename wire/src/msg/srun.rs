@@ -1,8 +1,10 @@
 //! Small srun/salloc-side messages (`src/common/slurm_protocol_pack.c`):
 //! step task reports from slurmstepd and allocation bookkeeping.
 
+use crate::addr::SlurmAddr;
 use crate::msg::common::{SelectJobInfo, StepId};
 use crate::msg::cred::SignedCredential;
+use crate::msg::require_22_05;
 use crate::pack::{DecodeError, DecodeResult, Packer, Unpacker};
 use crate::version::ProtocolVersion;
 
@@ -401,5 +403,142 @@ impl JobStepCreateRequest {
             tres_per_socket: u.str("step_create.tres_per_socket")?,
             tres_per_task: u.str("step_create.tres_per_task")?,
         })
+    }
+}
+
+/// RESPONSE_RESOURCE_ALLOCATION body (`resource_allocation_response_msg_t`,
+/// `_pack_resource_allocation_response_msg`, 22.05 layout), ctld → salloc/srun.
+/// A `working_cluster_rec` (federation) is not supported and is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResourceAllocationResponse {
+    /// `account`.
+    pub account: Option<String>,
+    /// `alias_list`.
+    pub alias_list: Option<String>,
+    /// `batch_host`.
+    pub batch_host: Option<String>,
+    /// `environment` (`env_size` entries).
+    pub environment: Vec<String>,
+    /// `error_code`.
+    pub error_code: u32,
+    /// `job_submit_user_msg`.
+    pub job_submit_user_msg: Option<String>,
+    /// `job_id`.
+    pub job_id: u32,
+    /// `node_cnt`.
+    pub node_cnt: u32,
+    /// `node_addr[node_cnt]` (`u8 present` + `slurm_pack_addr_array`).
+    pub node_addr: Option<Vec<SlurmAddr>>,
+    /// `node_list`.
+    pub node_list: Option<String>,
+    /// `ntasks_per_board`.
+    pub ntasks_per_board: u16,
+    /// `ntasks_per_core`.
+    pub ntasks_per_core: u16,
+    /// `ntasks_per_tres`.
+    pub ntasks_per_tres: u16,
+    /// `ntasks_per_socket`.
+    pub ntasks_per_socket: u16,
+    /// `cpus_per_node[num_cpu_groups]`.
+    pub cpus_per_node: Vec<u16>,
+    /// `cpu_count_reps[num_cpu_groups]`.
+    pub cpu_count_reps: Vec<u32>,
+    /// `partition`.
+    pub partition: Option<String>,
+    /// `pn_min_memory`.
+    pub pn_min_memory: u64,
+    /// `qos`.
+    pub qos: Option<String>,
+    /// `resv_name`.
+    pub resv_name: Option<String>,
+    /// `select_jobinfo`.
+    pub select_jobinfo: SelectJobInfo,
+}
+
+impl ResourceAllocationResponse {
+    /// Packs it (22.05 layout).
+    pub fn pack(&self, p: &mut Packer) {
+        p.str(self.account.as_deref());
+        p.str(self.alias_list.as_deref());
+        p.str(self.batch_host.as_deref());
+        p.str_array(&self.environment);
+        p.u32(self.error_code);
+        p.str(self.job_submit_user_msg.as_deref());
+        p.u32(self.job_id);
+        p.u32(self.node_cnt);
+        match &self.node_addr {
+            Some(a) if self.node_cnt > 0 => {
+                p.u8(1);
+                p.u32(a.len() as u32);
+                a.iter().for_each(|x| x.pack(p));
+            }
+            _ => p.u8(0),
+        }
+        p.str(self.node_list.as_deref());
+        p.u16(self.ntasks_per_board);
+        p.u16(self.ntasks_per_core);
+        p.u16(self.ntasks_per_tres);
+        p.u16(self.ntasks_per_socket);
+        p.u32(self.cpus_per_node.len() as u32);
+        if !self.cpus_per_node.is_empty() {
+            p.u16_array(&self.cpus_per_node);
+            p.u32_array(&self.cpu_count_reps);
+        }
+        p.str(self.partition.as_deref());
+        p.u64(self.pn_min_memory);
+        p.str(self.qos.as_deref());
+        p.str(self.resv_name.as_deref());
+        self.select_jobinfo.pack(p);
+        p.u8(0);
+    }
+
+    /// Reads it (22.05 layout only).
+    pub fn unpack(u: &mut Unpacker<'_>, version: ProtocolVersion) -> DecodeResult<Self> {
+        require_22_05(version)?;
+        let mut r = ResourceAllocationResponse {
+            account: u.str("alloc_resp.account")?,
+            alias_list: u.str("alloc_resp.alias_list")?,
+            batch_host: u.str("alloc_resp.batch_host")?,
+            environment: u.str_array("alloc_resp.environment")?,
+            error_code: u.u32("alloc_resp.error_code")?,
+            job_submit_user_msg: u.str("alloc_resp.job_submit_user_msg")?,
+            job_id: u.u32("alloc_resp.job_id")?,
+            node_cnt: u.u32("alloc_resp.node_cnt")?,
+            ..Default::default()
+        };
+        match u.u8("alloc_resp.node_addr.present")? {
+            0 => {}
+            1 if r.node_cnt > 0 => {
+                let n = u.count("alloc_resp.node_addr", 2)?;
+                if n as u64 != u64::from(r.node_cnt) {
+                    return Err(DecodeError::InvalidValue { field: "alloc_resp.node_addr", value: n as u64 });
+                }
+                let addrs = (0..n).map(|_| SlurmAddr::unpack(u, "alloc_resp.node_addr")).collect::<DecodeResult<_>>()?;
+                r.node_addr = Some(addrs);
+            }
+            other => return Err(DecodeError::InvalidValue { field: "alloc_resp.node_addr.present", value: other.into() }),
+        }
+        r.node_list = u.str("alloc_resp.node_list")?;
+        r.ntasks_per_board = u.u16("alloc_resp.ntasks_per_board")?;
+        r.ntasks_per_core = u.u16("alloc_resp.ntasks_per_core")?;
+        r.ntasks_per_tres = u.u16("alloc_resp.ntasks_per_tres")?;
+        r.ntasks_per_socket = u.u16("alloc_resp.ntasks_per_socket")?;
+        let groups = u.u32("alloc_resp.num_cpu_groups")?;
+        if groups > 0 {
+            r.cpus_per_node = u.u16_array("alloc_resp.cpus_per_node")?;
+            r.cpu_count_reps = u.u32_array("alloc_resp.cpu_count_reps")?;
+            if r.cpus_per_node.len() as u64 != u64::from(groups) || r.cpu_count_reps.len() != r.cpus_per_node.len() {
+                return Err(DecodeError::InvalidValue { field: "alloc_resp.num_cpu_groups", value: groups.into() });
+            }
+        }
+        r.partition = u.str("alloc_resp.partition")?;
+        r.pn_min_memory = u.u64("alloc_resp.pn_min_memory")?;
+        r.qos = u.str("alloc_resp.qos")?;
+        r.resv_name = u.str("alloc_resp.resv_name")?;
+        r.select_jobinfo = SelectJobInfo::unpack(u)?;
+        match u.u8("alloc_resp.working_cluster_rec")? {
+            0 => Ok(r),
+            other => Err(DecodeError::InvalidValue { field: "alloc_resp.working_cluster_rec", value: other.into() }),
+        }
     }
 }
