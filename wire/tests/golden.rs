@@ -81,6 +81,7 @@ const REQUIRED: &[u16] = &[
     msg_type::REQUEST_JOB_READY,
     msg_type::RESPONSE_JOB_READY,
     msg_type::REQUEST_COMPLETE_JOB_ALLOCATION,
+    msg_type::REQUEST_LAUNCH_TASKS,
     msg_type::RESPONSE_LAUNCH_TASKS,
     msg_type::MESSAGE_TASK_EXIT,
     msg_type::SRUN_JOB_COMPLETE,

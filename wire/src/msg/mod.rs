@@ -30,7 +30,7 @@ pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
 pub use node_info::{NodeInfo, NodeInfoResponse};
 pub use part_info::{PartitionInfo, PartitionInfoResponse};
-pub use srun::{JobStepCreateRequest, JobStepCreateResponse, ResourceAllocationResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
+pub use srun::{JobStepCreateRequest, JobStepCreateResponse, LaunchTasksRequest, ResourceAllocationResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
 pub use records::{JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition};
 
 /// `slurm_msg_type_t` numbers of the messages we speak.
@@ -86,6 +86,7 @@ pub mod msg_type {
     pub const REQUEST_JOB_REQUEUE: u16 = 5023;
     pub const REQUEST_KILL_JOB: u16 = 5032;
     pub const RESPONSE_JOB_ARRAY_ERRORS: u16 = 5034;
+    pub const REQUEST_LAUNCH_TASKS: u16 = 6001;
     pub const RESPONSE_LAUNCH_TASKS: u16 = 6002;
     pub const MESSAGE_TASK_EXIT: u16 = 6003;
     pub const REQUEST_SIGNAL_TASKS: u16 = 6004;
@@ -163,6 +164,7 @@ pub mod msg_type {
             REQUEST_JOB_READY => "REQUEST_JOB_READY",
             RESPONSE_JOB_READY => "RESPONSE_JOB_READY",
             REQUEST_COMPLETE_JOB_ALLOCATION => "REQUEST_COMPLETE_JOB_ALLOCATION",
+            REQUEST_LAUNCH_TASKS => "REQUEST_LAUNCH_TASKS",
             RESPONSE_LAUNCH_TASKS => "RESPONSE_LAUNCH_TASKS",
             MESSAGE_TASK_EXIT => "MESSAGE_TASK_EXIT",
             SRUN_JOB_COMPLETE => "SRUN_JOB_COMPLETE",
@@ -343,6 +345,8 @@ pub enum Message {
     JobReadyResponse { rc: u32 },
     /// REQUEST_COMPLETE_JOB_ALLOCATION: `u32 job_id · u32 job_rc`.
     CompleteJobAllocation { job_id: u32, job_rc: u32 },
+    /// REQUEST_LAUNCH_TASKS.
+    LaunchTasks(Box<LaunchTasksRequest>),
     /// RESPONSE_LAUNCH_TASKS.
     LaunchTasksResponse(LaunchTasksResponse),
     /// MESSAGE_TASK_EXIT.
@@ -421,6 +425,7 @@ impl Message {
             Message::JobReadyResponse { .. } => RESPONSE_JOB_READY,
             Message::CompleteJobAllocation { .. } => REQUEST_COMPLETE_JOB_ALLOCATION,
             Message::LaunchTasksResponse(_) => RESPONSE_LAUNCH_TASKS,
+            Message::LaunchTasks(_) => REQUEST_LAUNCH_TASKS,
             Message::TaskExit(_) => MESSAGE_TASK_EXIT,
             Message::SrunJobComplete(_) => SRUN_JOB_COMPLETE,
             Message::JobStepCreateResponse(_) => RESPONSE_JOB_STEP_CREATE,
@@ -570,6 +575,7 @@ impl Message {
                 p.u32(*job_rc);
             }
             Message::LaunchTasksResponse(l) => l.pack(p),
+            Message::LaunchTasks(l) => l.pack(p),
             Message::TaskExit(t) => t.pack(p),
             Message::SrunJobComplete(s) => s.pack(p),
             Message::JobStepCreateResponse(r) => r.pack(p),
@@ -751,6 +757,7 @@ impl Message {
                 job_id: u.u32("complete_alloc.job_id")?,
                 job_rc: u.u32("complete_alloc.job_rc")?,
             },
+            REQUEST_LAUNCH_TASKS => Message::LaunchTasks(Box::new(LaunchTasksRequest::unpack(u, version)?)),
             RESPONSE_LAUNCH_TASKS => Message::LaunchTasksResponse(LaunchTasksResponse::unpack(u)?),
             MESSAGE_TASK_EXIT => Message::TaskExit(TaskExit::unpack(u)?),
             SRUN_JOB_COMPLETE => Message::SrunJobComplete(StepId::unpack(u)?),

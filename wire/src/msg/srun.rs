@@ -5,7 +5,7 @@ use crate::addr::SlurmAddr;
 use crate::msg::common::{SelectJobInfo, StepId};
 use crate::msg::cred::SignedCredential;
 use crate::msg::require_22_05;
-use crate::pack::{DecodeError, DecodeResult, Packer, Unpacker};
+use crate::pack::{DecodeError, DecodeResult, Packer, Unpacker, NO_VAL};
 use crate::version::ProtocolVersion;
 
 /// RESPONSE_LAUNCH_TASKS body (`launch_tasks_response_msg_t`,
@@ -540,5 +540,435 @@ impl ResourceAllocationResponse {
             0 => Ok(r),
             other => Err(DecodeError::InvalidValue { field: "alloc_resp.working_cluster_rec", value: other.into() }),
         }
+    }
+}
+
+/// `JOB_OPTIONS_PACK_TAG`: the string `job_options_pack` writes first.
+pub const JOB_OPTIONS_PACK_TAG: &str = "job_options";
+
+/// One SPANK job option (`struct job_option_info`, `job_option_info_pack`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JobOption {
+    /// `type` (`OPT_TYPE_SPANK` = 0x4400).
+    pub option_type: u32,
+    /// `option`.
+    pub option: Option<String>,
+    /// `optarg`.
+    pub optarg: Option<String>,
+}
+
+fn pack_het_u32s(p: &mut Packer, v: Option<&Vec<u32>>) {
+    match v {
+        None => p.u32(NO_VAL),
+        Some(a) => {
+            p.u32(a.len() as u32);
+            a.iter().for_each(|&x| p.u32(x));
+        }
+    }
+}
+
+/// REQUEST_LAUNCH_TASKS body (`launch_tasks_request_msg_t`,
+/// `_pack_launch_tasks_request_msg`, 22.05 layout), srun → slurmd.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchTasksRequest {
+    /// `step_id`.
+    pub step_id: StepId,
+    /// `uid`.
+    pub uid: u32,
+    /// `gid`.
+    pub gid: u32,
+    /// `user_name`.
+    pub user_name: Option<String>,
+    /// `gids`.
+    pub gids: Vec<u32>,
+    /// `het_job_node_offset`.
+    pub het_job_node_offset: u32,
+    /// `het_job_id`.
+    pub het_job_id: u32,
+    /// `het_job_tids[het_job_nnodes]`; None packs `het_job_nnodes` = NO_VAL.
+    pub het_job_tids: Option<Vec<Vec<u32>>>,
+    /// `het_job_tid_offsets[het_job_ntasks]`; None packs NO_VAL.
+    pub het_job_tid_offsets: Option<Vec<u32>>,
+    /// `het_job_offset`.
+    pub het_job_offset: u32,
+    /// `het_job_step_cnt`.
+    pub het_job_step_cnt: u32,
+    /// `het_job_task_offset`.
+    pub het_job_task_offset: u32,
+    /// `het_job_node_list`.
+    pub het_job_node_list: Option<String>,
+    /// `mpi_plugin_id`.
+    pub mpi_plugin_id: u32,
+    /// `ntasks`.
+    pub ntasks: u32,
+    /// `ntasks_per_board`.
+    pub ntasks_per_board: u16,
+    /// `ntasks_per_core`.
+    pub ntasks_per_core: u16,
+    /// `ntasks_per_tres`.
+    pub ntasks_per_tres: u16,
+    /// `ntasks_per_socket`.
+    pub ntasks_per_socket: u16,
+    /// `job_mem_lim`.
+    pub job_mem_lim: u64,
+    /// `step_mem_lim`.
+    pub step_mem_lim: u64,
+    /// `cpus_per_task`.
+    pub cpus_per_task: u16,
+    /// `tres_per_task`.
+    pub tres_per_task: Option<String>,
+    /// `threads_per_core`.
+    pub threads_per_core: u16,
+    /// `task_dist`.
+    pub task_dist: u32,
+    /// `node_cpus`.
+    pub node_cpus: u16,
+    /// `job_core_spec`.
+    pub job_core_spec: u16,
+    /// `accel_bind_type`.
+    pub accel_bind_type: u16,
+    /// `cred_version`.
+    pub cred_version: ProtocolVersion,
+    /// `cred`, packed at `cred_version`.
+    pub cred: SignedCredential,
+    /// `global_task_ids[nnodes]` (`nnodes` and each `tasks_to_launch[i]` are
+    /// the lengths).
+    pub global_task_ids: Vec<Vec<u32>>,
+    /// `resp_port[num_resp_port]`.
+    pub resp_port: Vec<u16>,
+    /// `orig_addr`: srun's address.
+    pub orig_addr: SlurmAddr,
+    /// `env`.
+    pub env: Vec<String>,
+    /// `spank_job_env`.
+    pub spank_job_env: Vec<String>,
+    /// `container`.
+    pub container: Option<String>,
+    /// `cwd`.
+    pub cwd: Option<String>,
+    /// `cpu_bind_type`.
+    pub cpu_bind_type: u16,
+    /// `cpu_bind`.
+    pub cpu_bind: Option<String>,
+    /// `mem_bind_type`.
+    pub mem_bind_type: u16,
+    /// `mem_bind`.
+    pub mem_bind: Option<String>,
+    /// `argv`.
+    pub argv: Vec<String>,
+    /// `flags` (`LAUNCH_*`).
+    pub flags: u32,
+    /// `ofname`.
+    pub ofname: Option<String>,
+    /// `efname`.
+    pub efname: Option<String>,
+    /// `ifname`.
+    pub ifname: Option<String>,
+    /// `io_port[num_io_port]`.
+    pub io_port: Vec<u16>,
+    /// `profile`.
+    pub profile: u32,
+    /// `task_prolog`.
+    pub task_prolog: Option<String>,
+    /// `task_epilog`.
+    pub task_epilog: Option<String>,
+    /// `slurmd_debug`.
+    pub slurmd_debug: u16,
+    /// `switch_job`.
+    pub switch_job: SwitchJobInfo,
+    /// `options` (`job_options_pack`: tag, u32 count, entries).
+    pub options: Vec<JobOption>,
+    /// `alias_list`.
+    pub alias_list: Option<String>,
+    /// `complete_nodelist`.
+    pub complete_nodelist: Option<String>,
+    /// `open_mode`.
+    pub open_mode: u8,
+    /// `acctg_freq`.
+    pub acctg_freq: Option<String>,
+    /// `cpu_freq_min`.
+    pub cpu_freq_min: u32,
+    /// `cpu_freq_max`.
+    pub cpu_freq_max: u32,
+    /// `cpu_freq_gov`.
+    pub cpu_freq_gov: u32,
+    /// `select_jobinfo`.
+    pub select_jobinfo: SelectJobInfo,
+    /// `tres_bind`.
+    pub tres_bind: Option<String>,
+    /// `tres_freq`.
+    pub tres_freq: Option<String>,
+    /// `x11`.
+    pub x11: u16,
+    /// `x11_alloc_host`.
+    pub x11_alloc_host: Option<String>,
+    /// `x11_alloc_port`.
+    pub x11_alloc_port: u16,
+    /// `x11_magic_cookie`.
+    pub x11_magic_cookie: Option<String>,
+    /// `x11_target`.
+    pub x11_target: Option<String>,
+    /// `x11_target_port`.
+    pub x11_target_port: u16,
+}
+
+impl LaunchTasksRequest {
+    /// Packs it (22.05 layout).
+    pub fn pack(&self, p: &mut Packer) {
+        self.step_id.pack(p);
+        p.u32(self.uid);
+        p.u32(self.gid);
+        p.str(self.user_name.as_deref());
+        p.u32_array(&self.gids);
+        p.u32(self.het_job_node_offset);
+        p.u32(self.het_job_id);
+        match &self.het_job_tids {
+            None => p.u32(NO_VAL),
+            Some(t) => {
+                p.u32(t.len() as u32);
+                t.iter().for_each(|a| p.u32_array(a));
+            }
+        }
+        pack_het_u32s(p, self.het_job_tid_offsets.as_ref());
+        p.u32(self.het_job_offset);
+        p.u32(self.het_job_step_cnt);
+        p.u32(self.het_job_task_offset);
+        p.str(self.het_job_node_list.as_deref());
+        p.u32(self.mpi_plugin_id);
+        p.u32(self.ntasks);
+        p.u16(self.ntasks_per_board);
+        p.u16(self.ntasks_per_core);
+        p.u16(self.ntasks_per_tres);
+        p.u16(self.ntasks_per_socket);
+        p.u64(self.job_mem_lim);
+        p.u64(self.step_mem_lim);
+        p.u32(self.global_task_ids.len() as u32);
+        p.u16(self.cpus_per_task);
+        p.str(self.tres_per_task.as_deref());
+        p.u16(self.threads_per_core);
+        p.u32(self.task_dist);
+        p.u16(self.node_cpus);
+        p.u16(self.job_core_spec);
+        p.u16(self.accel_bind_type);
+        p.u16(self.cred_version.0);
+        self.cred.pack(p);
+        for ids in &self.global_task_ids {
+            p.u16(ids.len() as u16);
+            p.u32_array(ids);
+        }
+        p.u16(self.resp_port.len() as u16);
+        self.resp_port.iter().for_each(|&x| p.u16(x));
+        self.orig_addr.pack(p);
+        p.str_array(&self.env);
+        p.str_array(&self.spank_job_env);
+        p.str(self.container.as_deref());
+        p.str(self.cwd.as_deref());
+        p.u16(self.cpu_bind_type);
+        p.str(self.cpu_bind.as_deref());
+        p.u16(self.mem_bind_type);
+        p.str(self.mem_bind.as_deref());
+        p.str_array(&self.argv);
+        p.u32(self.flags);
+        p.str(self.ofname.as_deref());
+        p.str(self.efname.as_deref());
+        p.str(self.ifname.as_deref());
+        p.u16(self.io_port.len() as u16);
+        self.io_port.iter().for_each(|&x| p.u16(x));
+        p.u32(self.profile);
+        p.str(self.task_prolog.as_deref());
+        p.str(self.task_epilog.as_deref());
+        p.u16(self.slurmd_debug);
+        self.switch_job.pack(p);
+        p.string(JOB_OPTIONS_PACK_TAG);
+        p.u32(self.options.len() as u32);
+        for o in &self.options {
+            p.u32(o.option_type);
+            p.str(o.option.as_deref());
+            p.str(o.optarg.as_deref());
+        }
+        p.str(self.alias_list.as_deref());
+        p.str(self.complete_nodelist.as_deref());
+        p.u8(self.open_mode);
+        p.str(self.acctg_freq.as_deref());
+        p.u32(self.cpu_freq_min);
+        p.u32(self.cpu_freq_max);
+        p.u32(self.cpu_freq_gov);
+        self.select_jobinfo.pack(p);
+        p.str(self.tres_bind.as_deref());
+        p.str(self.tres_freq.as_deref());
+        p.u16(self.x11);
+        p.str(self.x11_alloc_host.as_deref());
+        p.u16(self.x11_alloc_port);
+        p.str(self.x11_magic_cookie.as_deref());
+        p.str(self.x11_target.as_deref());
+        p.u16(self.x11_target_port);
+    }
+
+    /// Reads it (22.05 layout only).
+    pub fn unpack(u: &mut Unpacker<'_>, version: ProtocolVersion) -> DecodeResult<Self> {
+        require_22_05(version)?;
+        let step_id = StepId::unpack(u)?;
+        let uid = u.u32("launch.uid")?;
+        let gid = u.u32("launch.gid")?;
+        let user_name = u.str("launch.user_name")?;
+        let gids = u.u32_array("launch.gids")?;
+        let het_job_node_offset = u.u32("launch.het_job_node_offset")?;
+        let het_job_id = u.u32("launch.het_job_id")?;
+        let n = u.u32("launch.het_job_nnodes")?;
+        let het_job_tids = if n == NO_VAL {
+            None
+        } else {
+            let n = u.check_count("launch.het_job_nnodes", n, 4)?;
+            Some((0..n).map(|_| u.u32_array("launch.het_job_tids")).collect::<DecodeResult<Vec<_>>>()?)
+        };
+        let n = u.u32("launch.het_job_ntasks")?;
+        let het_job_tid_offsets = if n == NO_VAL {
+            None
+        } else {
+            let n = u.check_count("launch.het_job_ntasks", n, 4)?;
+            Some((0..n).map(|_| u.u32("launch.het_job_tid_offsets")).collect::<DecodeResult<Vec<_>>>()?)
+        };
+        let het_job_offset = u.u32("launch.het_job_offset")?;
+        let het_job_step_cnt = u.u32("launch.het_job_step_cnt")?;
+        let het_job_task_offset = u.u32("launch.het_job_task_offset")?;
+        let het_job_node_list = u.str("launch.het_job_node_list")?;
+        let mpi_plugin_id = u.u32("launch.mpi_plugin_id")?;
+        let ntasks = u.u32("launch.ntasks")?;
+        let ntasks_per_board = u.u16("launch.ntasks_per_board")?;
+        let ntasks_per_core = u.u16("launch.ntasks_per_core")?;
+        let ntasks_per_tres = u.u16("launch.ntasks_per_tres")?;
+        let ntasks_per_socket = u.u16("launch.ntasks_per_socket")?;
+        let job_mem_lim = u.u64("launch.job_mem_lim")?;
+        let step_mem_lim = u.u64("launch.step_mem_lim")?;
+        let nnodes = u.u32("launch.nnodes")?;
+        let cpus_per_task = u.u16("launch.cpus_per_task")?;
+        let tres_per_task = u.str("launch.tres_per_task")?;
+        let threads_per_core = u.u16("launch.threads_per_core")?;
+        let task_dist = u.u32("launch.task_dist")?;
+        let node_cpus = u.u16("launch.node_cpus")?;
+        let job_core_spec = u.u16("launch.job_core_spec")?;
+        let accel_bind_type = u.u16("launch.accel_bind_type")?;
+        let cred_version = ProtocolVersion(u.u16("launch.cred_version")?);
+        let cred = SignedCredential::unpack(u, cred_version)?;
+        // Each node takes at least a u16 and a u32 count.
+        let nnodes = u.check_count("launch.nnodes", nnodes, 6)?;
+        let mut global_task_ids = Vec::with_capacity(nnodes);
+        for _ in 0..nnodes {
+            let n = u.u16("launch.tasks_to_launch")?;
+            let ids = u.u32_array("launch.global_task_ids")?;
+            if ids.len() != usize::from(n) {
+                return Err(DecodeError::InvalidValue { field: "launch.tasks_to_launch", value: n.into() });
+            }
+            global_task_ids.push(ids);
+        }
+        let n = u.u16("launch.num_resp_port")?;
+        let n = u.check_count("launch.num_resp_port", n.into(), 2)?;
+        let resp_port = (0..n).map(|_| u.u16("launch.resp_port")).collect::<DecodeResult<_>>()?;
+        let orig_addr = SlurmAddr::unpack(u, "launch.orig_addr")?;
+        let env = u.str_array("launch.env")?;
+        let spank_job_env = u.str_array("launch.spank_job_env")?;
+        let container = u.str("launch.container")?;
+        let cwd = u.str("launch.cwd")?;
+        let cpu_bind_type = u.u16("launch.cpu_bind_type")?;
+        let cpu_bind = u.str("launch.cpu_bind")?;
+        let mem_bind_type = u.u16("launch.mem_bind_type")?;
+        let mem_bind = u.str("launch.mem_bind")?;
+        let argv = u.str_array("launch.argv")?;
+        let flags = u.u32("launch.flags")?;
+        let ofname = u.str("launch.ofname")?;
+        let efname = u.str("launch.efname")?;
+        let ifname = u.str("launch.ifname")?;
+        let n = u.u16("launch.num_io_port")?;
+        let n = u.check_count("launch.num_io_port", n.into(), 2)?;
+        let io_port = (0..n).map(|_| u.u16("launch.io_port")).collect::<DecodeResult<_>>()?;
+        let profile = u.u32("launch.profile")?;
+        let task_prolog = u.str("launch.task_prolog")?;
+        let task_epilog = u.str("launch.task_epilog")?;
+        let slurmd_debug = u.u16("launch.slurmd_debug")?;
+        let switch_job = SwitchJobInfo::unpack(u)?;
+        if u.str("launch.job_options.tag")?.as_deref() != Some(JOB_OPTIONS_PACK_TAG) {
+            return Err(DecodeError::Malformed { field: "launch.job_options.tag", reason: "not \"job_options\"" });
+        }
+        let n = u.count("launch.job_options.count", 12)?;
+        let options = (0..n)
+            .map(|_| {
+                Ok(JobOption {
+                    option_type: u.u32("launch.job_options.type")?,
+                    option: u.str("launch.job_options.option")?,
+                    optarg: u.str("launch.job_options.optarg")?,
+                })
+            })
+            .collect::<DecodeResult<_>>()?;
+        Ok(LaunchTasksRequest {
+            step_id,
+            uid,
+            gid,
+            user_name,
+            gids,
+            het_job_node_offset,
+            het_job_id,
+            het_job_tids,
+            het_job_tid_offsets,
+            het_job_offset,
+            het_job_step_cnt,
+            het_job_task_offset,
+            het_job_node_list,
+            mpi_plugin_id,
+            ntasks,
+            ntasks_per_board,
+            ntasks_per_core,
+            ntasks_per_tres,
+            ntasks_per_socket,
+            job_mem_lim,
+            step_mem_lim,
+            cpus_per_task,
+            tres_per_task,
+            threads_per_core,
+            task_dist,
+            node_cpus,
+            job_core_spec,
+            accel_bind_type,
+            cred_version,
+            cred,
+            global_task_ids,
+            resp_port,
+            orig_addr,
+            env,
+            spank_job_env,
+            container,
+            cwd,
+            cpu_bind_type,
+            cpu_bind,
+            mem_bind_type,
+            mem_bind,
+            argv,
+            flags,
+            ofname,
+            efname,
+            ifname,
+            io_port,
+            profile,
+            task_prolog,
+            task_epilog,
+            slurmd_debug,
+            switch_job,
+            options,
+            alias_list: u.str("launch.alias_list")?,
+            complete_nodelist: u.str("launch.complete_nodelist")?,
+            open_mode: u.u8("launch.open_mode")?,
+            acctg_freq: u.str("launch.acctg_freq")?,
+            cpu_freq_min: u.u32("launch.cpu_freq_min")?,
+            cpu_freq_max: u.u32("launch.cpu_freq_max")?,
+            cpu_freq_gov: u.u32("launch.cpu_freq_gov")?,
+            select_jobinfo: SelectJobInfo::unpack(u)?,
+            tres_bind: u.str("launch.tres_bind")?,
+            tres_freq: u.str("launch.tres_freq")?,
+            x11: u.u16("launch.x11")?,
+            x11_alloc_host: u.str("launch.x11_alloc_host")?,
+            x11_alloc_port: u.u16("launch.x11_alloc_port")?,
+            x11_magic_cookie: u.str("launch.x11_magic_cookie")?,
+            x11_target: u.str("launch.x11_target")?,
+            x11_target_port: u.u16("launch.x11_target_port")?,
+        })
     }
 }
