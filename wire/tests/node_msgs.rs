@@ -352,3 +352,102 @@ fn hostile_counts_do_not_allocate() {
         Err(DecodeError::LengthTooLarge { field: "node_reg.job_count", .. })
     ));
 }
+
+#[test]
+fn srun_side_optional_branches_round_trip() {
+    use wire::addr::SlurmAddr;
+    use wire::msg::srun::{JobOption, LaunchTasksRequest, ResourceAllocationResponse, StepLayout, SwitchJobInfo};
+    let addr: std::net::SocketAddr = "10.0.0.1:6818".parse().unwrap();
+    let launch = LaunchTasksRequest {
+        step_id: StepId { job_id: 42, step_id: 0, step_het_comp: 1 },
+        uid: 1000,
+        gid: 1000,
+        user_name: Some("alice".into()),
+        gids: vec![1000],
+        het_job_node_offset: 0,
+        het_job_id: 41,
+        het_job_tids: Some(vec![vec![0, 1], vec![2]]),
+        het_job_tid_offsets: Some(vec![0, 3]),
+        het_job_offset: 1,
+        het_job_step_cnt: 2,
+        het_job_task_offset: 3,
+        het_job_node_list: Some("n[1-2]".into()),
+        mpi_plugin_id: 101,
+        ntasks: 3,
+        ntasks_per_board: 0,
+        ntasks_per_core: 0,
+        ntasks_per_tres: 0,
+        ntasks_per_socket: 0,
+        job_mem_lim: 1024,
+        step_mem_lim: 512,
+        cpus_per_task: 1,
+        tres_per_task: None,
+        threads_per_core: 0xfffe,
+        task_dist: 1,
+        node_cpus: 2,
+        job_core_spec: 0xfffe,
+        accel_bind_type: 0,
+        cred_version: V,
+        cred: SignedCredential::unsigned(full_credential(), V),
+        global_task_ids: vec![vec![0, 1], vec![2]],
+        resp_port: vec![40000, 40001],
+        orig_addr: SlurmAddr::Inet(addr),
+        env: vec!["A=1".into()],
+        spank_job_env: vec![],
+        container: None,
+        cwd: Some("/home/alice".into()),
+        cpu_bind_type: 0,
+        cpu_bind: None,
+        mem_bind_type: 0,
+        mem_bind: None,
+        argv: vec!["hostname".into()],
+        flags: 8,
+        ofname: None,
+        efname: None,
+        ifname: None,
+        io_port: vec![40002],
+        profile: 0,
+        task_prolog: None,
+        task_epilog: None,
+        slurmd_debug: 0,
+        switch_job: SwitchJobInfo::default(),
+        options: vec![JobOption { option_type: 0x4400, option: Some("x".into()), optarg: None }],
+        alias_list: None,
+        complete_nodelist: Some("n[1-2]".into()),
+        open_mode: 0,
+        acctg_freq: None,
+        cpu_freq_min: NO_VAL,
+        cpu_freq_max: NO_VAL,
+        cpu_freq_gov: NO_VAL,
+        select_jobinfo: SelectJobInfo::default(),
+        tres_bind: None,
+        tres_freq: None,
+        x11: 0,
+        x11_alloc_host: None,
+        x11_alloc_port: 0,
+        x11_magic_cookie: None,
+        x11_target: None,
+        x11_target_port: 0,
+    };
+    let alloc = ResourceAllocationResponse {
+        job_id: 42,
+        node_cnt: 2,
+        node_addr: Some(vec![SlurmAddr::Inet(addr), SlurmAddr::Unset]),
+        cpus_per_node: vec![2],
+        cpu_count_reps: vec![2],
+        select_jobinfo: SelectJobInfo::default(),
+        ..Default::default()
+    };
+    let layout = StepLayout { node_list: Some("n[1-2]".into()), tids: vec![vec![0, 1], vec![2]], ..Default::default() };
+    for m in [Message::LaunchTasks(Box::new(launch)), Message::ResourceAllocationResponse(Box::new(alloc))] {
+        let body = m.to_body(V);
+        assert_eq!(Message::unpack(m.msg_type(), V, &body).unwrap(), m);
+        for cut in 0..body.len() {
+            assert!(Message::unpack(m.msg_type(), V, &body[..cut]).is_err());
+        }
+    }
+    let mut p = wire::pack::Packer::new();
+    StepLayout::pack(Some(&layout), &mut p);
+    let mut u = wire::pack::Unpacker::new(p.as_slice());
+    assert_eq!(StepLayout::unpack(&mut u).unwrap(), Some(layout));
+}
