@@ -28,8 +28,8 @@ fn golden_files() -> Vec<PathBuf> {
     out
 }
 
-/// Message types the controller of issue 2 must speak; each needs at least
-/// one golden frame.
+/// Message types the controller and node daemon must speak; each needs at
+/// least one golden frame.
 const REQUIRED: &[u16] = &[
     msg_type::REQUEST_PING,
     msg_type::RESPONSE_SLURM_RC,
@@ -66,6 +66,27 @@ const REQUIRED: &[u16] = &[
     msg_type::REQUEST_RECONFIGURE,
     msg_type::REQUEST_SHUTDOWN,
     msg_type::RESPONSE_SLURM_RC_MSG,
+    // Node daemon side.
+    msg_type::MESSAGE_NODE_REGISTRATION_STATUS,
+    msg_type::RESPONSE_NODE_REGISTRATION,
+    msg_type::REQUEST_BATCH_JOB_LAUNCH,
+    msg_type::REQUEST_COMPLETE_BATCH_SCRIPT,
+    msg_type::REQUEST_STEP_COMPLETE,
+    msg_type::REQUEST_TERMINATE_JOB,
+    msg_type::MESSAGE_EPILOG_COMPLETE,
+    msg_type::REQUEST_SIGNAL_TASKS,
+    // srun side.
+    msg_type::REQUEST_RESOURCE_ALLOCATION,
+    msg_type::RESPONSE_RESOURCE_ALLOCATION,
+    msg_type::REQUEST_JOB_READY,
+    msg_type::RESPONSE_JOB_READY,
+    msg_type::REQUEST_COMPLETE_JOB_ALLOCATION,
+    msg_type::REQUEST_LAUNCH_TASKS,
+    msg_type::RESPONSE_LAUNCH_TASKS,
+    msg_type::MESSAGE_TASK_EXIT,
+    msg_type::SRUN_JOB_COMPLETE,
+    msg_type::REQUEST_JOB_STEP_CREATE,
+    msg_type::RESPONSE_JOB_STEP_CREATE,
 ];
 
 #[test]

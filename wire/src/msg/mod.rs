@@ -3,21 +3,34 @@
 
 pub mod build_info;
 pub mod common;
+pub mod complete;
+pub mod cred;
+pub mod gres;
 pub mod job_desc;
 pub mod job_info;
+pub mod jobacct;
+pub mod launch;
+pub mod node;
 pub mod node_info;
 pub mod part_info;
 pub mod records;
+pub mod srun;
 
 use crate::pack::{DecodeError, DecodeResult, Packer, Unpacker, NO_VAL};
 use crate::version::ProtocolVersion;
 
 pub use build_info::BuildInfo;
 pub use common::StepId;
+pub use complete::{CompleteBatchScript, CompleteProlog, EpilogComplete, KillJob, SignalTasks, StepComplete};
+pub use cred::{CredError, JobCredential, SignedCredential};
+pub use jobacct::{JobAcctInfo, TresRec};
+pub use launch::{BatchJobLaunch, PrologLaunch};
+pub use node::{AcctGatherNodeResponse, NodeRegistration, NodeRegistrationResponse, PingSlurmdResponse};
 pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
 pub use node_info::{NodeInfo, NodeInfoResponse};
 pub use part_info::{PartitionInfo, PartitionInfoResponse};
+pub use srun::{JobStepCreateRequest, JobStepCreateResponse, LaunchTasksRequest, ResourceAllocationResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
 pub use records::{JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition};
 
 /// `slurm_msg_type_t` numbers of the messages we speak.
@@ -28,8 +41,13 @@ pub mod msg_type {
     pub const REQUEST_RECONFIGURE: u16 = 1003;
     pub const REQUEST_SHUTDOWN: u16 = 1005;
     pub const REQUEST_PING: u16 = 1008;
+    pub const REQUEST_HEALTH_CHECK: u16 = 1011;
+    pub const RESPONSE_PING_SLURMD: u16 = 1016;
+    pub const REQUEST_ACCT_GATHER_UPDATE: u16 = 1017;
+    pub const RESPONSE_ACCT_GATHER_UPDATE: u16 = 1018;
     pub const REQUEST_LICENSE_INFO: u16 = 1021;
     pub const RESPONSE_LICENSE_INFO: u16 = 1022;
+    pub const RESPONSE_NODE_REGISTRATION: u16 = 1024;
     pub const REQUEST_BUILD_INFO: u16 = 2001;
     pub const RESPONSE_BUILD_INFO: u16 = 2002;
     pub const REQUEST_JOB_INFO: u16 = 2003;
@@ -50,14 +68,37 @@ pub mod msg_type {
     pub const REQUEST_UPDATE_JOB: u16 = 3001;
     pub const REQUEST_UPDATE_NODE: u16 = 3002;
     pub const REQUEST_UPDATE_PARTITION: u16 = 3005;
+    pub const REQUEST_RESOURCE_ALLOCATION: u16 = 4001;
+    pub const RESPONSE_RESOURCE_ALLOCATION: u16 = 4002;
     pub const REQUEST_SUBMIT_BATCH_JOB: u16 = 4003;
     pub const RESPONSE_SUBMIT_BATCH_JOB: u16 = 4004;
+    pub const REQUEST_BATCH_JOB_LAUNCH: u16 = 4005;
     pub const REQUEST_JOB_WILL_RUN: u16 = 4012;
     pub const RESPONSE_JOB_WILL_RUN: u16 = 4013;
+    pub const REQUEST_JOB_READY: u16 = 4019;
+    pub const RESPONSE_JOB_READY: u16 = 4020;
+    pub const REQUEST_JOB_STEP_CREATE: u16 = 5001;
+    pub const RESPONSE_JOB_STEP_CREATE: u16 = 5002;
     pub const REQUEST_CANCEL_JOB_STEP: u16 = 5005;
+    pub const REQUEST_STEP_COMPLETE: u16 = 5016;
+    pub const REQUEST_COMPLETE_JOB_ALLOCATION: u16 = 5017;
+    pub const REQUEST_COMPLETE_BATCH_SCRIPT: u16 = 5018;
     pub const REQUEST_JOB_REQUEUE: u16 = 5023;
     pub const REQUEST_KILL_JOB: u16 = 5032;
     pub const RESPONSE_JOB_ARRAY_ERRORS: u16 = 5034;
+    pub const REQUEST_LAUNCH_TASKS: u16 = 6001;
+    pub const RESPONSE_LAUNCH_TASKS: u16 = 6002;
+    pub const MESSAGE_TASK_EXIT: u16 = 6003;
+    pub const REQUEST_SIGNAL_TASKS: u16 = 6004;
+    pub const REQUEST_TERMINATE_TASKS: u16 = 6006;
+    pub const REQUEST_KILL_TIMELIMIT: u16 = 6009;
+    pub const REQUEST_TERMINATE_JOB: u16 = 6011;
+    pub const MESSAGE_EPILOG_COMPLETE: u16 = 6012;
+    pub const REQUEST_ABORT_JOB: u16 = 6013;
+    pub const REQUEST_KILL_PREEMPTED: u16 = 6016;
+    pub const REQUEST_LAUNCH_PROLOG: u16 = 6017;
+    pub const REQUEST_COMPLETE_PROLOG: u16 = 6018;
+    pub const SRUN_JOB_COMPLETE: u16 = 7004;
     pub const RESPONSE_SLURM_RC: u16 = 8001;
     pub const RESPONSE_SLURM_RC_MSG: u16 = 8002;
 
@@ -101,6 +142,34 @@ pub mod msg_type {
             RESPONSE_JOB_ARRAY_ERRORS => "RESPONSE_JOB_ARRAY_ERRORS",
             RESPONSE_SLURM_RC => "RESPONSE_SLURM_RC",
             RESPONSE_SLURM_RC_MSG => "RESPONSE_SLURM_RC_MSG",
+            REQUEST_HEALTH_CHECK => "REQUEST_HEALTH_CHECK",
+            RESPONSE_PING_SLURMD => "RESPONSE_PING_SLURMD",
+            REQUEST_ACCT_GATHER_UPDATE => "REQUEST_ACCT_GATHER_UPDATE",
+            RESPONSE_ACCT_GATHER_UPDATE => "RESPONSE_ACCT_GATHER_UPDATE",
+            RESPONSE_NODE_REGISTRATION => "RESPONSE_NODE_REGISTRATION",
+            REQUEST_BATCH_JOB_LAUNCH => "REQUEST_BATCH_JOB_LAUNCH",
+            REQUEST_STEP_COMPLETE => "REQUEST_STEP_COMPLETE",
+            REQUEST_COMPLETE_BATCH_SCRIPT => "REQUEST_COMPLETE_BATCH_SCRIPT",
+            REQUEST_SIGNAL_TASKS => "REQUEST_SIGNAL_TASKS",
+            REQUEST_TERMINATE_TASKS => "REQUEST_TERMINATE_TASKS",
+            REQUEST_KILL_TIMELIMIT => "REQUEST_KILL_TIMELIMIT",
+            REQUEST_TERMINATE_JOB => "REQUEST_TERMINATE_JOB",
+            MESSAGE_EPILOG_COMPLETE => "MESSAGE_EPILOG_COMPLETE",
+            REQUEST_ABORT_JOB => "REQUEST_ABORT_JOB",
+            REQUEST_KILL_PREEMPTED => "REQUEST_KILL_PREEMPTED",
+            REQUEST_LAUNCH_PROLOG => "REQUEST_LAUNCH_PROLOG",
+            REQUEST_COMPLETE_PROLOG => "REQUEST_COMPLETE_PROLOG",
+            REQUEST_RESOURCE_ALLOCATION => "REQUEST_RESOURCE_ALLOCATION",
+            RESPONSE_RESOURCE_ALLOCATION => "RESPONSE_RESOURCE_ALLOCATION",
+            REQUEST_JOB_READY => "REQUEST_JOB_READY",
+            RESPONSE_JOB_READY => "RESPONSE_JOB_READY",
+            REQUEST_COMPLETE_JOB_ALLOCATION => "REQUEST_COMPLETE_JOB_ALLOCATION",
+            REQUEST_LAUNCH_TASKS => "REQUEST_LAUNCH_TASKS",
+            RESPONSE_LAUNCH_TASKS => "RESPONSE_LAUNCH_TASKS",
+            MESSAGE_TASK_EXIT => "MESSAGE_TASK_EXIT",
+            SRUN_JOB_COMPLETE => "SRUN_JOB_COMPLETE",
+            REQUEST_JOB_STEP_CREATE => "REQUEST_JOB_STEP_CREATE",
+            RESPONSE_JOB_STEP_CREATE => "RESPONSE_JOB_STEP_CREATE",
             _ => "UNKNOWN_MSG_TYPE",
         }
     }
@@ -230,6 +299,66 @@ pub enum Message {
     JobWillRunResponse(WillRunResponse),
     /// RESPONSE_JOB_ARRAY_ERRORS: per array expression, an error code.
     JobArrayErrors(Vec<(u32, Option<String>)>),
+    /// REQUEST_NODE_REGISTRATION_STATUS (no body): ctld asks slurmd to register.
+    NodeRegistrationStatusRequest,
+    /// MESSAGE_NODE_REGISTRATION_STATUS.
+    NodeRegistration(Box<NodeRegistration>),
+    /// RESPONSE_NODE_REGISTRATION.
+    NodeRegistrationResponse(NodeRegistrationResponse),
+    /// RESPONSE_PING_SLURMD.
+    PingSlurmdResponse(PingSlurmdResponse),
+    /// REQUEST_HEALTH_CHECK (no body).
+    HealthCheck,
+    /// REQUEST_ACCT_GATHER_UPDATE (no body).
+    AcctGatherUpdate,
+    /// RESPONSE_ACCT_GATHER_UPDATE.
+    AcctGatherUpdateResponse(AcctGatherNodeResponse),
+    /// REQUEST_BATCH_JOB_LAUNCH.
+    BatchJobLaunch(Box<BatchJobLaunch>),
+    /// REQUEST_STEP_COMPLETE.
+    StepComplete(StepComplete),
+    /// REQUEST_COMPLETE_BATCH_SCRIPT.
+    CompleteBatchScript(CompleteBatchScript),
+    /// REQUEST_SIGNAL_TASKS.
+    SignalTasks(SignalTasks),
+    /// REQUEST_TERMINATE_TASKS.
+    TerminateTasks(SignalTasks),
+    /// REQUEST_KILL_TIMELIMIT (kill_job_msg).
+    KillTimelimit(Box<KillJob>),
+    /// REQUEST_TERMINATE_JOB (kill_job_msg).
+    TerminateJob(Box<KillJob>),
+    /// MESSAGE_EPILOG_COMPLETE.
+    EpilogComplete(EpilogComplete),
+    /// REQUEST_ABORT_JOB (kill_job_msg).
+    AbortJob(Box<KillJob>),
+    /// REQUEST_KILL_PREEMPTED (kill_job_msg).
+    KillPreempted(Box<KillJob>),
+    /// REQUEST_LAUNCH_PROLOG.
+    LaunchProlog(Box<PrologLaunch>),
+    /// REQUEST_COMPLETE_PROLOG.
+    CompleteProlog(CompleteProlog),
+    /// REQUEST_RESOURCE_ALLOCATION (salloc/srun): a job descriptor.
+    ResourceAllocation(Box<JobDescriptor>),
+    /// REQUEST_JOB_READY: `u32 job_id · u16 show_flags` (`_pack_job_ready_msg`).
+    JobReadyRequest { job_id: u32, show_flags: u16 },
+    /// RESPONSE_JOB_READY: `u32 return_code`, the `READY_*` bits.
+    JobReadyResponse { rc: u32 },
+    /// REQUEST_COMPLETE_JOB_ALLOCATION: `u32 job_id · u32 job_rc`.
+    CompleteJobAllocation { job_id: u32, job_rc: u32 },
+    /// REQUEST_LAUNCH_TASKS.
+    LaunchTasks(Box<LaunchTasksRequest>),
+    /// RESPONSE_LAUNCH_TASKS.
+    LaunchTasksResponse(LaunchTasksResponse),
+    /// MESSAGE_TASK_EXIT.
+    TaskExit(TaskExit),
+    /// SRUN_JOB_COMPLETE: the step (or whole job, step_id NO_VAL) is over.
+    SrunJobComplete(StepId),
+    /// RESPONSE_RESOURCE_ALLOCATION.
+    ResourceAllocationResponse(Box<ResourceAllocationResponse>),
+    /// REQUEST_JOB_STEP_CREATE.
+    JobStepCreate(Box<JobStepCreateRequest>),
+    /// RESPONSE_JOB_STEP_CREATE.
+    JobStepCreateResponse(Box<JobStepCreateResponse>),
 }
 
 impl Message {
@@ -272,13 +401,48 @@ impl Message {
             Message::SubmitBatchJobResponse { .. } => RESPONSE_SUBMIT_BATCH_JOB,
             Message::JobWillRunResponse(_) => RESPONSE_JOB_WILL_RUN,
             Message::JobArrayErrors(_) => RESPONSE_JOB_ARRAY_ERRORS,
+            Message::NodeRegistrationStatusRequest => REQUEST_NODE_REGISTRATION_STATUS,
+            Message::NodeRegistration(_) => MESSAGE_NODE_REGISTRATION_STATUS,
+            Message::NodeRegistrationResponse(_) => RESPONSE_NODE_REGISTRATION,
+            Message::PingSlurmdResponse(_) => RESPONSE_PING_SLURMD,
+            Message::HealthCheck => REQUEST_HEALTH_CHECK,
+            Message::AcctGatherUpdate => REQUEST_ACCT_GATHER_UPDATE,
+            Message::AcctGatherUpdateResponse(_) => RESPONSE_ACCT_GATHER_UPDATE,
+            Message::BatchJobLaunch(_) => REQUEST_BATCH_JOB_LAUNCH,
+            Message::StepComplete(_) => REQUEST_STEP_COMPLETE,
+            Message::CompleteBatchScript(_) => REQUEST_COMPLETE_BATCH_SCRIPT,
+            Message::SignalTasks(_) => REQUEST_SIGNAL_TASKS,
+            Message::TerminateTasks(_) => REQUEST_TERMINATE_TASKS,
+            Message::KillTimelimit(_) => REQUEST_KILL_TIMELIMIT,
+            Message::TerminateJob(_) => REQUEST_TERMINATE_JOB,
+            Message::EpilogComplete(_) => MESSAGE_EPILOG_COMPLETE,
+            Message::AbortJob(_) => REQUEST_ABORT_JOB,
+            Message::KillPreempted(_) => REQUEST_KILL_PREEMPTED,
+            Message::LaunchProlog(_) => REQUEST_LAUNCH_PROLOG,
+            Message::CompleteProlog(_) => REQUEST_COMPLETE_PROLOG,
+            Message::ResourceAllocation(_) => REQUEST_RESOURCE_ALLOCATION,
+            Message::JobReadyRequest { .. } => REQUEST_JOB_READY,
+            Message::JobReadyResponse { .. } => RESPONSE_JOB_READY,
+            Message::CompleteJobAllocation { .. } => REQUEST_COMPLETE_JOB_ALLOCATION,
+            Message::LaunchTasksResponse(_) => RESPONSE_LAUNCH_TASKS,
+            Message::LaunchTasks(_) => REQUEST_LAUNCH_TASKS,
+            Message::TaskExit(_) => MESSAGE_TASK_EXIT,
+            Message::SrunJobComplete(_) => SRUN_JOB_COMPLETE,
+            Message::JobStepCreateResponse(_) => RESPONSE_JOB_STEP_CREATE,
+            Message::JobStepCreate(_) => REQUEST_JOB_STEP_CREATE,
+            Message::ResourceAllocationResponse(_) => RESPONSE_RESOURCE_ALLOCATION,
         }
     }
 
     /// Packs the body as `version` lays it out.
     pub fn pack(&self, p: &mut Packer, version: ProtocolVersion) {
         match self {
-            Message::Ping | Message::Reconfigure | Message::FedInfoRequest => {}
+            Message::Ping
+            | Message::Reconfigure
+            | Message::FedInfoRequest
+            | Message::NodeRegistrationStatusRequest
+            | Message::HealthCheck
+            | Message::AcctGatherUpdate => {}
             Message::Shutdown { options } => p.u16(*options),
             Message::BuildInfoRequest { last_update } | Message::ReservationInfoRequest { last_update } => {
                 p.time(*last_update)
@@ -314,7 +478,10 @@ impl Message {
                 step_id.pack(p);
                 p.u16(*show_flags);
             }
-            Message::SubmitBatchJob(d) | Message::JobWillRun(d) | Message::UpdateJob(d) => d.pack(p, version),
+            Message::SubmitBatchJob(d)
+            | Message::JobWillRun(d)
+            | Message::UpdateJob(d)
+            | Message::ResourceAllocation(d) => d.pack(p, version),
             Message::KillJob(k) | Message::CancelJobStep(k) => k.pack(p),
             Message::JobRequeue { job_id, job_id_str, flags } => {
                 p.u32(*job_id);
@@ -384,6 +551,36 @@ impl Message {
                     p.str(id.as_deref());
                 }
             }
+            Message::NodeRegistration(r) => r.pack(p),
+            Message::NodeRegistrationResponse(r) => r.pack(p),
+            Message::PingSlurmdResponse(r) => r.pack(p),
+            Message::AcctGatherUpdateResponse(r) => r.pack(p),
+            Message::BatchJobLaunch(b) => b.pack(p),
+            Message::StepComplete(s) => s.pack(p),
+            Message::CompleteBatchScript(c) => c.pack(p),
+            Message::SignalTasks(s) | Message::TerminateTasks(s) => s.pack(p),
+            Message::KillTimelimit(k) | Message::TerminateJob(k) | Message::AbortJob(k) | Message::KillPreempted(k) => {
+                k.pack(p)
+            }
+            Message::EpilogComplete(e) => e.pack(p),
+            Message::LaunchProlog(l) => l.pack(p),
+            Message::CompleteProlog(c) => c.pack(p),
+            Message::JobReadyRequest { job_id, show_flags } => {
+                p.u32(*job_id);
+                p.u16(*show_flags);
+            }
+            Message::JobReadyResponse { rc } => p.u32(*rc),
+            Message::CompleteJobAllocation { job_id, job_rc } => {
+                p.u32(*job_id);
+                p.u32(*job_rc);
+            }
+            Message::LaunchTasksResponse(l) => l.pack(p),
+            Message::LaunchTasks(l) => l.pack(p),
+            Message::TaskExit(t) => t.pack(p),
+            Message::SrunJobComplete(s) => s.pack(p),
+            Message::JobStepCreateResponse(r) => r.pack(p),
+            Message::JobStepCreate(r) => r.pack(p),
+            Message::ResourceAllocationResponse(r) => r.pack(p),
         }
     }
 
@@ -531,6 +728,45 @@ impl Message {
                     .map(|_| Ok((u.u32("array_errors.code")?, u.str("array_errors.job_array_id")?)))
                     .collect::<DecodeResult<Vec<_>>>()?;
                 Message::JobArrayErrors(errs)
+            }
+            REQUEST_NODE_REGISTRATION_STATUS => Message::NodeRegistrationStatusRequest,
+            REQUEST_HEALTH_CHECK => Message::HealthCheck,
+            REQUEST_ACCT_GATHER_UPDATE => Message::AcctGatherUpdate,
+            MESSAGE_NODE_REGISTRATION_STATUS => Message::NodeRegistration(Box::new(NodeRegistration::unpack(u, version)?)),
+            RESPONSE_NODE_REGISTRATION => Message::NodeRegistrationResponse(NodeRegistrationResponse::unpack(u)?),
+            RESPONSE_PING_SLURMD => Message::PingSlurmdResponse(PingSlurmdResponse::unpack(u)?),
+            RESPONSE_ACCT_GATHER_UPDATE => Message::AcctGatherUpdateResponse(AcctGatherNodeResponse::unpack(u)?),
+            REQUEST_BATCH_JOB_LAUNCH => Message::BatchJobLaunch(Box::new(BatchJobLaunch::unpack(u, version)?)),
+            REQUEST_STEP_COMPLETE => Message::StepComplete(StepComplete::unpack(u, version)?),
+            REQUEST_COMPLETE_BATCH_SCRIPT => Message::CompleteBatchScript(CompleteBatchScript::unpack(u, version)?),
+            REQUEST_SIGNAL_TASKS => Message::SignalTasks(SignalTasks::unpack(u)?),
+            REQUEST_TERMINATE_TASKS => Message::TerminateTasks(SignalTasks::unpack(u)?),
+            REQUEST_KILL_TIMELIMIT => Message::KillTimelimit(Box::new(KillJob::unpack(u, version)?)),
+            REQUEST_TERMINATE_JOB => Message::TerminateJob(Box::new(KillJob::unpack(u, version)?)),
+            REQUEST_ABORT_JOB => Message::AbortJob(Box::new(KillJob::unpack(u, version)?)),
+            REQUEST_KILL_PREEMPTED => Message::KillPreempted(Box::new(KillJob::unpack(u, version)?)),
+            MESSAGE_EPILOG_COMPLETE => Message::EpilogComplete(EpilogComplete::unpack(u)?),
+            REQUEST_LAUNCH_PROLOG => Message::LaunchProlog(Box::new(PrologLaunch::unpack(u, version)?)),
+            REQUEST_COMPLETE_PROLOG => Message::CompleteProlog(CompleteProlog::unpack(u, version)?),
+            REQUEST_RESOURCE_ALLOCATION => Message::ResourceAllocation(Box::new(JobDescriptor::unpack(u, version)?)),
+            REQUEST_JOB_READY => {
+                Message::JobReadyRequest { job_id: u.u32("job_ready.job_id")?, show_flags: u.u16("job_ready.show_flags")? }
+            }
+            RESPONSE_JOB_READY => Message::JobReadyResponse { rc: u.u32("job_ready.return_code")? },
+            REQUEST_COMPLETE_JOB_ALLOCATION => Message::CompleteJobAllocation {
+                job_id: u.u32("complete_alloc.job_id")?,
+                job_rc: u.u32("complete_alloc.job_rc")?,
+            },
+            REQUEST_LAUNCH_TASKS => Message::LaunchTasks(Box::new(LaunchTasksRequest::unpack(u, version)?)),
+            RESPONSE_LAUNCH_TASKS => Message::LaunchTasksResponse(LaunchTasksResponse::unpack(u)?),
+            MESSAGE_TASK_EXIT => Message::TaskExit(TaskExit::unpack(u)?),
+            SRUN_JOB_COMPLETE => Message::SrunJobComplete(StepId::unpack(u)?),
+            RESPONSE_RESOURCE_ALLOCATION => {
+                Message::ResourceAllocationResponse(Box::new(ResourceAllocationResponse::unpack(u, version)?))
+            }
+            REQUEST_JOB_STEP_CREATE => Message::JobStepCreate(Box::new(JobStepCreateRequest::unpack(u, version)?)),
+            RESPONSE_JOB_STEP_CREATE => {
+                Message::JobStepCreateResponse(Box::new(JobStepCreateResponse::unpack(u, version)?))
             }
             other => return Err(DecodeError::UnsupportedMessage(other)),
         };
