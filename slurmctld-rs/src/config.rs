@@ -134,6 +134,7 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         },
         private_data: conf.private_data,
         slurm_user_id: conf.slurm_user_id.unwrap_or(0),
+        slurmd_user_id: conf.slurmd_user_id.unwrap_or(0),
         def_mem_per_cpu: conf.def_mem_per_cpu.map(|m| m.to_wire()).unwrap_or(0),
         select_plugin_id,
         select_type_param: conf.select_type_param,

@@ -4,6 +4,7 @@
 //! into it; `state` makes what it acknowledged durable; `config` turns
 //! slurm.conf into the core's description of the cluster.
 
+pub mod agent;
 pub mod config;
 pub mod core;
 pub mod server;

@@ -233,6 +233,8 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         purge_interval: Duration::from_secs(5),
     };
     let pidfile = PathBuf::from(&conf.slurmctld_pidfile);
+    // Upstream pings every SlurmdTimeout/3, at least every 100 s.
+    let ping_interval = Duration::from_secs(u64::from(conf.slurmd_timeout / 3).clamp(1, 100));
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let listeners = server::bind(&cfg).await.map_err(|e| format!("cannot listen on {:?}: {e}", cfg.listen))?;
@@ -248,6 +250,10 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
             let dynamic = BuildInfoDynamic { last_update: t, ..reload_dynamic.clone() };
             Ok((cluster_spec(&conf), conf.to_build_info(&dynamic)))
         }));
+        let (agent_tx, agent_rx) = tokio::sync::mpsc::unbounded_channel();
+        *shared.agent.lock().unwrap_or_else(|p| p.into_inner()) = Some(agent_tx);
+        tokio::spawn(slurmctld::agent::run(shared.clone(), agent_rx));
+        tokio::spawn(slurmctld::agent::ping_loop(shared.clone(), ping_interval));
         let signals = shared.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};

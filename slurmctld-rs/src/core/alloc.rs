@@ -25,6 +25,8 @@ pub struct Allocation {
     pub gres_per_node: Vec<GresItem>,
     /// Nodes that have not yet reported their epilog done.
     pub completing: Vec<usize>,
+    /// Core indices held on each node (socket-major, as upstream numbers them).
+    pub cores: Vec<Vec<u32>>,
 }
 
 impl Allocation {
@@ -55,6 +57,13 @@ const CR_MEMORY: u16 = 0x0010;
 impl Controller {
     fn free_cpus(&self, i: usize) -> u16 {
         self.spec.nodes[i].cpus.saturating_sub(self.nodes[i].alloc_cpus)
+    }
+
+    /// Cores of node `i` no job holds, lowest first.
+    pub fn free_core_indices(&self, i: usize) -> Vec<u32> {
+        let n = &self.spec.nodes[i];
+        let total = u32::from(n.sockets) * u32::from(n.cores_per_socket);
+        (0..total).filter(|c| !self.nodes[i].used_cores.contains(c)).collect()
     }
 
     fn free_mem(&self, i: usize) -> u64 {
@@ -108,9 +117,17 @@ impl Controller {
         candidates.sort_by_key(|&i| (self.spec.nodes[i].weight, i));
         let mut chosen: Vec<usize> = candidates.into_iter().take(nodes_wanted).collect();
         chosen.sort_unstable();
-        let cpus = chosen
+        let cpus: Vec<u16> = chosen
             .iter()
             .map(|&i| if exclusive { self.spec.nodes[i].cpus } else { cpus_for(i) as u16 })
+            .collect();
+        let cores: Vec<Vec<u32>> = chosen
+            .iter()
+            .zip(&cpus)
+            .map(|(&i, &c)| {
+                let want = u32::from(c).div_ceil(threads(i));
+                self.free_core_indices(i).into_iter().take(want as usize).collect()
+            })
             .collect();
         let mem_per_node = if !track_mem {
             0
@@ -120,7 +137,7 @@ impl Controller {
         } else {
             need.memory_mb
         };
-        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres_per_node: gres, completing: Vec::new() })
+        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres_per_node: gres, completing: Vec::new(), cores })
     }
 
     /// Gives `alloc` to job `job_id` and starts it. Returns the launch effect.
@@ -130,6 +147,9 @@ impl Controller {
             node.alloc_cpus = node.alloc_cpus.saturating_add(alloc.cpus[k]);
             node.alloc_mem = node.alloc_mem.saturating_add(alloc.mem_per_node);
             node.alloc_gres.extend(alloc.gres_per_node.iter().cloned());
+            if let Some(cores) = alloc.cores.get(k) {
+                node.used_cores.extend(cores.iter().copied());
+            }
             node.state = (node.state & !flag::BASE_MASK) | base::ALLOCATED;
             node.last_busy = now;
         }
@@ -159,6 +179,9 @@ impl Controller {
                 if let Some(pos) = node.alloc_gres.iter().position(|x| x == g) {
                     node.alloc_gres.remove(pos);
                 }
+            }
+            if let Some(cores) = alloc.cores.get(k) {
+                node.used_cores.retain(|c| !cores.contains(c));
             }
             if node.alloc_cpus == 0 && node.base() == base::ALLOCATED {
                 node.state = (node.state & !flag::BASE_MASK) | base::IDLE;
@@ -225,6 +248,23 @@ impl Controller {
             self.last_job_update = now;
             self.last_node_update = now;
         }
+    }
+
+    /// The batch host refused or never got the launch: requeue the job held,
+    /// as upstream does ("launch failed requeued held").
+    pub fn launch_failed(&mut self, job_id: u32, now: i64) {
+        self.release_job_resources(job_id);
+        let Some(job) = self.jobs.get_mut(&job_id) else { return };
+        job.state = JobState::Pending as u32;
+        job.restart_cnt = job.restart_cnt.saturating_add(1);
+        job.priority = 0;
+        job.admin_hold = true;
+        job.reason = JobReason::WAIT_HELD;
+        job.state_desc = Some("launch failed requeued held".into());
+        job.start_time = 0;
+        job.end_time = 0;
+        self.last_job_update = now;
+        self.last_node_update = now;
     }
 
     /// scancel of a running job (SIGKILL): CANCELLED and terminate.

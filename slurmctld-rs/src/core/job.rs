@@ -411,6 +411,10 @@ impl Job {
                     p.u64(g.count);
                 }
                 p.u32_array(&a.completing.iter().map(|&n| n as u32).collect::<Vec<_>>());
+                p.u32(a.cores.len() as u32);
+                for c in &a.cores {
+                    p.u32_array(c);
+                }
             }
         }
         self.desc.pack(p, ProtocolVersion::CURRENT);
@@ -459,7 +463,12 @@ impl Job {
                 });
             }
             let completing = u.u32_array("alloc.completing")?.into_iter().map(|n| n as usize).collect();
-            Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres_per_node, completing })
+            let k = u.count("alloc.cores", 4)?;
+            let mut cores = Vec::with_capacity(k);
+            for _ in 0..k {
+                cores.push(u.u32_array("alloc.cores")?);
+            }
+            Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres_per_node, completing, cores })
         } else {
             None
         };

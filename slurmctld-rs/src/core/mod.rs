@@ -5,6 +5,7 @@
 
 pub mod alloc;
 pub mod job;
+pub mod launch;
 pub mod node;
 pub mod nodes;
 pub mod sched;
@@ -88,10 +89,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn reply(reply: Message) -> Self {
+    pub(crate) fn reply(reply: Message) -> Self {
         Outcome { reply, durable: Vec::new(), effects: Vec::new() }
     }
-    fn rc(rc: SlurmRc) -> Self {
+    pub(crate) fn rc(rc: SlurmRc) -> Self {
         Outcome::reply(Message::SlurmRc { rc: rc.0 })
     }
 }
@@ -213,6 +214,9 @@ impl Controller {
                     node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
                     node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
                     node.alloc_gres.extend(a.gres_per_node.iter().cloned());
+                    if let Some(c) = a.cores.get(k) {
+                        node.used_cores.extend(c.iter().copied());
+                    }
                 }
             } else {
                 job.alloc = None;
@@ -324,6 +328,48 @@ impl Controller {
                     return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
                 }
                 Outcome { reply: Message::SlurmRc { rc: 0 }, durable: Vec::new(), effects: vec![Effect::Shutdown] }
+            }
+            Message::NodeRegistration(reg) => self.registration_rpc(&caller, &reg, now),
+            Message::CompleteBatchScript(m) => {
+                if !self.is_node_daemon(caller.uid) {
+                    return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
+                }
+                let effects = self.batch_complete(m.job_id, m.job_rc, m.slurm_rc, now);
+                if !self.jobs.contains_key(&m.job_id) {
+                    return Outcome::rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+                }
+                let mut effects = effects;
+                effects.push(Effect::ScheduleSoon);
+                Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Job(m.job_id)], effects }
+            }
+            Message::EpilogComplete(m) => {
+                if !self.is_node_daemon(caller.uid) {
+                    return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
+                }
+                let Some(i) = m.node_name.as_deref().and_then(|n| self.node_index(n)) else {
+                    return Outcome::rc(SlurmRc::ESLURM_INVALID_NODE_NAME);
+                };
+                self.epilog_complete(m.job_id, i, now);
+                if m.return_code != 0 {
+                    // A failing epilog drains the node, as upstream does.
+                    let node = &mut self.nodes[i];
+                    node.state |= node::flag::DRAIN;
+                    node.reason = Some("Epilog error".into());
+                    node.reason_time = now;
+                    node.reason_uid = self.spec.limits.slurm_user_id;
+                    self.last_node_update = now;
+                }
+                Outcome {
+                    reply: Message::SlurmRc { rc: 0 },
+                    durable: vec![Durable::Job(m.job_id), Durable::Nodes],
+                    effects: vec![Effect::ScheduleSoon],
+                }
+            }
+            Message::StepComplete(_) | Message::CompleteProlog(_) => {
+                if !self.is_node_daemon(caller.uid) {
+                    return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
+                }
+                Outcome::rc(SlurmRc::SUCCESS)
             }
             // Replies and anything we do not serve.
             _ => Outcome::rc(SlurmRc::SLURM_UNEXPECTED_MSG_ERROR),

@@ -55,6 +55,8 @@ pub struct NodeRuntime {
     pub last_busy: i64,
     /// Reported slurmd version.
     pub version: Option<String>,
+    /// Protocol version the node's slurmd registered with (what we pack for it).
+    pub protocol_version: wire::version::ProtocolVersion,
     /// Last time the node answered anything.
     pub last_response: i64,
     /// CPUs held by jobs.
@@ -63,6 +65,8 @@ pub struct NodeRuntime {
     pub alloc_mem: u64,
     /// GRES held by jobs (one entry per job allocation).
     pub alloc_gres: Vec<super::spec::GresItem>,
+    /// Core indices held by jobs.
+    pub used_cores: Vec<u32>,
 }
 
 impl NodeRuntime {
@@ -79,10 +83,12 @@ impl NodeRuntime {
             slurmd_start_time: 0,
             last_busy: 0,
             version: None,
+            protocol_version: wire::version::ProtocolVersion::CURRENT,
             last_response: 0,
             alloc_cpus: 0,
             alloc_mem: 0,
             alloc_gres: Vec::new(),
+            used_cores: Vec::new(),
         }
     }
 

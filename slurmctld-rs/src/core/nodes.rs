@@ -5,7 +5,11 @@ use wire::job_reason::JobReason;
 
 use super::job::{state_flags, JobState};
 use super::node::{base, flag};
-use super::{Controller, Effect};
+use wire::errno::SlurmRc;
+use wire::msg::node::{reg_flags, NodeRegistration, NodeRegistrationResponse};
+use wire::msg::{Message, TresRec};
+
+use super::{Caller, Controller, Effect, Outcome};
 
 /// What a slurmd says about itself in MESSAGE_NODE_REGISTRATION_STATUS.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -38,15 +42,88 @@ pub struct NodeReport {
     pub slurmd_start_time: i64,
 }
 
+/// A registration named a node that is not in slurm.conf.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("node {0} is not in slurm.conf")]
+pub struct UnknownNode(pub String);
+
 /// `ESLURMD_PROLOG_FAILED`.
 pub const ESLURMD_PROLOG_FAILED: u32 = 4001;
 
 impl Controller {
+    /// Node daemons (root, SlurmUser, SlurmdUser) may send node RPCs.
+    pub fn is_node_daemon(&self, uid: u32) -> bool {
+        uid == 0 || uid == self.spec.limits.slurm_user_id || uid == self.spec.limits.slurmd_user_id
+    }
+
+    /// MESSAGE_NODE_REGISTRATION_STATUS.
+    pub fn registration_rpc(&mut self, caller: &Caller, reg: &NodeRegistration, now: i64) -> Outcome {
+        if !self.is_node_daemon(caller.uid) {
+            return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
+        }
+        let report = NodeReport {
+            node_name: reg.node_name.clone().unwrap_or_default(),
+            cpus: reg.cpus,
+            boards: reg.boards,
+            sockets: reg.sockets,
+            cores: reg.cores,
+            threads: reg.threads,
+            real_memory: reg.real_memory,
+            tmp_disk: reg.tmp_disk,
+            status: reg.status,
+            job_ids: reg.steps.iter().map(|s| s.job_id).collect(),
+            version: reg.version.clone(),
+            boot_time: now - i64::from(reg.up_time),
+            slurmd_start_time: reg.slurmd_start_time,
+        };
+        let effects = match self.node_registered(&report, now) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!("registration refused: {e}");
+                return Outcome::rc(SlurmRc::ESLURM_INVALID_NODE_NAME);
+            }
+        };
+        if let Some(i) = self.node_index(&report.node_name) {
+            self.nodes[i].protocol_version = caller.version;
+        }
+        let mut effects = effects;
+        effects.push(Effect::ScheduleSoon);
+        let reply = if reg.flags & reg_flags::RESP != 0 {
+            Message::NodeRegistrationResponse(NodeRegistrationResponse { tres_list: Some(self.cluster_tres()), node_name: None })
+        } else {
+            Message::SlurmRc { rc: 0 }
+        };
+        Outcome { reply, durable: vec![super::Durable::Nodes], effects }
+    }
+
+    /// The cluster's TRES list as upstream reports it to registering slurmds.
+    pub fn cluster_tres(&self) -> Vec<TresRec> {
+        let cpus: u64 = self.spec.nodes.iter().map(|n| u64::from(n.cpus)).sum();
+        let mem: u64 = self.spec.nodes.iter().map(|n| n.real_memory).sum();
+        let t = |id, count, name: Option<&str>, kind: &str| TresRec {
+            alloc_secs: 0,
+            count,
+            id,
+            name: name.map(str::to_string),
+            tres_type: Some(kind.to_string()),
+        };
+        vec![
+            t(1, cpus, None, "cpu"),
+            t(2, mem, None, "mem"),
+            t(3, 0, None, "energy"),
+            t(4, self.spec.nodes.len() as u64, None, "node"),
+            t(5, cpus, None, "billing"),
+            t(6, 0, Some("disk"), "fs"),
+            t(7, 0, None, "vmem"),
+            t(8, 0, None, "pages"),
+        ]
+    }
+
     /// A registration from `report.node_name`. Returns the effects (jobs the
     /// node runs that we do not know, to be terminated) or an error if the
     /// node is not in slurm.conf.
-    pub fn node_registered(&mut self, report: &NodeReport, now: i64) -> Result<Vec<Effect>, ()> {
-        let i = self.node_index(&report.node_name).ok_or(())?;
+    pub fn node_registered(&mut self, report: &NodeReport, now: i64) -> Result<Vec<Effect>, UnknownNode> {
+        let i = self.node_index(&report.node_name).ok_or_else(|| UnknownNode(report.node_name.clone()))?;
         let spec = self.spec.nodes[i].clone();
         let mut reasons: Vec<String> = Vec::new();
         if !self.spec.limits.config_overrides {

@@ -90,7 +90,7 @@ impl Controller {
                     job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
                     let avail = self.available_nodes(job.part_index).len() as u32;
                     let part_limit_ok = match (job.time_limit, self.spec.partitions[job.part_index].max_time) {
-                        (Some(t), Some(max)) => t == wire::pack::INFINITE && false || t <= max,
+                        (Some(t), Some(max)) => t != wire::pack::INFINITE && t <= max,
                         _ => true,
                     };
                     if !part_limit_ok {

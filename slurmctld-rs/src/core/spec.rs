@@ -223,6 +223,8 @@ pub struct Limits {
     pub private_data: u16,
     /// SlurmUser uid (privileged like root).
     pub slurm_user_id: u32,
+    /// SlurmdUser uid (may send node RPCs).
+    pub slurmd_user_id: u32,
     /// DefMemPerCPU/Node in wire form, 0 = unset.
     pub def_mem_per_cpu: u64,
     /// Select plugin id embedded in messages.
@@ -259,6 +261,7 @@ impl Default for Limits {
             enforce_part_limits: EnforcePartLimits::No,
             private_data: 0,
             slurm_user_id: 0,
+            slurmd_user_id: 0,
             def_mem_per_cpu: 0,
             select_plugin_id: wire::msg::common::select_plugin::CONS_TRES,
             select_type_param: 0,

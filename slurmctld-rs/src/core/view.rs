@@ -124,6 +124,19 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
     } else {
         bitflags &= !JOB_DEPENDENT;
     }
+    let alloc = job.alloc.as_ref();
+    let alloc_names: Option<Vec<String>> =
+        alloc.map(|a| a.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect());
+    let node_bitmap = alloc.map(|a| {
+        let mut bm = Bitmap::new(c.spec.nodes.len() as u32);
+        a.nodes.iter().for_each(|&i| bm.set(i as u32));
+        bm
+    });
+    let tres_alloc = alloc.map(|a| {
+        let cpus = a.total_cpus();
+        let mem = a.mem_per_node.saturating_mul(a.nodes.len() as u64);
+        format!("cpu={cpus},mem={},node={},billing={cpus}", format_mem_mb(mem), a.nodes.len())
+    });
     let (array_task_str, array_max_tasks) = match &job.array {
         Some(a) => (Some(a.task_str()), a.max_run),
         None => (None, 0),
@@ -168,7 +181,7 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
         priority: job.priority,
         billable_tres: ScaledDouble::from_f64(f64::from(NO_VAL)),
         cluster: Some(c.spec.limits.cluster_name.clone()),
-        nodes: None,
+        nodes: alloc_names.as_ref().map(|n| wire::hostlist::compress(n)),
         sched_nodes: None,
         partition: Some(job.partition.clone()),
         account: d.account.clone(),
@@ -178,7 +191,7 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
         comment: d.comment.clone(),
         container_again: d.container.clone(),
         batch_features: d.batch_features.clone(),
-        batch_host: None,
+        batch_host: alloc.map(|a| c.spec.nodes[a.batch_host()].name.clone()),
         burst_buffer: d.burst_buffer.clone(),
         burst_buffer_state: None,
         system_comment: None,
@@ -199,7 +212,7 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
         req_switch: if d.req_switch == NO_VAL { 0 } else { d.req_switch },
         wait4switch: if d.wait4switch == NO_VAL { 0 } else { d.wait4switch },
         alloc_node: d.alloc_node.clone(),
-        node_bitmap: None,
+        node_bitmap,
         select_jobinfo: SelectJobInfo { plugin_id: c.spec.limits.select_plugin_id },
         features: d.features.clone(),
         prefer: if pending { d.prefer.clone() } else { None },
@@ -207,9 +220,12 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
         work_dir: d.work_dir.clone(),
         dependency,
         command,
-        min_cpus: d.min_cpus,
+        min_cpus: match alloc {
+            Some(a) if !pending => a.total_cpus(),
+            _ => d.min_cpus,
+        },
         max_cpus: if d.max_cpus == NO_VAL { 0 } else { d.max_cpus },
-        min_nodes: d.min_nodes,
+        min_nodes: alloc.map_or(d.min_nodes, |a| a.nodes.len() as u32),
         max_nodes: if d.max_nodes == NO_VAL { 0 } else { d.max_nodes },
         requeue: if d.requeue == NO_VAL16 { 1 } else { d.requeue },
         ntasks_per_node: if d.ntasks_per_node == NO_VAL16 { 0 } else { d.ntasks_per_node },
@@ -235,7 +251,7 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
         std_out: d.std_out.clone(),
         multi_core: Some(multi_core(d)),
         bitflags,
-        tres_alloc_str: None,
+        tres_alloc_str: tres_alloc,
         tres_req_str: Some(job.tres_req.clone()),
         start_protocol_ver: wire::version::ProtocolVersion::CURRENT.0,
         fed_origin: None,
@@ -335,9 +351,10 @@ fn node_record(c: &Controller, i: usize, _show_flags: u16) -> NodeInfo {
         slurmd_start_time: r.slurmd_start_time,
         select_nodeinfo: SelectNodeInfo {
             plugin_id: c.spec.limits.select_plugin_id,
-            alloc_cpus: 0,
-            alloc_memory: 0,
-            tres_alloc_fmt_str: None,
+            alloc_cpus: r.alloc_cpus,
+            alloc_memory: r.alloc_mem,
+            tres_alloc_fmt_str: (r.alloc_cpus > 0)
+                .then(|| format!("cpu={},mem={}", r.alloc_cpus, format_mem_mb(r.alloc_mem))),
             tres_alloc_weighted: ScaledDouble(0),
         },
         arch: None,

@@ -1,0 +1,288 @@
+//! The controller's agent: the RPCs it originates towards node daemons
+//! (batch launch, terminate, signal, abort, ping), each on its own
+//! connection with a fresh MUNGE credential, as upstream's agent does.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tracing::{debug, info, warn};
+
+use wire::auth::body_hash;
+use wire::auth::RestrictUid;
+use wire::errno::SlurmRc;
+use wire::frame::{self, AuthBlob};
+use wire::header::Header;
+use wire::msg::common::{step, StepId};
+use wire::msg::complete::SignalTasks;
+use wire::msg::Message;
+use wire::pack::NO_VAL;
+use wire::version::ProtocolVersion;
+
+use crate::core::alloc::StopKind;
+use crate::core::launch::Passwd;
+use crate::core::{Durable, Effect};
+use crate::server::Shared;
+use crate::state;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Sends one request and reads the reply.
+pub async fn rpc(shared: &Shared, addr: SocketAddr, version: ProtocolVersion, msg: &Message) -> Result<Message, String> {
+    let timeout = shared.cfg.msg_timeout;
+    let body = msg.to_body(version);
+    let hash = body_hash::compute(&body, msg.msg_type(), version, None);
+    // Node daemons verify that we are SlurmUser; restrict the credential
+    // to SlurmdUser so nobody else can replay it.
+    let cred = shared.auth.encode(&hash, RestrictUid::Uid(shared.cfg.slurmd_user)).map_err(|e| e.to_string())?;
+    let out = frame::encode(&Header::new(version, msg.msg_type(), 0), &AuthBlob::Munge(cred), &body);
+    let exchange = async {
+        let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+        s.write_all(&out).await.map_err(|e| format!("send to {addr}: {e}"))?;
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len).await.map_err(|e| format!("no reply from {addr}: {e}"))?;
+        let total = frame::check_length(u32::from_be_bytes(len)).map_err(|e| e.to_string())?;
+        let mut payload = Vec::with_capacity(total.min(1 << 20));
+        (&mut s).take(total as u64).read_to_end(&mut payload).await.map_err(|e| e.to_string())?;
+        let f = frame::decode(&payload).map_err(|e| e.to_string())?;
+        let AuthBlob::Munge(c) = &f.auth;
+        let v = shared.auth.decode(c).map_err(|e| format!("reply credential: {e}"))?;
+        body_hash::verify(&v.payload, f.body, f.header.msg_type, f.header.version, shared.cfg.hash_policy)
+            .map_err(|e| format!("reply hash: {e}"))?;
+        Message::unpack(f.header.msg_type, f.header.version, f.body).map_err(|e| e.to_string())
+    };
+    tokio::time::timeout(timeout, exchange).await.map_err(|_| format!("{addr}: timed out"))?
+}
+
+fn node_addr(shared: &Shared, i: usize) -> Option<(SocketAddr, ProtocolVersion)> {
+    let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+    let n = core.spec.nodes.get(i)?;
+    let addr = (n.addr.as_str(), n.port).to_socket_addrs().ok()?.next()?;
+    Some((addr, core.nodes[i].protocol_version))
+}
+
+fn passwd(uid: u32) -> Option<Passwd> {
+    let u = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok()??;
+    let mut groups = Vec::new();
+    if let Ok(name) = std::ffi::CString::new(u.name.clone()) {
+        if let Ok(gids) = nix::unistd::getgrouplist(&name, u.gid) {
+            for g in gids {
+                let gname = nix::unistd::Group::from_gid(g).ok().flatten().map(|x| x.name).unwrap_or_else(|| g.to_string());
+                groups.push((g.as_raw(), gname));
+            }
+        }
+    }
+    Some(Passwd {
+        name: u.name,
+        gecos: u.gecos.to_string_lossy().into_owned(),
+        dir: u.dir.to_string_lossy().into_owned(),
+        shell: u.shell.to_string_lossy().into_owned(),
+        groups,
+    })
+}
+
+fn persist(shared: &Shared, durable: Vec<Durable>) {
+    let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+    let records = durable
+        .iter()
+        .filter_map(|d| match d {
+            Durable::Job(id) => core.jobs.get(id).map(state::job_record),
+            Durable::JobRemoved(id) => Some(state::job_removed_record(*id)),
+            Durable::Nodes => Some(state::nodes_record(&core)),
+            Durable::Partitions => Some(state::partitions_record(&core)),
+        })
+        .collect();
+    shared.journal.append(records, |r| {
+        if let Err(e) = r {
+            tracing::error!("state not saved: {e}");
+        }
+    });
+}
+
+async fn launch(shared: Arc<Shared>, job_id: u32) {
+    let uid = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.jobs.get(&job_id).map(|j| j.user_id)
+    };
+    let Some(uid) = uid else { return };
+    let pw = tokio::task::spawn_blocking(move || passwd(uid)).await.ok().flatten();
+    let built = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.batch_launch(job_id, pw.as_ref(), now())
+    };
+    let Some((host, version, msg)) = built else { return };
+    let Some((addr, _)) = node_addr(&shared, host) else {
+        warn!(job_id, "batch host address does not resolve");
+        return;
+    };
+    let result = rpc(&shared, addr, version, &Message::BatchJobLaunch(Box::new(msg))).await;
+    let failed = match result {
+        Ok(Message::SlurmRc { rc: 0 }) => {
+            info!(job_id, node = host, "batch job launched");
+            false
+        }
+        Ok(Message::SlurmRc { rc }) | Ok(Message::SlurmRcMsg { rc, .. }) => {
+            warn!(job_id, rc, "batch launch refused by node");
+            true
+        }
+        Ok(other) => {
+            warn!(job_id, reply = other.msg_type(), "unexpected reply to batch launch");
+            true
+        }
+        Err(e) => {
+            warn!(job_id, "batch launch failed: {e}");
+            let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+            core.node_ping(host, false, now());
+            true
+        }
+    };
+    if failed {
+        {
+            let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+            core.launch_failed(job_id, now());
+        }
+        persist(&shared, vec![Durable::Job(job_id), Durable::Nodes]);
+    }
+}
+
+async fn terminate(shared: Arc<Shared>, job_id: u32, kind: StopKind) {
+    let (nodes, msg) = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        let nodes = core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()).map(|a| a.nodes.clone()).unwrap_or_default();
+        (nodes, core.kill_job_msg(job_id, now()))
+    };
+    for i in nodes {
+        let Some((addr, version)) = node_addr(&shared, i) else { continue };
+        let m = match kind {
+            StopKind::Timeout => Message::KillTimelimit(Box::new(msg.clone())),
+            _ => Message::TerminateJob(Box::new(msg.clone())),
+        };
+        match rpc(&shared, addr, version, &m).await {
+            // Nothing left to clean up and no Epilog: the reply stands in
+            // for MESSAGE_EPILOG_COMPLETE, as in upstream's agent.
+            Ok(Message::SlurmRc { rc }) if rc == SlurmRc::ESLURMD_KILL_JOB_ALREADY_COMPLETE.0 => {
+                debug!(job_id, node = i, "job already complete on node");
+                shared.core.lock().unwrap_or_else(|p| p.into_inner()).epilog_complete(job_id, i, now());
+                persist(&shared, vec![Durable::Job(job_id), Durable::Nodes]);
+                shared.schedule_now.notify_one();
+            }
+            Ok(_) => debug!(job_id, node = i, "terminate delivered"),
+            Err(e) => {
+                // The node cannot run an epilog it never heard about; do not
+                // keep its resources hostage. SlurmdTimeout handles the node.
+                warn!(job_id, node = i, "terminate not delivered: {e}");
+                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                core.node_ping(i, false, now());
+                core.epilog_complete(job_id, i, now());
+            }
+        }
+    }
+}
+
+async fn signal(shared: Arc<Shared>, job_id: u32, signal: u16, batch_only: bool) {
+    let host = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()).map(|a| a.batch_host())
+    };
+    let Some(host) = host else { return };
+    let Some((addr, version)) = node_addr(&shared, host) else { return };
+    let step_id = if batch_only { step::BATCH } else { NO_VAL };
+    let msg = Message::SignalTasks(SignalTasks {
+        step_id: StepId { job_id, step_id, step_het_comp: NO_VAL },
+        flags: if batch_only { wire::msg::complete::kill_flags::JOB_BATCH } else { 0 },
+        signal,
+    });
+    if let Err(e) = rpc(&shared, addr, version, &msg).await {
+        warn!(job_id, "signal not delivered: {e}");
+    }
+}
+
+async fn abort(shared: Arc<Shared>, job_id: u32, node: usize) {
+    let msg = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.kill_job_msg(job_id, now())
+    };
+    if let Some((addr, version)) = node_addr(&shared, node) {
+        if let Err(e) = rpc(&shared, addr, version, &Message::AbortJob(Box::new(msg))).await {
+            warn!(job_id, node, "abort not delivered: {e}");
+        }
+    }
+}
+
+/// Carries out node work queued by request handlers and scheduler passes.
+pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
+    while let Some(effect) = rx.recv().await {
+        let shared = shared.clone();
+        match effect {
+            Effect::LaunchBatch { job_id } => {
+                tokio::spawn(launch(shared, job_id));
+            }
+            Effect::TerminateJob { job_id, kind } => {
+                tokio::spawn(terminate(shared, job_id, kind));
+            }
+            Effect::SignalJob { job_id, signal: sig, batch_only } => {
+                tokio::spawn(signal(shared, job_id, sig, batch_only));
+            }
+            Effect::AbortJob { job_id, node } => {
+                tokio::spawn(abort(shared, job_id, node));
+            }
+            Effect::ScheduleSoon | Effect::Shutdown | Effect::Reconfigure => {}
+        }
+    }
+}
+
+/// Pings every node every SlurmdTimeout/3 (upstream's `ping_nodes`), asks
+/// silent ones to register, and applies the SlurmdTimeout rule.
+pub async fn ping_loop(shared: Arc<Shared>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        let count = shared.core.lock().unwrap_or_else(|p| p.into_inner()).nodes.len();
+        let mut pings = Vec::new();
+        for i in 0..count {
+            let shared = shared.clone();
+            pings.push(tokio::spawn(async move {
+                let Some((addr, version)) = node_addr(&shared, i) else { return };
+                let registered = shared.core.lock().unwrap_or_else(|p| p.into_inner()).nodes[i].registered;
+                let msg = if registered { Message::Ping } else { Message::NodeRegistrationStatusRequest };
+                let ok = rpc(&shared, addr, version, &msg).await.is_ok();
+                shared.core.lock().unwrap_or_else(|p| p.into_inner()).node_ping(i, ok, now());
+            }));
+        }
+        for p in pings {
+            let _ = p.await;
+        }
+        // Jobs still completing after a while get their terminate again
+        // (a lost message, or a controller restart), as upstream's agent
+        // retries REQUEST_TERMINATE_JOB.
+        let stuck: Vec<u32> = {
+            let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+            let t = now();
+            core.jobs
+                .values()
+                .filter(|j| j.state & crate::core::job::state_flags::COMPLETING != 0 && t - j.end_time >= 10)
+                .map(|j| j.job_id)
+                .collect()
+        };
+        for job_id in stuck {
+            shared.dispatch_to_nodes(Effect::TerminateJob { job_id, kind: StopKind::Complete });
+        }
+        let (victims, changed_nodes) = {
+            let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+            let before = core.last_node_update;
+            let victims = core.check_node_timeouts(now());
+            (victims, core.last_node_update != before)
+        };
+        if changed_nodes || !victims.is_empty() {
+            let mut d: Vec<Durable> = victims.into_iter().map(Durable::Job).collect();
+            d.push(Durable::Nodes);
+            persist(&shared, d);
+            shared.schedule_now.notify_one();
+        }
+    }
+}
