@@ -93,16 +93,17 @@ impl Controller {
                         (Some(t), Some(max)) => t != wire::pack::INFINITE && t <= max,
                         _ => true,
                     };
-                    if !part_limit_ok {
-                        // Over the partition's MaxTime (an admin raised it):
-                        // not schedulable here; upstream leaves it be.
-                    } else if job.desc.min_nodes.max(1) > avail {
+                    if job.desc.min_nodes.max(1) > avail {
+                        // Checked before the time limit, as upstream's pass does.
                         Controller::set_reason(
                             &mut job,
                             JobReason::WAIT_RESOURCES,
                             Some(NODES_REQUIRED_DESC.to_string()),
                         );
                         failed_parts.push(job.part_index);
+                    } else if !part_limit_ok {
+                        // An admin raised the limit above the partition's MaxTime.
+                        Controller::set_reason(&mut job, JobReason::WAIT_PART_TIME_LIMIT, None);
                     } else if let Some(alloc) = self.try_allocate(&job) {
                         self.jobs.insert(id, job);
                         effects.extend(self.start_job(id, alloc, now));

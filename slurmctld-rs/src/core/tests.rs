@@ -209,3 +209,15 @@ fn dependency_on_a_pending_job_waits() {
     let d = submitted_id(&submit(&mut c, ALICE, JobDescriptor { dependency: Some("afterok:99999".into()), ..desc(ALICE) }));
     assert!(c.jobs[&d].dependencies.is_none());
 }
+
+#[test]
+fn a_job_over_its_partitions_max_time_still_gets_the_node_reason() {
+    let mut c = cluster();
+    let id = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let _ = c.main_schedule(T0 + 1);
+    let update = JobDescriptor { job_id_str: Some(id.to_string()), time_limit: 24 * 60, ..JobDescriptor::default() };
+    assert_eq!(rc_of(&c.handle(caller(ROOT), Message::UpdateJob(Box::new(update)), T0 + 2).reply), 0);
+    assert_eq!(c.jobs[&id].reason, JobReason::WAIT_NO_REASON);
+    let _ = c.main_schedule(T0 + 3);
+    assert_eq!(c.jobs[&id].state_desc.as_deref(), Some(super::sched::NODES_REQUIRED_DESC));
+}
