@@ -73,20 +73,92 @@ pub fn submit_batch(c: &mut Controller, caller: Caller, desc: JobDescriptor, now
     }
 }
 
-/// REQUEST_JOB_WILL_RUN (`sbatch --test-only`): every check, no job.
+/// REQUEST_JOB_WILL_RUN (`sbatch --test-only`): every check, no job; then
+/// where and when it could start.
 pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i64) -> Outcome {
-    match create(c, caller, desc, now, true) {
-        Ok(_) => unreachable_will_run(),
-        Err(r) if r.rc == SlurmRc::SUCCESS => unreachable_will_run(),
-        Err(r) => r.into_outcome(),
+    let probe = desc.clone();
+    match create(c, caller.clone(), desc, now, true) {
+        Err(r) if r.rc == SlurmRc::SUCCESS => {}
+        Err(r) => return r.into_outcome(),
+        Ok(_) => {}
     }
-}
-
-fn unreachable_will_run() -> Outcome {
-    // `create` in test mode always stops before making a job; when every
-    // check passed it reports that no node is available to run it now,
-    // which is the only answer until nodes register.
-    Refusal::code(SlurmRc::ESLURM_NODES_BUSY).into_outcome()
+    // Build the job as submission would, to ask the allocator.
+    let part_index = match probe.partition.as_deref().and_then(|p| p.split(',').next()).and_then(|p| c.partition_index(p)) {
+        Some(i) => i,
+        None => match c.default_partition() {
+            Some(i) => i,
+            None => return Refusal::code(SlurmRc::ESLURM_DEFAULT_PARTITION_NOT_SET).into_outcome(),
+        },
+    };
+    let mut d = probe;
+    normalise_counts(&mut d);
+    let usable = c.available_nodes(part_index).len() as u32;
+    if usable < d.min_nodes.max(1) {
+        // No usable node could ever be picked now: upstream's test
+        // selection reports the configuration as unavailable.
+        return Refusal::code(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE).into_outcome();
+    }
+    let job = Job {
+        job_id: 0,
+        array_job_id: 0,
+        array_task_id: None,
+        array: None,
+        user_id: caller.uid,
+        group_id: caller.gid,
+        state: JobState::Pending as u32,
+        reason: JobReason::WAIT_NO_REASON,
+        state_desc: None,
+        priority: 1,
+        partition: c.spec.partitions[part_index].name.clone(),
+        part_index,
+        time_limit: None,
+        submit_time: now,
+        eligible_time: now,
+        accrue_time: now,
+        last_sched_eval: now,
+        start_time: 0,
+        end_time: 0,
+        exit_code: 0,
+        derived_ec: 0,
+        restart_cnt: 0,
+        dependencies: None,
+        admin_hold: false,
+        tres_req: String::new(),
+        alloc: None,
+        desc: d,
+    };
+    let (start_time, alloc) = match c.try_allocate(&job) {
+        Some(a) => (now, Some(a)),
+        None => {
+            // Busy: the earliest end of a running job in the partition.
+            let soonest = c
+                .jobs
+                .values()
+                .filter(|j| j.base_state() == JobState::Running && j.part_index == part_index && j.end_time != 0)
+                .map(|j| j.end_time)
+                .min()
+                .unwrap_or(now + 365 * 24 * 3600);
+            (soonest, None)
+        }
+    };
+    let node_list = alloc.as_ref().map(|a| {
+        let names: Vec<String> = a.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect();
+        wire::hostlist::compress(&names)
+    });
+    Outcome {
+        reply: Message::JobWillRunResponse(wire::msg::WillRunResponse {
+            job_id: 0,
+            job_submit_user_msg: None,
+            node_list,
+            part_name: Some(c.spec.partitions[part_index].name.clone()),
+            preemptee_job_id: None,
+            proc_cnt: alloc.as_ref().map_or(0, |a| a.total_cpus()),
+            start_time,
+            sys_usage_per: wire::pack::ScaledDouble::from_f64(0.0),
+        }),
+        durable: Vec::new(),
+        effects: Vec::new(),
+    }
 }
 
 /// Validates `desc` and, unless `test_only`, creates the job. Returns the job
