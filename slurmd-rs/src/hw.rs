@@ -188,6 +188,8 @@ pub fn tmp_disk(tmp_fs: Option<&str>) -> std::io::Result<u32> {
     let path = tmp_fs.filter(|s| !s.is_empty()).unwrap_or("/tmp");
     match nix::sys::statvfs::statvfs(path) {
         Ok(st) => {
+            // fsblkcnt_t / c_ulong are 32 bits on some targets.
+            #[allow(clippy::unnecessary_cast)]
             let total = (st.blocks() as u64).saturating_mul(st.fragment_size() as u64) / (1024 * 1024);
             Ok(u32::try_from(total).unwrap_or(u32::MAX))
         }

@@ -432,10 +432,13 @@ fn step_processes(entry: &mut Entry, snap: &[ProcInfo], environ_node: Option<&st
         for p in snap {
             // Only the job owner's processes: a root daemon that happens to
             // carry the variables is never a job process.
-            if p.uid == rec.uid && p.uid != 0 && p.start_time >= rec.start_time && !members.contains(&p.pid) {
-                if proctrack::environ_matches(p.pid, &needles, &absent) {
-                    members.insert(p.pid);
-                }
+            if p.uid == rec.uid
+                && p.uid != 0
+                && p.start_time >= rec.start_time
+                && !members.contains(&p.pid)
+                && proctrack::environ_matches(p.pid, &needles, &absent)
+            {
+                members.insert(p.pid);
             }
         }
     }

@@ -111,7 +111,7 @@ pub fn descendants(procs: &[ProcInfo], root: i32) -> BTreeSet<i32> {
 pub fn environ_matches(pid: i32, needles: &[String], absent: &[&str]) -> bool {
     let Ok(raw) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
     let vars: Vec<&[u8]> = raw.split(|&b| b == 0).collect();
-    needles.iter().all(|n| vars.iter().any(|v| *v == n.as_bytes()))
+    needles.iter().all(|n| vars.contains(&n.as_bytes()))
         && absent.iter().all(|a| !vars.iter().any(|v| v.starts_with(a.as_bytes()) && v.get(a.len()) == Some(&b'=')))
 }
 
