@@ -256,13 +256,15 @@ fn launch_failures_leave_nothing_behind() {
     let mut job = f.job(4241, "#!/bin/sh\necho hi\n");
     job.std_out = Some(format!("{}/out", locked.display()));
     match f.manager.launch_batch(&job) {
-        Err(StepError::Exec { stage, .. }) => assert_eq!(stage, "open stdout"),
+        Err(e @ StepError::Exec { stage: "open stdout", .. }) => {
+            assert_eq!(e.slurm_rc(), wire::errno::SlurmRc::ESLURMD_IO_ERROR)
+        }
         other => panic!("expected an exec error, got {other:?}"),
     }
     assert!(!f.spool.join("job04241").exists());
     assert!(f.manager.steps().is_empty());
     let empty = f.job(4242, "");
-    assert!(matches!(f.manager.launch_batch(&empty), Err(StepError::InvalidLaunch { .. })));
+    assert!(matches!(f.manager.launch_batch(&empty), Err(StepError::EmptyScript(4242))));
     let nul = f.job(4243, "#!/bin/sh\n");
     let mut nul = nul;
     nul.environment.push("BAD=a\0b".into());
@@ -402,7 +404,7 @@ fn duplicate_launch_is_refused() {
     let job = f.job(4280, "#!/bin/sh\nsleep 4281\n");
     let step = f.manager.launch_batch(&job).unwrap();
     assert!(matches!(f.manager.launch_batch(&job), Err(StepError::Duplicate(s)) if s == step));
-    assert!(matches!(f.manager.release(step), Err(StepError::InvalidLaunch { .. })));
+    assert!(matches!(f.manager.release(step), Err(StepError::StillRunning(_))));
     assert!(f.manager.terminate_job(4280, Duration::from_secs(1)));
     f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
     f.manager.release(step).unwrap();

@@ -326,9 +326,7 @@ impl StepManager {
         let entry = {
             let mut steps = self.lock();
             match steps.get(&step) {
-                Some(e) if matches!(e.state, StepState::Running) => {
-                    return Err(StepError::InvalidLaunch { job_id: step.job_id, reason: format!("step {step} still running") })
-                }
+                Some(e) if matches!(e.state, StepState::Running) => return Err(StepError::StillRunning(step)),
                 Some(_) => {}
                 None => return Err(StepError::NotFound(step)),
             }

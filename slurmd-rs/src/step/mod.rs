@@ -193,6 +193,30 @@ pub struct NodeContext {
     pub job_file_append: bool,
 }
 
+impl StepError {
+    /// The Slurm error upstream reports for this failure (what
+    /// `_launch_job_fail` / REQUEST_COMPLETE_BATCH_SCRIPT carry): batch
+    /// directory and script problems are ESLURMD_CREATE_BATCH_DIR_ERROR,
+    /// identity changes ESLURMD_SET_UID_OR_GID_ERROR, stdio files
+    /// ESLURMD_IO_ERROR, the rest of the start ESLURMD_EXECVE_FAILED
+    /// (`mgr_launch_batch_job_setup`, `job_manager` in `mgr.c`).
+    pub fn slurm_rc(&self) -> wire::errno::SlurmRc {
+        use wire::errno::SlurmRc;
+        match self {
+            StepError::InvalidLaunch { .. } => SlurmRc::ESLURMD_SETUP_ENVIRONMENT_ERROR,
+            StepError::EmptyScript(_) | StepError::Io { .. } => SlurmRc::ESLURMD_CREATE_BATCH_DIR_ERROR,
+            StepError::Duplicate(_) => SlurmRc::ESLURMD_STEP_EXISTS,
+            StepError::StillRunning(_) => SlurmRc::ESLURMD_STEP_EXISTS,
+            StepError::NotFound(_) => SlurmRc::ESLURMD_JOB_NOTRUNNING,
+            StepError::Exec { stage, .. } => match *stage {
+                "setgroups" | "setgid" | "setuid" => SlurmRc::ESLURMD_SET_UID_OR_GID_ERROR,
+                "open stdin" | "open stdout" | "open stderr" | "dup2" => SlurmRc::ESLURMD_IO_ERROR,
+                _ => SlurmRc::ESLURMD_EXECVE_FAILED,
+            },
+        }
+    }
+}
+
 /// Why a step could not be started or acted on.
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -204,9 +228,15 @@ pub enum StepError {
         /// What is wrong.
         reason: String,
     },
+    /// The launch carries no script.
+    #[error("job {0}: empty batch script")]
+    EmptyScript(u32),
     /// This step is already running here.
     #[error("step {0} already exists")]
     Duplicate(StepId),
+    /// The step still runs, so it cannot be released.
+    #[error("step {0} still running")]
+    StillRunning(StepId),
     /// No such step on this node.
     #[error("step {0} not found")]
     NotFound(StepId),

@@ -53,7 +53,7 @@ fn io_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Ste
 /// script into it (0700, owned by the user; never over an existing file).
 pub(crate) fn write_script(spool: &Path, job: &BatchJob) -> Result<(PathBuf, PathBuf), StepError> {
     if job.script.is_empty() {
-        return Err(StepError::InvalidLaunch { job_id: job.job_id, reason: "empty script".into() });
+        return Err(StepError::EmptyScript(job.job_id));
     }
     std::fs::DirBuilder::new().recursive(true).mode(0o755).create(spool).map_err(io_err("mkdir", spool))?;
     let dir = job_dir(spool, StepId::batch(job.job_id));
