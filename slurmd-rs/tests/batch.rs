@@ -236,6 +236,22 @@ fn slurm_environment() {
 }
 
 #[test]
+fn daemon_descriptors_do_not_leak_into_the_job() {
+    let Some(f) = fixture() else { return };
+    // A descriptor without close-on-exec, as a careless library might leave.
+    // SAFETY: dup of our own stderr; closed below.
+    let leaked = unsafe { libc::dup(2) };
+    assert!(leaked > 2);
+    let x = f.run(&f.job(4235, "#!/bin/bash\nls /proc/$$/fd\n"));
+    // SAFETY: closing the descriptor duplicated above.
+    unsafe { libc::close(leaked) };
+    assert_eq!(x.status, Some(0));
+    let fds: Vec<String> = f.read("slurm-4235.out").split_whitespace().map(str::to_string).collect();
+    assert!(!fds.contains(&leaked.to_string()), "fd {leaked} leaked: {fds:?}");
+    assert!(fds.iter().all(|fd| ["0", "1", "2", "255"].contains(&fd.as_str())), "{fds:?}");
+}
+
+#[test]
 fn work_dir_falls_back_to_tmp() {
     let Some(f) = fixture() else { return };
     let mut job = f.job(4231, "#!/bin/sh\npwd\n");

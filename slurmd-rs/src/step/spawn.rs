@@ -289,6 +289,23 @@ fn fork_exec(plan: &ChildPlan) -> Result<i32, (&'static str, std::io::Error)> {
     Err((STAGES.get(stage).copied().unwrap_or("start"), std::io::Error::from_raw_os_error(errno)))
 }
 
+/// Closes every descriptor from `first` up, except `keep`
+/// (close_range(2), or a loop where the kernel lacks it).
+unsafe fn close_from(first: libc::c_int, keep: libc::c_int) {
+    let ranges = [(first, keep - 1), (keep + 1, libc::c_int::MAX)];
+    for (lo, hi) in ranges {
+        if lo > hi {
+            continue;
+        }
+        let r = libc::syscall(libc::SYS_close_range, lo as libc::c_uint, hi as libc::c_uint, 0 as libc::c_uint);
+        if r != 0 {
+            for fd in lo..hi.min(65536) {
+                libc::close(fd);
+            }
+        }
+    }
+}
+
 /// The child side of [`fork_exec`]. Never returns.
 unsafe fn child(
     plan: &ChildPlan,
@@ -357,11 +374,9 @@ unsafe fn child(
             fail(8);
         }
     }
-    for fd in [fd_in, fd_out, fd_err] {
-        if fd > 2 {
-            libc::close(fd);
-        }
-    }
+    // Nothing of the daemon's (sockets, logs, descriptors a library opened
+    // without close-on-exec) reaches the job; the error pipe closes on exec.
+    close_from(3, err_fd);
     let mut digits = [0u8; 11];
     let n = write_decimal(&mut digits, libc::getpid() as u32);
     std::ptr::copy_nonoverlapping(digits.as_ptr(), pid_digits, n);
