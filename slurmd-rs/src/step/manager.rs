@@ -310,14 +310,17 @@ impl StepManager {
     /// down in parallel. Returns whether all of them are gone.
     pub fn terminate_job(&self, job_id: u32, kill_wait: Duration) -> bool {
         let ids: Vec<StepId> = self.lock().keys().filter(|s| s.job_id == job_id).copied().collect();
-        let handles: Vec<_> = ids
-            .into_iter()
-            .map(|s| {
-                let m = self.clone();
-                std::thread::spawn(move || m.terminate(s, kill_wait).unwrap_or(true))
-            })
-            .collect();
-        handles.into_iter().all(|h| h.join().unwrap_or(false))
+        let mut all_gone = true;
+        let mut handles = Vec::new();
+        for s in ids {
+            let m = self.clone();
+            match std::thread::Builder::new().name(format!("kill-{s}")).spawn(move || m.terminate(s, kill_wait).unwrap_or(true)) {
+                Ok(h) => handles.push(h),
+                // No thread to spare: run this one down here.
+                Err(_) => all_gone &= self.terminate(s, kill_wait).unwrap_or(true),
+            }
+        }
+        handles.into_iter().fold(all_gone, |acc, h| h.join().unwrap_or(false) && acc)
     }
 
     /// Forgets an ended step once the controller knows (upstream
