@@ -1,0 +1,13 @@
+//! slurmd-rs: the compute node daemon (slurmd + slurmstepd of Slurm 22.05).
+//!
+//! - [`hw`]: what the host has (`slurmd -C`, registration);
+//! - [`config`]: this node's slice of slurm.conf;
+//! - [`step`]: the step manager (batch scripts now, srun steps next);
+//! - [`agent`]: [`agent::NodeAgent`], what the RPC handlers call;
+//! - [`server`]: the tokio shell: listen, verify, dispatch, reply.
+
+pub mod agent;
+pub mod config;
+pub mod hw;
+pub mod server;
+pub mod step;
