@@ -152,7 +152,18 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
         }
         let ports: Vec<u16> = match l.str("Port") {
             None => Vec::new(),
-            Some(p) => expand_at(p, "Port", at)?
+            // A bare list or range ("17001-17004", "1,2") is a port list:
+            // upstream brackets it before reading it as a hostlist.
+            Some(p) => {
+                let bracketed;
+                let p = if !p.starts_with('[') && (p.contains('-') || p.contains(',')) {
+                    bracketed = format!("[{p}]");
+                    bracketed.as_str()
+                } else {
+                    p
+                };
+                expand_at(p, "Port", at)?
+            }
                 .iter()
                 .map(|s| values::parse_u16(s).map_err(|r| ConfError::bad_value(at, "Port", r)))
                 .collect::<Result<_, _>>()?,
@@ -306,4 +317,17 @@ fn derive_shape(l: &Lookup<'_>) -> Result<Shape, ConfError> {
 /// Upstream stores these products in uint16_t; saturate instead of wrapping.
 fn clamp16(v: u32) -> u16 {
     u16::try_from(v).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod port_range_tests {
+    use crate::conf::SlurmConf;
+
+    #[test]
+    fn a_bare_port_range_gives_one_port_per_node() {
+        let text = "SlurmctldHost=h\nNodeName=n[1-3] NodeAddr=127.0.0.1 Port=17001-17003\nPartitionName=p Nodes=ALL\n";
+        let conf = SlurmConf::from_str(text, "t.conf").expect("parses");
+        let ports: Vec<Option<u16>> = conf.nodes.iter().map(|n| n.port).collect();
+        assert_eq!(ports, vec![Some(17001), Some(17002), Some(17003)]);
+    }
 }
