@@ -55,11 +55,9 @@ impl Header {
         Header { version, flags: 0, msg_type, body_length, forward: None, ret_cnt: 0, orig_addr: SlurmAddr::Unset }
     }
 
-    /// Appends the header as `self.version` lays it out.
+    /// Appends the header as `self.version` lays it out: exactly what
+    /// [`Header::unpack`] reads, whatever the flags.
     pub fn pack(&self, p: &mut Packer) {
-        if self.flags & flags::SLURMDBD_CONNECTION != 0 {
-            p.u16(self.msg_type);
-        }
         p.u16(self.version.0);
         p.u16(self.flags);
         if self.version < ProtocolVersion::V22_05 {
@@ -79,6 +77,19 @@ impl Header {
         }
         p.u16(self.ret_cnt);
         self.orig_addr.pack(p);
+    }
+
+    /// Appends the header as upstream's `pack_header` does for a slurmdbd
+    /// persistent connection: with [`flags::SLURMDBD_CONNECTION`] set, the
+    /// msg_type goes first, because slurmdbd reads it before the header.
+    /// `unpack_header` never reads that prefix, so it is not part of
+    /// [`Header::pack`]: a header decoded off the wire must re-encode to the
+    /// bytes it came from.
+    pub fn pack_to_slurmdbd(&self, p: &mut Packer) {
+        if self.flags & flags::SLURMDBD_CONNECTION != 0 {
+            p.u16(self.msg_type);
+        }
+        self.pack(p);
     }
 
     /// Reads a header. The version decides the layout; versions older than
@@ -111,5 +122,30 @@ impl Header {
         }
         let orig_addr = SlurmAddr::unpack(u, "header.orig_addr")?;
         Ok(Header { version, flags, msg_type, body_length, forward, ret_cnt, orig_addr })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `frame` fuzz target: a received header with the
+    /// SLURMDBD_CONNECTION flag re-encoded with a msg_type prefix that
+    /// `unpack` never reads, so it decoded as version = msg_type.
+    #[test]
+    fn slurmdbd_flag_round_trips() {
+        let mut h = Header::new(ProtocolVersion::V22_05, 5023, 0);
+        h.flags = flags::SLURMDBD_CONNECTION | flags::DROP_PRIV;
+        let mut p = Packer::new();
+        h.pack(&mut p);
+        let mut u = Unpacker::new(p.as_slice());
+        assert_eq!(Header::unpack(&mut u).unwrap(), h);
+        assert_eq!(u.remaining(), 0);
+
+        // Toward slurmdbd the type is sent first, then the same header.
+        let mut dbd = Packer::new();
+        h.pack_to_slurmdbd(&mut dbd);
+        assert_eq!(&dbd.as_slice()[..2], &5023u16.to_be_bytes());
+        assert_eq!(&dbd.as_slice()[2..], p.as_slice());
     }
 }

@@ -22,6 +22,13 @@ pub const MAX_PREFIX_COUNT: u64 = 64 * 1024;
 /// beyond any real cluster.
 pub const MAX_EXPANDED_HOSTS: usize = 1 << 20;
 
+/// Most bytes of names one whole expression may expand to. The host count
+/// alone does not bound memory: a few kilobytes of prefix in front of bracket
+/// groups made each of a million names kilobytes long (gigabytes, and seconds
+/// of work, from a 760-byte input the `conf` fuzz target found). 64 MiB is
+/// a million names of 64 bytes each.
+pub const MAX_EXPANDED_BYTES: usize = 64 << 20;
+
 /// Most bracket groups one token may have. Each group is one level of
 /// recursion when expanding; upstream has no bound, we keep hostile input
 /// from exhausting the stack. Real names use one to three.
@@ -69,6 +76,13 @@ pub enum HostlistError {
     /// The expression expands to more than [`MAX_EXPANDED_HOSTS`] names.
     #[error("hostlist `{expr}` expands to more than {MAX_EXPANDED_HOSTS} hosts")]
     TooManyHosts {
+        /// The whole expression being expanded.
+        expr: String,
+    },
+    /// The names the expression expands to total more than
+    /// [`MAX_EXPANDED_BYTES`].
+    #[error("hostlist `{expr}` expands to more than {MAX_EXPANDED_BYTES} bytes of host names")]
+    TooManyBytes {
         /// The whole expression being expanded.
         expr: String,
     },
@@ -211,16 +225,25 @@ fn parse_range_list(expr: &str, text: &str) -> Result<Vec<Range>, HostlistError>
         .collect()
 }
 
-/// Appends hosts while enforcing [`MAX_EXPANDED_HOSTS`].
+/// Appends hosts while enforcing [`MAX_EXPANDED_HOSTS`] and
+/// [`MAX_EXPANDED_BYTES`].
 struct Sink<'a> {
     expr: &'a str,
     hosts: Vec<String>,
+    /// Sum of the lengths of `hosts`.
+    bytes: usize,
 }
 
 impl Sink<'_> {
     fn push(&mut self, host: String) -> Result<(), HostlistError> {
         if self.hosts.len() >= MAX_EXPANDED_HOSTS {
             return Err(HostlistError::TooManyHosts {
+                expr: self.expr.to_string(),
+            });
+        }
+        self.bytes += host.len();
+        if self.bytes > MAX_EXPANDED_BYTES {
+            return Err(HostlistError::TooManyBytes {
                 expr: self.expr.to_string(),
             });
         }
@@ -282,6 +305,7 @@ pub fn expand(expr: &str) -> Result<Vec<String>, HostlistError> {
     let mut sink = Sink {
         expr,
         hosts: Vec::new(),
+        bytes: 0,
     };
     for tok in tokens(expr) {
         let Some(open) = tok.rfind('[') else {
@@ -533,6 +557,22 @@ mod tests {
         ));
         // Exactly 64K hosts in one range is allowed.
         assert_eq!(ex("n[1-65536]").len(), 65536);
+    }
+
+    /// Found by the `conf` fuzz target: a long prefix in front of bracket
+    /// groups expanded to a million names of ~700 bytes each (14 s, and
+    /// gigabytes, for a 760-byte input).
+    #[test]
+    fn expand_bounds_total_bytes() {
+        let long = format!("{}[0-1023]x[0-1023]", "p".repeat(700));
+        let t = std::time::Instant::now();
+        assert!(matches!(
+            expand(&long),
+            Err(HostlistError::TooManyBytes { .. })
+        ));
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        // Short names still expand to the full host count.
+        assert_eq!(ex("a[0-1023]b[0-1023]").len(), 1 << 20);
     }
 
     #[test]
