@@ -23,6 +23,7 @@ use wire::errno::SlurmRc;
 use wire::frame::{self, AuthBlob};
 use wire::header::Header;
 use wire::msg::common::{Energy, StepId as WireStepId};
+use wire::msg::gres::GresNodeConfig;
 use wire::msg::jobacct::TresUsage;
 use wire::msg::node::reg_flags;
 use wire::msg::{CompleteBatchScript, EpilogComplete, JobAcctInfo, Message, NodeRegistration, PingSlurmdResponse};
@@ -247,7 +248,10 @@ impl Controller {
                 .map(|s| WireStepId { job_id: s.job_id, step_id: s.step_id, step_het_comp: NO_VAL })
                 .collect(),
             flags,
-            gres_info: None,
+            // gres_node_config_pack always sends its header (version and a
+            // record count); a 22.05 slurmctld dereferences it unchecked and
+            // crashes on a registration without one.
+            gres_info: Some(GresNodeConfig { version: ProtocolVersion::V22_05.0, records: Vec::new() }),
             energy: Energy::default(),
             version: Some(SLURM_VERSION.into()),
             dynamic_type: 0,
