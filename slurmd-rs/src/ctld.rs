@@ -143,12 +143,45 @@ impl ControllerLink {
         Err(last)
     }
 
-    async fn exchange(&self, addr: SocketAddr, msg: &Message) -> Result<Message, String> {
+    /// Sends `msg` to the first controller that takes it, expecting no
+    /// reply (`slurm_send_only_controller_msg`).
+    pub async fn send_only(&self, msg: &Message) -> Result<(), String> {
+        let mut last = String::from("no SlurmctldHost configured");
+        for host in &self.hosts {
+            let addrs: Vec<SocketAddr> = match (host.as_str(), self.port).to_socket_addrs() {
+                Ok(a) => a.collect(),
+                Err(e) => {
+                    last = format!("cannot resolve {host}: {e}");
+                    continue;
+                }
+            };
+            for addr in addrs {
+                let out = self.encode(msg)?;
+                let send = async {
+                    let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+                    s.write_all(&out).await.map_err(|e| format!("send to {addr}: {e}"))?;
+                    s.shutdown().await.map_err(|e| format!("send to {addr}: {e}"))
+                };
+                match tokio::time::timeout(self.timeout, send).await {
+                    Ok(Ok(())) => return Ok(()),
+                    Ok(Err(e)) => last = e,
+                    Err(_) => last = format!("{addr}: timed out"),
+                }
+            }
+        }
+        Err(last)
+    }
+
+    fn encode(&self, msg: &Message) -> Result<bytes::BytesMut, String> {
         let version = ProtocolVersion::V22_05;
         let body = msg.to_body(version);
         let hash = body_hash::compute(&body, msg.msg_type(), version, None);
         let cred = self.auth.encode(&hash, RestrictUid::Uid(self.slurm_user)).map_err(|e| e.to_string())?;
-        let out = frame::encode(&Header::new(version, msg.msg_type(), 0), &AuthBlob::Munge(cred), &body);
+        Ok(frame::encode(&Header::new(version, msg.msg_type(), 0), &AuthBlob::Munge(cred), &body))
+    }
+
+    async fn exchange(&self, addr: SocketAddr, msg: &Message) -> Result<Message, String> {
+        let out = self.encode(msg)?;
         let exchange = async {
             let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
             s.write_all(&out).await.map_err(|e| format!("send to {addr}: {e}"))?;
@@ -341,11 +374,16 @@ impl Controller {
         Some(rc)
     }
 
-    /// MESSAGE_EPILOG_COMPLETE (`_epilog_complete`), retried while the
-    /// controller cannot be reached.
-    pub async fn epilog_complete(&self, node_name: &str, job_id: u32, rc: u32) -> Option<i32> {
+    /// MESSAGE_EPILOG_COMPLETE (`_epilog_complete`): sent once, no reply
+    /// expected; slurmctld resends REQUEST_TERMINATE_JOB if it is lost.
+    pub async fn epilog_complete(&self, node_name: &str, job_id: u32, rc: u32) -> Result<(), String> {
         let msg = Message::EpilogComplete(EpilogComplete { job_id, return_code: rc, node_name: Some(node_name.into()) });
-        self.send_rc_retrying(&msg, &format!("epilog complete for job {job_id}")).await
+        let r = self.link.send_only(&msg).await;
+        match &r {
+            Ok(()) => debug!("JobId={job_id}: sent epilog complete msg: rc = {rc}"),
+            Err(e) => error!("Unable to send epilog complete message: {e}"),
+        }
+        r
     }
 
     async fn send_rc_retrying(&self, msg: &Message, what: &str) -> Option<i32> {

@@ -291,8 +291,7 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
             _ => 0,
         };
         if let Some(ctl) = ctl {
-            let rc = ctl.epilog_complete(&agent.settings().node_name, job_id, status as u32).await;
-            debug!(job_id, ?rc, "epilog complete sent");
+            let _ = ctl.epilog_complete(&agent.settings().node_name, job_id, status as u32).await;
         }
     });
     rc(SlurmRc::SUCCESS)
