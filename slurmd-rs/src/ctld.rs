@@ -433,8 +433,8 @@ impl Controller {
         match self.complete_batch(&agent.settings().node_name, step.job_id, uid, job_rc, 0).await {
             Some(0) => agent.step_completion_acknowledged(step),
             Some(rc) => {
-                // Upstream does not retry an answered RPC either; keep the
-                // record so a restart reports it again.
+                // Upstream does not retry an answered RPC either: the
+                // controller has heard of the end, so the step is released.
                 error!(step = %step, "slurmctld refused job completion: {}", SlurmRc(rc));
                 agent.step_completion_acknowledged(step);
             }
