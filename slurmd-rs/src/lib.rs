@@ -8,6 +8,8 @@
 
 pub mod agent;
 pub mod config;
+pub mod ctld;
+pub mod handlers;
 pub mod hw;
 pub mod server;
 pub mod step;

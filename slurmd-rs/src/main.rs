@@ -13,6 +13,7 @@ use tracing::{error, info, warn};
 
 use slurmd::agent::NodeAgent;
 use slurmd::config::{working_cluster, NodeSettings};
+use slurmd::ctld::{Controller, ControllerLink, ReportConfig};
 use slurmd::hw::{self, Hardware};
 use slurmd::server::{self, Server, ServerConfig};
 use slurmd::step::NodeContext;
@@ -51,7 +52,7 @@ struct Args {
 }
 
 /// Version printed by -V.
-const VERSION: &str = "22.05.8";
+const VERSION: &str = slurmd::ctld::SLURM_VERSION;
 
 fn log_filter(debug_level: u16, verbose: u8) -> tracing::Level {
     // Slurm levels: 0 quiet, 1 fatal, 2 error, 3 info, 4 verbose, 5 debug, 6+ debug2..5.
@@ -129,6 +130,7 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
         .map_err(|e| format!("cannot create SlurmdSpoolDir {}: {e}", settings.spool_dir.display()))?;
     // Children of the daemon find slurm.conf the way upstream's do.
     let conf_abs = std::fs::canonicalize(conf_path).unwrap_or_else(|_| conf_path.to_path_buf());
+    let conf_abs_str = conf_abs.to_string_lossy().into_owned();
     let hardware = Hardware::detect(Some(&settings.tmp_fs));
     info!(
         node = %settings.node_name,
@@ -164,7 +166,7 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        let (agent, mut exits) = NodeAgent::new(settings, node, hardware);
+        let (agent, exits) = NodeAgent::new(settings, node, hardware);
         if args.clean {
             match agent.steps().clear_records() {
                 Ok(n) => info!("cleared {n} saved step records"),
@@ -179,7 +181,9 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
         if let Err(e) = std::fs::write(&pid_file, format!("{}\n", std::process::id())) {
             warn!("cannot write pid file {}: {e}", pid_file.display());
         }
-        let server = Server::new(agent.clone(), Arc::new(auth), cfg);
+        let auth: Arc<dyn wire::auth::CredentialService> = Arc::new(auth);
+        let ctl = Controller::new(ControllerLink::from_conf(conf, auth.clone()), ReportConfig::from_conf(conf, &conf_abs_str));
+        let server = Server::with_controller(agent.clone(), auth, cfg, ctl.clone());
         let signals = server.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};
@@ -197,14 +201,16 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
                 }
             }
         });
-        // Step ends: the RPC layer sends REQUEST_COMPLETE_BATCH_SCRIPT here and
-        // calls step_completion_acknowledged once the controller answers. Until
-        // it exists, ends are logged and stay recorded on disk.
-        tokio::spawn(async move {
-            while let Some(exit) = exits.recv().await {
-                info!(step = %exit.step, status = ?exit.status, "step ended; completion not sent (no controller link yet)");
-            }
-        });
+        // Step ends become REQUEST_COMPLETE_BATCH_SCRIPT; the ones a previous
+        // instance left unreported are sent once registration is through.
+        tokio::spawn(ctl.clone().completion_loop(agent.clone(), exits));
+        {
+            let (ctl, agent) = (ctl.clone(), agent.clone());
+            tokio::spawn(async move {
+                ctl.register_until_answered(&agent).await;
+                ctl.report_ended(agent, report.ended).await;
+            });
+        }
         info!(node = %agent.settings().node_name, "listening on port {}", agent.settings().port);
         server::run(server, listener).await;
         let _ = std::fs::remove_file(&pid_file);

@@ -23,6 +23,8 @@ use wire::header::Header;
 use wire::msg::{msg_type, Message};
 
 use crate::agent::NodeAgent;
+use crate::ctld::Controller;
+use crate::handlers;
 
 /// Server settings from slurm.conf.
 #[derive(Debug, Clone)]
@@ -58,23 +60,24 @@ pub struct Request {
     pub hash_kind: HashKind,
 }
 
-/// Answers one verified request. Every message type is refused with
-/// ESLURM_NOT_SUPPORTED until its decoder exists in `wire`; each one the
-/// RPC layer adds becomes an arm here that decodes the body and calls the
-/// matching [`NodeAgent`] method (REQUEST_BATCH_JOB_LAUNCH →
-/// `launch_batch`, REQUEST_SIGNAL_TASKS → `signal_job`,
-/// REQUEST_TERMINATE_JOB / REQUEST_KILL_TIMELIMIT → `terminate_job`,
-/// REQUEST_NODE_REGISTRATION_STATUS → `hardware` + `running_steps`,
-/// REQUEST_PING → RC 0).
-pub async fn dispatch(agent: &Arc<NodeAgent>, req: &Request) -> Message {
-    let _ = agent;
-    info!(
-        peer = %req.peer,
-        uid = req.uid,
-        msg_type = msg_type::name(req.header.msg_type),
-        "RPC not supported by this slurmd yet"
-    );
-    Message::SlurmRc { rc: SlurmRc::ESLURM_NOT_SUPPORTED.0 }
+/// Answers one verified request (upstream `slurmd_req`). `None` means no
+/// reply at all (REQUEST_SHUTDOWN, REQUEST_RECONFIGURE: "slurmctld does
+/// not expect one"). Work that upstream does after replying (registration,
+/// killing steps, the epilog) is spawned and runs after this returns.
+pub async fn dispatch(server: &Arc<Server>, req: &Request) -> Option<Message> {
+    let t = req.header.msg_type;
+    let msg = match Message::unpack(t, req.header.version, &req.body) {
+        Ok(m) => m,
+        Err(wire::pack::DecodeError::UnsupportedMessage(_)) => {
+            info!(peer = %req.peer, uid = req.uid, msg_type = msg_type::name(t), "RPC not supported by this slurmd");
+            return Some(Message::SlurmRc { rc: SlurmRc::ESLURM_NOT_SUPPORTED.0 });
+        }
+        Err(e) => {
+            error!(peer = %req.peer, msg_type = msg_type::name(t), "cannot decode request: {e}");
+            return Some(Message::SlurmRc { rc: SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET.0 });
+        }
+    };
+    handlers::handle(server, req, msg).await
 }
 
 /// Why a request got no reply.
@@ -127,13 +130,26 @@ pub struct Server {
     pub cfg: ServerConfig,
     /// Set to true to stop accepting.
     pub shutdown: watch::Sender<bool>,
+    /// The link to slurmctld (`None`: replies only, nothing originated).
+    pub ctl: Option<Arc<Controller>>,
 }
 
 impl Server {
     /// A server for `agent`.
     pub fn new(agent: Arc<NodeAgent>, auth: Arc<dyn CredentialService>, cfg: ServerConfig) -> Arc<Self> {
         let (shutdown, _) = watch::channel(false);
-        Arc::new(Server { agent, auth, cfg, shutdown })
+        Arc::new(Server { agent, auth, cfg, shutdown, ctl: None })
+    }
+
+    /// A server that also talks to slurmctld through `ctl`.
+    pub fn with_controller(
+        agent: Arc<NodeAgent>,
+        auth: Arc<dyn CredentialService>,
+        cfg: ServerConfig,
+        ctl: Arc<Controller>,
+    ) -> Arc<Self> {
+        let (shutdown, _) = watch::channel(false);
+        Arc::new(Server { agent, auth, cfg, shutdown, ctl: Some(ctl) })
     }
 }
 
@@ -181,7 +197,7 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|&s| s).await;
 }
 
-async fn serve_connection(server: &Server, mut sock: TcpStream, peer: SocketAddr) {
+async fn serve_connection(server: &Arc<Server>, mut sock: TcpStream, peer: SocketAddr) {
     let payload = match read_frame(&mut sock, server.cfg.msg_timeout).await {
         Ok(Some(p)) => p,
         Ok(None) => return,
@@ -199,7 +215,7 @@ async fn serve_connection(server: &Server, mut sock: TcpStream, peer: SocketAddr
         }
     };
     debug!(%peer, uid = req.uid, msg_type = msg_type::name(req.header.msg_type), "request");
-    let reply = dispatch(&server.agent, &req).await;
+    let Some(reply) = dispatch(server, &req).await else { return };
     let version = req.header.version;
     let body = reply.to_body(version);
     let restrict = RestrictUid::for_reply(Some(req.uid), server.cfg.slurm_user, server.cfg.slurmd_user);

@@ -1,5 +1,5 @@
-//! The RPC shell: a verified request gets RESPONSE_SLURM_RC
-//! ESLURM_NOT_SUPPORTED with a credential of ours; a forged or garbled one
+//! The RPC shell: a verified request gets an answer with a credential of
+//! ours (RESPONSE_SLURM_RC ESLURM_NOT_SUPPORTED for types without a handler); a forged or garbled one
 //! gets no reply. Uses the in-memory MUNGE stand-in.
 
 use std::net::SocketAddr;
@@ -72,11 +72,24 @@ async fn exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn verified_request_is_answered_not_supported() {
+async fn ping_is_answered_with_load_and_unknown_types_not_supported() {
     let daemon = FakeCredentials::new(b"key", 0, 0);
     let client = daemon.same_node(0, 0);
     let (addr, srv, _dir) = start(daemon.clone()).await;
     let reply = exchange(addr, &request(&client, msg_type::REQUEST_PING, &[])).await;
+    let f = frame::decode(&reply[4..]).unwrap();
+    assert_eq!(f.header.msg_type, msg_type::RESPONSE_PING_SLURMD);
+    let m = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap();
+    let Message::PingSlurmdResponse(p) = m else { panic!("{m:?}") };
+    assert!(p.free_mem > 0);
+    // A user other than root/SlurmUser is refused.
+    let user = daemon.same_node(1000, 1000);
+    let reply = exchange(addr, &request(&user, msg_type::REQUEST_PING, &[])).await;
+    let f = frame::decode(&reply[4..]).unwrap();
+    let m = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap();
+    assert_eq!(m, Message::SlurmRc { rc: SlurmRc::ESLURM_USER_ID_MISSING.0 });
+    // REQUEST_REBOOT_NODES (1015) has no handler.
+    let reply = exchange(addr, &request(&client, 1015, &[])).await;
     assert!(reply.len() > 4);
     let f = frame::decode(&reply[4..]).unwrap();
     assert_eq!(f.header.msg_type, msg_type::RESPONSE_SLURM_RC);

@@ -1,0 +1,325 @@
+//! One handler per request type (upstream's `_rpc_*` in
+//! `src/slurmd/slurmd/req.c`): check who asks, call the [`NodeAgent`],
+//! answer, and start whatever upstream does after answering.
+
+use std::sync::Arc;
+
+use tracing::{debug, error, info, warn};
+
+use wire::errno::SlurmRc;
+use wire::msg::common::step as wire_step;
+use wire::msg::complete::kill_flags;
+use wire::msg::{AcctGatherNodeResponse, BatchJobLaunch, KillJob, Message, SignalTasks};
+use wire::pack::NO_VAL;
+
+use crate::agent::{NodeAgent, SignalError};
+use crate::ctld::{self, scripts};
+use crate::server::{Request, Server};
+use crate::step::{BatchJob, OpenMode, StepError};
+
+/// `_slurm_authorized_user`: root or SlurmUser.
+fn authorized(server: &Server, uid: u32) -> bool {
+    uid == 0 || uid == server.cfg.slurm_user
+}
+
+fn rc(rc: SlurmRc) -> Option<Message> {
+    Some(Message::SlurmRc { rc: rc.0 })
+}
+
+/// Handles a decoded request.
+pub async fn handle(server: &Arc<Server>, req: &Request, msg: Message) -> Option<Message> {
+    let agent = &server.agent;
+    match msg {
+        Message::Ping => ping(server, req, false),
+        Message::NodeRegistrationStatusRequest => ping(server, req, true),
+        Message::BatchJobLaunch(b) => batch_launch(server, req, *b).await,
+        Message::SignalTasks(s) => signal_tasks(server, req, s, false),
+        Message::TerminateTasks(s) => signal_tasks(server, req, s, true),
+        Message::TerminateJob(k) => terminate_job(server, req, *k, "terminate"),
+        Message::KillTimelimit(k) => terminate_job(server, req, *k, "timelimit"),
+        Message::KillPreempted(k) => terminate_job(server, req, *k, "preempted"),
+        Message::AbortJob(k) => abort_job(server, req, *k),
+        Message::HealthCheck => {
+            if !authorized(server, req.uid) {
+                error!("Security violation, health check RPC from uid {}", req.uid);
+                return rc(SlurmRc::ESLURM_USER_ID_MISSING);
+            }
+            if let Some(ctl) = server.ctl.clone() {
+                if let Some(prog) = ctl.report.health_check_program.clone() {
+                    tokio::spawn(async move {
+                        let status = scripts::run_health_check(&prog, &ctl.report).await;
+                        if status != 0 {
+                            warn!("HealthCheckProgram {prog} returned status {status}");
+                        }
+                    });
+                }
+            }
+            rc(SlurmRc::SUCCESS)
+        }
+        Message::AcctGatherUpdate => {
+            if !authorized(server, req.uid) {
+                error!("Security violation, acct_gather_update RPC from uid {}", req.uid);
+                return rc(SlurmRc::ESLURM_USER_ID_MISSING);
+            }
+            // AcctGatherEnergyType=none: one sensor, all zeros.
+            Some(Message::AcctGatherUpdateResponse(AcctGatherNodeResponse {
+                node_name: Some(agent.settings().node_name.clone()),
+                energy: vec![Default::default()],
+            }))
+        }
+        Message::Reconfigure => {
+            if !authorized(server, req.uid) {
+                error!("Security violation, reconfig RPC from uid {}", req.uid);
+            } else {
+                info!("REQUEST_RECONFIGURE: reconfigure is not supported yet, keeping the running configuration");
+                if let Some(ctl) = server.ctl.clone() {
+                    let agent = agent.clone();
+                    tokio::spawn(async move { ctl.register_until_answered(&agent).await });
+                }
+            }
+            None
+        }
+        Message::Shutdown { .. } => {
+            if !authorized(server, req.uid) {
+                error!("Security violation, shutdown RPC from uid {}", req.uid);
+            } else {
+                info!(uid = req.uid, "REQUEST_SHUTDOWN: shutting down; running jobs keep running");
+                let _ = server.shutdown.send(true);
+            }
+            None
+        }
+        other => {
+            info!(
+                peer = %req.peer,
+                uid = req.uid,
+                msg_type = wire::msg::msg_type::name(other.msg_type()),
+                "RPC not supported by this slurmd"
+            );
+            rc(SlurmRc::ESLURM_NOT_SUPPORTED)
+        }
+    }
+}
+
+/// `_rpc_ping`; REQUEST_NODE_REGISTRATION_STATUS is answered the same way
+/// and then followed by a registration on a new connection.
+fn ping(server: &Arc<Server>, req: &Request, register: bool) -> Option<Message> {
+    if !authorized(server, req.uid) {
+        error!("Security violation, ping RPC from uid {}", req.uid);
+        return rc(SlurmRc::ESLURM_USER_ID_MISSING);
+    }
+    if register {
+        if let Some(ctl) = server.ctl.clone() {
+            let agent = server.agent.clone();
+            tokio::spawn(async move {
+                if let Err(e) = ctl.register(&agent, 0).await {
+                    warn!("Unable to register: {e}");
+                }
+            });
+        }
+    }
+    Some(Message::PingSlurmdResponse(ctld::load_and_free_mem()))
+}
+
+/// The user name and groups of a launch: the message's, else the
+/// credential's (`_rpc_batch_job`), else the passwd database.
+fn batch_job(b: &BatchJobLaunch) -> BatchJob {
+    let cred = &b.cred.credential;
+    let user_name = b
+        .user_name
+        .clone()
+        .or_else(|| cred.pw_name.clone())
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(b.uid)).ok().flatten().map(|u| u.name)
+        })
+        .unwrap_or_else(|| b.uid.to_string());
+    let gids = if !b.gids.is_empty() { b.gids.clone() } else { cred.gids.clone() };
+    BatchJob {
+        job_id: b.job_id,
+        uid: b.uid,
+        gid: b.gid,
+        gids,
+        user_name,
+        partition: b.partition.clone().unwrap_or_default(),
+        ntasks: b.ntasks,
+        pn_min_memory: b.pn_min_memory,
+        open_mode: OpenMode::from_wire(b.open_mode),
+        overcommit: b.overcommit != 0,
+        array_job_id: b.array_job_id,
+        array_task_id: b.array_task_id,
+        cpus_per_task: b.cpus_per_task,
+        restart_cnt: b.restart_cnt,
+        cpus_per_node: b.cpus_per_node.clone(),
+        cpu_count_reps: b.cpu_count_reps.clone(),
+        alias_list: b.alias_list.clone(),
+        nodes: b.nodes.clone().unwrap_or_default(),
+        script: b.script.clone().unwrap_or_default(),
+        work_dir: b.work_dir.clone().unwrap_or_default(),
+        std_err: b.std_err.clone(),
+        std_in: b.std_in.clone(),
+        std_out: b.std_out.clone(),
+        argv: b.argv.clone(),
+        environment: b.environment.clone(),
+        account: b.account.clone(),
+        qos: b.qos.clone(),
+        resv_name: b.resv_name.clone(),
+        tres_bind: b.tres_bind.clone(),
+        tres_freq: b.tres_freq.clone(),
+    }
+}
+
+/// `_rpc_batch_job`. The 22.05 controller does not sign batch credentials,
+/// so the RPC's own MUNGE identity (root or SlurmUser) is the authority.
+async fn batch_launch(server: &Arc<Server>, req: &Request, b: BatchJobLaunch) -> Option<Message> {
+    if !authorized(server, req.uid) {
+        error!("Security violation, batch launch RPC from uid {}", req.uid);
+        return rc(SlurmRc::ESLURM_USER_ID_MISSING);
+    }
+    let job = batch_job(&b);
+    let (job_id, uid) = (job.job_id, job.uid);
+    info!("Launching batch job {job_id} for UID {uid}");
+    let agent = server.agent.clone();
+    let result = tokio::task::spawn_blocking(move || agent.launch_batch(job)).await;
+    let err = match result {
+        Ok(Ok(step)) => {
+            debug!(step = %step, "batch step started");
+            return rc(SlurmRc::SUCCESS);
+        }
+        Ok(Err(e)) => e,
+        Err(e) => {
+            error!(job_id, "launch task failed: {e}");
+            StepError::InvalidLaunch { job_id, reason: e.to_string() }
+        }
+    };
+    if let StepError::Duplicate(_) = err {
+        error!("Job {job_id} already running, do not launch second copy");
+        return rc(SlurmRc::ESLURM_DUPLICATE_JOB_ID);
+    }
+    let code = err.slurm_rc();
+    error!(job_id, "batch launch failed: {err} ({code})");
+    // Tell the controller the way a failing stepd does: a batch completion
+    // carrying the launch error.
+    if let Some(ctl) = server.ctl.clone() {
+        let node = server.agent.settings().node_name.clone();
+        tokio::spawn(async move {
+            ctl.complete_batch(&node, job_id, uid, 0, code.0 as u32).await;
+        });
+    }
+    rc(code)
+}
+
+/// `_rpc_signal_tasks` / `_rpc_terminate_tasks`.
+fn signal_tasks(server: &Arc<Server>, req: &Request, s: SignalTasks, terminate: bool) -> Option<Message> {
+    let agent = &server.agent;
+    let job_id = s.step_id.job_id;
+    let owner = agent.all_steps().iter().find(|x| x.step.job_id == job_id).map(|x| x.uid);
+    if !authorized(server, req.uid) && owner != Some(req.uid) {
+        error!("Security violation: signal/terminate tasks of job {job_id} from uid {}", req.uid);
+        return rc(SlurmRc::ESLURM_USER_ID_MISSING);
+    }
+    let step = s.step_id.step_id;
+    if step != NO_VAL && step != wire_step::BATCH {
+        // No srun steps run here yet.
+        return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    }
+    let batch_only = step == wire_step::BATCH || s.flags & kill_flags::JOB_BATCH != 0;
+    let signal = if terminate { libc::SIGKILL } else { i32::from(s.signal) };
+    if signal > 64 {
+        // SIG_* pseudo-signals (time limit notices, preemption…): nothing to
+        // deliver to processes.
+        debug!(job_id, signal, "pseudo-signal ignored");
+        return rc(SlurmRc::SUCCESS);
+    }
+    match agent.signal_job(job_id, signal, batch_only) {
+        Ok(n) => {
+            debug!(job_id, signal, batch_only, reached = n, "signalled");
+            rc(SlurmRc::SUCCESS)
+        }
+        Err(SignalError::NoSuchJob(_)) => rc(SlurmRc::ESLURM_INVALID_JOB_ID),
+        Err(SignalError::InvalidSignal(_)) => Some(Message::SlurmRc { rc: libc::EINVAL }),
+    }
+}
+
+fn job_env(k: &KillJob) -> scripts::JobEnv {
+    scripts::JobEnv {
+        job_id: k.step_id.job_id,
+        uid: k.job_uid,
+        gid: k.job_gid,
+        user_name: k.cred.as_ref().and_then(|c| c.credential.pw_name.clone()).or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(k.job_uid)).ok().flatten().map(|u| u.name)
+        }),
+        nodes: k.nodes.clone(),
+        work_dir: k.work_dir.clone(),
+        spank_job_env: k.spank_job_env.clone(),
+    }
+}
+
+fn has_running_steps(agent: &NodeAgent, job_id: u32) -> bool {
+    agent.running_steps().iter().any(|s| s.job_id == job_id)
+}
+
+/// `_rpc_terminate_job` (also REQUEST_KILL_TIMELIMIT and
+/// REQUEST_KILL_PREEMPTED): nothing running and no Epilog →
+/// ESLURMD_KILL_JOB_ALREADY_COMPLETE; otherwise RC 0 now, then kill the
+/// steps (KillWait), run the Epilog, and send MESSAGE_EPILOG_COMPLETE.
+fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static str) -> Option<Message> {
+    let job_id = k.step_id.job_id;
+    if !authorized(server, req.uid) {
+        error!("Security violation: kill_job({job_id}) from uid {}", req.uid);
+        return rc(SlurmRc::ESLURM_USER_ID_MISSING);
+    }
+    let agent = server.agent.clone();
+    let running = has_running_steps(&agent, job_id);
+    let epilog = server.ctl.as_ref().and_then(|c| c.report.epilog.clone());
+    info!(job_id, why, running, "terminate job");
+    if !running && epilog.is_none() {
+        debug!(job_id, "no steps and no Epilog: ESLURMD_KILL_JOB_ALREADY_COMPLETE");
+        return rc(SlurmRc::ESLURMD_KILL_JOB_ALREADY_COMPLETE);
+    }
+    let ctl = server.ctl.clone();
+    tokio::spawn(async move {
+        if running && !agent.terminate_job(job_id, None).await {
+            warn!(job_id, "processes of the job survived termination");
+        }
+        let status = match (&epilog, &ctl) {
+            (Some(path), Some(ctl)) => {
+                let s = scripts::run_epilog(path, &ctl.report, &agent.settings().node_name, &job_env(&k)).await;
+                if s != 0 {
+                    error!(job_id, "epilog failed status={s}");
+                }
+                s
+            }
+            _ => 0,
+        };
+        if let Some(ctl) = ctl {
+            let _ = ctl.epilog_complete(&agent.settings().node_name, job_id, status as u32).await;
+        }
+    });
+    rc(SlurmRc::SUCCESS)
+}
+
+/// `_rpc_abort_job`: RC 0 now, kill the steps, run the Epilog; no
+/// MESSAGE_EPILOG_COMPLETE and no batch completion.
+fn abort_job(server: &Arc<Server>, req: &Request, k: KillJob) -> Option<Message> {
+    let job_id = k.step_id.job_id;
+    if !authorized(server, req.uid) {
+        error!("Security violation: abort_job({job_id}) from uid {}", req.uid);
+        return rc(SlurmRc::ESLURM_USER_ID_MISSING);
+    }
+    let agent = server.agent.clone();
+    let ctl = server.ctl.clone();
+    if let Some(ctl) = &ctl {
+        ctl.mark_aborted(job_id);
+    }
+    info!(job_id, "abort job");
+    tokio::spawn(async move {
+        if has_running_steps(&agent, job_id) {
+            agent.terminate_job(job_id, None).await;
+        }
+        if let Some(ctl) = ctl {
+            if let Some(path) = ctl.report.epilog.clone() {
+                scripts::run_epilog(&path, &ctl.report, &agent.settings().node_name, &job_env(&k)).await;
+            }
+        }
+    });
+    rc(SlurmRc::SUCCESS)
+}
