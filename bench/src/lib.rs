@@ -7,3 +7,4 @@ pub mod rpc;
 pub mod loadgen;
 pub mod cluster;
 pub mod proc;
+pub mod results;
