@@ -76,7 +76,10 @@ impl Results {
     pub fn markdown(&self) -> String {
         let mut out = String::new();
         let mut section = String::new();
-        for name in &self.order {
+        // Sections are numbered; rows keep their first-recorded order within one.
+        let mut order: Vec<&String> = self.order.iter().collect();
+        order.sort_by_key(|n| self.rows[*n].section.clone());
+        for name in order {
             let r = &self.rows[name];
             if r.section != section {
                 section = r.section.clone();

@@ -325,6 +325,10 @@ fn main() {
                 b.run_group(group, rep);
             }
         }
+        if rep < b.sizes.reps {
+            // Interim medians, so a long run that is cut short still reports.
+            eprintln!("bench: medians after rep {rep}:\n{}", b.results.markdown());
+        }
     }
     println!("## slurm-rs vs upstream slurmctld 22.05 ({} mode, medians of {} rep(s), {:.0} s)", if a.quick { "quick" } else { "full" }, b.sizes.reps, started.elapsed().as_secs_f64());
     println!("{}", b.results.markdown());
@@ -348,6 +352,7 @@ fn targets(r: &Results, s: &Sizes) {
             .filter_map(|c| r.median(&format!("loadgen, {c} connection(s), {n} jobs"), side))
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
     };
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
     let line = |what: &str, ok: Option<bool>, detail: String| {
         let verdict = match ok {
             Some(true) => "met",
@@ -361,22 +366,22 @@ fn targets(r: &Results, s: &Sizes) {
     line(
         "loadgen >= 5x upstream submissions/s",
         bu.zip(bo).map(|(u, o)| o >= 5.0 * u),
-        format!("best ours {:?} vs best upstream loadgen {:?}, upstream sbatch {:?} jobs/s", bo.map(|v| v.round()), bu.map(|v| v.round()), sb.map(|v| v.round())),
+        format!("best ours {} vs best upstream loadgen {}, upstream 8x sbatch {} jobs/s", f(bo), f(bu), f(sb)),
     );
     let floor = r.median("MUNGE floor, encode+decode, 8 thread(s)", Side::Ours);
     line(
         "loadgen within 80% of the MUNGE floor",
         bo.zip(floor).map(|(o, f)| o >= 0.8 * f),
-        format!("ours {:?} jobs/s vs floor {:?} pairs/s", bo.map(|v| v.round()), floor.map(|v| v.round())),
+        format!("ours {} jobs/s vs floor {} pairs/s (8 threads)", f(bo), f(floor)),
     );
     let top = s.points.last().map(|p| p.0).unwrap_or(0);
     let k = format!("  controller CPU per squeue at {top}");
     let (u, o) = (r.median(&k, Side::Upstream), r.median(&k, Side::Ours));
-    line("CPU per squeue <= 1/5 upstream", u.zip(o).map(|(u, o)| o <= u / 5.0), format!("at {top} jobs: ours {o:?} ms vs upstream {u:?} ms"));
+    line("CPU per squeue <= 1/5 upstream", u.zip(o).map(|(u, o)| o <= u / 5.0), format!("at {top} jobs: ours {} ms vs upstream {} ms", f(o), f(u)));
     let k = format!("  bytes per pending job (0 -> {top})");
     let (u, o) = (r.median(&k, Side::Upstream), r.median(&k, Side::Ours));
-    line("RSS per job <= 1/2 upstream", u.zip(o).map(|(u, o)| o <= u / 2.0), format!("ours {o:?} B vs upstream {u:?} B"));
+    line("RSS per job <= 1/2 upstream", u.zip(o).map(|(u, o)| o <= u / 2.0), format!("ours {} B vs upstream {} B", f(o), f(u)));
     let k = format!("full squeue ({top} jobs), from restart");
     let o = r.median(&k, Side::Ours);
-    line(&format!("restart with {top} jobs < 1 s"), o.map(|o| o < 1.0), format!("ours {o:?} s to a full squeue"));
+    line(&format!("restart with {top} jobs < 1 s"), o.map(|o| o < 1.0), format!("ours {} s to a full squeue", f(o)));
 }
