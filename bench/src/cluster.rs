@@ -29,10 +29,15 @@ struct Daemon(Child);
 impl Daemon {
     fn spawn(mut cmd: Command, log: &Path) -> std::io::Result<Daemon> {
         let out = File::options().create(true).append(true).open(log)?;
-        cmd.stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out).process_group(0);
+        cmd.stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .process_group(0);
         // SAFETY: prctl is async-signal-safe; nothing else runs in pre_exec.
         unsafe {
-            cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from));
+            cmd.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)
+            });
         }
         Ok(Daemon(cmd.spawn()?))
     }
@@ -74,16 +79,26 @@ pub struct Cluster {
 }
 
 fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
-    let ls = (0..n).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<std::io::Result<Vec<_>>>()?;
-    ls.iter().map(|l| l.local_addr().map(|a| a.port())).collect()
+    let ls = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    ls.iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect()
 }
 
 impl Cluster {
     /// Creates `dir` (must not exist), starts munged and the controller
     /// `bin`, and waits (at most `timeout`) until it answers a ping.
-    pub fn start(bin: &Path, dir: &Path, max_jobs: u32, timeout: Duration) -> Result<Cluster, String> {
+    pub fn start(
+        bin: &Path,
+        dir: &Path,
+        max_jobs: u32,
+        timeout: Duration,
+    ) -> Result<Cluster, String> {
         for sub in ["state", "log", "run", "spool", "munge"] {
-            fs::create_dir_all(dir.join(sub)).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+            fs::create_dir_all(dir.join(sub))
+                .map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
         }
         fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
         let munge_socket = dir.join("munge/munge.socket");
@@ -115,7 +130,10 @@ impl Cluster {
     /// Starts the controller (recovering whatever state is saved) without waiting.
     pub fn spawn_controller(&mut self) -> Result<(), String> {
         let mut cmd = Command::new(&self.bin);
-        cmd.arg("-D").arg("-f").arg(&self.conf).current_dir(&self.dir);
+        cmd.arg("-D")
+            .arg("-f")
+            .arg(&self.conf)
+            .current_dir(&self.dir);
         scrub_env(&mut cmd);
         cmd.env("SLURM_CONF", &self.conf);
         let d = Daemon::spawn(cmd, &self.dir.join("log/slurmctld.out"))
@@ -126,8 +144,13 @@ impl Cluster {
 
     /// One REQUEST_PING (what `scontrol ping` sends); true if answered rc 0.
     pub fn ping(&self, timeout: Duration) -> bool {
-        let Ok(m) = Munge::new(Some(&self.munge_socket), None) else { return false };
-        matches!(rpc::call(self.ctld_addr, &m, &Message::Ping, timeout), Ok(Message::SlurmRc { rc: 0 }))
+        let Ok(m) = Munge::new(Some(&self.munge_socket), None) else {
+            return false;
+        };
+        matches!(
+            rpc::call(self.ctld_addr, &m, &Message::Ping, timeout),
+            Ok(Message::SlurmRc { rc: 0 })
+        )
     }
 
     /// Polls ping every 5 ms until answered; fails if the controller exits
@@ -139,10 +162,17 @@ impl Cluster {
                 return Ok(start.elapsed());
             }
             if self.ctld.as_mut().is_none_or(|d| d.exited()) {
-                return Err(format!("controller {} exited:\n{}", self.bin.display(), self.log_tail(30)));
+                return Err(format!(
+                    "controller {} exited:\n{}",
+                    self.bin.display(),
+                    self.log_tail(30)
+                ));
             }
             if start.elapsed() > timeout {
-                return Err(format!("controller not up after {timeout:?}:\n{}", self.log_tail(30)));
+                return Err(format!(
+                    "controller not up after {timeout:?}:\n{}",
+                    self.log_tail(30)
+                ));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -177,7 +207,12 @@ impl Cluster {
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
-                return ClientRun { ok: false, wall: start.elapsed(), stdout_lines: 0, stderr: e.to_string() }
+                return ClientRun {
+                    ok: false,
+                    wall: start.elapsed(),
+                    stdout_lines: 0,
+                    stderr: e.to_string(),
+                }
             }
         };
         let mut so = child.stdout.take().unwrap();
@@ -216,7 +251,12 @@ impl Cluster {
         if status.is_none() {
             stderr.push_str(&format!("\n(killed after {timeout:?})"));
         }
-        ClientRun { ok: status.is_some_and(|s| s.success()), wall, stdout_lines, stderr }
+        ClientRun {
+            ok: status.is_some_and(|s| s.success()),
+            wall,
+            stdout_lines,
+            stderr,
+        }
     }
 
     /// Pending+other jobs the controller reports (`squeue -h -t all`).
@@ -280,8 +320,14 @@ fn start_munged(dir: &Path, socket: &Path) -> Result<Daemon, String> {
         .arg(format!("--key-file={}", key.display()))
         .arg(format!("--socket={}", socket.display()))
         .arg(format!("--pid-file={}", mdir.join("munged.pid").display()))
-        .arg(format!("--seed-file={}", mdir.join("munged.seed").display()))
-        .arg(format!("--log-file={}", dir.join("log/munged.log").display()));
+        .arg(format!(
+            "--seed-file={}",
+            mdir.join("munged.seed").display()
+        ))
+        .arg(format!(
+            "--log-file={}",
+            dir.join("log/munged.log").display()
+        ));
     let mut d = Daemon::spawn(cmd, &dir.join("log/munged.out"))
         .map_err(|e| format!("cannot start munged: {e} (is the munge package installed?)"))?;
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -293,7 +339,10 @@ fn start_munged(dir: &Path, socket: &Path) -> Result<Daemon, String> {
         }
         if d.exited() || Instant::now() > deadline {
             let log = fs::read_to_string(dir.join("log/munged.out")).unwrap_or_default();
-            return Err(format!("munged did not come up on {}:\n{log}", socket.display()));
+            return Err(format!(
+                "munged did not come up on {}:\n{log}",
+                socket.display()
+            ));
         }
         std::thread::sleep(Duration::from_millis(20));
     }

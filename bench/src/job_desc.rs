@@ -11,7 +11,13 @@ fn wrap_script(cmd: &str) -> String {
 
 /// What sbatch leaves in `job_desc_msg_t` for `sbatch --hold -J NAME --wrap=true`
 /// run by `uid`/`gid` in `work_dir`.
-pub fn sbatch_hold_wrap(name: &str, uid: u32, gid: u32, work_dir: &str, host: &str) -> JobDescriptor {
+pub fn sbatch_hold_wrap(
+    name: &str,
+    uid: u32,
+    gid: u32,
+    work_dir: &str,
+    host: &str,
+) -> JobDescriptor {
     let mut d = JobDescriptor::default();
     d.name = Some(name.to_string());
     d.contiguous = 0;
@@ -84,10 +90,14 @@ mod tests {
     /// that depend on the submitting session (name, paths, env, sid).
     #[test]
     fn matches_recorded_sbatch_request() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../wire/tests/golden/sbatch/0-0-req-4003.bin");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../wire/tests/golden/sbatch/0-0-req-4003.bin"
+        );
         let bytes = std::fs::read(path).unwrap();
         let f = wire::frame::decode(&bytes).unwrap();
-        let Message::SubmitBatchJob(rec) = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
+        let Message::SubmitBatchJob(rec) =
+            Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
         else {
             panic!("not a submit")
         };

@@ -59,8 +59,10 @@ impl LoadReport {
 /// ESLURM_JOB_HELD (upstream's informational rc for `--hold`).
 fn check_reply(reply: Message) -> Result<u32, String> {
     match reply {
-        Message::SubmitBatchJobResponse { job_id, error_code, .. }
-            if job_id != 0 && (error_code == 0 || error_code == SlurmRc::ESLURM_JOB_HELD.0 as u32) =>
+        Message::SubmitBatchJobResponse {
+            job_id, error_code, ..
+        } if job_id != 0
+            && (error_code == 0 || error_code == SlurmRc::ESLURM_JOB_HELD.0 as u32) =>
         {
             Ok(job_id)
         }
@@ -83,7 +85,8 @@ pub fn run(spec: &LoadSpec) -> LoadReport {
     let give_up = start + spec.deadline;
     std::thread::scope(|s| {
         for w in 0..spec.connections.max(1) {
-            let (munge, next, accepted, errors, kinds) = (&munge, &next, &accepted, &errors, &kinds);
+            let (munge, next, accepted, errors, kinds) =
+                (&munge, &next, &accepted, &errors, &kinds);
             s.spawn(move || {
                 let desc = job_desc::sbatch_hold_wrap(
                     &format!("lg{w}"),
@@ -95,7 +98,8 @@ pub fn run(spec: &LoadSpec) -> LoadReport {
                 // Encoded once per worker; every request still gets its own credential.
                 let req = Message::SubmitBatchJob(Box::new(desc));
                 loop {
-                    if Instant::now() > give_up || errors.load(Ordering::Relaxed) > spec.max_errors {
+                    if Instant::now() > give_up || errors.load(Ordering::Relaxed) > spec.max_errors
+                    {
                         return;
                     }
                     // Claim a slot; hand it back on failure so the total stays exact.

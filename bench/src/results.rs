@@ -37,7 +37,11 @@ pub fn median(v: &[f64]) -> Option<f64> {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
     let n = s.len();
-    Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
 }
 
 fn fmt(v: f64) -> String {
@@ -56,20 +60,35 @@ fn fmt(v: f64) -> String {
 }
 
 impl Results {
-    pub fn record(&mut self, section: &str, name: &str, unit: &str, better: Better, side: Side, v: f64) {
+    pub fn record(
+        &mut self,
+        section: &str,
+        name: &str,
+        unit: &str,
+        better: Better,
+        side: Side,
+        v: f64,
+    ) {
         eprintln!("bench:   {:?} {name} = {} {unit}", side, fmt(v));
         if !self.rows.contains_key(name) {
             self.order.push(name.to_string());
             self.rows.insert(
                 name.to_string(),
-                Row { section: section.into(), unit: unit.into(), better, vals: [vec![], vec![]] },
+                Row {
+                    section: section.into(),
+                    unit: unit.into(),
+                    better,
+                    vals: [vec![], vec![]],
+                },
             );
         }
         self.rows.get_mut(name).unwrap().vals[side as usize].push(v);
     }
 
     pub fn median(&self, name: &str, side: Side) -> Option<f64> {
-        self.rows.get(name).and_then(|r| median(&r.vals[side as usize]))
+        self.rows
+            .get(name)
+            .and_then(|r| median(&r.vals[side as usize]))
     }
 
     /// One markdown table per section, medians over the recorded reps.

@@ -60,7 +60,11 @@ pub fn call(
     let cred = creds
         .encode(&hash, RestrictUid::Any)
         .map_err(|e| RpcError::Credential(e.to_string()))?;
-    let out = frame::encode(&Header::new(v, req.msg_type(), 0), &AuthBlob::Munge(cred), &body);
+    let out = frame::encode(
+        &Header::new(v, req.msg_type(), 0),
+        &AuthBlob::Munge(cred),
+        &body,
+    );
     let mut s = TcpStream::connect_timeout(&addr, timeout)?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(timeout))?;

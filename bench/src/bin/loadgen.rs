@@ -42,7 +42,12 @@ struct Args {
 
 fn main() {
     let a = Args::parse();
-    let controller = match a.controller.to_socket_addrs().ok().and_then(|mut i| i.next()) {
+    let controller = match a
+        .controller
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut i| i.next())
+    {
         Some(addr) => addr,
         None => {
             eprintln!("loadgen: cannot resolve {}", a.controller);

@@ -83,8 +83,16 @@ struct Bench {
 }
 
 fn log(msg: &str) {
-    let t = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
-    eprintln!("bench [{:02}:{:02}:{:02}] {msg}", (t / 3600) % 24, (t / 60) % 60, t % 60);
+    let t = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    eprintln!(
+        "bench [{:02}:{:02}:{:02}] {msg}",
+        (t / 3600) % 24,
+        (t / 60) % 60,
+        t % 60
+    );
 }
 
 fn name(side: Side) -> &'static str {
@@ -125,10 +133,16 @@ impl Bench {
         let r = loadgen::run(&Self::spec(c, jobs, connections));
         let cpu1 = proc::cpu_seconds(pid).ok_or("controller died")?;
         if r.errors > 0 {
-            log(&format!("loadgen: {} errors: {:?}", r.errors, r.error_kinds));
+            log(&format!(
+                "loadgen: {} errors: {:?}",
+                r.errors, r.error_kinds
+            ));
         }
         if r.aborted {
-            return Err(format!("loadgen accepted only {} of {jobs}: {:?}", r.accepted, r.error_kinds));
+            return Err(format!(
+                "loadgen accepted only {} of {jobs}: {:?}",
+                r.accepted, r.error_kinds
+            ));
         }
         Ok((r.jobs_per_sec(), (cpu1 - cpu0) / r.accepted.max(1) as f64))
     }
@@ -140,7 +154,14 @@ impl Bench {
         let c = self.cluster(side, bin)?;
         for t in [1usize, 8] {
             let r = loadgen::munge_floor(Some(&c.munge_socket), t, floor)?;
-            self.results.record(S, &format!("MUNGE floor, encode+decode, {t} thread(s)"), "pairs/s", Better::Higher, side, r);
+            self.results.record(
+                S,
+                &format!("MUNGE floor, encode+decode, {t} thread(s)"),
+                "pairs/s",
+                Better::Higher,
+                side,
+                r,
+            );
         }
         let pid = c.ctld_pid().ok_or("no controller")?;
         let cpu0 = proc::cpu_seconds(pid).unwrap_or(0.0);
@@ -150,8 +171,13 @@ impl Bench {
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| {
-                    while fails.load(Ordering::Relaxed) < 50 && next.fetch_add(1, Ordering::Relaxed) < sbatch_n {
-                        let r = c.client(&["sbatch", "-Q", "--hold", "--wrap=true"], Duration::from_secs(60));
+                    while fails.load(Ordering::Relaxed) < 50
+                        && next.fetch_add(1, Ordering::Relaxed) < sbatch_n
+                    {
+                        let r = c.client(
+                            &["sbatch", "-Q", "--hold", "--wrap=true"],
+                            Duration::from_secs(60),
+                        );
                         if !r.ok {
                             fails.fetch_add(1, Ordering::Relaxed);
                             next.fetch_sub(1, Ordering::Relaxed);
@@ -166,16 +192,44 @@ impl Bench {
         if fails.load(Ordering::Relaxed) >= 50 {
             return Err("sbatch failed 50 times".into());
         }
-        self.results.record(S, &format!("stock sbatch, 8 parallel, {sbatch_n} jobs"), "jobs/s", Better::Higher, side, sbatch_n as f64 / wall);
-        self.results.record(S, "  controller CPU per sbatch submission", "ms", Better::Lower, side, cpu / sbatch_n as f64 * 1e3);
+        self.results.record(
+            S,
+            &format!("stock sbatch, 8 parallel, {sbatch_n} jobs"),
+            "jobs/s",
+            Better::Higher,
+            side,
+            sbatch_n as f64 / wall,
+        );
+        self.results.record(
+            S,
+            "  controller CPU per sbatch submission",
+            "ms",
+            Better::Lower,
+            side,
+            cpu / sbatch_n as f64 * 1e3,
+        );
         drop(c);
         // The load generator, each connection count on a fresh cluster.
         for conns in self.sizes.connections.clone() {
             let c = self.cluster(side, bin)?;
             let n = self.sizes.loadgen_jobs;
             let (rate, cpu) = self.load(&c, n, conns)?;
-            self.results.record(S, &format!("loadgen, {conns} connection(s), {n} jobs"), "jobs/s", Better::Higher, side, rate);
-            self.results.record(S, &format!("  controller CPU per submission, {conns} conn."), "ms", Better::Lower, side, cpu * 1e3);
+            self.results.record(
+                S,
+                &format!("loadgen, {conns} connection(s), {n} jobs"),
+                "jobs/s",
+                Better::Higher,
+                side,
+                rate,
+            );
+            self.results.record(
+                S,
+                &format!("  controller CPU per submission, {conns} conn."),
+                "ms",
+                Better::Lower,
+                side,
+                cpu * 1e3,
+            );
         }
         Ok(())
     }
@@ -193,7 +247,10 @@ impl Bench {
             walls.push(r.wall.as_secs_f64());
         }
         let cpu = proc::cpu_seconds(pid).ok_or("controller died")? - cpu0;
-        Ok((bench::results::median(&walls).unwrap_or(0.0), cpu / calls as f64))
+        Ok((
+            bench::results::median(&walls).unwrap_or(0.0),
+            cpu / calls as f64,
+        ))
     }
 
     fn scale_group(&mut self, side: Side, bin: &Path) -> Result<(), String> {
@@ -204,12 +261,23 @@ impl Bench {
         std::thread::sleep(Duration::from_secs(2));
         let pid = c.ctld_pid().ok_or("no controller")?;
         let rss0 = proc::rss_kib(pid).ok_or("no /proc status")? as f64;
-        self.results.record(M, "VmRSS at 0 jobs", "MiB", Better::Lower, side, rss0 / 1024.0);
+        self.results.record(
+            M,
+            "VmRSS at 0 jobs",
+            "MiB",
+            Better::Lower,
+            side,
+            rss0 / 1024.0,
+        );
         let mut have = 0u64;
         for (point, calls) in self.sizes.points.clone() {
             let t = Instant::now();
             self.load(&c, point - have, 8)?;
-            log(&format!("{}: queue filled to {point} in {:.1} s", name(side), t.elapsed().as_secs_f64()));
+            log(&format!(
+                "{}: queue filled to {point} in {:.1} s",
+                name(side),
+                t.elapsed().as_secs_f64()
+            ));
             have = point;
             std::thread::sleep(Duration::from_secs(1));
             let n = c.job_count(CLIENT_TIMEOUT).ok_or("squeue failed")?;
@@ -217,17 +285,63 @@ impl Bench {
                 return Err(format!("squeue shows {n} jobs, expected {point}"));
             }
             let rss = proc::rss_kib(pid).ok_or("controller died")? as f64;
-            self.results.record(M, &format!("VmRSS at {point} jobs"), "MiB", Better::Lower, side, rss / 1024.0);
-            self.results.record(M, &format!("  bytes per pending job (0 -> {point})"), "B", Better::Lower, side, (rss - rss0) * 1024.0 / point as f64);
+            self.results.record(
+                M,
+                &format!("VmRSS at {point} jobs"),
+                "MiB",
+                Better::Lower,
+                side,
+                rss / 1024.0,
+            );
+            self.results.record(
+                M,
+                &format!("  bytes per pending job (0 -> {point})"),
+                "B",
+                Better::Lower,
+                side,
+                (rss - rss0) * 1024.0 / point as f64,
+            );
             let (wall, cpu) = Self::time_client(&c, &["squeue"], calls)?;
-            self.results.record(Q, &format!("squeue at {point} jobs, wall"), "s", Better::Lower, side, wall);
-            self.results.record(Q, &format!("  controller CPU per squeue at {point}"), "ms", Better::Lower, side, cpu * 1e3);
+            self.results.record(
+                Q,
+                &format!("squeue at {point} jobs, wall"),
+                "s",
+                Better::Lower,
+                side,
+                wall,
+            );
+            self.results.record(
+                Q,
+                &format!("  controller CPU per squeue at {point}"),
+                "ms",
+                Better::Lower,
+                side,
+                cpu * 1e3,
+            );
             let (wall, cpu) = Self::time_client(&c, &["scontrol", "show", "job"], calls)?;
-            self.results.record(Q, &format!("scontrol show job at {point} jobs, wall"), "s", Better::Lower, side, wall);
-            self.results.record(Q, &format!("  controller CPU per scontrol show job at {point}"), "ms", Better::Lower, side, cpu * 1e3);
+            self.results.record(
+                Q,
+                &format!("scontrol show job at {point} jobs, wall"),
+                "s",
+                Better::Lower,
+                side,
+                wall,
+            );
+            self.results.record(
+                Q,
+                &format!("  controller CPU per scontrol show job at {point}"),
+                "ms",
+                Better::Lower,
+                side,
+                cpu * 1e3,
+            );
         }
         // Let state saving settle (upstream saves in the background), then kill -9.
-        wait_state_quiet(&c.dir.join("state"), Duration::from_secs(3), Duration::from_secs(120));
+        wait_state_quiet(
+            &c.dir.join("state"),
+            Duration::from_secs(3),
+            Duration::from_secs(120),
+        );
         c.kill9();
         let t0 = Instant::now();
         c.spawn_controller()?;
@@ -247,9 +361,23 @@ impl Bench {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        self.results.record(R, &format!("first answered ping, {have} jobs"), "s", Better::Lower, side, t_ping);
+        self.results.record(
+            R,
+            &format!("first answered ping, {have} jobs"),
+            "s",
+            Better::Lower,
+            side,
+            t_ping,
+        );
         match t_full {
-            Some(t) => self.results.record(R, &format!("full squeue ({have} jobs), from restart"), "s", Better::Lower, side, t),
+            Some(t) => self.results.record(
+                R,
+                &format!("full squeue ({have} jobs), from restart"),
+                "s",
+                Better::Lower,
+                side,
+                t,
+            ),
             None => return Err(format!("after restart squeue shows {seen} of {have} jobs")),
         }
         Ok(())
@@ -265,7 +393,11 @@ impl Bench {
             };
             if let Err(e) = r {
                 log(&format!("FAILED {group} on {}: {e}", name(side)));
-                self.failures.push(format!("rep {rep} {group} {}: {}", name(side), e.lines().next().unwrap_or("")));
+                self.failures.push(format!(
+                    "rep {rep} {group} {}: {}",
+                    name(side),
+                    e.lines().next().unwrap_or("")
+                ));
             }
         }
     }
@@ -291,7 +423,10 @@ fn wait_state_quiet(dir: &Path, quiet: Duration, max: Duration) {
 fn main() {
     let a = Args::parse();
     let ours = a.ours.clone().unwrap_or_else(|| {
-        std::env::current_exe().ok().and_then(|p| Some(p.parent()?.join("slurmctld-rs"))).unwrap_or_default()
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| Some(p.parent()?.join("slurmctld-rs")))
+            .unwrap_or_default()
     });
     for b in [&a.upstream, &ours] {
         if !b.is_file() {
@@ -305,7 +440,10 @@ fn main() {
     }
     let mut b = Bench {
         sizes: Sizes::new(a.quick, a.reps),
-        bins: [(Side::Upstream, a.upstream.clone()), (Side::Ours, ours.clone())],
+        bins: [
+            (Side::Upstream, a.upstream.clone()),
+            (Side::Ours, ours.clone()),
+        ],
         workdir: a.workdir.clone(),
         results: Results::default(),
         failures: vec![],
@@ -330,7 +468,12 @@ fn main() {
             eprintln!("bench: medians after rep {rep}:\n{}", b.results.markdown());
         }
     }
-    println!("## slurm-rs vs upstream slurmctld 22.05 ({} mode, medians of {} rep(s), {:.0} s)", if a.quick { "quick" } else { "full" }, b.sizes.reps, started.elapsed().as_secs_f64());
+    println!(
+        "## slurm-rs vs upstream slurmctld 22.05 ({} mode, medians of {} rep(s), {:.0} s)",
+        if a.quick { "quick" } else { "full" },
+        b.sizes.reps,
+        started.elapsed().as_secs_f64()
+    );
     println!("{}", b.results.markdown());
     println!("\n### 5. Job throughput\n\nn/a (needs slurmd-rs, issue 3)\n");
     println!("### Targets (issue 4; informational, never a failure)\n");
@@ -362,26 +505,50 @@ fn targets(r: &Results, s: &Sizes) {
         println!("- {what}: {verdict} ({detail})");
     };
     let (bu, bo) = (best(Side::Upstream), best(Side::Ours));
-    let sb = r.median(&format!("stock sbatch, 8 parallel, {} jobs", s.sbatch_jobs), Side::Upstream);
+    let sb = r.median(
+        &format!("stock sbatch, 8 parallel, {} jobs", s.sbatch_jobs),
+        Side::Upstream,
+    );
     line(
         "loadgen >= 5x upstream submissions/s",
         bu.zip(bo).map(|(u, o)| o >= 5.0 * u),
-        format!("best ours {} vs best upstream loadgen {}, upstream 8x sbatch {} jobs/s", f(bo), f(bu), f(sb)),
+        format!(
+            "best ours {} vs best upstream loadgen {}, upstream 8x sbatch {} jobs/s",
+            f(bo),
+            f(bu),
+            f(sb)
+        ),
     );
     let floor = r.median("MUNGE floor, encode+decode, 8 thread(s)", Side::Ours);
     line(
         "loadgen within 80% of the MUNGE floor",
         bo.zip(floor).map(|(o, f)| o >= 0.8 * f),
-        format!("ours {} jobs/s vs floor {} pairs/s (8 threads)", f(bo), f(floor)),
+        format!(
+            "ours {} jobs/s vs floor {} pairs/s (8 threads)",
+            f(bo),
+            f(floor)
+        ),
     );
     let top = s.points.last().map(|p| p.0).unwrap_or(0);
     let k = format!("  controller CPU per squeue at {top}");
     let (u, o) = (r.median(&k, Side::Upstream), r.median(&k, Side::Ours));
-    line("CPU per squeue <= 1/5 upstream", u.zip(o).map(|(u, o)| o <= u / 5.0), format!("at {top} jobs: ours {} ms vs upstream {} ms", f(o), f(u)));
+    line(
+        "CPU per squeue <= 1/5 upstream",
+        u.zip(o).map(|(u, o)| o <= u / 5.0),
+        format!("at {top} jobs: ours {} ms vs upstream {} ms", f(o), f(u)),
+    );
     let k = format!("  bytes per pending job (0 -> {top})");
     let (u, o) = (r.median(&k, Side::Upstream), r.median(&k, Side::Ours));
-    line("RSS per job <= 1/2 upstream", u.zip(o).map(|(u, o)| o <= u / 2.0), format!("ours {} B vs upstream {} B", f(o), f(u)));
+    line(
+        "RSS per job <= 1/2 upstream",
+        u.zip(o).map(|(u, o)| o <= u / 2.0),
+        format!("ours {} B vs upstream {} B", f(o), f(u)),
+    );
     let k = format!("full squeue ({top} jobs), from restart");
     let o = r.median(&k, Side::Ours);
-    line(&format!("restart with {top} jobs < 1 s"), o.map(|o| o < 1.0), format!("ours {} s to a full squeue", f(o)));
+    line(
+        &format!("restart with {top} jobs < 1 s"),
+        o.map(|o| o < 1.0),
+        format!("ours {} s to a full squeue", f(o)),
+    );
 }
