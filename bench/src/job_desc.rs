@@ -18,29 +18,30 @@ pub fn sbatch_hold_wrap(
     work_dir: &str,
     host: &str,
 ) -> JobDescriptor {
-    let mut d = JobDescriptor::default();
-    d.name = Some(name.to_string());
-    d.contiguous = 0;
-    d.task_dist = 8192; // as recorded from sbatch 22.05
-    d.alloc_sid = std::process::id();
-    d.priority = 0; // --hold
-    d.profile = 0;
-    d.environment = environment(name, work_dir, host);
-    d.script = Some(wrap_script("true"));
-    d.std_in = Some("/dev/null".into());
-    d.std_out = Some(format!("{work_dir}/slurm-%j.out"));
-    d.submit_line = Some(format!("sbatch --hold -J {name} --wrap=true"));
-    d.work_dir = Some(work_dir.to_string());
-    d.ntasks_per_board = 0;
-    d.mem_bind_type = 0;
-    d.min_cpus = 1;
-    d.boards_per_node = 0;
-    d.sockets_per_board = 0;
-    d.user_id = uid;
-    d.group_id = gid;
-    // KILL_INV_DEP | ... as sbatch 22.05 sets them (recorded: 503316480).
-    d.bitflags = 503_316_480;
-    d
+    JobDescriptor {
+        name: Some(name.to_string()),
+        contiguous: 0,
+        task_dist: 8192, // as recorded from sbatch 22.05
+        alloc_sid: std::process::id(),
+        priority: 0, // --hold
+        profile: 0,
+        environment: environment(name, work_dir, host),
+        script: Some(wrap_script("true")),
+        std_in: Some("/dev/null".into()),
+        std_out: Some(format!("{work_dir}/slurm-%j.out")),
+        submit_line: Some(format!("sbatch --hold -J {name} --wrap=true")),
+        work_dir: Some(work_dir.to_string()),
+        ntasks_per_board: 0,
+        mem_bind_type: 0,
+        min_cpus: 1,
+        boards_per_node: 0,
+        sockets_per_board: 0,
+        user_id: uid,
+        group_id: gid,
+        // As sbatch 22.05 sets them (recorded: 503316480).
+        bitflags: 503_316_480,
+        ..JobDescriptor::default()
+    }
 }
 
 /// The environment sbatch exports: a login-like environment plus the
