@@ -27,7 +27,10 @@ const SNAPSHOT: &str = "slurm-rs.snapshot";
 const JOURNAL: &str = "slurm-rs.journal";
 /// Survives `-c`: the next job id, so ids are not reused after a clean start.
 const SEQUENCE: &str = "slurm-rs.job_id_sequence";
-const MAGIC: &[u8; 8] = b"SLRMRS01";
+/// Snapshot format; bump when a record layout changes.
+const MAGIC: &[u8; 8] = b"SLRMRS02";
+/// Journal format, written as the file's first 8 bytes.
+const JOURNAL_MAGIC: &[u8; 8] = b"SLRMRJ02";
 
 /// Largest record we accept when replaying (a job with a huge script).
 const MAX_RECORD: u32 = 1 << 30;
@@ -302,7 +305,7 @@ impl StateDir {
             Ok(data) => {
                 let body = data.strip_prefix(MAGIC.as_slice()).ok_or_else(|| StateError::Corrupt {
                     path: snap.clone(),
-                    reason: "not a slurm-rs snapshot".into(),
+                    reason: "not a snapshot of this slurm-rs version (start with -c to discard the old state)".into(),
                 })?;
                 let (records, valid) = unframe(body);
                 if valid != body.len() {
@@ -318,13 +321,18 @@ impl StateDir {
         }
         let jpath = self.path(JOURNAL);
         match fs::read(&jpath) {
+            Ok(data) if data.is_empty() => {}
             Ok(data) => {
-                let (records, valid) = unframe(&data);
+                let body = data.strip_prefix(JOURNAL_MAGIC.as_slice()).ok_or_else(|| StateError::Corrupt {
+                    path: jpath.clone(),
+                    reason: "not a journal of this slurm-rs version (start with -c to discard the old state)".into(),
+                })?;
+                let (records, valid) = unframe(body);
                 for rec in records {
                     apply(c, rec).map_err(|reason| StateError::Corrupt { path: jpath.clone(), reason })?;
                     report.records += 1;
                 }
-                report.truncated_bytes = data.len() - valid;
+                report.truncated_bytes = body.len() - valid;
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(StateError::Io { path: jpath, source: e }),
@@ -345,10 +353,7 @@ impl StateDir {
         }
         self.write_atomic(SNAPSHOT, &data)?;
         self.write_atomic(SEQUENCE, &c.next_job_id.to_be_bytes())?;
-        let jpath = self.path(JOURNAL);
-        let f = File::create(&jpath).map_err(io_err(&jpath))?;
-        f.sync_all().map_err(io_err(&jpath))?;
-        self.sync_dir()
+        self.write_atomic(JOURNAL, JOURNAL_MAGIC)
     }
 
     fn write_atomic(&self, name: &str, data: &[u8]) -> Result<(), StateError> {

@@ -72,6 +72,11 @@ fn acknowledged_jobs_survive_a_crash_and_a_torn_tail_is_cut() {
     let mut restored = controller();
     let report = store.recover(&mut restored).unwrap();
     assert_eq!(report.truncated_bytes, 7);
+    // A state directory from another format is refused with a clear reason.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("slurm-rs.journal"), b"SLRMRJ01garbage").unwrap();
+    let err = StateDir::open(other.path()).unwrap().recover(&mut controller()).unwrap_err().to_string();
+    assert!(err.contains("start with -c"), "{err}");
     assert_eq!(restored.jobs.len(), 2);
     assert_eq!(restored.jobs[&a].desc.name.as_deref(), Some("first"));
     assert_eq!(restored.jobs[&b].desc.environment, vec!["A=1".to_string()]);
