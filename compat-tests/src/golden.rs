@@ -58,8 +58,7 @@ impl Golden {
         let path = self.path(step);
         if self.record {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(&path, &actual)
-                .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+            fs::write(&path, &actual).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
             return;
         }
         let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -107,6 +106,20 @@ impl Golden {
     /// Runs a client as `user` and checks it.
     pub fn run_as(&self, cluster: &Cluster, step: &str, user: &str, args: &[&str]) -> Output {
         let out = cluster.run_as(user, args);
+        self.check(cluster, step, &out);
+        out
+    }
+
+    /// Runs a client as `user` with `stdin` and checks it.
+    pub fn run_as_stdin(
+        &self,
+        cluster: &Cluster,
+        step: &str,
+        user: &str,
+        args: &[&str],
+        stdin: &str,
+    ) -> Output {
+        let out = cluster.run_as_with_stdin(user, args, stdin);
         self.check(cluster, step, &out);
         out
     }
