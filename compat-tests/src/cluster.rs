@@ -364,19 +364,35 @@ impl Cluster {
         self.normalizer = self.normalizer.clone().rule(pattern, replacement);
     }
 
-    /// SIGKILLs every process that carries this cluster in its environment:
-    /// job-step daemons (they inherit `COMPAT_CLUSTER` from slurmd) and the
-    /// jobs' own processes (their environment has `SLURM_CONF=<dir>/...`,
-    /// exported from the submitting client). Repeats until none is left
-    /// (bounded), since a dying slurmstepd may leave its children behind.
-    fn kill_job_processes(&self) {
+    /// Pids of the processes that carry this cluster in their environment,
+    /// other than the controller and the slurmds themselves: job-step
+    /// daemons (they inherit `COMPAT_CLUSTER` from slurmd) and the jobs' own
+    /// processes (their environment has `SLURM_CONF=<dir>/slurm.conf`,
+    /// exported from the submitting client).
+    pub fn job_processes(&self) -> Vec<u32> {
         let marks = [
             format!("{CLUSTER_MARK_ENV}={}", self.path.display()),
             format!("SLURM_CONF={}", self.conf.display()),
         ];
-        let me = std::process::id();
+        let mut ours: Vec<u32> = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.daemon.as_ref().and_then(|d| d.pid()))
+            .collect();
+        ours.extend(self.controller_pid());
+        ours.extend(self.munged.pid());
+        ours.push(std::process::id());
+        pids_with_env(&marks)
+            .into_iter()
+            .filter(|p| !ours.contains(p))
+            .collect()
+    }
+
+    /// SIGKILLs every [`Cluster::job_processes`] until none is left
+    /// (bounded), since a dying slurmstepd may leave its children behind.
+    fn kill_job_processes(&self) {
         for _ in 0..50 {
-            let pids = pids_with_env(&marks, me);
+            let pids = self.job_processes();
             if pids.is_empty() {
                 return;
             }
@@ -673,13 +689,12 @@ fn make_fake_gpus(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Pids (other than `me`) whose environment has one of `marks` as an entry.
-fn pids_with_env(marks: &[String], me: u32) -> Vec<u32> {
+/// Pids whose environment has one of `marks` as an entry.
+fn pids_with_env(marks: &[String]) -> Vec<u32> {
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| pid != me)
         .filter(|pid| {
             fs::read(format!("/proc/{pid}/environ"))
                 .map(|env| {

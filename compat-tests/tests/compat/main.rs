@@ -8,6 +8,7 @@ mod harness;
 mod job_control;
 mod jobs;
 mod jobs_common;
+mod nodes_harness;
 mod sbatch;
 mod scontrol;
 mod sinfo;
