@@ -97,3 +97,32 @@ pub fn wait_node_state(c: &Cluster, node: &str, state: &str, timeout: Duration) 
         }
     })
 }
+
+/// Waits until `scontrol show job ID` (normalized) has not changed for 3 s.
+/// A job's record keeps changing after it reached its final state: e.g. after
+/// scancel the batch script's exit status (`ExitCode=0:15`) arrives from
+/// slurmstepd only after the job shows CANCELLED, later under load.
+pub fn wait_job_settled(c: &Cluster, id: &str) {
+    let snap = |c: &Cluster| {
+        c.normalizer()
+            .apply(&c.run(&["scontrol", "show", "job", id]).stdout)
+    };
+    let mut prev = snap(c);
+    let mut since = std::time::Instant::now();
+    c.wait_until(
+        &format!("job {id} record to settle"),
+        Duration::from_secs(30),
+        |c| {
+            let now = snap(c);
+            if now != prev {
+                prev = now.clone();
+                since = std::time::Instant::now();
+            }
+            if since.elapsed() >= Duration::from_secs(3) {
+                Ok(())
+            } else {
+                Err(now)
+            }
+        },
+    )
+}

@@ -1,13 +1,24 @@
 //! Self-tests of the node side of the harness: nothing of a cluster with
 //! node daemons outlives it, not even a job whose slurmd was killed.
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::jobs_common::{job_id, marker, node_cluster, wait_job_states, wait_processes};
 
+/// Running or stopped, not a zombie: a SIGKILLed job process whose parent
+/// (a killed slurmstepd) is gone waits for init to reap it.
 fn alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "pid (comm) S ...": the state follows the last ')'.
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next();
+    state != Some("Z") && state != Some("X")
 }
 
 fn pgrep(pattern: &str) -> Vec<u32> {
@@ -63,8 +74,14 @@ fn drop_kills_node_daemons_and_job_processes() {
     pids.push(c.controller_pid().unwrap());
     pids.extend(jobs);
     drop(c);
+    std::thread::sleep(Duration::from_millis(500));
     for pid in pids {
-        assert!(!alive(pid), "process {pid} outlived its cluster");
+        assert!(
+            !alive(pid),
+            "process {pid} outlived its cluster: {:?} {:?}",
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline")),
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        );
     }
     assert!(
         pgrep(&format!("{m}-job")).is_empty(),

@@ -1,7 +1,7 @@
 use compat_tests::Golden;
 
 use crate::common::install_script;
-use crate::jobs_common::{job_id, node_cluster, wait_done};
+use crate::jobs_common::{job_id, node_cluster, wait_done, wait_job_settled};
 
 const SCRIPT: &str = "train_resnet_small.sbatch";
 
@@ -16,6 +16,7 @@ fn train_resnet_small_runs_to_completion() {
     std::fs::create_dir(c.dir().join("logs")).unwrap();
     let id = job_id(&g.run(&c, "submit", &["sbatch", "--parsable", &script]));
     wait_done(&c, &id);
+    wait_job_settled(&c, &id);
     g.run(&c, "show", &["scontrol", "show", "job", &id]);
     g.run(
         &c,
