@@ -98,7 +98,7 @@ fn job_output_files_and_environment() {
         &[
             "sh",
             "-c",
-            "stat -c '%U %G %a %s %n' out-* err-* arr-* pat-*",
+            "stat -c '%U %G %a %n' out-* err-* arr-* pat-*",
         ],
     );
     g.run(
