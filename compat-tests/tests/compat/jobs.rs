@@ -95,11 +95,7 @@ fn job_output_files_and_environment() {
     g.run(
         &c,
         "files",
-        &[
-            "sh",
-            "-c",
-            "stat -c '%U %G %a %n' out-* err-* arr-* pat-*",
-        ],
+        &["sh", "-c", "stat -c '%U %G %a %n' out-* err-* arr-* pat-*"],
     );
     g.run(
         &c,
