@@ -1,6 +1,7 @@
 //! One throwaway Slurm cluster: temp dir, private munged, rendered
-//! slurm.conf, and the controller under test. No slurmd runs, so the nodes
-//! never register.
+//! slurm.conf, the controller under test and, with `ClusterOpts::nodes > 0`,
+//! that many node daemons (`slurmd -D -N nX`, one port each) on this host.
+//! Without nodes no slurmd runs and the nodes never register.
 
 use std::fmt;
 use std::fs;
@@ -27,11 +28,34 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Grace period for SIGTERM before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(30);
+/// How long all slurmds may take to register (every node `idle`).
+const NODES_TIMEOUT: Duration = Duration::from_secs(60);
+/// Environment variable put on every daemon we start, valued with the
+/// cluster's temp dir. slurmd passes its environment on to slurmstepd, so
+/// this finds the job-step daemons a killed slurmd leaves behind.
+const CLUSTER_MARK_ENV: &str = "COMPAT_CLUSTER";
+
+/// The harness's own settings. sbatch exports the submitter's environment
+/// into the job, where `env | grep ^SLURM` would see them, and they differ
+/// between the upstream and our runs.
+const HARNESS_ENV: &[&str] = &[
+    "SLURMCTLD_BIN",
+    "SLURMD_BIN",
+    "COMPAT_RECORD",
+    "COMPAT_KEEP",
+];
 
 /// Env var prefixes that change client behaviour (SQUEUE_FORMAT, SBATCH_*,
 /// SLURM_*...). None of them may leak from the caller's environment.
 const CLIENT_ENV_PREFIXES: &[&str] = &[
-    "SLURM_", "SBATCH_", "SQUEUE_", "SINFO_", "SCONTROL_", "SCANCEL_", "SALLOC_", "SRUN_",
+    "SLURM_",
+    "SBATCH_",
+    "SQUEUE_",
+    "SINFO_",
+    "SCONTROL_",
+    "SCANCEL_",
+    "SALLOC_",
+    "SRUN_",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -40,6 +64,29 @@ pub struct ClusterOpts {
     pub controller_bin: Option<PathBuf>,
     /// Start the controller with `-c` (ignore saved state). Off by default.
     pub clean_start: bool,
+    /// Node daemons to run: 0 (default) = none, with the controller-only
+    /// `conf/slurm.conf.in`; N > 0 = nodes `n1`..`nN` from
+    /// `conf/slurm-nodes.conf.in`, one slurmd each, all `idle` before
+    /// `start` returns.
+    pub nodes: usize,
+    /// Node daemon executable; default: `SLURMD_BIN` or our `slurmd-rs`.
+    pub slurmd_bin: Option<PathBuf>,
+}
+
+impl ClusterOpts {
+    /// A cluster of `n` nodes with a slurmd each (see [`ClusterOpts::nodes`]).
+    pub fn with_nodes(n: usize) -> ClusterOpts {
+        ClusterOpts {
+            nodes: n,
+            ..ClusterOpts::default()
+        }
+    }
+}
+
+/// One node: its name and its slurmd (None while killed).
+struct Node {
+    name: String,
+    daemon: Option<Daemon>,
 }
 
 #[derive(Debug)]
@@ -60,7 +107,10 @@ impl From<String> for Error {
 }
 
 pub struct Cluster {
-    // Field order is drop order: controller first, then munged, then the dir.
+    // Field order is drop order: slurmds, controller, then munged, then the
+    // dir (Drop also kills them explicitly, and the jobs' processes).
+    nodes: Vec<Node>,
+    slurmd_bin: Option<PathBuf>,
     ctld: Option<Daemon>,
     munged: Munged,
     bin: PathBuf,
@@ -97,6 +147,14 @@ impl Cluster {
             Some(b) => b,
             None => controller::controller_bin()?,
         };
+        let slurmd_bin = match (opts.nodes, opts.slurmd_bin) {
+            (0, _) => None,
+            (_, Some(b)) => Some(b),
+            (_, None) => Some(
+                controller::slurmd_bin()
+                    .map_err(|e| format!("this test runs jobs and needs a node daemon: {e}"))?,
+            ),
+        };
         let dir = tempfile::Builder::new()
             .prefix("compat-")
             .tempdir()
@@ -111,27 +169,78 @@ impl Cluster {
         let log_dir = path.join("log");
         let munged = Munged::start(&path, &log_dir)?;
 
-        let ports = free_ports(2).map_err(|e| format!("finding free ports: {e}"))?;
+        let ports = free_ports(2 + opts.nodes).map_err(|e| format!("finding free ports: {e}"))?;
         let (ctld_port, slurmd_port) = (ports[0], ports[1]);
+        let node_ports = &ports[2..];
+        let node_names: Vec<String> = (1..=opts.nodes).map(|i| format!("n{i}")).collect();
+        let nodes_expr = match opts.nodes {
+            0 => String::new(),
+            1 => "n1".to_string(),
+            n => format!("n[1-{n}]"),
+        };
+        let ports_expr = node_ports
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let template = if opts.nodes > 0 {
+            "slurm-nodes.conf.in"
+        } else {
+            "slurm.conf.in"
+        };
         let conf_text = conf::render(
-            &conf::template()?,
+            &conf::template(template)?,
             &ConfValues {
                 dir: &path,
                 munge_socket: &munged.socket,
                 ctld_port,
                 slurmd_port,
+                nodes: &nodes_expr,
+                slurmd_ports: &ports_expr,
             },
         )?;
         let conf = path.join("slurm.conf");
         fs::write(&conf, conf_text).map_err(|e| format!("writing slurm.conf: {e}"))?;
+        if opts.nodes > 0 {
+            let gres = conf::render(
+                &conf::template("gres.conf.in")?,
+                &ConfValues {
+                    dir: &path,
+                    munge_socket: &munged.socket,
+                    ctld_port,
+                    slurmd_port,
+                    nodes: &nodes_expr,
+                    slurmd_ports: &ports_expr,
+                },
+            )?;
+            fs::write(path.join("gres.conf"), gres)
+                .map_err(|e| format!("writing gres.conf: {e}"))?;
+            make_fake_gpus(&path.join("dev"))?;
+        }
 
-        let normalizer = Normalizer::new()
+        let mut normalizer = Normalizer::new()
             .literal(path.display().to_string(), "<DIR>")
             .literal(crate_dir().display().to_string(), "<CRATE>")
             .port(ctld_port, "<CTLD_PORT>")
             .port(slurmd_port, "<SLURMD_PORT>");
+        if opts.nodes > 0 {
+            // The dir's own name shows up alone too (e.g. as a unique
+            // marker in a job's command line).
+            if let Some(name) = path.file_name() {
+                normalizer = normalizer.literal(name.to_string_lossy(), "<DIR_NAME>");
+            }
+            for p in node_ports {
+                normalizer = normalizer.port(*p, "<NODE_PORT>");
+            }
+            normalizer = normalizer.running_jobs();
+        }
 
         let mut cluster = Cluster {
+            nodes: node_names
+                .into_iter()
+                .map(|name| Node { name, daemon: None })
+                .collect(),
+            slurmd_bin,
             ctld: None,
             munged,
             bin,
@@ -141,7 +250,158 @@ impl Cluster {
             path,
         };
         cluster.start_controller(opts.clean_start)?;
+        if !cluster.nodes.is_empty() {
+            let names: Vec<String> = cluster.nodes.iter().map(|n| n.name.clone()).collect();
+            for name in &names {
+                cluster.start_node(name)?;
+            }
+            cluster.wait_nodes_idle()?;
+        }
         Ok(cluster)
+    }
+
+    /// Names of the cluster's nodes that have a slurmd (`n1`..`nN`).
+    pub fn node_names(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.name.clone()).collect()
+    }
+
+    pub fn slurmd_bin(&self) -> Option<&Path> {
+        self.slurmd_bin.as_deref()
+    }
+
+    /// Pid of the slurmd of `node`, None while it is killed.
+    pub fn node_pid(&self, node: &str) -> Option<u32> {
+        self.nodes
+            .iter()
+            .find(|n| n.name == node)
+            .and_then(|n| n.daemon.as_ref())
+            .and_then(|d| d.pid())
+    }
+
+    fn node_mut(&mut self, node: &str) -> &mut Node {
+        self.nodes
+            .iter_mut()
+            .find(|n| n.name == node)
+            .unwrap_or_else(|| panic!("no node {node} in this cluster"))
+    }
+
+    /// Starts `BIN -D -N node -f slurm.conf` (the spool dir must exist
+    /// first: upstream's slurmd does not create it).
+    fn start_node(&mut self, node: &str) -> Result<(), Error> {
+        let bin = self.slurmd_bin.clone().expect("cluster has no node daemon");
+        let spool = self.path.join("spool").join(format!("slurmd-{node}"));
+        fs::create_dir_all(&spool).map_err(|e| format!("mkdir {}: {e}", spool.display()))?;
+        let mut cmd = Command::new(&bin);
+        cmd.arg("-D").arg("-N").arg(node).arg("-f").arg(&self.conf);
+        cmd.current_dir(&self.path);
+        scrub_env(&mut cmd);
+        cmd.env("SLURM_CONF", &self.conf)
+            .env(CLUSTER_MARK_ENV, &self.path);
+        let out = self.path.join(format!("log/slurmd-{node}.out"));
+        let daemon = Daemon::spawn(&format!("slurmd {node}"), cmd, &out)
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        self.node_mut(node).daemon = Some(daemon);
+        Ok(())
+    }
+
+    /// Polls `sinfo` until every node is `idle` (NODES_TIMEOUT); fails early
+    /// if a slurmd exits.
+    fn wait_nodes_idle(&mut self) -> Result<(), Error> {
+        let deadline = Instant::now() + NODES_TIMEOUT;
+        loop {
+            let out = self.run(&["sinfo", "-h", "-N", "-o", "%N %t"]);
+            let idle: Vec<&str> = out
+                .stdout
+                .lines()
+                .filter(|l| l.split_whitespace().nth(1) == Some("idle"))
+                .filter_map(|l| l.split_whitespace().next())
+                .collect();
+            if self.nodes.iter().all(|n| idle.contains(&n.name.as_str())) {
+                return Ok(());
+            }
+            let mut dead = None;
+            for n in &mut self.nodes {
+                if let Some(st) = n.daemon.as_mut().and_then(|d| d.exited()) {
+                    dead = Some(format!("slurmd of {} exited ({st})", n.name));
+                    break;
+                }
+            }
+            if dead.is_some() || Instant::now() > deadline {
+                let why =
+                    dead.unwrap_or_else(|| format!("nodes not all idle after {NODES_TIMEOUT:?}"));
+                return Err(Error(format!(
+                    "{why}; node daemon {}; last sinfo:\n{out}\n--- log tail ---\n{}",
+                    self.slurmd_bin
+                        .as_ref()
+                        .map(|b| b.display().to_string())
+                        .unwrap_or_default(),
+                    self.log_tail(40)
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// SIGKILLs the slurmd of `node` and reaps it. Like a crashed node
+    /// daemon: the job-step daemons it started keep running.
+    pub fn kill_node(&mut self, node: &str) {
+        if let Some(mut d) = self.node_mut(node).daemon.take() {
+            d.kill9();
+        }
+    }
+
+    /// Starts the slurmd of `node` again (after `kill_node`); does not wait
+    /// for it to register.
+    pub fn restart_node(&mut self, node: &str) {
+        self.kill_node(node);
+        self.start_node(node)
+            .unwrap_or_else(|e| panic!("restarting slurmd {node} failed:\n{e}"));
+    }
+
+    /// Adds a normalization rule for this cluster's goldens (regex, `$1`
+    /// replacement syntax), e.g. for a value only one test produces.
+    pub fn normalize(&mut self, pattern: &str, replacement: &str) {
+        self.normalizer = self.normalizer.clone().rule(pattern, replacement);
+    }
+
+    /// Pids of the processes that carry this cluster in their environment,
+    /// other than the controller and the slurmds themselves: job-step
+    /// daemons (they inherit `COMPAT_CLUSTER` from slurmd) and the jobs' own
+    /// processes (their environment has `SLURM_CONF=<dir>/slurm.conf`,
+    /// exported from the submitting client).
+    pub fn job_processes(&self) -> Vec<u32> {
+        let marks = [
+            format!("{CLUSTER_MARK_ENV}={}", self.path.display()),
+            format!("SLURM_CONF={}", self.conf.display()),
+        ];
+        let mut ours: Vec<u32> = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.daemon.as_ref().and_then(|d| d.pid()))
+            .collect();
+        ours.extend(self.controller_pid());
+        ours.extend(self.munged.pid());
+        ours.push(std::process::id());
+        pids_with_env(&marks)
+            .into_iter()
+            .filter(|p| !ours.contains(p))
+            .collect()
+    }
+
+    /// SIGKILLs every [`Cluster::job_processes`] until none is left
+    /// (bounded), since a dying slurmstepd may leave its children behind.
+    fn kill_job_processes(&self) {
+        for _ in 0..50 {
+            let pids = self.job_processes();
+            if pids.is_empty() {
+                return;
+            }
+            for pid in pids {
+                let _ =
+                    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), Signal::SIGKILL);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// The cluster's temp dir (also the clients' working directory).
@@ -177,7 +437,8 @@ impl Cluster {
         }
         cmd.current_dir(&self.path);
         scrub_env(&mut cmd);
-        cmd.env("SLURM_CONF", &self.conf);
+        cmd.env("SLURM_CONF", &self.conf)
+            .env(CLUSTER_MARK_ENV, &self.path);
         let daemon = Daemon::spawn("controller", cmd, &self.path.join("log/slurmctld.out"))
             .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
         self.ctld = Some(daemon);
@@ -246,6 +507,14 @@ impl Cluster {
         self.exec(user, args, None)
     }
 
+    /// Runs a stock client as an ordinary user, feeding `stdin`.
+    pub fn run_as_with_stdin(&self, user: &str, args: &[&str], stdin: &str) -> Output {
+        if user == crate::user::TEST_USER {
+            ensure_test_user().unwrap_or_else(|e| panic!("{e}"));
+        }
+        self.exec(user, args, Some(stdin))
+    }
+
     fn exec(&self, user: &str, args: &[&str], stdin: Option<&str>) -> Output {
         assert!(!args.is_empty(), "empty command");
         let mut cmd = if user == "root" {
@@ -262,7 +531,11 @@ impl Cluster {
         cmd.env("SLURM_CONF", &self.conf)
             .env("LC_ALL", "C")
             .current_dir(&self.path)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let command = shell_words(args);
@@ -335,11 +608,22 @@ impl Cluster {
     }
 
     /// The last `n` lines of the controller's log file and of its
-    /// stdout/stderr (ours may log to either).
+    /// stdout/stderr (ours may log to either), then the same of each slurmd.
     pub fn log_tail(&self, n: usize) -> String {
         let mut s = String::new();
-        for f in ["log/slurmctld.log", "log/slurmctld.out"] {
+        let mut files = vec![
+            "log/slurmctld.log".to_string(),
+            "log/slurmctld.out".to_string(),
+        ];
+        for node in &self.nodes {
+            files.push(format!("log/slurmd-{}.log", node.name));
+            files.push(format!("log/slurmd-{}.out", node.name));
+        }
+        for f in &files {
             let p = self.path.join(f);
+            if !p.exists() && f.starts_with("log/slurmd-") {
+                continue;
+            }
             let text = fs::read_to_string(&p).unwrap_or_default();
             let lines: Vec<&str> = text.lines().collect();
             let start = lines.len().saturating_sub(n);
@@ -363,9 +647,19 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        // Kill the controller before munged goes away (fields drop in
+        // Kill the daemons before munged goes away (fields drop in
         // declaration order, but be explicit). SIGKILL: state is throwaway.
+        // Node daemons first, then the controller, then whatever job
+        // processes and step daemons outlived them.
+        for n in &mut self.nodes {
+            if let Some(mut d) = n.daemon.take() {
+                d.kill9();
+            }
+        }
         self.kill9();
+        if !self.nodes.is_empty() {
+            self.kill_job_processes();
+        }
         if std::thread::panicking() && std::env::var_os("COMPAT_KEEP").is_some() {
             let p = self.keep_dir();
             eprintln!("compat-tests: kept {}", p.display());
@@ -373,10 +667,49 @@ impl Drop for Cluster {
     }
 }
 
+/// `dir/gpu0`, `dir/gpu1`: character devices 1:3 (what /dev/null is), the
+/// `File=` of the GPUs in gres.conf. slurmd only checks they are devices.
+fn make_fake_gpus(dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+    for i in 0..2 {
+        let dev = dir.join(format!("gpu{i}"));
+        let out = Command::new("mknod")
+            .arg(&dev)
+            .args(["c", "1", "3"])
+            .output()
+            .map_err(|e| format!("running mknod: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "mknod {} c 1 3 failed: {}",
+                dev.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Pids whose environment has one of `marks` as an entry.
+fn pids_with_env(marks: &[String]) -> Vec<u32> {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| {
+                    env.split(|&b| b == 0)
+                        .any(|entry| marks.iter().any(|m| entry == m.as_bytes()))
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
 fn scrub_env(cmd: &mut Command) {
     for (k, _) in std::env::vars_os() {
         if let Some(k) = k.to_str() {
-            if CLIENT_ENV_PREFIXES.iter().any(|p| k.starts_with(p)) {
+            if CLIENT_ENV_PREFIXES.iter().any(|p| k.starts_with(p)) || HARNESS_ENV.contains(&k) {
                 cmd.env_remove(k);
             }
         }

@@ -4,6 +4,7 @@
 //! `SLURMCTLD_BIN=/usr/sbin/slurmctld`. Otherwise every step is compared and
 //! the first mismatch fails the test with a diff and the controller log tail.
 
+use std::cell::RefCell;
 use std::fs;
 use std::path::PathBuf;
 
@@ -14,19 +15,27 @@ use crate::conf::crate_dir;
 use crate::output::Output;
 
 pub const RECORD_ENV: &str = "COMPAT_RECORD";
+/// `COMPAT_CONTINUE=1`: a mismatching step prints its diff and the test goes
+/// on; it fails at the end listing every differing step (when the `Golden`
+/// is dropped). For a full picture of a controller's differences.
+pub const CONTINUE_ENV: &str = "COMPAT_CONTINUE";
 
 pub struct Golden {
     test: String,
     record: bool,
+    keep_going: bool,
+    failed: RefCell<Vec<String>>,
 }
 
 impl Golden {
     /// Goldens for one test; `test` names the directory under `expected/`.
     pub fn new(test: &str) -> Golden {
-        let record = std::env::var(RECORD_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
+        let on = |var: &str| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0");
         Golden {
             test: test.to_string(),
-            record,
+            record: on(RECORD_ENV),
+            keep_going: on(CONTINUE_ENV),
+            failed: RefCell::new(Vec::new()),
         }
     }
 
@@ -58,8 +67,7 @@ impl Golden {
         let path = self.path(step);
         if self.record {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(&path, &actual)
-                .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+            fs::write(&path, &actual).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
             return;
         }
         let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -75,6 +83,17 @@ impl Golden {
                 .context_radius(3)
                 .header("expected (upstream golden)", "actual")
                 .to_string();
+            if self.keep_going {
+                eprintln!(
+                    "output of step `{}/{step}` differs from {}\n\
+                     controller: {}\n{diff}",
+                    self.test,
+                    path.display(),
+                    cluster.controller_bin().display(),
+                );
+                self.failed.borrow_mut().push(step.to_string());
+                return;
+            }
             panic!(
                 "output of step `{}/{step}` differs from {}\n\
                  controller: {}\n{diff}\n--- controller log tail ---\n{}",
@@ -111,11 +130,39 @@ impl Golden {
         out
     }
 
+    /// Runs a client as `user` with `stdin` and checks it.
+    pub fn run_as_stdin(
+        &self,
+        cluster: &Cluster,
+        step: &str,
+        user: &str,
+        args: &[&str],
+        stdin: &str,
+    ) -> Output {
+        let out = cluster.run_as_with_stdin(user, args, stdin);
+        self.check(cluster, step, &out);
+        out
+    }
+
     /// Runs a client as root with `stdin` (e.g. an sbatch script) and checks it.
     pub fn run_stdin(&self, cluster: &Cluster, step: &str, args: &[&str], stdin: &str) -> Output {
         let out = cluster.run_with_stdin(args, stdin);
         self.check(cluster, step, &out);
         out
+    }
+}
+
+impl Drop for Golden {
+    fn drop(&mut self) {
+        let failed = self.failed.borrow();
+        if !failed.is_empty() && !std::thread::panicking() {
+            panic!(
+                "{} step(s) of `{}` differ from upstream (diffs above): {}",
+                failed.len(),
+                self.test,
+                failed.join(", ")
+            );
+        }
     }
 }
 

@@ -46,8 +46,14 @@ impl Munged {
             .arg(format!("--key-file={}", key.display()))
             .arg(format!("--socket={}", socket.display()))
             .arg(format!("--pid-file={}", mdir.join("munged.pid").display()))
-            .arg(format!("--seed-file={}", mdir.join("munged.seed").display()))
-            .arg(format!("--log-file={}", log_dir.join("munged.log").display()));
+            .arg(format!(
+                "--seed-file={}",
+                mdir.join("munged.seed").display()
+            ))
+            .arg(format!(
+                "--log-file={}",
+                log_dir.join("munged.log").display()
+            ));
         let mut daemon = Daemon::spawn("munged", cmd, &log_dir.join("munged.out"))
             .map_err(|e| format!("cannot start munged: {e} (is the munge package installed?)"))?;
 
@@ -66,7 +72,10 @@ impl Munged {
             }
             if daemon.exited().is_some() || Instant::now() > deadline {
                 let log = fs::read_to_string(log_dir.join("munged.out")).unwrap_or_default();
-                return Err(format!("munged did not come up on {}:\n{log}", socket.display()));
+                return Err(format!(
+                    "munged did not come up on {}:\n{log}",
+                    socket.display()
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }

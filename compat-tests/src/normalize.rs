@@ -15,6 +15,9 @@ pub struct Normalizer {
     /// (port, placeholder): ports are replaced only as whole numbers.
     ports: Vec<(u16, String)>,
     hostname: Option<String>,
+    /// Extra (pattern, replacement) rules, applied after the literals and
+    /// before the generic time patterns, in the order added.
+    rules: Vec<(Regex, String)>,
 }
 
 struct Patterns {
@@ -51,13 +54,37 @@ impl Normalizer {
             literals: Vec::new(),
             ports: Vec::new(),
             hostname,
+            rules: Vec::new(),
         }
+    }
+
+    /// Replace every match of the regex `pattern` with `replacement`
+    /// (`$1` etc. refer to capture groups). Panics on a bad pattern.
+    pub fn rule(mut self, pattern: &str, replacement: &str) -> Self {
+        let re = Regex::new(pattern).unwrap_or_else(|e| panic!("bad pattern {pattern:?}: {e}"));
+        self.rules.push((re, replacement.to_string()));
+        self
+    }
+
+    /// Values that vary once jobs really run (clusters with slurmds).
+    pub fn running_jobs(self) -> Self {
+        self
+            // scontrol show job: elapsed time of a job.
+            .rule(r"\bRunTime=[0-9:-]+", "RunTime=<RUNTIME>")
+            // Job environment: epoch seconds and the batch shell's pid.
+            .rule(
+                r"\b(SLURM_JOB_START_TIME|SLURM_JOB_END_TIME)=\d+",
+                "$1=<EPOCH>",
+            )
+            .rule(r"\bSLURM_TASK_PID=\d+", "SLURM_TASK_PID=<PID>")
     }
 
     /// Replace every occurrence of `literal` (e.g. the temp dir) with `placeholder`.
     pub fn literal(mut self, literal: impl Into<String>, placeholder: &str) -> Self {
-        self.literals.push((literal.into(), placeholder.to_string()));
-        self.literals.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
+        self.literals
+            .push((literal.into(), placeholder.to_string()));
+        self.literals
+            .sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
         self
     }
 
@@ -71,6 +98,9 @@ impl Normalizer {
         let mut s = text.to_string();
         for (lit, ph) in &self.literals {
             s = s.replace(lit.as_str(), ph);
+        }
+        for (re, rep) in &self.rules {
+            s = re.replace_all(&s, rep.as_str()).into_owned();
         }
         s = p.iso_time.replace_all(&s, "<TIME>").into_owned();
         s = p.ctime.replace_all(&s, "<DATE>").into_owned();
@@ -113,6 +143,7 @@ mod tests {
             literals: vec![("/tmp/.tmpAbc".into(), "<DIR>".into())],
             ports: vec![(40123, "<CTLD_PORT>".into())],
             hostname: Some("vm".into()),
+            rules: Vec::new(),
         };
         let out = n.apply(
             "SubmitTime=2026-11-26T11:50:18 WorkDir=/tmp/.tmpAbc port 40123 401234\n\

@@ -49,7 +49,9 @@ impl Daemon {
 
     /// `Some(status)` if the daemon already exited.
     pub fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
     }
 
     /// Sends `sig` and waits (bounded) for exit; escalates to SIGKILL after
@@ -68,7 +70,10 @@ impl Daemon {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        eprintln!("compat-tests: {} ignored {sig} for {grace:?}; SIGKILL", self.name);
+        eprintln!(
+            "compat-tests: {} ignored {sig} for {grace:?}; SIGKILL",
+            self.name
+        );
         let _ = child.kill();
         child.wait().ok()
     }

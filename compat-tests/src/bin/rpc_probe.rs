@@ -22,9 +22,19 @@ fn main() {
         std::process::exit(2);
     }
     let req = match args[3].as_str() {
-        "nodes" => Message::NodeInfoRequest { last_update: 0, show_flags: 0x10 },
-        "partitions" => Message::PartitionInfoRequest { last_update: 0, show_flags: 0x10 },
-        "jobs" => Message::JobInfoRequest { last_update: 0, show_flags: 0x12, job_ids: None },
+        "nodes" => Message::NodeInfoRequest {
+            last_update: 0,
+            show_flags: 0x10,
+        },
+        "partitions" => Message::PartitionInfoRequest {
+            last_update: 0,
+            show_flags: 0x10,
+        },
+        "jobs" => Message::JobInfoRequest {
+            last_update: 0,
+            show_flags: 0x12,
+            job_ids: None,
+        },
         "config" => Message::BuildInfoRequest { last_update: 0 },
         _ => Message::Ping,
     };
@@ -33,7 +43,11 @@ fn main() {
     let body = req.to_body(v);
     let hash = body_hash::compute(&body, req.msg_type(), v, None);
     let cred = munge.encode(&hash, RestrictUid::Any).expect("encode");
-    let out = frame::encode(&Header::new(v, req.msg_type(), 0), &AuthBlob::Munge(cred), &body);
+    let out = frame::encode(
+        &Header::new(v, req.msg_type(), 0),
+        &AuthBlob::Munge(cred),
+        &body,
+    );
     let mut s = TcpStream::connect(&args[1]).expect("connect");
     s.write_all(&out).expect("send");
     let mut len = [0u8; 4];

@@ -46,12 +46,22 @@ fn scontrol_hold_release_update_requeue() {
     g.run(
         &c,
         "update_time_too_long",
-        &["scontrol", "update", &format!("jobid={id}"), "TimeLimit=1-00:00:00"],
+        &[
+            "scontrol",
+            "update",
+            &format!("jobid={id}"),
+            "TimeLimit=1-00:00:00",
+        ],
     );
     g.run(
         &c,
         "update_bad_partition",
-        &["scontrol", "update", &format!("jobid={id}"), "Partition=nosuch"],
+        &[
+            "scontrol",
+            "update",
+            &format!("jobid={id}"),
+            "Partition=nosuch",
+        ],
     );
     g.run(&c, "requeue_pending", &["scontrol", "requeue", &id]);
     // Updating a job resets its reason to None until the next scheduler pass.
@@ -73,9 +83,19 @@ fn ordinary_user_vs_root_job() {
         &c,
         "update_roots_job",
         TEST_USER,
-        &["scontrol", "update", &format!("jobid={root_job}"), "TimeLimit=5"],
+        &[
+            "scontrol",
+            "update",
+            &format!("jobid={root_job}"),
+            "TimeLimit=5",
+        ],
     );
-    g.run_as(&c, "hold_roots_job", TEST_USER, &["scontrol", "hold", &root_job]);
+    g.run_as(
+        &c,
+        "hold_roots_job",
+        TEST_USER,
+        &["scontrol", "hold", &root_job],
+    );
 
     let own = g.run_as(
         &c,

@@ -10,21 +10,33 @@ fn sbatch_train_resnet_directives() {
     let g = Golden::new("sbatch_train_resnet");
     let script = install_script(&c, SCRIPT);
 
-    let held = job_id(&g.run(&c, "submit_held", &["sbatch", "--parsable", "--hold", &script]));
+    let held = job_id(&g.run(
+        &c,
+        "submit_held",
+        &["sbatch", "--parsable", "--hold", &script],
+    ));
     let array = job_id(&g.run(
         &c,
         "submit_array",
         &["sbatch", "--parsable", "--array=0-99%10", &script],
     ));
     let dep = format!("--dependency=afterok:{held}");
-    let dependent = job_id(&g.run(&c, "submit_dependent", &["sbatch", "--parsable", &dep, &script]));
+    let dependent = job_id(&g.run(
+        &c,
+        "submit_dependent",
+        &["sbatch", "--parsable", &dep, &script],
+    ));
     let plain = g.run(&c, "submit_plain", &["sbatch", &script]);
     let plain = plain.trimmed().rsplit(' ').next().unwrap().to_string();
 
     wait_queue_settled(&c);
     g.run(&c, "show_held", &["scontrol", "show", "job", &held]);
     g.run(&c, "show_array", &["scontrol", "show", "job", &array]);
-    g.run(&c, "show_dependent", &["scontrol", "show", "job", &dependent]);
+    g.run(
+        &c,
+        "show_dependent",
+        &["scontrol", "show", "job", &dependent],
+    );
     g.run(&c, "show_plain", &["scontrol", "show", "job", &plain]);
     g.run(&c, "squeue", &["squeue"]);
 
@@ -62,13 +74,19 @@ fn sbatch_invalid_requests() {
     wrap("too_many_nodes_gpu", &["-N", "5"]);
     wrap("too_many_nodes", &["-p", "cpu", "-N", "3"]);
     wrap("too_many_cpus_per_task", &["-c", "64"]);
-    wrap("too_many_tasks_per_node", &["-p", "cpu", "--ntasks-per-node=32"]);
+    wrap(
+        "too_many_tasks_per_node",
+        &["-p", "cpu", "--ntasks-per-node=32"],
+    );
     wrap("too_much_memory", &["--mem=300000"]);
     wrap("too_many_gpus", &["--gres=gpu:8"]);
     wrap("too_many_gpus_typed", &["--gres=gpu:a100:8"]);
     wrap("time_above_partition_max", &["-p", "cpu", "-t", "13:00:00"]);
     wrap("time_above_debug_max", &["-p", "debug", "-t", "31"]);
-    wrap("dependency_on_missing_job", &["--dependency=afterok:424242"]);
+    wrap(
+        "dependency_on_missing_job",
+        &["--dependency=afterok:424242"],
+    );
     wrap("dependency_malformed", &["--dependency=afterok:abc"]);
     wrap("dependency_unknown_type", &["--dependency=whenever:1000"]);
     wrap("array_above_max", &["--array=0-2000"]);
@@ -79,7 +97,11 @@ fn sbatch_invalid_requests() {
     // afterok on a job that never existed is accepted; what does it wait on?
     // (1015 = the id upstream gave it, see dependency_on_missing_job.txt.)
     wait_queue_settled(&c);
-    g.run(&c, "show_missing_dependency_job", &["scontrol", "show", "job", "1015"]);
+    g.run(
+        &c,
+        "show_missing_dependency_job",
+        &["scontrol", "show", "job", "1015"],
+    );
 }
 
 /// MaxJobCount=120 and every array task counts: 100 + 19 fit, the next job
@@ -89,12 +111,22 @@ fn sbatch_invalid_requests() {
 fn sbatch_max_job_count() {
     let c = cluster();
     let g = Golden::new("sbatch_max_job_count");
-    g.run(&c, "array_100", &["sbatch", "--hold", "--array=0-99", "--wrap", "true"]);
-    g.run(&c, "array_19", &["sbatch", "--hold", "--array=0-18", "--wrap", "true"]);
+    g.run(
+        &c,
+        "array_100",
+        &["sbatch", "--hold", "--array=0-99", "--wrap", "true"],
+    );
+    g.run(
+        &c,
+        "array_19",
+        &["sbatch", "--hold", "--array=0-18", "--wrap", "true"],
+    );
     g.run(
         &c,
         "one_more",
-        &["timeout", "-s", "KILL", "3", "sbatch", "--hold", "--wrap", "true"],
+        &[
+            "timeout", "-s", "KILL", "3", "sbatch", "--hold", "--wrap", "true",
+        ],
     );
     g.run(&c, "squeue", &["squeue"]);
 }

@@ -15,7 +15,13 @@ fn sinfo_views_and_drain_resume() {
     g.run(
         &c,
         "drain_update",
-        &["scontrol", "update", "nodename=gpu02", "state=drain", "reason=x"],
+        &[
+            "scontrol",
+            "update",
+            "nodename=gpu02",
+            "state=drain",
+            "reason=x",
+        ],
     );
     g.run(&c, "drained_default", &["sinfo"]);
     g.run_node_rows(&c, "drained_nodes_long", &["sinfo", "-N", "-l"]);

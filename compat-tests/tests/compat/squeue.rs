@@ -12,7 +12,10 @@ fn squeue_views_with_held_pending_and_array_jobs() {
     let held = submit_wrap(&c, &["--hold", "-J", "held-gpu"]);
     let _cpu = submit_wrap(&c, &["-p", "cpu", "-J", "pending-cpu", "-t", "10:00"]);
     let _array = submit_wrap(&c, &["--array=0-9%2", "-J", "sweep"]);
-    let _held_array = submit_wrap(&c, &["--hold", "--array=1-3", "-p", "debug", "-J", "held-sweep"]);
+    let _held_array = submit_wrap(
+        &c,
+        &["--hold", "--array=1-3", "-p", "debug", "-J", "held-sweep"],
+    );
     assert_eq!((pending.as_str(), held.as_str()), ("1000", "1001"));
 
     wait_queue_settled(&c);
