@@ -27,6 +27,9 @@ pub struct Allocation {
     pub completing: Vec<usize>,
     /// Core indices held on each node (socket-major, as upstream numbers them).
     pub cores: Vec<Vec<u32>>,
+    /// Resources already given back (the node list stays for display, as
+    /// upstream keeps NodeList on finished jobs).
+    pub released: bool,
 }
 
 impl Allocation {
@@ -95,11 +98,18 @@ impl Controller {
         let exclusive = d.shared == 0;
         let track_mem = self.spec.limits.select_type_param & CR_MEMORY != 0;
         let gres = requested_gres(d.tres_per_node.as_deref());
+        let names_to_indices = |expr: Option<&str>| -> Option<Vec<usize>> {
+            let expr = expr.filter(|e| !e.is_empty())?;
+            let names = wire::hostlist::expand(expr).ok()?;
+            Some(names.iter().filter_map(|n| self.node_index(n)).collect())
+        };
+        let required = names_to_indices(d.req_nodes.as_deref()).unwrap_or_default();
+        let excluded = names_to_indices(d.exc_nodes.as_deref()).unwrap_or_default();
         let mut candidates: Vec<usize> = self.spec.partitions[job.part_index]
             .nodes
             .iter()
             .copied()
-            .filter(|&i| self.nodes[i].is_available())
+            .filter(|&i| self.nodes[i].is_available() && !excluded.contains(&i))
             .filter(|&i| {
                 let n = &self.spec.nodes[i];
                 if exclusive {
@@ -111,10 +121,12 @@ impl Controller {
                     && gres.iter().all(|g| self.free_gres(i, g) >= g.count)
             })
             .collect();
-        if candidates.len() < nodes_wanted {
+        if candidates.len() < nodes_wanted.max(required.len()) || !required.iter().all(|r| candidates.contains(r)) {
             return None;
         }
-        candidates.sort_by_key(|&i| (self.spec.nodes[i].weight, i));
+        // Required nodes first (-w), then by weight and table order.
+        candidates.sort_by_key(|&i| (!required.contains(&i), self.spec.nodes[i].weight, i));
+        let nodes_wanted = nodes_wanted.max(required.len());
         let mut chosen: Vec<usize> = candidates.into_iter().take(nodes_wanted).collect();
         chosen.sort_unstable();
         let cpus: Vec<u16> = chosen
@@ -137,7 +149,7 @@ impl Controller {
         } else {
             need.memory_mb
         };
-        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres_per_node: gres, completing: Vec::new(), cores })
+        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres_per_node: gres, completing: Vec::new(), cores, released: false })
     }
 
     /// Gives `alloc` to job `job_id` and starts it. Returns the launch effect.
@@ -170,7 +182,12 @@ impl Controller {
 
     /// Returns a job's CPUs, memory and GRES to its nodes.
     pub fn release_job_resources(&mut self, job_id: u32) {
-        let Some(alloc) = self.jobs.get_mut(&job_id).and_then(|j| j.alloc.take()) else { return };
+        let Some(alloc) = self.jobs.get_mut(&job_id).and_then(|j| j.alloc.as_mut()) else { return };
+        if alloc.released {
+            return;
+        }
+        alloc.released = true;
+        let alloc = alloc.clone();
         for (k, &i) in alloc.nodes.iter().enumerate() {
             let node = &mut self.nodes[i];
             node.alloc_cpus = node.alloc_cpus.saturating_sub(alloc.cpus[k]);
@@ -225,7 +242,8 @@ impl Controller {
         } else if job_rc == 0 {
             JobState::Complete
         } else {
-            job.reason = JobReason::FAIL_EXIT_CODE;
+            // Killed by a signal: upstream reports it as a launch failure.
+            job.reason = if job_rc & 0x7f != 0 { JobReason::FAIL_LAUNCH } else { JobReason::FAIL_EXIT_CODE };
             JobState::Failed
         };
         self.stop_running(job_id, state, StopKind::Complete, now)
@@ -255,6 +273,7 @@ impl Controller {
     pub fn launch_failed(&mut self, job_id: u32, now: i64) {
         self.release_job_resources(job_id);
         let Some(job) = self.jobs.get_mut(&job_id) else { return };
+        job.alloc = None;
         job.state = JobState::Pending as u32;
         job.restart_cnt = job.restart_cnt.saturating_add(1);
         job.priority = 0;

@@ -415,6 +415,7 @@ impl Job {
                 for c in &a.cores {
                     p.u32_array(c);
                 }
+                p.bool(a.released);
             }
         }
         self.desc.pack(p, ProtocolVersion::CURRENT);
@@ -468,7 +469,8 @@ impl Job {
             for _ in 0..k {
                 cores.push(u.u32_array("alloc.cores")?);
             }
-            Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres_per_node, completing, cores })
+            let released = u.bool("alloc.released")?;
+            Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres_per_node, completing, cores, released })
         } else {
             None
         };

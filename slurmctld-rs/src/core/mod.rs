@@ -207,7 +207,7 @@ impl Controller {
     pub fn restore_job(&mut self, mut job: Job) {
         job.part_index = self.partition_index(&job.partition).unwrap_or(0);
         // A running or completing job holds its resources again.
-        if let Some(a) = &job.alloc {
+        if let Some(a) = job.alloc.as_ref().filter(|a| !a.released) {
             if a.nodes.iter().all(|&i| i < self.nodes.len()) && a.cpus.len() == a.nodes.len() {
                 for (k, &i) in a.nodes.iter().enumerate() {
                     let node = &mut self.nodes[i];

@@ -173,7 +173,12 @@ impl Controller {
             }
         } else {
             node.state &= !flag::INVALID_REG;
-            let busy = !report.job_ids.is_empty() || node.alloc_cpus > 0;
+            // What we allocated decides; jobs the node reports that we do not
+            // know are orphans we abort below.
+            let busy = node.alloc_cpus > 0;
+            if node.base() == base::ALLOCATED && !busy {
+                node.state = (node.state & !flag::BASE_MASK) | base::IDLE;
+            }
             match node.base() {
                 base::UNKNOWN | base::FUTURE => {
                     node.state = (flags & !flag::INVALID_REG) | if busy { base::ALLOCATED } else { base::IDLE };
@@ -273,7 +278,12 @@ impl Controller {
         if requeue {
             job.state = JobState::Pending as u32 | state_flags::REQUEUE;
             job.restart_cnt = job.restart_cnt.saturating_add(1);
-            job.reason = JobReason::WAIT_NO_REASON;
+            // Upstream holds a requeued job back until every credential of
+            // its previous run has expired (lifetime 120 s, plus one): that
+            // becomes its (future) eligible time.
+            job.desc.begin_time = now + 121;
+            job.eligible_time = now + 121;
+            job.reason = JobReason::WAIT_TIME;
             job.state_desc = None;
         } else {
             job.state = JobState::NodeFail as u32;
@@ -286,6 +296,7 @@ impl Controller {
                 job.state = JobState::Pending as u32;
                 job.start_time = 0;
                 job.end_time = 0;
+                job.alloc = None;
             }
         }
         self.last_job_update = now;

@@ -79,7 +79,11 @@ impl Controller {
             // upstream's acct_policy_job_runnable_pre_select and is passed
             // over with its reason untouched (this is what a job restored
             // after a restart looks like until something re-queues it).
-            let runnable = job.priority != 0 && job.eligible_time != 0 && job.accrue_time != 0;
+            let runnable =
+                job.priority != 0 && job.eligible_time != 0 && job.eligible_time <= now && job.accrue_time != 0;
+            if job.is_pending() && job.priority != 0 && job.eligible_time > now && job.reason == JobReason::WAIT_NO_REASON {
+                Controller::set_reason(&mut job, JobReason::WAIT_TIME, None);
+            }
             if runnable {
                 if failed_parts.contains(&job.part_index) {
                     if job.reason == JobReason::WAIT_NO_REASON || job.reason == JobReason::WAIT_RESOURCES {

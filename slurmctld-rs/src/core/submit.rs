@@ -277,6 +277,13 @@ pub fn create(
 
     // _validate_job_desc: fill the counts upstream fills.
     normalise_counts(&mut desc);
+    // No memory request: the partition's, else the cluster's DefMemPerCPU/Node.
+    if desc.pn_min_memory == 0 {
+        let def = if part.def_mem_per_cpu != 0 { part.def_mem_per_cpu } else { c.spec.limits.def_mem_per_cpu };
+        if def != 0 {
+            desc.pn_min_memory = def;
+        }
+    }
 
     // GRES names must be configured (gres_job_state_validate).
     let gres_per_node = requested_gres(desc.tres_per_node.as_deref());
@@ -545,7 +552,7 @@ impl Controller {
         if job.priority == 0 || (begin != 0 && begin > now) {
             return;
         }
-        if job.eligible_time == 0 {
+        if job.eligible_time == 0 || job.eligible_time > now {
             job.eligible_time = now;
             job.accrue_time = now;
         }

@@ -86,13 +86,13 @@ pub fn job_info(
                 || c.is_privileged(caller.uid)
                 || c.spec.partitions.get(j.part_index).is_none_or(|p| !p.hidden)
         })
-        .map(|j| job_record(c, j, show_flags))
+        .map(|j| job_record(c, j, show_flags, now))
         .collect();
     JobInfoResponse { last_update: now, last_backfill: c.last_backfill, jobs }
 }
 
 /// One job record.
-pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
+pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobInfo {
     let d = &job.desc;
     let part = &c.spec.partitions[job.part_index];
     let pending = job.is_pending();
@@ -115,6 +115,8 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
         d.num_tasks
     } else if pending {
         d.min_nodes
+    } else if let Some(a) = &job.alloc {
+        a.nodes.len() as u32
     } else {
         NO_VAL
     };
@@ -171,8 +173,17 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16) -> JobInfo {
         submit_time: job.submit_time,
         begin_time: job.eligible_time,
         accrue_time: job.accrue_time,
-        start_time: job.start_time,
-        end_time: job.end_time,
+        // A pending job that may only start later reports that time as its
+        // expected start, and start + limit as its end (pack_job).
+        start_time: if pending && job.eligible_time > now { job.eligible_time } else { job.start_time },
+        end_time: if pending && job.eligible_time > now {
+            match time_limit {
+                INFINITE => 0,
+                t => job.eligible_time + i64::from(t) * 60,
+            }
+        } else {
+            job.end_time
+        },
         suspend_time: 0,
         pre_sus_time: 0,
         resize_time: 0,
