@@ -276,6 +276,20 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
         return rc(SlurmRc::ESLURMD_KILL_JOB_ALREADY_COMPLETE);
     }
     let ctl = server.ctl.clone();
+    if running {
+        // slurmstepd tells the job's stderr why it is being killed.
+        let node = agent.settings().node_name.clone();
+        let suffix = if why == "timelimit" { " DUE TO TIME LIMIT" } else { "" };
+        let line = format!("slurmstepd-{node}: error: *** JOB {job_id} ON {node} CANCELLED AT {}{suffix} ***\n", local_time_str());
+        for info in agent.all_steps().iter().filter(|i| i.step.job_id == job_id) {
+            if let Some(path) = &info.stderr_path {
+                use std::io::Write;
+                if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(path) {
+                    let _ = f.write_all(line.as_bytes());
+                }
+            }
+        }
+    }
     tokio::spawn(async move {
         if running && !agent.terminate_job(job_id, None).await {
             warn!(job_id, "processes of the job survived termination");
@@ -322,4 +336,25 @@ fn abort_job(server: &Arc<Server>, req: &Request, k: KillJob) -> Option<Message>
         }
     });
     rc(SlurmRc::SUCCESS)
+}
+
+/// The current local time as Slurm prints it (`slurm_make_time_str`'s
+/// default): `YYYY-MM-DDTHH:MM:SS`.
+fn local_time_str() -> String {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as libc::time_t);
+    // SAFETY: localtime_r reads `t` and fills the zero-initialised `tm` we own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    if !ok {
+        return "Unknown".into();
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
 }

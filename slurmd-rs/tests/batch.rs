@@ -230,7 +230,7 @@ fn slurm_environment() {
     }
     assert_eq!(get(&env, "SLURM_JOB_UID"), Some(f.user.uid.to_string().as_str()));
     assert_eq!(get(&env, "SLURM_JOB_GID"), Some(f.user.gid.to_string().as_str()));
-    for k in ["SLURM_UMASK", "SLURM_PRIO_PROCESS", "SLURM_STEP_ID", "SLURM_ARRAY_TASK_ID"] {
+    for k in ["SLURM_UMASK", "SLURM_STEP_ID", "SLURM_ARRAY_TASK_ID"] {
         assert_eq!(get(&env, k), None, "{k}");
     }
 }

@@ -22,6 +22,38 @@ pub mod sched_flags {
 }
 
 impl Controller {
+    /// Tasks of array `array_job_id` running now.
+    pub fn running_tasks(&self, array_job_id: u32) -> u32 {
+        self.jobs
+            .values()
+            .filter(|j| j.array_job_id == array_job_id && j.array_task_id.is_some())
+            .filter(|j| j.base_state() == super::job::JobState::Running)
+            .count() as u32
+    }
+
+    /// Before an array task starts, upstream splits it off the array's
+    /// record into one of its own with a new job id; the last task keeps
+    /// the array's id. Returns the id of the record to start.
+    fn split_array_task(&mut self, meta: &mut Job, now: i64) -> u32 {
+        let Some(array) = meta.array.as_mut() else { return meta.job_id };
+        let Some(task) = array.pending.ones().next() else { return meta.job_id };
+        if array.count() <= 1 {
+            meta.array = None;
+            meta.array_task_id = Some(task);
+            return meta.job_id;
+        }
+        array.pending.clear(task);
+        let mut t = meta.clone();
+        t.job_id = self.allocate_job_id();
+        t.array = None;
+        t.array_task_id = Some(task);
+        t.array_job_id = meta.job_id;
+        t.last_sched_eval = now;
+        let id = t.job_id;
+        self.jobs.insert(id, t);
+        id
+    }
+
     /// Nodes of partition `part` the scheduler may use now.
     pub fn available_nodes(&self, part: usize) -> Vec<usize> {
         self.spec.partitions[part].nodes.iter().copied().filter(|&i| self.nodes[i].is_available()).collect()
@@ -108,10 +140,16 @@ impl Controller {
                     } else if !part_limit_ok {
                         // An admin raised the limit above the partition's MaxTime.
                         Controller::set_reason(&mut job, JobReason::WAIT_PART_TIME_LIMIT, None);
+                    } else if job.array.as_ref().is_some_and(|a| a.max_run > 0 && self.running_tasks(id) >= a.max_run) {
+                        Controller::set_reason(&mut job, JobReason::WAIT_ARRAY_TASK_LIMIT, None);
                     } else if let Some(alloc) = self.try_allocate(&job) {
+                        let run_id = self.split_array_task(&mut job, now);
                         self.jobs.insert(id, job);
-                        effects.extend(self.start_job(id, alloc, now));
+                        effects.extend(self.start_job(run_id, alloc, now));
                         changed.push(id);
+                        if run_id != id {
+                            changed.push(run_id);
+                        }
                         continue;
                     } else {
                         Controller::set_reason(&mut job, JobReason::WAIT_RESOURCES, None);

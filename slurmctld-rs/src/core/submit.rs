@@ -381,6 +381,15 @@ pub fn create(
         desc,
     };
     job.tres_req = super::view::job_tres_req(c, &job);
+    if let Some(a) = &job.array {
+        // What `_create_job_array` adds to an array job's environment.
+        let ids: Vec<u32> = a.pending.ones().collect();
+        let step = job.desc.array_inx.as_deref().and_then(|s| s.split_once(':')).and_then(|(_, st)| st.split('%').next()?.parse::<u32>().ok()).unwrap_or(1);
+        job.desc.environment.push(format!("SLURM_ARRAY_TASK_COUNT={}", ids.len()));
+        job.desc.environment.push(format!("SLURM_ARRAY_TASK_MIN={}", ids.first().copied().unwrap_or(0)));
+        job.desc.environment.push(format!("SLURM_ARRAY_TASK_MAX={}", ids.last().copied().unwrap_or(0)));
+        job.desc.environment.push(format!("SLURM_ARRAY_TASK_STEP={step}"));
+    }
     job.last_sched_eval = now;
     // A dependency on a job we no longer know is treated as satisfied, as
     // upstream does for purged jobs; keep only the ones that can wait.

@@ -168,8 +168,21 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
     // set_umask / _set_prio_process take these out of the user's view.
     let umask = get(&env, "SLURM_UMASK").and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
     unset(&mut env, "SLURM_UMASK");
-    let prio = get(&env, "SLURM_PRIO_PROCESS").and_then(|v| v.trim().parse::<i32>().ok());
-    unset(&mut env, "SLURM_PRIO_PROCESS");
+    // SLURM_PRIO_PROCESS is only consumed with PropagatePrioProcess
+    // (off by default), so it stays in the job's environment.
+    let prio = None;
+    // ulimits.c: every SLURM_RLIMIT_* sbatch sent becomes the job's limit
+    // and leaves the environment.
+    let mut rlimits = Vec::new();
+    env.retain(|e| match e.strip_prefix("SLURM_RLIMIT_").and_then(|r| r.split_once('=')) {
+        Some((name, value)) => {
+            if let (Some(resource), Ok(v)) = (rlimit_resource(name), value.trim().parse::<u64>()) {
+                rlimits.push((resource, v));
+            }
+            false
+        }
+        None => true,
+    });
 
     // setup_env for the batch task (no ntasks/nhosts/nodelist of its own).
     overwrite(&mut env, "SLURM_CONF", &node.conf_path);
@@ -202,7 +215,24 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
     if let Some(f) = &job.tres_freq {
         overwrite(&mut env, "SLURMD_TRES_FREQ", f);
     }
-    BatchEnv { env, umask, prio_process: prio }
+    BatchEnv { env, umask, prio_process: prio, rlimits }
+}
+
+/// The setrlimit(2) resource for a SLURM_RLIMIT_<NAME> variable.
+fn rlimit_resource(name: &str) -> Option<i32> {
+    Some(match name {
+        "CPU" => libc::RLIMIT_CPU as i32,
+        "FSIZE" => libc::RLIMIT_FSIZE as i32,
+        "DATA" => libc::RLIMIT_DATA as i32,
+        "STACK" => libc::RLIMIT_STACK as i32,
+        "CORE" => libc::RLIMIT_CORE as i32,
+        "RSS" => libc::RLIMIT_RSS as i32,
+        "NPROC" => libc::RLIMIT_NPROC as i32,
+        "NOFILE" => libc::RLIMIT_NOFILE as i32,
+        "MEMLOCK" => libc::RLIMIT_MEMLOCK as i32,
+        "AS" => libc::RLIMIT_AS as i32,
+        _ => return None,
+    })
 }
 
 /// A batch step's environment and the settings taken out of it.
@@ -214,6 +244,8 @@ pub struct BatchEnv {
     pub umask: Option<u32>,
     /// SLURM_PRIO_PROCESS, applied with setpriority(2).
     pub prio_process: Option<i32>,
+    /// SLURM_RLIMIT_* as (resource, value), applied as soft limits.
+    pub rlimits: Vec<(i32, u64)>,
 }
 
 #[cfg(test)]
@@ -274,6 +306,7 @@ mod tests {
                 "PATH=/bin".into(),
                 "SLURM_UMASK=0027".into(),
                 "SLURM_PRIO_PROCESS=0".into(),
+                "SLURM_RLIMIT_NOFILE=1024".into(),
                 "SLURM_JOB_NAME=x".into(),
                 "SLURM_CPUS_PER_TASK=9".into(),
             ],
@@ -282,7 +315,12 @@ mod tests {
         };
         let b = batch_environment(&job, &node());
         assert_eq!(b.umask, Some(0o027));
-        assert_eq!(b.prio_process, Some(0));
+        // Without PropagatePrioProcess the priority stays in the environment;
+        // resource limits are consumed and applied.
+        assert_eq!(b.prio_process, None);
+        assert!(b.env.iter().any(|e| e == "SLURM_PRIO_PROCESS=0"));
+        assert!(!b.env.iter().any(|e| e.starts_with("SLURM_RLIMIT_")));
+        assert_eq!(b.rlimits, vec![(libc::RLIMIT_NOFILE as i32, 1024)]);
         let e = &b.env;
         for (k, v) in [
             ("SLURM_JOB_ID", "42"),
@@ -317,7 +355,7 @@ mod tests {
         ] {
             assert_eq!(get(e, k), Some(v), "{k}");
         }
-        for k in ["SLURM_UMASK", "SLURM_PRIO_PROCESS", "SLURM_ARRAY_JOB_ID", "SLURM_NTASKS", "SLURM_STEP_ID"] {
+        for k in ["SLURM_UMASK", "SLURM_ARRAY_JOB_ID", "SLURM_NTASKS", "SLURM_STEP_ID"] {
             assert_eq!(get(e, k), None, "{k}");
         }
         let array = BatchJob { array_job_id: 40, array_task_id: 2, ntasks: 3, ..job };

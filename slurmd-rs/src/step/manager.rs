@@ -53,6 +53,8 @@ pub enum StepState {
 pub struct StepInfo {
     /// The step.
     pub step: StepId,
+    /// Its stderr file, when this process started it.
+    pub stderr_path: Option<String>,
     /// Leader pid.
     pub pid: i32,
     /// Job owner.
@@ -93,6 +95,8 @@ struct Entry {
     tracked: BTreeSet<(i32, u64)>,
     job_dir: Option<PathBuf>,
     script: Option<PathBuf>,
+    /// The step's stderr file (where slurmstepd writes its banners).
+    stderr_path: Option<String>,
 }
 
 type ExitHook = Box<dyn Fn(StepExit) + Send + Sync>;
@@ -177,6 +181,7 @@ impl StepManager {
                 tracked: BTreeSet::from([(spawned.pid, spawned.start_time)]),
                 job_dir: Some(spawned.job_dir),
                 script: Some(spawned.script),
+                stderr_path: Some(spawned.stderr_path.to_string()),
             },
         );
         drop(steps);
@@ -194,7 +199,14 @@ impl StepManager {
         let mut v: Vec<StepInfo> = self
             .lock()
             .values()
-            .map(|e| StepInfo { step: e.record.step, pid: e.record.pid, uid: e.record.uid, state: e.state, reattached: e.reattached })
+            .map(|e| StepInfo {
+                step: e.record.step,
+                stderr_path: e.stderr_path.clone(),
+                pid: e.record.pid,
+                uid: e.record.uid,
+                state: e.state,
+                reattached: e.reattached,
+            })
             .collect();
         v.sort_by_key(|s| s.step);
         v
@@ -369,7 +381,7 @@ impl StepManager {
                 StepState::Exited(StepExit { step, status: rec.exit_status })
             };
             let tracked = BTreeSet::from([(rec.pid, rec.start_time)]);
-            self.lock().insert(step, Entry { record: rec.clone(), state, reattached: true, tracked, job_dir: None, script: None });
+            self.lock().insert(step, Entry { record: rec.clone(), state, reattached: true, tracked, job_dir: None, script: None, stderr_path: None });
             if alive {
                 info!(step = %step, pid = rec.pid, "reattached to running step");
                 report.running.push(step);

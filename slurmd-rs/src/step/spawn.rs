@@ -126,6 +126,7 @@ struct ChildPlan {
     switch_user: bool,
     umask: libc::mode_t,
     prio: Option<i32>,
+    rlimits: Vec<(i32, u64)>,
     work_dir: CString,
     stdin: CString,
     stdout: CString,
@@ -206,6 +207,7 @@ fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path) -> 
         switch_user,
         umask: benv.umask.unwrap_or(0o022) as libc::mode_t,
         prio: benv.prio_process,
+        rlimits: benv.rlimits.clone(),
         work_dir: cstring("work dir", job_id, job.work_dir.as_bytes())?,
         stdin: cstring("stdin path", job_id, stdin_path.as_bytes())?,
         stdout: cstring("stdout path", job_id, stdout_path.as_bytes())?,
@@ -339,6 +341,16 @@ unsafe fn child(
     if let Some(p) = plan.prio {
         // Best effort, as upstream: a failure is only logged there.
         libc::setpriority(libc::PRIO_PROCESS, 0, p);
+    }
+    for &(resource, value) in &plan.rlimits {
+        // The submitter's soft limit, capped by the hard limit here (as root
+        // we could raise the hard limit, but upstream leaves it alone).
+        let mut cur = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(resource as _, &mut cur) == 0 {
+            let soft = if value > cur.rlim_max { cur.rlim_max } else { value };
+            let new = libc::rlimit { rlim_cur: soft, rlim_max: cur.rlim_max };
+            libc::setrlimit(resource as _, &new);
+        }
     }
     if plan.switch_user {
         if libc::setgroups(plan.gids.len(), plan.gids.as_ptr()) != 0 {
