@@ -51,11 +51,20 @@ struct Args {
 /// Version string printed by -V and reported to clients.
 const VERSION: &str = "22.05.8";
 
-struct NssUsers;
+/// NSS lookups, with login names cached: views name every job's user and a
+/// passwd lookup per job is the cost of a large `squeue`.
+#[derive(Default)]
+struct NssUsers {
+    names: std::sync::Mutex<std::collections::HashMap<u32, Option<String>>>,
+}
 
 impl UserDirectory for NssUsers {
     fn user_name(&self, uid: u32) -> Option<String> {
-        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten().map(|u| u.name)
+        let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        names
+            .entry(uid)
+            .or_insert_with(|| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten().map(|u| u.name))
+            .clone()
     }
     fn in_group(&self, uid: u32, group: &str) -> bool {
         let Ok(Some(g)) = nix::unistd::Group::from_name(group) else { return false };
@@ -171,7 +180,7 @@ fn check_cluster_name(dir: &std::path::Path, name: &str, ignore: bool) -> Result
 fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
     let t0 = now();
     let spec = cluster_spec(&conf);
-    let mut core = Controller::new(spec, Box::new(NssUsers), t0);
+    let mut core = Controller::new(spec, Box::new(NssUsers::default()), t0);
     let host = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).map(|h| {
         h.split('.').next().unwrap_or(&h).to_string()
     });
@@ -188,7 +197,7 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
     check_cluster_name(std::path::Path::new(&conf.state_save_location), conf.cluster_name.as_deref().unwrap_or(""), args.ignore_errors)?;
     if args.clean {
         // Find where the job ids had got to, then forget everything else.
-        let mut probe = Controller::new(cluster_spec(&conf), Box::new(NssUsers), t0);
+        let mut probe = Controller::new(cluster_spec(&conf), Box::new(NssUsers::default()), t0);
         let next = match state.recover(&mut probe) {
             Ok(_) => probe.next_job_id,
             Err(e) => {

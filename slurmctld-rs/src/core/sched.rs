@@ -104,6 +104,21 @@ impl Controller {
         let mut failed_parts: Vec<usize> = Vec::new();
         let mut changed = Vec::new();
         for (_, id) in order {
+            // Most of a long queue cannot change in this pass: held jobs, and
+            // eligible jobs behind a partition that already failed whose reason
+            // this pass keeps. Skip those without moving them out of the map.
+            if let Some(j) = self.jobs.get(&id) {
+                let held = j.priority == 0;
+                let kept = failed_parts.contains(&j.part_index)
+                    && j.reason != JobReason::WAIT_NO_REASON
+                    && j.reason != JobReason::WAIT_RESOURCES
+                    && j.eligible_time != 0
+                    && j.eligible_time <= now
+                    && j.dependencies.is_none();
+                if held || kept {
+                    continue;
+                }
+            }
             let Some(mut job) = self.jobs.remove(&id) else { continue };
             let before = (job.reason, job.state_desc.clone(), job.eligible_time, job.last_sched_eval);
             self.refresh_eligibility(&mut job, now);
