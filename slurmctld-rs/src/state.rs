@@ -11,7 +11,7 @@
 //! tail (a crash mid-append) ends the replay there and is cut off.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
@@ -428,13 +428,6 @@ fn writer_loop(mut file: File, path: PathBuf, rx: mpsc::Receiver<Batch>) {
             (b.done)(result.clone());
         }
     }
-}
-
-/// Reads a whole file (for tests and tools).
-pub fn read_all(path: &Path) -> io::Result<Vec<u8>> {
-    let mut v = Vec::new();
-    File::open(path)?.read_to_end(&mut v)?;
-    Ok(v)
 }
 
 #[cfg(test)]

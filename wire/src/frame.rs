@@ -4,7 +4,7 @@
 //! This module splits and joins frames; verifying the credential and the body
 //! hash is the caller's job (see [`crate::auth`]), since that needs munged.
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use thiserror::Error;
 
 use crate::errno::SlurmRc;
@@ -130,11 +130,6 @@ pub fn encode(header: &Header, auth: &AuthBlob, body: &[u8]) -> BytesMut {
     let total = (p.len() - 4) as u32;
     p.patch_u32(0, total);
     p.into_bytes()
-}
-
-/// Appends a frame to `out` (for writers that batch several).
-pub fn encode_into(out: &mut BytesMut, header: &Header, auth: &AuthBlob, body: &[u8]) {
-    out.put_slice(&encode(header, auth, body));
 }
 
 #[cfg(test)]

@@ -413,11 +413,6 @@ impl Controller {
         Ok(())
     }
 
-    /// Marks a job as changed for the not-modified protocol.
-    pub fn touch_jobs(&mut self, now: i64) {
-        self.last_job_update = now;
-    }
-
     /// Purges finished jobs older than MinJobAge; returns the ids removed.
     pub fn purge_old_jobs(&mut self, now: i64) -> Vec<u32> {
         let age = i64::from(self.spec.limits.min_job_age);

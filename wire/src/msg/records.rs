@@ -167,7 +167,7 @@ impl JobStepInfo {
     }
 }
 
-/// One reservation record (`reserve_info_t`). The per-node core list that follows is handled by [`ReservationInfo::unpack_with_cores`].
+/// One reservation record (`reserve_info_t`). The per-node core list that follows it is [`super::ReservationRecord::core_spec`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReservationInfo {
     /// `accounts`.
