@@ -9,6 +9,16 @@ use crate::pack::{Bitmap, DecodeError, DecodeResult, Packer, Unpacker};
 /// `GRES_MAGIC`: the first u32 of every packed GRES record.
 pub const GRES_MAGIC: u32 = 0x438a_34d4;
 
+/// The plugin id upstream derives from a GRES name (`gres_build_id`): the
+/// name's bytes summed, each shifted by 0, 8, 16, 24, 0, ... bits, wrapping.
+/// Both ends compare these ids, so it must match bit for bit.
+pub fn plugin_id(name: &str) -> u32 {
+    name.bytes()
+        .zip([0u32, 8, 16, 24].into_iter().cycle())
+        // C sign-extends `char`; only matters for non-ASCII names.
+        .fold(0u32, |id, (b, shift)| id.wrapping_add(((b as i8) as i32 as u32).wrapping_shl(shift)))
+}
+
 /// Smallest packed size of any GRES record (magic + plugin id), used to bound counts.
 const MIN_RECORD: usize = 8;
 
@@ -363,3 +373,18 @@ pub fn unpack_list<T>(
     let n = u16_count(u, field, MIN_RECORD)?;
     (0..n).map(|_| unpack(u)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::plugin_id;
+
+    #[test]
+    fn plugin_ids_match_upstream() {
+        // "gpu" = 'g' | 'p' << 8 | 'u' << 16, as in the GRES records of stock slurmd's registrations.
+        assert_eq!(plugin_id("gpu"), 0x0075_7067);
+        assert_eq!(plugin_id(""), 0);
+        // Fifth byte wraps back to shift 0.
+        assert_eq!(plugin_id("abcde"), 0x6463_6261 + 0x65);
+    }
+}
+
