@@ -184,21 +184,36 @@ async fn terminate(shared: Arc<Shared>, job_id: u32, kind: StopKind) {
     }
 }
 
-async fn signal(shared: Arc<Shared>, job_id: u32, signal: u16, batch_only: bool) {
-    let host = {
+/// REQUEST_SIGNAL_TASKS as upstream addresses it: with `KILL_JOB_BATCH` to
+/// the batch step on the batch host (`_signal_batch_job`), otherwise to every
+/// node of the job with an impossible step id (MaxStepCount+1) so that only
+/// the flags select what is hit (`_signal_job`).
+async fn signal(shared: Arc<Shared>, job_id: u32, signals: Vec<u16>, flags: u16) {
+    use wire::msg::complete::kill_flags;
+    let batch = flags & kill_flags::JOB_BATCH != 0;
+    let (nodes, step_id, flags) = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()).map(|a| a.batch_host())
+        let Some(alloc) = core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()) else { return };
+        if batch {
+            (vec![alloc.batch_host()], step::BATCH, flags)
+        } else {
+            let wanted = kill_flags::FULL_JOB | kill_flags::STEPS_ONLY;
+            let flags = if flags & wanted != 0 { flags } else { kill_flags::STEPS_ONLY };
+            (alloc.nodes.clone(), core.spec.limits.max_step_count.saturating_add(1), flags)
+        }
     };
-    let Some(host) = host else { return };
-    let Some((addr, version)) = node_addr(&shared, host) else { return };
-    let step_id = if batch_only { step::BATCH } else { NO_VAL };
-    let msg = Message::SignalTasks(SignalTasks {
-        step_id: StepId { job_id, step_id, step_het_comp: NO_VAL },
-        flags: if batch_only { wire::msg::complete::kill_flags::JOB_BATCH } else { 0 },
-        signal,
-    });
-    if let Err(e) = rpc(&shared, addr, version, &msg).await {
-        warn!(job_id, "signal not delivered: {e}");
+    for node in nodes {
+        let Some((addr, version)) = node_addr(&shared, node) else { continue };
+        for &signal in &signals {
+            let msg = Message::SignalTasks(SignalTasks {
+                step_id: StepId { job_id, step_id, step_het_comp: NO_VAL },
+                flags,
+                signal,
+            });
+            if let Err(e) = rpc(&shared, addr, version, &msg).await {
+                warn!(job_id, node, signal, "signal not delivered: {e}");
+            }
+        }
     }
 }
 
@@ -225,8 +240,8 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
             Effect::TerminateJob { job_id, kind } => {
                 tokio::spawn(terminate(shared, job_id, kind));
             }
-            Effect::SignalJob { job_id, signal: sig, batch_only } => {
-                tokio::spawn(signal(shared, job_id, sig, batch_only));
+            Effect::SignalJob { job_id, signals, flags } => {
+                tokio::spawn(signal(shared, job_id, signals, flags));
             }
             Effect::AbortJob { job_id, node } => {
                 tokio::spawn(abort(shared, job_id, node));

@@ -126,6 +126,7 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         max_job_id: conf.max_job_id,
         max_job_count: conf.max_job_cnt,
         max_array_size: conf.max_array_sz,
+        max_step_count: conf.max_step_cnt,
         min_job_age: conf.min_job_age,
         enforce_part_limits: match conf.enforce_part_limits {
             ConfEnforce::No => EnforcePartLimits::No,

@@ -419,9 +419,23 @@ async fn reconfigure_on_request(shared: Arc<Shared>) {
 async fn background(shared: Arc<Shared>) {
     let mut sched = tokio::time::interval(shared.cfg.sched_interval);
     let mut purge = tokio::time::interval(shared.cfg.purge_interval);
+    // Upstream checks time limits every PERIODIC_TIMEOUT (30 s) whatever
+    // sched_interval is.
+    let mut limits = tokio::time::interval(shared.cfg.sched_interval.min(Duration::from_secs(30)));
     loop {
         tokio::select! {
             _ = sched.tick() => {}
+            _ = limits.tick() => {
+                let t = now();
+                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                let mut effects = core.send_warning_signals(t);
+                effects.extend(core.check_time_limits(t));
+                drop(core);
+                for e in effects {
+                    shared.dispatch_to_nodes(e);
+                }
+                continue;
+            }
             _ = shared.schedule_now.notified() => {
                 // Let a burst of submissions land before one pass.
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -444,8 +458,6 @@ async fn background(shared: Arc<Shared>) {
         let t = now();
         let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
         let (changed, effects) = core.main_schedule(t);
-        let mut effects = effects;
-        effects.extend(core.check_time_limits(t));
         for e in effects {
             shared.dispatch_to_nodes(e);
         }

@@ -211,17 +211,32 @@ async fn batch_launch(server: &Arc<Server>, req: &Request, b: BatchJobLaunch) ->
 fn signal_tasks(server: &Arc<Server>, req: &Request, s: SignalTasks, terminate: bool) -> Option<Message> {
     let agent = &server.agent;
     let job_id = s.step_id.job_id;
-    let owner = agent.all_steps().iter().find(|x| x.step.job_id == job_id).map(|x| x.uid);
-    if !authorized(server, req.uid) && owner != Some(req.uid) {
+    let Some(owner) = agent.all_steps().iter().find(|x| x.step.job_id == job_id).map(|x| x.uid) else {
+        return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    };
+    if !authorized(server, req.uid) && owner != req.uid {
         error!("Security violation: signal/terminate tasks of job {job_id} from uid {}", req.uid);
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
+    // Routing as upstream's `_rpc_signal_tasks`: the flags pick the steps,
+    // the step id counts only when no flag does.
     let step = s.step_id.step_id;
-    if step != NO_VAL && step != wire_step::BATCH {
+    let batch_only = if s.flags & kill_flags::JOB_BATCH != 0 {
+        // The batch shell alone (`kill(pgid)`).
+        true
+    } else if s.flags & kill_flags::FULL_JOB != 0 {
+        false
+    } else if s.flags & kill_flags::STEPS_ONLY != 0 && !terminate {
+        // Every step but the batch script: no srun steps run here yet.
+        debug!(job_id, signal = s.signal, "no steps besides the batch script to signal");
+        return rc(SlurmRc::SUCCESS);
+    } else if step == NO_VAL || step == wire_step::BATCH {
+        // The whole batch step (upstream signals its container).
+        false
+    } else {
         // No srun steps run here yet.
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
-    }
-    let batch_only = step == wire_step::BATCH || s.flags & kill_flags::JOB_BATCH != 0;
+    };
     let signal = if terminate { libc::SIGKILL } else { i32::from(s.signal) };
     if signal > 64 {
         // SIG_* pseudo-signals (time limit notices, preemption…): nothing to

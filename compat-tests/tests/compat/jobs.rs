@@ -8,7 +8,7 @@ use std::time::Duration;
 use compat_tests::{Golden, TEST_USER};
 
 use crate::jobs_common::{
-    job_id, marker, node_cluster, wait_done, wait_job_settled, wait_job_states, wait_no_process,
+    job_id, DONE, marker, node_cluster, wait_done, wait_job_settled, wait_job_states, wait_no_process,
     wait_node_state, wait_processes,
 };
 
@@ -254,6 +254,61 @@ fn time_limit_gives_timeout() {
     wait_job_settled(&c, &id);
     g.run(&c, "show", &["scontrol", "show", "job", &id]);
     g.run(&c, "out", &["cat", &format!("slow-{id}.txt")]);
+}
+
+/// Signals that reach the batch shell, and those that must not:
+/// - `--signal=B:USR1@10` with a 1-minute limit: the controller warns the
+///   shell (SIGCONT, then USR1) once 10 s + its 30-s check period are left;
+///   the shell's trap ends the job, COMPLETED.
+/// - `--signal=USR1@10` (no `B:`): only job steps are warned, the shell is
+///   not, so the job runs into its limit: TIMEOUT.
+/// - `scancel -s USR1` does not reach the shell either (steps only);
+///   `scancel -b -s USR1` does.
+#[test]
+fn signals_reach_the_batch_shell_as_upstream() {
+    let c = node_cluster();
+    let g = Golden::new("job_signals");
+    let m = marker(&c);
+    let script = format!(
+        "#!/bin/bash\ntrap 'echo got USR1; kill $!; exit 0' USR1\necho started\n\
+         exec 2>/dev/null\nbash -c 'sleep 200; : {m}-job' &\nwait\necho wait returned\n"
+    );
+    let submit = |step: &str, name: &str, extra: &[&str]| {
+        let out = format!("{name}-%j.txt");
+        let mut args = vec!["sbatch", "--parsable", "-J", name, "-o", &out];
+        args.extend_from_slice(extra);
+        job_id(&g.run_stdin(&c, step, &args, &script))
+    };
+    let warned = submit("submit_warned", "warned", &["--time=1", "--signal=B:USR1@10"]);
+    let unwarned = submit("submit_steps_only", "steps_only", &["--time=1", "--signal=USR1@10"]);
+    let cancelled = submit("submit_scancel", "scancel", &["--time=5"]);
+
+    let out_file = |name: &str, id: &str| format!("{name}-{id}.txt");
+    c.wait_until("scancel job started", Duration::from_secs(30), |c| {
+        match std::fs::read_to_string(c.dir().join(out_file("scancel", &cancelled))) {
+            Ok(s) if s.contains("started") => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    g.run(&c, "scancel_steps", &["scancel", "-s", "USR1", &cancelled]);
+    std::thread::sleep(Duration::from_secs(2));
+    g.run(&c, "out_after_scancel_steps", &["cat", &out_file("scancel", &cancelled)]);
+    g.run(&c, "scancel_batch", &["scancel", "-b", "-s", "USR1", &cancelled]);
+    wait_done(&c, &cancelled);
+
+    for id in [&warned, &unwarned] {
+        wait_job_states(&c, id, DONE, Duration::from_secs(150));
+    }
+    wait_no_process(&c, &format!("{m}-job"), Duration::from_secs(20));
+    for (name, id) in [("warned", &warned), ("steps_only", &unwarned), ("scancel", &cancelled)] {
+        wait_job_settled(&c, id);
+        g.run(
+            &c,
+            &format!("state_{name}"),
+            &["squeue", "-h", "-t", "all", "-j", id, "-o", "%j %T %r"],
+        );
+        g.run(&c, &format!("out_{name}"), &["cat", &out_file(name, id)]);
+    }
 }
 
 /// A job submitted by an ordinary user runs as that user, in the directory

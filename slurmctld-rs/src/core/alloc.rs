@@ -170,6 +170,8 @@ impl Controller {
         job.reason = JobReason::WAIT_NO_REASON;
         job.state_desc = None;
         job.start_time = now;
+        // A requeued job is warned again on its next run.
+        job.desc.warn_flags &= !wire::msg::complete::kill_flags::WARN_SENT;
         job.end_time = match job.time_limit {
             Some(t) if t != wire::pack::INFINITE => now + i64::from(t) * 60,
             _ => 0,
@@ -289,6 +291,41 @@ impl Controller {
     /// scancel of a running job (SIGKILL): CANCELLED and terminate.
     pub fn cancel_running(&mut self, job_id: u32, now: i64) -> Vec<Effect> {
         self.stop_running(job_id, JobState::Cancelled, StopKind::Cancel, now)
+    }
+
+    /// `--signal=[B:]SIG@SECS`: once a running job is within SECS of its end
+    /// time, SIGCONT then SIG, once (upstream's `send_job_warn_signal`).
+    /// Upstream checks every PERIODIC_TIMEOUT (30 s) and so fires when
+    /// `SECS + 30` seconds are left; this keeps that, so the warning comes no
+    /// later than upstream's whatever interval we check at.
+    pub fn send_warning_signals(&mut self, now: i64) -> Vec<Effect> {
+        use wire::msg::complete::kill_flags;
+        const PERIODIC_TIMEOUT: i64 = 30;
+        const SIGCONT: u16 = libc::SIGCONT as u16;
+        let mut effects = Vec::new();
+        for job in self.jobs.values_mut() {
+            let running = job.base_state() == JobState::Running;
+            let d = &mut job.desc;
+            let due = running
+                && job.end_time != 0
+                && d.warn_signal != 0
+                && d.warn_time != 0
+                && d.warn_flags & kill_flags::WARN_SENT == 0
+                && i64::from(d.warn_time) + PERIODIC_TIMEOUT + now >= job.end_time;
+            if !due {
+                continue;
+            }
+            // Without `B:` only the job's steps are warned, not the batch shell.
+            let flags = if d.warn_flags & kill_flags::JOB_BATCH != 0 {
+                d.warn_flags
+            } else {
+                d.warn_flags | kill_flags::STEPS_ONLY
+            };
+            effects.push(Effect::SignalJob { job_id: job.job_id, signals: vec![SIGCONT, d.warn_signal], flags });
+            d.warn_flags = flags | kill_flags::WARN_SENT;
+            tracing::debug!(job_id = job.job_id, signal = d.warn_signal, "warning signal");
+        }
+        effects
     }
 
     /// Running jobs past their end time (plus OverTimeLimit) become TIMEOUT.

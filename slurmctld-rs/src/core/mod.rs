@@ -71,8 +71,12 @@ pub enum Effect {
     LaunchBatch { job_id: u32 },
     /// Tell the job's nodes to stop it (terminate / time limit).
     TerminateJob { job_id: u32, kind: alloc::StopKind },
-    /// Deliver a signal to a running job (scancel --signal, --batch).
-    SignalJob { job_id: u32, signal: u16, batch_only: bool },
+    /// Deliver a signal to a running job (scancel --signal/--batch/--full,
+    /// `--signal` warnings). `flags` are the `KILL_*` bits: with
+    /// `KILL_JOB_BATCH` only the batch host's batch step is signalled,
+    /// otherwise every node of the job (upstream's `_signal_job`). Several
+    /// signals go out in order (a warning is SIGCONT then its signal).
+    SignalJob { job_id: u32, signals: Vec<u16>, flags: u16 },
     /// Kill a job a node runs that we do not know (REQUEST_ABORT_JOB).
     AbortJob { job_id: u32, node: usize },
 }

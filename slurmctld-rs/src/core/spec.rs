@@ -215,6 +215,8 @@ pub struct Limits {
     pub max_job_count: u32,
     /// MaxArraySize.
     pub max_array_size: u32,
+    /// MaxStepCount (a signal for "all steps" names step MaxStepCount+1).
+    pub max_step_count: u32,
     /// MinJobAge, seconds.
     pub min_job_age: u32,
     /// EnforcePartLimits.
@@ -257,6 +259,7 @@ impl Default for Limits {
             max_job_id: 0x03ff_0000,
             max_job_count: 10_000,
             max_array_size: 1001,
+            max_step_count: 40000,
             min_job_age: 300,
             enforce_part_limits: EnforcePartLimits::No,
             private_data: 0,

@@ -14,8 +14,7 @@ use super::{Caller, Controller, Durable, Effect, Outcome};
 
 /// SIGKILL.
 const SIGKILL: u16 = 9;
-/// `KILL_JOB_BATCH`: signal only the batch shell.
-const KILL_JOB_BATCH: u16 = 1;
+use wire::msg::complete::kill_flags;
 /// `ALLOC_SID_USER_HOLD`: scontrol uhold marks a hold as the user's own.
 const ALLOC_SID_USER_HOLD: u32 = 2;
 
@@ -103,11 +102,13 @@ pub fn kill_job(c: &mut Controller, caller: Caller, k: &JobStepKill, now: i64) -
         return rc(SlurmRc::ESLURM_ALREADY_DONE);
     }
     if job.base_state() == JobState::Running {
-        let batch_only = k.flags & KILL_JOB_BATCH != 0;
-        let effects = if k.signal == SIGKILL && !batch_only {
+        // SIGKILL of the whole job deallocates it; anything narrower is a
+        // plain signal (upstream's `job_signal`).
+        let narrowed = k.flags & (kill_flags::JOB_BATCH | kill_flags::STEPS_ONLY) != 0;
+        let effects = if k.signal == SIGKILL && !narrowed {
             c.cancel_running(job_id, now)
         } else {
-            vec![Effect::SignalJob { job_id, signal: k.signal, batch_only }]
+            vec![Effect::SignalJob { job_id, signals: vec![k.signal], flags: k.flags }]
         };
         return Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Job(job_id)], effects };
     }
@@ -226,6 +227,8 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
             }
             job.time_limit = Some(spec.time_limit);
             job.desc.time_limit = spec.time_limit;
+            // A new end time deserves a new warning.
+            job.desc.warn_flags &= !kill_flags::WARN_SENT;
             reset_reason = true;
         }
         if spec.time_min != NO_VAL {

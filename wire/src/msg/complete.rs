@@ -233,6 +233,9 @@ pub mod kill_flags {
     pub const NO_SIBS: u16 = 1 << 7;
     /// `KILL_JOB_RESV`.
     pub const JOB_RESV: u16 = 1 << 8;
+    /// `WARN_SENT`: kept in a job's `warn_flags` once its `--signal`
+    /// warning went out; never on the wire to a node.
+    pub const WARN_SENT: u16 = 1 << 15;
 }
 
 /// REQUEST_SIGNAL_TASKS / REQUEST_TERMINATE_TASKS body (`signal_tasks_msg_t`,
