@@ -71,6 +71,8 @@ pub struct ClusterOpts {
     pub nodes: usize,
     /// Node daemon executable; default: `SLURMD_BIN` or our `slurmd-rs`.
     pub slurmd_bin: Option<PathBuf>,
+    /// Lines appended to slurm.conf (`@DIR@` = the cluster directory).
+    pub extra_conf: Vec<String>,
 }
 
 impl ClusterOpts {
@@ -199,6 +201,11 @@ impl Cluster {
                 slurmd_ports: &ports_expr,
             },
         )?;
+        let mut conf_text = conf_text;
+        for line in &opts.extra_conf {
+            conf_text.push_str(&line.replace("@DIR@", &path.display().to_string()));
+            conf_text.push('\n');
+        }
         let conf = path.join("slurm.conf");
         fs::write(&conf, conf_text).map_err(|e| format!("writing slurm.conf: {e}"))?;
         if opts.nodes > 0 {

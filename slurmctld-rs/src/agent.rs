@@ -127,8 +127,23 @@ async fn launch(shared: Arc<Shared>, job_id: u32) {
             false
         }
         Ok(Message::SlurmRc { rc }) | Ok(Message::SlurmRcMsg { rc, .. }) => {
-            warn!(job_id, rc, "batch launch refused by node");
-            true
+            if rc == SlurmRc::ESLURMD_PROLOG_FAILED.0 {
+                // The node requeues the job and drains itself.
+                warn!(job_id, node = host, "prolog failed on the batch host");
+                return;
+            }
+            // Upstream's agent: "Killing non-startable batch job", ended
+            // as if its script had exited with status 1.
+            warn!(job_id, rc, "batch launch refused by node; killing non-startable batch job");
+            let effects = {
+                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                core.batch_complete(job_id, 1 << 8, 0, now())
+            };
+            for e in effects {
+                shared.dispatch_to_nodes(e);
+            }
+            persist(&shared, vec![Durable::Job(job_id), Durable::Nodes]);
+            return;
         }
         Ok(other) => {
             warn!(job_id, reply = other.msg_type(), "unexpected reply to batch launch");

@@ -9,6 +9,7 @@ mod job_control;
 mod jobs;
 mod jobs_common;
 mod nodes_harness;
+mod prolog;
 mod sbatch;
 mod scontrol;
 mod sinfo;

@@ -262,11 +262,69 @@ impl Controller {
         };
         if done {
             self.release_job_resources(job_id);
+            let mut requeued = false;
             if let Some(job) = self.jobs.get_mut(&job_id) {
                 job.state &= !state_flags::COMPLETING;
+                requeued = job.is_pending();
+            }
+            if requeued {
+                self.finish_requeue(job_id, now);
             }
             self.last_job_update = now;
             self.last_node_update = now;
+        }
+    }
+
+    /// A running job goes back to the queue (`scontrol requeue[hold]`, a
+    /// node whose Prolog failed): PENDING while its nodes clean up, then
+    /// [`Controller::epilog_complete`] finishes the requeue. `flags` are the
+    /// request's (`JOB_REQUEUE_HOLD`, `JOB_LAUNCH_FAILED`, `JOB_SPECIAL_EXIT`),
+    /// as upstream's `_job_requeue_op`.
+    pub fn requeue_running(&mut self, job_id: u32, flags: u32, now: i64) -> Vec<Effect> {
+        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        job.restart_cnt = job.restart_cnt.saturating_add(1);
+        job.desc.warn_flags &= !wire::msg::complete::kill_flags::WARN_SENT;
+        job.state_desc = None;
+        job.reason = JobReason::WAIT_NO_REASON;
+        if flags & state_flags::SPECIAL_EXIT != 0 {
+            job.reason = JobReason::WAIT_HELD_USER;
+            job.state_desc = Some("job requeued in special exit state".into());
+            job.priority = 0;
+        }
+        if flags & state_flags::REQUEUE_HOLD != 0 {
+            job.reason = JobReason::WAIT_HELD_USER;
+            job.state_desc = Some(if flags & state_flags::LAUNCH_FAILED != 0 {
+                "launch failed requeued held".into()
+            } else {
+                "job requeued in held state".into()
+            });
+            job.priority = 0;
+        }
+        let special = if flags & state_flags::SPECIAL_EXIT != 0 { state_flags::SPECIAL_EXIT } else { 0 };
+        let mut effects = self.stop_running(job_id, JobState::Pending, StopKind::Cancel, now);
+        if let Some(job) = self.jobs.get_mut(&job_id) {
+            job.state |= special;
+        }
+        effects.push(Effect::ScheduleSoon);
+        effects
+    }
+
+    /// The last node of a requeued job is clean (`batch_requeue_fini`): the
+    /// job looks new again, and may not start before every credential of
+    /// its previous run expired (lifetime 120 s, plus one).
+    fn finish_requeue(&mut self, job_id: u32, now: i64) {
+        let Some(job) = self.jobs.get_mut(&job_id) else { return };
+        job.alloc = None;
+        job.start_time = 0;
+        job.end_time = 0;
+        if job.desc.begin_time <= now {
+            job.desc.begin_time = now + 121;
+        }
+        job.eligible_time = job.desc.begin_time;
+        job.submit_time = now;
+        job.accrue_time = 0;
+        if job.reason == JobReason::WAIT_NO_REASON {
+            job.reason = JobReason::WAIT_TIME;
         }
     }
 

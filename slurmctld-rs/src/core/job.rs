@@ -67,8 +67,12 @@ impl JobState {
 pub mod state_flags {
     /// JOB_REQUEUE.
     pub const REQUEUE: u32 = 1 << 10;
+    /// JOB_LAUNCH_FAILED (in a requeue request: the node could not start it).
+    pub const LAUNCH_FAILED: u32 = 1 << 8;
     /// JOB_REQUEUE_HOLD.
     pub const REQUEUE_HOLD: u32 = 1 << 11;
+    /// JOB_SPECIAL_EXIT.
+    pub const SPECIAL_EXIT: u32 = 1 << 12;
     /// JOB_COMPLETING.
     pub const COMPLETING: u32 = 1 << 15;
 }

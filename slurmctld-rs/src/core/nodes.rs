@@ -47,9 +47,6 @@ pub struct NodeReport {
 #[error("node {0} is not in slurm.conf")]
 pub struct UnknownNode(pub String);
 
-/// `ESLURMD_PROLOG_FAILED`.
-pub const ESLURMD_PROLOG_FAILED: u32 = 4001;
-
 impl Controller {
     /// Node daemons (root, SlurmUser, SlurmdUser) may send node RPCs.
     pub fn is_node_daemon(&self, uid: u32) -> bool {
@@ -58,6 +55,7 @@ impl Controller {
 
     /// MESSAGE_NODE_REGISTRATION_STATUS.
     pub fn registration_rpc(&mut self, caller: &Caller, reg: &NodeRegistration, now: i64) -> Outcome {
+        tracing::debug!(node = ?reg.node_name, status = reg.status, "node registration");
         if !self.is_node_daemon(caller.uid) {
             return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
         }
@@ -164,10 +162,18 @@ impl Controller {
                 node.reason_uid = self.spec.limits.slurm_user_id;
                 node.reason_time = now;
             }
-        } else if report.status == ESLURMD_PROLOG_FAILED {
+        } else if report.status == SlurmRc::ESLURMD_PROLOG_FAILED.0 as u32
+            || report.status == SlurmRc::ESLURMD_SETUP_ENVIRONMENT_ERROR.0 as u32
+        {
             if node.state & (flag::DRAIN | flag::FAIL) == 0 {
+                let reason = if report.status == SlurmRc::ESLURMD_PROLOG_FAILED.0 as u32 {
+                    "Prolog error"
+                } else {
+                    "Job env setup error"
+                };
+                tracing::error!(node = %report.node_name, "Prolog or job env setup failure on node, draining it");
                 node.state |= flag::DRAIN;
-                node.reason = Some("Prolog error".into());
+                node.reason = Some(reason.into());
                 node.reason_uid = self.spec.limits.slurm_user_id;
                 node.reason_time = now;
             }

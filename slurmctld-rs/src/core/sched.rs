@@ -108,7 +108,8 @@ impl Controller {
             // eligible jobs behind a partition that already failed whose reason
             // this pass keeps. Skip those without moving them out of the map.
             if let Some(j) = self.jobs.get(&id) {
-                let held = j.priority == 0;
+                // A requeued job still cleaning up on its old nodes waits.
+                let held = j.priority == 0 || j.state & super::job::state_flags::COMPLETING != 0;
                 let kept = failed_parts.contains(&j.part_index)
                     && j.reason != JobReason::WAIT_NO_REASON
                     && j.reason != JobReason::WAIT_RESOURCES

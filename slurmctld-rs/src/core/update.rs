@@ -333,7 +333,7 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
 }
 
 /// REQUEST_JOB_REQUEUE (scontrol requeue).
-pub fn requeue(c: &mut Controller, caller: Caller, job_id: u32, id_str: Option<&str>, _flags: u32, _now: i64) -> Outcome {
+pub fn requeue(c: &mut Controller, caller: Caller, job_id: u32, id_str: Option<&str>, flags: u32, now: i64) -> Outcome {
     let (job_id, _) = match resolve(c, id_str, job_id) {
         Ok(x) => x,
         Err(e) => return rc(e),
@@ -351,7 +351,15 @@ pub fn requeue(c: &mut Controller, caller: Caller, job_id: u32, id_str: Option<&
         // pending never started.
         return rc(SlurmRc::ESLURM_BATCH_ONLY);
     }
-    rc(SlurmRc::ESLURM_DISABLED)
+    let requeue_allowed = match job.desc.requeue {
+        NO_VAL16 => c.spec.limits.job_requeue,
+        v => v != 0,
+    };
+    if !requeue_allowed || job.base_state() != JobState::Running {
+        return rc(SlurmRc::ESLURM_DISABLED);
+    }
+    let effects = c.requeue_running(job_id, flags, now);
+    Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Job(job_id)], effects }
 }
 
 /// REQUEST_UPDATE_NODE (scontrol update nodename=... state=...).
