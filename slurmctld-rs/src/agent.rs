@@ -105,12 +105,7 @@ fn persist(shared: &Shared, durable: Vec<Durable>) {
 }
 
 async fn launch(shared: Arc<Shared>, job_id: u32) {
-    let uid = {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.jobs.get(&job_id).map(|j| j.user_id)
-    };
-    let Some(uid) = uid else { return };
-    let pw = tokio::task::spawn_blocking(move || passwd(uid)).await.ok().flatten();
+    let pw = job_passwd(&shared, job_id).await;
     let built = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
         core.batch_launch(job_id, pw.as_ref(), now())
@@ -165,11 +160,21 @@ async fn launch(shared: Arc<Shared>, job_id: u32) {
     }
 }
 
+/// The passwd entry of `job_id`'s user, looked up off the async threads.
+async fn job_passwd(shared: &Shared, job_id: u32) -> Option<Passwd> {
+    let uid = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.jobs.get(&job_id).map(|j| j.user_id)
+    }?;
+    tokio::task::spawn_blocking(move || passwd(uid)).await.ok().flatten()
+}
+
 async fn terminate(shared: Arc<Shared>, job_id: u32, kind: StopKind) {
+    let pw = job_passwd(&shared, job_id).await;
     let (nodes, msg) = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
         let nodes = core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()).map(|a| a.nodes.clone()).unwrap_or_default();
-        (nodes, core.kill_job_msg(job_id, now()))
+        (nodes, core.kill_job_msg(job_id, pw.as_ref(), now()))
     };
     for i in nodes {
         let Some((addr, version)) = node_addr(&shared, i) else { continue };
@@ -233,9 +238,10 @@ async fn signal(shared: Arc<Shared>, job_id: u32, signals: Vec<u16>, flags: u16)
 }
 
 async fn abort(shared: Arc<Shared>, job_id: u32, node: usize) {
+    let pw = job_passwd(&shared, job_id).await;
     let msg = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.kill_job_msg(job_id, now())
+        core.kill_job_msg(job_id, pw.as_ref(), now())
     };
     if let Some((addr, version)) = node_addr(&shared, node) {
         if let Err(e) = rpc(&shared, addr, version, &Message::AbortJob(Box::new(msg))).await {

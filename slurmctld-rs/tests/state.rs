@@ -115,3 +115,57 @@ fn node_drains_survive_a_restart() {
     assert_ne!(restored.nodes[0].state & slurmctld::core::node::flag::DRAIN, 0);
     assert_eq!(restored.nodes[0].reason.as_deref(), Some("bad dimm"));
 }
+
+#[test]
+fn running_jobs_keep_their_gpus_across_a_restart() {
+    let gpu_controller = || {
+        let mut part = PartitionSpec::simple("p", vec![0]);
+        part.default = true;
+        let mut node = NodeSpec::simple("n1", 4, 1000);
+        node.gres = Some("gpu:a100:4".into());
+        let spec = ClusterSpec {
+            nodes: vec![node],
+            partitions: vec![part],
+            limits: Limits { first_job_id: 10, gres_types: vec!["gpu".into()], ..Limits::default() },
+        };
+        let mut c = Controller::new(spec, Box::new(StaticUsers::default()), T0);
+        let report = slurmctld::core::nodes::NodeReport {
+            node_name: "n1".into(),
+            cpus: 4,
+            sockets: 1,
+            cores: 4,
+            threads: 1,
+            real_memory: 1000,
+            ..Default::default()
+        };
+        c.node_registered(&report, T0).unwrap();
+        c
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateDir::open(dir.path()).unwrap();
+    let mut c = gpu_controller();
+    store.compact(&c).unwrap();
+    let journal = store.journal().unwrap();
+    let caller = Caller { uid: 0, gid: 0, version: ProtocolVersion::V22_05, host: None };
+    for gres in ["gres:gpu:1", "gres:gpu:a100:2"] {
+        let d = JobDescriptor {
+            user_id: 0,
+            group_id: 0,
+            script: Some("#!/bin/sh\nsleep 60\n".into()),
+            tres_per_node: Some(gres.into()),
+            ..JobDescriptor::default()
+        };
+        let _ = c.handle(caller.clone(), Message::SubmitBatchJob(Box::new(d)), T0);
+    }
+    let (started, _) = c.main_schedule(T0 + 1);
+    assert_eq!(started, vec![10, 11]);
+    let (tx, rx) = mpsc::channel();
+    journal.append(started.iter().map(|id| state::job_record(&c.jobs[id])).collect(), move |r| tx.send(r).unwrap());
+    rx.recv().unwrap().expect("fsynced");
+
+    let mut restored = gpu_controller();
+    store.recover(&mut restored).unwrap();
+    assert_eq!(restored.nodes[0].alloc_gres, c.nodes[0].alloc_gres);
+    let held: Vec<Option<Vec<u32>>> = restored.nodes[0].alloc_gres.iter().map(|h| h.held.indices.clone()).collect();
+    assert_eq!(held, vec![Some(vec![0]), Some(vec![1, 2])]);
+}

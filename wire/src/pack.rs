@@ -307,6 +307,29 @@ impl Bitmap {
         (0..self.len).filter(move |&i| self.get(i))
     }
 
+    /// `bit_fmt`: set bits as ranges, "0-1,3" ("" when none are set), the
+    /// form `scontrol`/`sinfo` print GRES indices in.
+    pub fn to_ranges(&self) -> String {
+        let mut out = String::new();
+        let mut bits = self.ones().peekable();
+        while let Some(start) = bits.next() {
+            let mut end = start;
+            while bits.peek() == Some(&(end + 1)) {
+                end += 1;
+                bits.next();
+            }
+            if !out.is_empty() {
+                out.push(',');
+            }
+            if start == end {
+                out.push_str(&start.to_string());
+            } else {
+                out.push_str(&format!("{start}-{end}"));
+            }
+        }
+        out
+    }
+
     /// `bit_fmt_hexmask`: "0x" and one digit per 4 bits, most significant first.
     pub fn to_hex(&self) -> String {
         if self.len == 0 {
@@ -545,6 +568,16 @@ mod tests {
         let mut u = Unpacker::new(p.as_slice());
         assert_eq!(u.bitmap("b").unwrap(), Some(bm));
         assert_eq!(u.bitmap("b").unwrap(), None);
+    }
+
+    #[test]
+    fn bitmap_ranges_like_bit_fmt() {
+        let mut bm = Bitmap::new(70);
+        assert_eq!(bm.to_ranges(), "");
+        for i in [0, 1, 3, 63, 64, 65, 69] {
+            bm.set(i);
+        }
+        assert_eq!(bm.to_ranges(), "0-1,3,63-65,69");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use wire::frame;
 use wire::msg::{msg_type, Message};
+use wire::pack::NO_VAL;
 
 fn golden_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
@@ -145,4 +146,42 @@ fn truncating_any_golden_body_is_an_error_not_a_panic() {
             assert!(r.is_err(), "{}: cut at {cut} accepted", path.display());
         }
     }
+}
+
+fn golden_message(rel: &str) -> Message {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(rel);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let f = frame::decode(&bytes).unwrap();
+    Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
+}
+
+/// What stock slurmctld puts in the job credential and the kill message of
+/// a GPU job (see golden/gpu_job/README.txt): the fields slurmd turns into
+/// CUDA_VISIBLE_DEVICES and the epilog's GPU environment.
+#[test]
+fn gpu_job_frames_carry_the_gres_allocation() {
+    use wire::msg::gres::plugin_id;
+    let Message::BatchJobLaunch(launch) = golden_message("gpu_job/11-0-req-4005.bin") else { panic!("not a launch") };
+    let cred = &launch.cred.credential;
+    assert_eq!(cred.job_gres_list.len(), 1);
+    let g = &cred.job_gres_list[0];
+    assert_eq!((g.plugin_id, g.type_name.as_deref(), g.node_cnt, g.total_gres), (plugin_id("gpu"), Some("a100"), 2, 4));
+    assert_eq!(g.gres_cnt_node_alloc, Some(vec![2, 2]));
+    let bits: Vec<String> = g.gres_bit_alloc.as_ref().unwrap().iter().map(|b| b.as_ref().unwrap().to_ranges()).collect();
+    assert_eq!(bits, ["0-1", "0-1"]);
+    assert_eq!((g.gres_per_node, g.flags, g.cpus_per_gres, g.gres_bit_step_alloc.as_ref()), (0, 0, 0, None));
+    assert!(cred.step_gres_list.is_empty());
+    assert_eq!((cred.job_mem_alloc.as_slice(), cred.job_mem_alloc_rep_count.as_slice()), (&[1000u64][..], &[1u32][..]));
+
+    let Message::TerminateJob(kill) = golden_message("gpu_job/13-0-req-6011.bin") else { panic!("not a terminate") };
+    let info = &kill.job_gres_info;
+    assert_eq!(info.len(), 1);
+    assert_eq!((info[0].plugin_id, info[0].node_cnt, info[0].gres_cnt_node_alloc.as_ref()), (plugin_id("gpu"), 2, None));
+    let kc = &kill.cred.as_ref().expect("kill messages carry the job credential").credential;
+    assert_eq!(kc.job_gres_list, cred.job_gres_list);
+    assert_eq!((kc.step_id.step_id, kc.step_hostlist.as_deref()), (NO_VAL, None));
+
+    let Message::BatchJobLaunch(second) = golden_message("gpu_job/34-0-req-4005.bin") else { panic!("not a launch") };
+    let bm = second.cred.credential.job_gres_list[0].gres_bit_alloc.as_ref().unwrap()[0].clone().unwrap();
+    assert_eq!((bm.len(), bm.to_ranges()), (2, "1".to_string()), "the second one-GPU job on n1 gets GPU 1");
 }

@@ -6,9 +6,9 @@
 use wire::job_reason::JobReason;
 use wire::pack::NO_VAL16;
 
+use super::gres::{GresAlloc, HeldGres};
 use super::job::{state_flags, Job, JobState};
 use super::node::{base, flag};
-use super::spec::GresItem;
 use super::submit::{per_node_need, requested_gres};
 use super::{Controller, Effect};
 
@@ -21,8 +21,8 @@ pub struct Allocation {
     pub cpus: Vec<u16>,
     /// MB held on each node.
     pub mem_per_node: u64,
-    /// GRES held on each node.
-    pub gres_per_node: Vec<GresItem>,
+    /// GRES held, per requested GRES and node (which indices).
+    pub gres: Vec<GresAlloc>,
     /// Nodes that have not yet reported their epilog done.
     pub completing: Vec<usize>,
     /// Core indices held on each node (socket-major, as upstream numbers them).
@@ -41,6 +41,13 @@ impl Allocation {
     pub fn total_cpus(&self) -> u32 {
         self.cpus.iter().map(|&c| u32::from(c)).sum()
     }
+}
+
+/// The node side of `alloc`'s GRES on its `k`-th node.
+pub fn held_gres(job_id: u32, alloc: &Allocation, k: usize) -> impl Iterator<Item = HeldGres> + '_ {
+    alloc.gres.iter().filter_map(move |g| {
+        Some(HeldGres { job_id, name: g.name.clone(), kind: g.kind.clone(), held: g.nodes.get(k)?.clone() })
+    })
 }
 
 /// Why a running job is being stopped.
@@ -73,15 +80,28 @@ impl Controller {
         self.spec.nodes[i].real_memory.saturating_sub(self.nodes[i].alloc_mem)
     }
 
-    fn free_gres(&self, i: usize, want: &GresItem) -> u64 {
-        let total = self.spec.nodes[i].gres_count(&want.name, want.kind.as_deref());
-        let used: u64 = self.nodes[i]
-            .alloc_gres
-            .iter()
-            .filter(|g| g.name == want.name && (want.kind.is_none() || g.kind == want.kind))
-            .map(|g| g.count)
-            .sum();
-        total.saturating_sub(used)
+    /// The GRES `want` would get on node `i` now, None if they do not fit.
+    fn pick_gres(&self, i: usize, want: &[super::spec::GresItem]) -> Option<Vec<super::gres::GresOnNode>> {
+        if want.is_empty() {
+            return Some(Vec::new());
+        }
+        super::gres::pick(&self.spec.nodes[i], &self.nodes[i].alloc_gres, want)
+    }
+
+    /// Every GRES (of GresTypes) the `nodes` have, one item per name and
+    /// type in the order first seen (counts are per node: see the caller).
+    fn whole_node_gres(&self, nodes: &[usize]) -> Vec<super::spec::GresItem> {
+        let mut out: Vec<super::spec::GresItem> = Vec::new();
+        for &i in nodes {
+            for name in &self.spec.limits.gres_types {
+                for slot in super::gres::node_slots(&self.spec.nodes[i], name) {
+                    if !out.iter().any(|g| g.name == *name && g.kind == slot.kind) {
+                        out.push(super::spec::GresItem { name: name.clone(), kind: slot.kind, count: 0 });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Tries to place `job` now. None when the resources are not free.
@@ -113,12 +133,12 @@ impl Controller {
             .filter(|&i| {
                 let n = &self.spec.nodes[i];
                 if exclusive {
-                    return self.nodes[i].alloc_cpus == 0;
+                    return self.nodes[i].alloc_cpus == 0 && self.pick_gres(i, &gres).is_some();
                 }
                 let mem = if need.memory_mb == 0 { n.real_memory } else { need.memory_mb };
                 cpus_for(i) <= u32::from(self.free_cpus(i))
                     && (!track_mem || mem <= self.free_mem(i))
-                    && gres.iter().all(|g| self.free_gres(i, g) >= g.count)
+                    && self.pick_gres(i, &gres).is_some()
             })
             .collect();
         if candidates.len() < nodes_wanted.max(required.len()) || !required.iter().all(|r| candidates.contains(r)) {
@@ -149,7 +169,35 @@ impl Controller {
         } else {
             need.memory_mb
         };
-        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres_per_node: gres, completing: Vec::new(), cores, released: false })
+        // A whole-node job gets every GRES of its nodes, type by type, in
+        // place of what it asked for (gres_ctld_job_select_whole_node).
+        let gres = if exclusive { self.whole_node_gres(&chosen) } else { gres };
+        // Which GRES on each chosen node: per request, per node.
+        let mut per_node = Vec::with_capacity(chosen.len());
+        for &i in &chosen {
+            let want: Vec<super::spec::GresItem> = if exclusive {
+                gres.iter()
+                    .map(|g| {
+                        let slots = super::gres::node_slots(&self.spec.nodes[i], &g.name);
+                        let count = slots.iter().filter(|s| s.kind == g.kind).map(|s| s.count).sum();
+                        super::spec::GresItem { count, ..g.clone() }
+                    })
+                    .collect()
+            } else {
+                gres.clone()
+            };
+            per_node.push(self.pick_gres(i, &want)?);
+        }
+        let gres = gres
+            .into_iter()
+            .enumerate()
+            .map(|(r, g)| GresAlloc {
+                name: g.name,
+                kind: g.kind,
+                nodes: per_node.iter().map(|on| on[r].clone()).collect(),
+            })
+            .collect();
+        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres, completing: Vec::new(), cores, released: false })
     }
 
     /// Gives `alloc` to job `job_id` and starts it. Returns the launch effect.
@@ -158,7 +206,7 @@ impl Controller {
             let node = &mut self.nodes[i];
             node.alloc_cpus = node.alloc_cpus.saturating_add(alloc.cpus[k]);
             node.alloc_mem = node.alloc_mem.saturating_add(alloc.mem_per_node);
-            node.alloc_gres.extend(alloc.gres_per_node.iter().cloned());
+            node.alloc_gres.extend(held_gres(job_id, &alloc, k));
             if let Some(cores) = alloc.cores.get(k) {
                 node.used_cores.extend(cores.iter().copied());
             }
@@ -194,11 +242,7 @@ impl Controller {
             let node = &mut self.nodes[i];
             node.alloc_cpus = node.alloc_cpus.saturating_sub(alloc.cpus[k]);
             node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_per_node);
-            for g in &alloc.gres_per_node {
-                if let Some(pos) = node.alloc_gres.iter().position(|x| x == g) {
-                    node.alloc_gres.remove(pos);
-                }
-            }
+            node.alloc_gres.retain(|h| h.job_id != job_id);
             if let Some(cores) = alloc.cores.get(k) {
                 node.used_cores.retain(|c| !cores.contains(c));
             }

@@ -6,6 +6,12 @@ use wire::msg::JobDescriptor;
 use wire::pack::{Bitmap, DecodeResult, Packer, Unpacker, NO_VAL};
 use wire::version::ProtocolVersion;
 
+use super::gres::{GresAlloc, GresOnNode};
+
+/// Tag of the GRES-indices section that follows the descriptor in a job
+/// record (absent in records written before it existed).
+const GRES_INDICES: u8 = 1;
+
 /// Base job states (`enum job_states`, low byte of `job_state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
@@ -408,11 +414,13 @@ impl Job {
                 p.u32_array(&a.nodes.iter().map(|&n| n as u32).collect::<Vec<_>>());
                 p.u16_array(&a.cpus);
                 p.u64(a.mem_per_node);
-                p.u32(a.gres_per_node.len() as u32);
-                for g in &a.gres_per_node {
+                // Per-node counts as the first record layout had them; the
+                // indices follow the descriptor (see below).
+                p.u32(a.gres.len() as u32);
+                for g in &a.gres {
                     p.string(&g.name);
                     p.str(g.kind.as_deref());
-                    p.u64(g.count);
+                    p.u64(g.nodes.iter().map(|n| n.count).max().unwrap_or(0));
                 }
                 p.u32_array(&a.completing.iter().map(|&n| n as u32).collect::<Vec<_>>());
                 p.u32(a.cores.len() as u32);
@@ -423,6 +431,24 @@ impl Job {
             }
         }
         self.desc.pack(p, ProtocolVersion::CURRENT);
+        // Appended so that records written before GRES indices existed
+        // still read (they end here) and older builds ignore the tail.
+        if let Some(a) = &self.alloc {
+            p.u8(GRES_INDICES);
+            for g in &a.gres {
+                p.u32(g.nodes.len() as u32);
+                for on in &g.nodes {
+                    p.u64(on.count);
+                    match &on.indices {
+                        None => p.u8(0),
+                        Some(ix) => {
+                            p.u8(1);
+                            p.u32_array(ix);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Reads a record written by [`Job::pack`]. `part_index` and parsed
@@ -459,13 +485,12 @@ impl Job {
             let cpus = u.u16_array("alloc.cpus")?;
             let mem_per_node = u.u64("alloc.mem")?;
             let n = u.count("alloc.gres", 16)?;
-            let mut gres_per_node = Vec::with_capacity(n);
+            let mut gres = Vec::with_capacity(n);
             for _ in 0..n {
-                gres_per_node.push(super::spec::GresItem {
-                    name: u.str("alloc.gres.name")?.unwrap_or_default(),
-                    kind: u.str("alloc.gres.type")?,
-                    count: u.u64("alloc.gres.count")?,
-                });
+                let name = u.str("alloc.gres.name")?.unwrap_or_default();
+                let kind = u.str("alloc.gres.type")?;
+                let count = u.u64("alloc.gres.count")?;
+                gres.push((name, kind, count));
             }
             let completing = u.u32_array("alloc.completing")?.into_iter().map(|n| n as usize).collect();
             let k = u.count("alloc.cores", 4)?;
@@ -474,11 +499,38 @@ impl Job {
                 cores.push(u.u32_array("alloc.cores")?);
             }
             let released = u.bool("alloc.released")?;
-            Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres_per_node, completing, cores, released })
+            Some((nodes, cpus, mem_per_node, gres, completing, cores, released))
         } else {
             None
         };
         let desc = JobDescriptor::unpack(u, ProtocolVersion::CURRENT)?;
+        let with_indices = u.remaining() > 0 && u.u8("alloc.gres_indices")? == GRES_INDICES;
+        let alloc = match alloc {
+            None => None,
+            Some((nodes, cpus, mem_per_node, gres, completing, cores, released)) => {
+                let nodes: Vec<usize> = nodes;
+                let mut out = Vec::with_capacity(gres.len());
+                for (name, kind, count) in gres {
+                    let per_node = if with_indices {
+                        let k = u.count("alloc.gres.nodes", 9)?;
+                        let mut v = Vec::with_capacity(k);
+                        for _ in 0..k {
+                            let count = u.u64("alloc.gres.node_count")?;
+                            let indices =
+                                if u.bool("alloc.gres.has_indices")? { Some(u.u32_array("alloc.gres.indices")?) } else { None };
+                            v.push(GresOnNode { count, indices });
+                        }
+                        v
+                    } else {
+                        // An older record: counts only; the controller
+                        // picks indices again when it restores the job.
+                        nodes.iter().map(|_| GresOnNode { count, indices: None }).collect()
+                    };
+                    out.push(GresAlloc { name, kind, nodes: per_node });
+                }
+                Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres: out, completing, cores, released })
+            }
+        };
         let dependencies = desc.dependency.as_deref().and_then(Dependencies::parse);
         Ok(Job {
             job_id,

@@ -9,6 +9,10 @@ use wire::msg::launch::BatchJobLaunch;
 use wire::pack::{NO_VAL, NO_VAL16, NO_VAL8};
 use wire::version::ProtocolVersion;
 
+use super::alloc::Allocation;
+use super::gres;
+use super::job::Job;
+use super::spec::NodeSpec;
 use super::Controller;
 
 /// `/etc/passwd` data the credential carries, so slurmd needs no NSS lookup.
@@ -52,21 +56,75 @@ impl Controller {
         wire::hostlist::compress(&names)
     }
 
-    /// REQUEST_BATCH_JOB_LAUNCH for a job that was just allocated: the batch
-    /// host's index, the protocol version to pack it with, and the message.
-    pub fn batch_launch(&self, job_id: u32, pw: Option<&Passwd>, now: i64) -> Option<(usize, ProtocolVersion, BatchJobLaunch)> {
-        let job = self.jobs.get(&job_id)?;
-        let alloc = job.alloc.as_ref()?;
-        let host = alloc.batch_host();
-        let version = self.nodes[host].protocol_version;
+    /// The node configurations of an allocation, in its node order.
+    fn alloc_specs(&self, alloc: &Allocation) -> Vec<&NodeSpec> {
+        alloc.nodes.iter().map(|&i| &self.spec.nodes[i]).collect()
+    }
+
+    /// `setup_cred_arg` + `slurm_cred_create`: the job part of a credential
+    /// (user, GRES, cores, CPUs). The caller sets the step part.
+    fn job_credential(&self, job: &Job, alloc: &Allocation, pw: Option<&Passwd>, now: i64) -> JobCredential {
         let d = &job.desc;
-        let hostlist = self.job_hostlist(&alloc.nodes);
         let (cpu_array, cpu_array_reps) = run_length(&alloc.cpus);
-        let mems: Vec<u64> = alloc.nodes.iter().map(|_| alloc.mem_per_node).collect();
-        let (mem_vals, mem_reps) = run_length(&mems);
         // The job's cores as one bitmap over its nodes (node order, each
         // node's cores socket-major), plus the per-node layout that lets
         // slurmstepd find its own slice: what `job_resources` carries.
+        let (core_bitmap, tot_core_cnt) = self.job_core_bitmap(alloc);
+        let layout: Vec<(u16, u16)> =
+            alloc.nodes.iter().map(|&i| (self.spec.nodes[i].cores_per_socket, self.spec.nodes[i].sockets)).collect();
+        let (layout_vals, layout_reps) = run_length(&layout);
+        let pw = pw.cloned().unwrap_or_default();
+        let job_gres_list =
+            gres::alloc_records(&self.alloc_specs(alloc), &alloc.gres).into_iter().map(|r| r.state).collect();
+        JobCredential {
+            step_id: StepId { job_id: job.job_id, step_id: NO_VAL, step_het_comp: NO_VAL },
+            uid: job.user_id,
+            gid: job.group_id,
+            pw_name: (!pw.name.is_empty()).then(|| pw.name.clone()),
+            pw_gecos: (!pw.name.is_empty()).then(|| pw.gecos.clone()),
+            pw_dir: (!pw.name.is_empty()).then(|| pw.dir.clone()),
+            pw_shell: (!pw.name.is_empty()).then(|| pw.shell.clone()),
+            gids: pw.groups.iter().map(|g| g.0).collect(),
+            // Upstream sends group names only with LaunchParameters=send_gids.
+            gr_names: Vec::new(),
+            job_gres_list,
+            step_gres_list: Vec::new(),
+            job_core_spec: d.core_spec,
+            job_account: d.account.clone(),
+            job_alias_list: None,
+            job_comment: d.comment.clone(),
+            job_constraints: d.features.clone(),
+            job_partition: Some(job.partition.clone()),
+            job_reservation: d.reservation.clone(),
+            job_restart_cnt: job.restart_cnt,
+            job_std_err: d.std_err.clone(),
+            job_std_in: d.std_in.clone(),
+            job_std_out: d.std_out.clone(),
+            step_hostlist: None,
+            x11: 0,
+            ctime: now,
+            tot_core_cnt,
+            job_core_bitmap: Some(core_bitmap),
+            step_core_bitmap: None,
+            cores_per_socket: layout_vals.iter().map(|l| l.0).collect(),
+            sockets_per_node: layout_vals.iter().map(|l| l.1).collect(),
+            sock_core_rep_count: layout_reps,
+            cpu_array,
+            cpu_array_reps,
+            job_nhosts: alloc.nodes.len() as u32,
+            job_ntasks: if d.num_tasks == NO_VAL { 0 } else { d.num_tasks },
+            job_hostlist: Some(self.job_hostlist(&alloc.nodes)),
+            job_mem_alloc: Vec::new(),
+            job_mem_alloc_rep_count: Vec::new(),
+            step_mem_alloc: Vec::new(),
+            step_mem_alloc_rep_count: Vec::new(),
+            selinux_context: None,
+        }
+    }
+
+    /// The job's cores over all its nodes (node order, each node's cores
+    /// socket-major) and the bitmap's size.
+    pub fn job_core_bitmap(&self, alloc: &Allocation) -> (wire::pack::Bitmap, u32) {
         let per_node_cores: Vec<u32> = alloc
             .nodes
             .iter()
@@ -81,54 +139,27 @@ impl Controller {
             }
             offset += n;
         }
-        let layout: Vec<(u16, u16)> =
-            alloc.nodes.iter().map(|&i| (self.spec.nodes[i].cores_per_socket, self.spec.nodes[i].sockets)).collect();
-        let (layout_vals, layout_reps) = run_length(&layout);
-        let pw = pw.cloned().unwrap_or_default();
-        let cred = JobCredential {
-            step_id: StepId { job_id, step_id: step::BATCH, step_het_comp: NO_VAL },
-            uid: job.user_id,
-            gid: job.group_id,
-            pw_name: (!pw.name.is_empty()).then(|| pw.name.clone()),
-            pw_gecos: (!pw.name.is_empty()).then(|| pw.gecos.clone()),
-            pw_dir: (!pw.name.is_empty()).then(|| pw.dir.clone()),
-            pw_shell: (!pw.name.is_empty()).then(|| pw.shell.clone()),
-            gids: pw.groups.iter().map(|g| g.0).collect(),
-            // Upstream sends group names only with LaunchParameters=send_gids.
-            gr_names: Vec::new(),
-            job_gres_list: Vec::new(),
-            step_gres_list: Vec::new(),
-            job_core_spec: d.core_spec,
-            job_account: d.account.clone(),
-            job_alias_list: None,
-            job_comment: d.comment.clone(),
-            job_constraints: d.features.clone(),
-            job_partition: Some(job.partition.clone()),
-            job_reservation: d.reservation.clone(),
-            job_restart_cnt: job.restart_cnt,
-            job_std_err: d.std_err.clone(),
-            job_std_in: d.std_in.clone(),
-            job_std_out: d.std_out.clone(),
-            step_hostlist: Some(self.spec.nodes[host].name.clone()),
-            x11: 0,
-            ctime: now,
-            tot_core_cnt,
-            job_core_bitmap: Some(core_bitmap.clone()),
-            step_core_bitmap: Some(core_bitmap),
-            cores_per_socket: layout_vals.iter().map(|l| l.0).collect(),
-            sockets_per_node: layout_vals.iter().map(|l| l.1).collect(),
-            sock_core_rep_count: layout_reps,
-            cpu_array: cpu_array.clone(),
-            cpu_array_reps: cpu_array_reps.clone(),
-            job_nhosts: alloc.nodes.len() as u32,
-            job_ntasks: if d.num_tasks == NO_VAL { 0 } else { d.num_tasks },
-            job_hostlist: Some(hostlist.clone()),
-            job_mem_alloc: mem_vals,
-            job_mem_alloc_rep_count: mem_reps,
-            step_mem_alloc: Vec::new(),
-            step_mem_alloc_rep_count: Vec::new(),
-            selinux_context: None,
-        };
+        (core_bitmap, tot_core_cnt)
+    }
+
+    /// REQUEST_BATCH_JOB_LAUNCH for a job that was just allocated: the batch
+    /// host's index, the protocol version to pack it with, and the message.
+    pub fn batch_launch(&self, job_id: u32, pw: Option<&Passwd>, now: i64) -> Option<(usize, ProtocolVersion, BatchJobLaunch)> {
+        let job = self.jobs.get(&job_id)?;
+        let alloc = job.alloc.as_ref()?;
+        let host = alloc.batch_host();
+        let version = self.nodes[host].protocol_version;
+        let d = &job.desc;
+        let hostlist = self.job_hostlist(&alloc.nodes);
+        let (cpu_array, cpu_array_reps) = run_length(&alloc.cpus);
+        let mut cred = self.job_credential(job, alloc, pw, now);
+        // make_batch_job_cred: the batch step, on the batch host only, with
+        // the batch host's memory (one value, not the job's node list).
+        cred.step_id.step_id = step::BATCH;
+        cred.step_hostlist = Some(self.spec.nodes[host].name.clone());
+        cred.step_core_bitmap = cred.job_core_bitmap.clone();
+        cred.job_mem_alloc = vec![alloc.mem_per_node];
+        cred.job_mem_alloc_rep_count = vec![1];
         let msg = BatchJobLaunch {
             job_id,
             het_job_id: 0,
@@ -176,16 +207,23 @@ impl Controller {
         Some((host, version, msg))
     }
 
-    /// REQUEST_TERMINATE_JOB / KILL_TIMELIMIT / ABORT_JOB body for `job_id`.
-    pub fn kill_job_msg(&self, job_id: u32, now: i64) -> KillJob {
+    /// REQUEST_TERMINATE_JOB / KILL_TIMELIMIT / ABORT_JOB body for `job_id`
+    /// (`create_kill_job_msg`): with the job's credential (not signed, no
+    /// step part) and the GRES it held, for the node's epilog.
+    pub fn kill_job_msg(&self, job_id: u32, pw: Option<&Passwd>, now: i64) -> KillJob {
         let job = self.jobs.get(&job_id);
-        let nodes = job.and_then(|j| j.alloc.as_ref()).map(|a| self.job_hostlist(&a.nodes));
+        let alloc = job.and_then(|j| j.alloc.as_ref());
+        let nodes = alloc.map(|a| self.job_hostlist(&a.nodes));
+        let cred = job.zip(alloc).map(|(j, a)| {
+            SignedCredential::unsigned(self.job_credential(j, a, pw, now), ProtocolVersion::CURRENT)
+        });
+        let job_gres_info = alloc.map(|a| gres::epilog_records(&self.alloc_specs(a), &a.gres)).unwrap_or_default();
         KillJob {
-            cred: None,
+            cred,
             details: job.and_then(|j| j.state_desc.clone()),
             derived_ec: job.map_or(0, |j| j.derived_ec),
             exit_code: job.map_or(0, |j| j.exit_code),
-            job_gres_info: Vec::new(),
+            job_gres_info,
             step_id: StepId { job_id, step_id: NO_VAL, step_het_comp: NO_VAL },
             het_job_id: 0,
             job_state: job.map_or(0, |j| j.state),

@@ -4,6 +4,7 @@
 //! state records that must be durable before that reply goes out.
 
 pub mod alloc;
+pub mod gres;
 pub mod job;
 pub mod launch;
 pub mod node;
@@ -16,6 +17,8 @@ pub mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_gres;
 
 use std::collections::BTreeMap;
 
@@ -211,13 +214,23 @@ impl Controller {
     pub fn restore_job(&mut self, mut job: Job) {
         job.part_index = self.partition_index(&job.partition).unwrap_or(0);
         // A running or completing job holds its resources again.
-        if let Some(a) = job.alloc.as_ref().filter(|a| !a.released) {
+        if let Some(a) = job.alloc.as_mut().filter(|a| !a.released) {
             if a.nodes.iter().all(|&i| i < self.nodes.len()) && a.cpus.len() == a.nodes.len() {
                 for (k, &i) in a.nodes.iter().enumerate() {
+                    // Records from before GRES indices were kept: pick them
+                    // now, before the node's other jobs can take them.
+                    for g in a.gres.iter_mut() {
+                        let Some(on) = g.nodes.get_mut(k).filter(|on| on.indices.is_none()) else { continue };
+                        let want = spec::GresItem { name: g.name.clone(), kind: g.kind.clone(), count: on.count };
+                        if let Some(p) = gres::pick(&self.spec.nodes[i], &self.nodes[i].alloc_gres, &[want]) {
+                            *on = p.into_iter().next().unwrap_or_default();
+                        }
+                    }
+                    let held: Vec<gres::HeldGres> = alloc::held_gres(job.job_id, a, k).collect();
                     let node = &mut self.nodes[i];
                     node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
                     node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
-                    node.alloc_gres.extend(a.gres_per_node.iter().cloned());
+                    node.alloc_gres.extend(held);
                     if let Some(c) = a.cores.get(k) {
                         node.used_cores.extend(c.iter().copied());
                     }

@@ -63,8 +63,10 @@ pub struct NodeRuntime {
     pub alloc_cpus: u16,
     /// MB held by jobs.
     pub alloc_mem: u64,
-    /// GRES held by jobs (one entry per job allocation).
-    pub alloc_gres: Vec<super::spec::GresItem>,
+    /// GRES held by jobs (one entry per job and requested GRES).
+    pub alloc_gres: Vec<super::gres::HeldGres>,
+    /// The gres.conf records of the last registration (device topology).
+    pub gres_reported: Vec<wire::msg::gres::GresSlurmdConf>,
     /// Core indices held by jobs.
     pub used_cores: Vec<u32>,
 }
@@ -88,6 +90,7 @@ impl NodeRuntime {
             alloc_cpus: 0,
             alloc_mem: 0,
             alloc_gres: Vec::new(),
+            gres_reported: Vec::new(),
             used_cores: Vec::new(),
         }
     }

@@ -40,6 +40,8 @@ pub struct NodeReport {
     pub boot_time: i64,
     /// When slurmd started.
     pub slurmd_start_time: i64,
+    /// Its gres.conf records (device files, types).
+    pub gres: Vec<wire::msg::gres::GresSlurmdConf>,
 }
 
 /// A registration named a node that is not in slurm.conf.
@@ -73,6 +75,7 @@ impl Controller {
             version: reg.version.clone(),
             boot_time: now - i64::from(reg.up_time),
             slurmd_start_time: reg.slurmd_start_time,
+            gres: reg.gres_info.as_ref().map(|g| g.records.clone()).unwrap_or_default(),
         };
         let effects = match self.node_registered(&report, now) {
             Ok(e) => e,
@@ -149,6 +152,7 @@ impl Controller {
         node.version = report.version.clone();
         node.boot_time = report.boot_time;
         node.slurmd_start_time = report.slurmd_start_time;
+        node.gres_reported = report.gres.clone();
         node.last_response = now;
         node.state &= !flag::NO_RESPOND;
         let flags = node.state & !flag::BASE_MASK;

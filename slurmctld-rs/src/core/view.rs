@@ -2,10 +2,16 @@
 //! `pack_job`, `_pack_node` and `pack_part` fill them.
 
 use wire::msg::common::{MultiCore, SelectJobInfo, SelectNodeInfo};
-use wire::msg::{JobInfo, JobInfoResponse, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo, PartitionInfoResponse};
+use wire::msg::show_flags::DETAIL as SHOW_DETAIL;
+use wire::msg::{
+    JobInfo, JobInfoResponse, JobResources, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo, PartitionInfoResponse,
+};
 use wire::pack::{Bitmap, ScaledDouble, INFINITE, INFINITE16, NO_VAL, NO_VAL16, NO_VAL64};
 
+use super::alloc::Allocation;
+use super::gres;
 use super::job::{format_dependencies, DependencyStatus, Job, JobState};
+use super::launch::run_length;
 use super::spec::PART_STATE_UP;
 use super::submit::MEM_PER_CPU;
 use super::{Caller, Controller};
@@ -26,6 +32,14 @@ const PART_FLAG_HIDDEN: u16 = 0x2;
 const SHOW_ALL: u16 = 0x1;
 /// JOB_DEPENDENT bitflag.
 const JOB_DEPENDENT: u64 = 1 << 29;
+/// `SHARED_FORCE` bit of a partition's `max_share` (OverSubscribe=FORCE).
+const SHARED_FORCE: u16 = 0x8000;
+/// `NODE_CR_*`: how a job's nodes may be shared (`job_resources.node_req`).
+const NODE_CR_AVAILABLE: u32 = 0;
+/// See [`NODE_CR_AVAILABLE`].
+const NODE_CR_ONE_ROW: u32 = 1;
+/// See [`NODE_CR_AVAILABLE`].
+const NODE_CR_RESERVED: u32 = 64000;
 
 /// Formats MB the way upstream's TRES strings do (`convert_num_unit2` with
 /// CONVERT_NUM_UNIT_EXACT): divide by 1024 while the value is a multiple of
@@ -139,6 +153,18 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobIn
         let mem = a.mem_per_node.saturating_mul(a.nodes.len() as u64);
         format!("cpu={cpus},mem={},node={},billing={cpus}", format_mem_mb(mem), a.nodes.len())
     });
+    // GRES as upstream's gres_ctld_job_build_details leaves them: the total
+    // stays with the job after it ends, the per-node detail is sent only
+    // while it runs (_pack_job_gres).
+    let (gres_detail, gres_used) = match alloc {
+        Some(a) if !a.gres.is_empty() => {
+            let specs: Vec<_> = a.nodes.iter().map(|&i| &c.spec.nodes[i]).collect();
+            gres::details(&gres::alloc_records(&specs, &a.gres))
+        }
+        _ => (Vec::new(), None),
+    };
+    let running = matches!(job.base_state(), JobState::Running | JobState::Suspended);
+    let detail = show_flags & SHOW_DETAIL != 0;
     let (array_task_str, array_max_tasks) = match &job.array {
         Some(a) => (Some(a.task_str()), a.max_run),
         None => (None, 0),
@@ -214,9 +240,9 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobIn
         mcs_label: d.mcs_label.clone(),
         exit_code: job.exit_code,
         derived_ec: job.derived_ec,
-        gres_used: None,
-        job_resources: None,
-        gres_detail: Vec::new(),
+        gres_used,
+        job_resources: alloc.filter(|_| detail).map(|a| job_resources(c, job, a)),
+        gres_detail: if detail && running { gres_detail } else { Vec::new() },
         name: d.name.clone(),
         user_name: None,
         wckey: d.wckey.clone(),
@@ -284,6 +310,54 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobIn
     }
 }
 
+/// `job_resources_t` of an allocated job, as select/cons_tres fills it
+/// (sent with SHOW_DETAIL: `scontrol -d show job` prints its cores, memory
+/// and GRES per node from it).
+fn job_resources(c: &Controller, job: &Job, a: &Allocation) -> JobResources {
+    let d = &job.desc;
+    let part = &c.spec.partitions[job.part_index];
+    // _get_job_node_req.
+    let node_req = if part.max_share == 0 {
+        NODE_CR_RESERVED
+    } else if part.max_share & SHARED_FORCE != 0 || (part.max_share > 1 && d.shared == 1) {
+        NODE_CR_AVAILABLE
+    } else {
+        NODE_CR_ONE_ROW
+    };
+    let (cpu_array_value, cpu_array_reps) = run_length(&a.cpus);
+    let layout: Vec<(u16, u16)> =
+        a.nodes.iter().map(|&i| (c.spec.nodes[i].sockets, c.spec.nodes[i].cores_per_socket)).collect();
+    let (layout_vals, sock_core_rep_count) = run_length(&layout);
+    let (core_bitmap, cores) = c.job_core_bitmap(a);
+    let names: Vec<String> = a.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect();
+    JobResources {
+        nhosts: a.nodes.len() as u32,
+        ncpus: a.total_cpus(),
+        node_req,
+        nodes: Some(wire::hostlist::compress(&names)),
+        // details->whole_node: 1 for --exclusive, 2 for =user, 3 for =mcs.
+        whole_node: match d.shared {
+            0 => 1,
+            2 => 2,
+            3 => 3,
+            _ => 0,
+        },
+        threads_per_core: d.threads_per_core,
+        cr_type: if part.cr_type != 0 { part.cr_type } else { c.spec.limits.select_type_param },
+        cpu_array_reps,
+        cpu_array_value,
+        cpus: a.cpus.clone(),
+        cpus_used: vec![0; a.nodes.len()],
+        memory_allocated: vec![a.mem_per_node; a.nodes.len()],
+        memory_used: vec![0; a.nodes.len()],
+        sockets_per_node: layout_vals.iter().map(|l| l.0).collect(),
+        cores_per_socket: layout_vals.iter().map(|l| l.1).collect(),
+        sock_core_rep_count,
+        core_bitmap: Some(core_bitmap),
+        core_bitmap_used: Some(Bitmap::new(cores)),
+    }
+}
+
 /// Job `shared` as packed: NO_VAL16 unless the user asked for --exclusive or --oversubscribe.
 fn shared_value(requested: u16) -> u16 {
     match requested {
@@ -326,9 +400,11 @@ pub fn node_info(c: &Controller, caller: Caller, show_flags: u16, only: Option<&
     NodeInfoResponse { last_update: now, nodes }
 }
 
-fn node_record(c: &Controller, i: usize, _show_flags: u16) -> NodeInfo {
+fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
     let s = &c.spec.nodes[i];
     let r = &c.nodes[i];
+    // Gathered only on request, as upstream does (it is slow there).
+    let detail = show_flags & SHOW_DETAIL != 0;
     NodeInfo {
         name: Some(s.name.clone()),
         node_hostname: Some(s.hostname.clone()),
@@ -372,8 +448,12 @@ fn node_record(c: &Controller, i: usize, _show_flags: u16) -> NodeInfo {
         features: s.features.clone(),
         features_act: s.features.clone(),
         gres: s.gres.clone(),
-        gres_drain: None,
-        gres_used: None,
+        gres_drain: detail.then(|| "N/A".to_string()),
+        gres_used: if detail {
+            gres::node_used(&c.spec.limits.gres_types, s, &r.alloc_gres, &r.gres_reported)
+        } else {
+            None
+        },
         os: None,
         comment: None,
         extra: None,
