@@ -66,8 +66,12 @@ pub struct ClientRun {
     pub stderr: String,
 }
 
+/// Node names of the bench slurm.conf (`NodeName=n[1-4]`).
+pub const NODES: [&str; 4] = ["n1", "n2", "n3", "n4"];
+
 pub struct Cluster {
-    // Drop order: controller, then munged.
+    // Drop order: node daemons, controller, then munged.
+    slurmds: Vec<Daemon>,
     ctld: Option<Daemon>,
     munged: Daemon,
     pub dir: PathBuf,
@@ -103,16 +107,19 @@ impl Cluster {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
         let munge_socket = dir.join("munge/munge.socket");
         let munged = start_munged(dir, &munge_socket)?;
-        let ports = free_ports(2).map_err(|e| format!("free ports: {e}"))?;
+        let ports = free_ports(2 + NODES.len()).map_err(|e| format!("free ports: {e}"))?;
+        let node_ports = ports[2..].iter().map(u16::to_string).collect::<Vec<_>>().join(",");
         let conf_text = CONF_TEMPLATE
             .replace("@DIR@", &dir.display().to_string())
             .replace("@MUNGE_SOCKET@", &munge_socket.display().to_string())
             .replace("@CTLD_PORT@", &ports[0].to_string())
+            .replace("@SLURMD_PORTS@", &node_ports)
             .replace("@SLURMD_PORT@", &ports[1].to_string())
             .replace("@MAX_JOBS@", &max_jobs.to_string());
         let conf = dir.join("slurm.conf");
         fs::write(&conf, conf_text).map_err(|e| format!("writing slurm.conf: {e}"))?;
         let mut c = Cluster {
+            slurmds: Vec::new(),
             ctld: None,
             munged,
             dir: dir.to_path_buf(),
@@ -176,6 +183,49 @@ impl Cluster {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// Starts one node daemon `bin -D -N nX` per node of the conf (as
+    /// upstream's multiple-slurmd setup runs several on one host) and waits
+    /// until `sinfo` shows every node idle.
+    pub fn start_nodes(&mut self, bin: &Path, timeout: Duration) -> Result<(), String> {
+        for n in NODES {
+            fs::create_dir_all(self.dir.join(format!("spool/slurmd-{n}"))).map_err(|e| e.to_string())?;
+            let mut cmd = Command::new(bin);
+            cmd.args(["-D", "-N", n, "-f"]).arg(&self.conf).current_dir(&self.dir);
+            scrub_env(&mut cmd);
+            cmd.env("SLURM_CONF", &self.conf);
+            let d = Daemon::spawn(cmd, &self.dir.join(format!("log/slurmd-{n}.out")))
+                .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+            self.slurmds.push(d);
+        }
+        let start = Instant::now();
+        loop {
+            let r = self.client_output(&["sinfo", "-h", "-N", "-o", "%N %t"], Duration::from_secs(30));
+            let idle: std::collections::BTreeSet<&str> = r
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .filter(|(_, s)| *s == "idle")
+                .map(|(n, _)| n)
+                .collect();
+            if idle.len() == NODES.len() {
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                return Err(format!("nodes not idle after {timeout:?}: {r}"));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Runs a stock client under coreutils `timeout` and returns its stdout
+    /// ("" on failure).
+    pub fn client_output(&self, args: &[&str], timeout: Duration) -> String {
+        let mut cmd = Command::new("timeout");
+        cmd.args(["-s", "KILL", &timeout.as_secs().max(1).to_string()]).args(args);
+        scrub_env(&mut cmd);
+        cmd.env("SLURM_CONF", &self.conf).env("LC_ALL", "C").current_dir(&self.dir);
+        cmd.output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
     }
 
     pub fn ctld_pid(&self) -> Option<u32> {
@@ -282,6 +332,7 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        self.slurmds.clear();
         self.ctld = None;
         if !self.keep {
             let _ = fs::remove_dir_all(&self.dir);

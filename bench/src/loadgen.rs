@@ -35,6 +35,8 @@ pub struct LoadSpec {
     pub gid: u32,
     pub work_dir: String,
     pub host: String,
+    /// Submit held (`sbatch --hold`), or runnable jobs.
+    pub hold: bool,
 }
 
 /// The outcome of one load run.
@@ -88,13 +90,18 @@ pub fn run(spec: &LoadSpec) -> LoadReport {
             let (munge, next, accepted, errors, kinds) =
                 (&munge, &next, &accepted, &errors, &kinds);
             s.spawn(move || {
-                let desc = job_desc::sbatch_hold_wrap(
+                let mut desc = job_desc::sbatch_hold_wrap(
                     &format!("lg{w}"),
                     spec.uid,
                     spec.gid,
                     &spec.work_dir,
                     &spec.host,
                 );
+                if !spec.hold {
+                    // What sbatch sends without --hold.
+                    desc.priority = wire::pack::NO_VAL;
+                    desc.submit_line = Some(format!("sbatch -J lg{w} --wrap=true"));
+                }
                 // Encoded once per worker; every request still gets its own credential.
                 let req = Message::SubmitBatchJob(Box::new(desc));
                 loop {

@@ -78,6 +78,7 @@ fn main() {
         gid: nix::unistd::getgid().as_raw(),
         work_dir: a.work_dir,
         host,
+        hold: true,
     };
     let r = loadgen::run(&spec);
     println!(

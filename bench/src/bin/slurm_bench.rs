@@ -33,9 +33,15 @@ struct Args {
     /// Scratch directory for the throwaway clusters.
     #[arg(long, default_value = "/tmp/slurm-bench")]
     workdir: PathBuf,
-    /// Measure groups to run: submit, scale (default both).
-    #[arg(long, value_delimiter = ',', default_values_t = vec!["submit".to_string(), "scale".to_string()])]
+    /// Measure groups to run: submit, scale, jobs (default all).
+    #[arg(long, value_delimiter = ',', default_values_t = vec!["submit".to_string(), "scale".to_string(), "jobs".to_string()])]
     only: Vec<String>,
+    /// Upstream node daemon.
+    #[arg(long, default_value = "/usr/sbin/slurmd")]
+    upstream_slurmd: PathBuf,
+    /// Our node daemon; default: slurmd-rs next to this binary.
+    #[arg(long)]
+    ours_slurmd: Option<PathBuf>,
 }
 
 /// Counts for one run mode.
@@ -47,6 +53,8 @@ struct Sizes {
     connections: Vec<usize>,
     /// Queue sizes for squeue/scontrol/RSS, with the number of timed calls at each.
     points: Vec<(u64, usize)>,
+    /// Jobs run to completion for measure 5.
+    run_jobs: u64,
 }
 
 impl Sizes {
@@ -59,6 +67,7 @@ impl Sizes {
                 loadgen_jobs: 2000,
                 connections: vec![1, 8, 32],
                 points: vec![(100, 3), (1000, 3)],
+                run_jobs: 100,
             }
         } else {
             Sizes {
@@ -68,6 +77,7 @@ impl Sizes {
                 loadgen_jobs: 20_000,
                 connections: vec![1, 8, 32],
                 points: vec![(1000, 10), (10_000, 5), (100_000, 3)],
+                run_jobs: 1000,
             }
         }
     }
@@ -76,6 +86,8 @@ impl Sizes {
 struct Bench {
     sizes: Sizes,
     bins: [(Side, PathBuf); 2],
+    /// Node daemons for measure 5: (label, executable).
+    slurmds: [(&'static str, PathBuf); 2],
     workdir: PathBuf,
     results: Results,
     failures: Vec<String>,
@@ -123,7 +135,68 @@ impl Bench {
             gid: nix::unistd::getgid().as_raw(),
             work_dir: c.dir.display().to_string(),
             host: "localhost".into(),
+            hold: true,
         }
+    }
+
+    /// Measure 5: `run_jobs` runnable `sbatch --wrap=true` jobs (submitted
+    /// by the load generator over 8 connections) on 4 nodes, each with a
+    /// node daemon, from the first submission until every job is COMPLETED.
+    fn jobs_group(&mut self, side: Side, bin: &Path) -> Result<(), String> {
+        const S: &str = "5. Job throughput";
+        let n = self.sizes.run_jobs;
+        for (label, slurmd) in self.slurmds.clone() {
+            let mut c = self.cluster(side, bin)?;
+            c.start_nodes(&slurmd, START_TIMEOUT)?;
+            let pid = c.ctld_pid().ok_or("no controller")?;
+            let cpu0 = proc::cpu_seconds(pid).ok_or("no /proc stat")?;
+            let start = Instant::now();
+            let r = loadgen::run(&LoadSpec { hold: false, ..Self::spec(&c, n, 8) });
+            if r.accepted != n {
+                return Err(format!("{label}: accepted {} of {n}: {:?}", r.accepted, r.error_kinds));
+            }
+            let deadline = start + Duration::from_secs(1800);
+            loop {
+                let active = c.client_output(&["squeue", "-h", "-t", "PD,R,CG,CF", "-o", "%i"], CLIENT_TIMEOUT);
+                let busy = c.client_output(&["sinfo", "-h", "-N", "-t", "alloc,mix,comp", "-o", "%N"], CLIENT_TIMEOUT);
+                if active.trim().is_empty() && busy.trim().is_empty() {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(format!("{label}: jobs still active after 30 min:\n{}", c.log_tail(20)));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let wall = start.elapsed().as_secs_f64();
+            let cpu1 = proc::cpu_seconds(pid).ok_or("controller died")?;
+            let done = c.client_output(&["squeue", "-h", "-t", "all", "-o", "%T"], CLIENT_TIMEOUT);
+            let completed = done.lines().filter(|l| l.trim() == "COMPLETED").count() as u64;
+            if completed != n {
+                let states: std::collections::BTreeMap<&str, usize> =
+                    done.lines().fold(Default::default(), |mut m, l| {
+                        *m.entry(l.trim()).or_default() += 1;
+                        m
+                    });
+                return Err(format!("{label}: {completed} of {n} jobs COMPLETED: {states:?}"));
+            }
+            self.results.record(
+                S,
+                &format!("{n} jobs submit→COMPLETED, 4 nodes, {label}"),
+                "jobs/s",
+                Better::Higher,
+                side,
+                n as f64 / wall,
+            );
+            self.results.record(
+                S,
+                &format!("controller CPU per job run, {label}"),
+                "ms",
+                Better::Lower,
+                side,
+                (cpu1 - cpu0) * 1000.0 / n as f64,
+            );
+        }
+        Ok(())
     }
 
     /// Runs the load generator and returns (jobs/s, controller CPU s per job).
@@ -389,6 +462,7 @@ impl Bench {
             log(&format!("rep {rep}: {group} on {}", name(side)));
             let r = match group {
                 "submit" => self.submit_group(side, &bin),
+                "jobs" => self.jobs_group(side, &bin),
                 _ => self.scale_group(side, &bin),
             };
             if let Err(e) = r {
@@ -428,6 +502,7 @@ fn main() {
             .and_then(|p| Some(p.parent()?.join("slurmctld-rs")))
             .unwrap_or_default()
     });
+    let ours_slurmd = a.ours_slurmd.clone().unwrap_or_else(|| ours.with_file_name("slurmd-rs"));
     for b in [&a.upstream, &ours] {
         if !b.is_file() {
             eprintln!("slurm-bench: controller {} not found", b.display());
@@ -444,6 +519,7 @@ fn main() {
             (Side::Upstream, a.upstream.clone()),
             (Side::Ours, ours.clone()),
         ],
+        slurmds: [("stock slurmd", a.upstream_slurmd.clone()), ("slurmd-rs", ours_slurmd)],
         workdir: a.workdir.clone(),
         results: Results::default(),
         failures: vec![],
@@ -458,7 +534,7 @@ fn main() {
         ours.display()
     ));
     for rep in 1..=b.sizes.reps {
-        for group in ["submit", "scale"] {
+        for group in ["submit", "scale", "jobs"] {
             if a.only.iter().any(|g| g == group) {
                 b.run_group(group, rep);
             }
@@ -475,7 +551,6 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     println!("{}", b.results.markdown());
-    println!("\n### 5. Job throughput\n\nn/a (needs slurmd-rs, issue 3)\n");
     println!("### Targets (issue 4; informational, never a failure)\n");
     targets(&b.results, &b.sizes);
     if !b.failures.is_empty() {

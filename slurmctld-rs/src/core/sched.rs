@@ -71,7 +71,8 @@ impl Controller {
     }
 
     /// The selection attempt at submit time: records why the job cannot
-    /// start and returns the code upstream puts in the submit response.
+    /// start now and returns upstream's `job_allocate` code (the submit
+    /// response turns ESLURM_NODES_BUSY into success, see `submit`).
     pub fn submit_time_selection(&mut self, job: &mut Job, now: i64) -> SlurmRc {
         job.last_sched_eval = now;
         let avail = self.available_nodes(job.part_index).len() as u32;

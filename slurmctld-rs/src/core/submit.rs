@@ -409,6 +409,9 @@ pub fn create(
     };
     c.refresh_eligibility(&mut job, now);
     let code = if !held && job.eligible_time != 0 { c.submit_time_selection(&mut job, now) } else { code };
+    // Queued until resources free up is no error to the submitter
+    // (upstream's `job_allocate` clears it; NODE_NOT_AVAIL stays).
+    let code = if code == SlurmRc::ESLURM_NODES_BUSY { SlurmRc::SUCCESS } else { code };
     c.job_count += records;
     c.jobs.insert(job_id, job);
     c.last_job_update = now;
