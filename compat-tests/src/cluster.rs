@@ -73,6 +73,10 @@ pub struct ClusterOpts {
     pub slurmd_bin: Option<PathBuf>,
     /// Lines appended to slurm.conf (`@DIR@` = the cluster directory).
     pub extra_conf: Vec<String>,
+    /// Executable scripts (name, text with `@DIR@`) written into the
+    /// cluster directory before any daemon starts (daemons check
+    /// Prolog/Epilog paths at start).
+    pub scripts: Vec<(String, String)>,
 }
 
 impl ClusterOpts {
@@ -201,6 +205,13 @@ impl Cluster {
                 slurmd_ports: &ports_expr,
             },
         )?;
+        for (name, text) in &opts.scripts {
+            let file = path.join(name);
+            fs::write(&file, text.replace("@DIR@", &path.display().to_string()))
+                .map_err(|e| format!("writing {name}: {e}"))?;
+            fs::set_permissions(&file, fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("chmod {name}: {e}"))?;
+        }
         let mut conf_text = conf_text;
         for line in &opts.extra_conf {
             conf_text.push_str(&line.replace("@DIR@", &path.display().to_string()));

@@ -237,6 +237,84 @@ async fn signal(shared: Arc<Shared>, job_id: u32, signals: Vec<u16>, flags: u16)
     }
 }
 
+/// The configured PrologSlurmctld (or EpilogSlurmctld) and PrologEpilogTimeout.
+fn script_conf(shared: &Shared, epilog: bool) -> (Option<String>, Option<Duration>) {
+    let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+    let l = &core.spec.limits;
+    let path = if epilog { l.epilog_slurmctld.clone() } else { l.prolog_slurmctld.clone() };
+    let timeout = match l.prolog_epilog_timeout {
+        0 | wire::pack::NO_VAL16 => None,
+        s => Some(Duration::from_secs(u64::from(s))),
+    };
+    (path, timeout)
+}
+
+/// Runs a controller-side job script with exactly `env` (plus
+/// SLURM_JOB_GROUP, resolved here), as the daemon's user (SlurmUser).
+/// True when it exited 0 within the timeout.
+async fn run_script(path: &str, what: &str, job_id: u32, mut env: Vec<(String, String)>, timeout: Option<Duration>) -> bool {
+    if let Some(gid) = env.iter().find(|(k, _)| k == "SLURM_JOB_GID").and_then(|(_, v)| v.parse::<u32>().ok()) {
+        let name = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+            .ok()
+            .flatten()
+            .map_or_else(|| gid.to_string(), |g| g.name);
+        env.push(("SLURM_JOB_GROUP".into(), name));
+    }
+    let mut cmd = tokio::process::Command::new(path);
+    cmd.env_clear().envs(env).current_dir("/").stdin(std::process::Stdio::null()).kill_on_drop(true);
+    let child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(job_id, "{what} {path}: cannot run: {e}");
+            return false;
+        }
+    };
+    let waited = match timeout {
+        Some(t) => tokio::time::timeout(t, child.wait_with_output()).await,
+        None => Ok(child.wait_with_output().await),
+    };
+    match waited {
+        Ok(Ok(out)) if out.status.success() => {
+            debug!(job_id, "{what} completed");
+            true
+        }
+        Ok(Ok(out)) => {
+            use std::os::unix::process::ExitStatusExt;
+            warn!(
+                job_id,
+                "{what} JobId={job_id} exit status {}:{}",
+                out.status.code().unwrap_or(0),
+                out.status.signal().unwrap_or(0)
+            );
+            false
+        }
+        Ok(Err(e)) => {
+            warn!(job_id, "{what} {path}: {e}");
+            false
+        }
+        Err(_) => {
+            warn!(job_id, "{what} JobId={job_id} failed due to timing out");
+            false
+        }
+    }
+}
+
+async fn prolog_slurmctld(shared: Arc<Shared>, job_id: u32, env: Vec<(String, String)>) {
+    let (path, timeout) = script_conf(&shared, false);
+    let ok = match path {
+        Some(path) => run_script(&path, "prolog_slurmctld", job_id, env, timeout).await,
+        None => true,
+    };
+    let effects = {
+        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.prolog_slurmctld_done(job_id, ok, now())
+    };
+    for e in effects {
+        shared.dispatch_to_nodes(e);
+    }
+    persist(&shared, vec![Durable::Job(job_id), Durable::Nodes]);
+}
+
 async fn abort(shared: Arc<Shared>, job_id: u32, node: usize) {
     let pw = job_passwd(&shared, job_id).await;
     let msg = {
@@ -266,6 +344,17 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
             }
             Effect::AbortJob { job_id, node } => {
                 tokio::spawn(abort(shared, job_id, node));
+            }
+            Effect::RunPrologSlurmctld { job_id, env } => {
+                tokio::spawn(prolog_slurmctld(shared, job_id, env));
+            }
+            Effect::RunEpilogSlurmctld { job_id, env } => {
+                tokio::spawn(async move {
+                    let (path, timeout) = script_conf(&shared, true);
+                    if let Some(path) = path {
+                        run_script(&path, "epilog_slurmctld", job_id, env, timeout).await;
+                    }
+                });
             }
             Effect::ScheduleSoon | Effect::Shutdown | Effect::Reconfigure => {}
         }

@@ -146,6 +146,9 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         job_requeue: conf.job_requeue != 0,
         over_time_limit: conf.over_time_limit,
         kill_wait: conf.kill_wait,
+        prolog_slurmctld: conf.prolog_slurmctld.clone(),
+        epilog_slurmctld: conf.epilog_slurmctld.clone(),
+        prolog_epilog_timeout: conf.prolog_epilog_timeout,
         gres_types: conf
             .gres_plugins
             .as_deref()

@@ -227,7 +227,116 @@ impl Controller {
         job.alloc = Some(alloc);
         self.last_job_update = now;
         self.last_node_update = now;
+        if self.spec.limits.prolog_slurmctld.is_some() {
+            // Launch waits for PrologSlurmctld (upstream: CONFIGURING).
+            job.state |= state_flags::CONFIGURING;
+            let env = self.script_env(job_id, false);
+            return vec![Effect::RunPrologSlurmctld { job_id, env }];
+        }
         vec![Effect::LaunchBatch { job_id }]
+    }
+
+    /// PrologSlurmctld of `job_id` ended: launch, or, when it failed,
+    /// requeue the job (kill it when it may not be requeued), as upstream's
+    /// `prep_prolog_slurmctld_callback`.
+    pub fn prolog_slurmctld_done(&mut self, job_id: u32, ok: bool, now: i64) -> Vec<Effect> {
+        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        if job.base_state() != JobState::Running || job.state & state_flags::CONFIGURING == 0 {
+            // Cancelled (or otherwise ended) while the prolog ran.
+            return Vec::new();
+        }
+        job.state &= !state_flags::CONFIGURING;
+        self.last_job_update = now;
+        if ok {
+            return vec![Effect::LaunchBatch { job_id }];
+        }
+        let requeue = match job.desc.requeue {
+            NO_VAL16 => self.spec.limits.job_requeue,
+            v => v != 0,
+        };
+        if requeue {
+            self.requeue_running(job_id, 0, now)
+        } else {
+            self.cancel_running(job_id, now)
+        }
+    }
+
+    /// The environment of PrologSlurmctld/EpilogSlurmctld (upstream's
+    /// `job_common_env_vars` + SLURM_SCRIPT_CONTEXT), less SLURM_JOB_GROUP
+    /// which the daemon resolves.
+    pub fn script_env(&self, job_id: u32, is_epilog: bool) -> Vec<(String, String)> {
+        let Some(job) = self.jobs.get(&job_id) else { return Vec::new() };
+        let d = &job.desc;
+        let mut env: Vec<(String, String)> = d
+            .spank_job_env
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut set = |k: &str, v: String| {
+            env.retain(|(name, _)| name != k);
+            env.push((k.to_string(), v));
+        };
+        set("SLURM_JOB_ACCOUNT", d.account.clone().unwrap_or_else(|| "(null)".into()));
+        if is_epilog {
+            let status = job.exit_code;
+            let (code, sig) = if status & 0x7f == 0 { ((status >> 8) & 0xff, 0) } else { (0, status & 0x7f) };
+            set("SLURM_JOB_DERIVED_EC", job.derived_ec.to_string());
+            set("SLURM_JOB_EXIT_CODE2", format!("{code}:{sig}"));
+            set("SLURM_JOB_EXIT_CODE", status.to_string());
+        }
+        if let Some(task) = job.array_task_id {
+            set("SLURM_ARRAY_JOB_ID", job.array_job_id.to_string());
+            set("SLURM_ARRAY_TASK_ID", task.to_string());
+        }
+        set("SLURM_CLUSTER_NAME", self.spec.limits.cluster_name.clone());
+        if let Some(c) = &d.comment {
+            set("SLURM_JOB_COMMENT", c.clone());
+        }
+        set("SLURM_JOB_GID", job.group_id.to_string());
+        set("SLURM_JOBID", job_id.to_string());
+        set("SLURM_JOB_ID", job_id.to_string());
+        if let Some(l) = &d.licenses {
+            set("SLURM_JOB_LICENSES", l.clone());
+        }
+        set("SLURM_JOB_NAME", d.name.clone().unwrap_or_default());
+        if let Some(a) = &job.alloc {
+            set("SLURM_JOB_NODELIST", self.job_hostlist(&a.nodes));
+            let (vals, reps) = super::launch::run_length(&a.cpus);
+            let cpus = vals
+                .iter()
+                .zip(&reps)
+                .map(|(v, r)| if *r > 1 { format!("{v}(x{r})") } else { v.to_string() })
+                .collect::<Vec<_>>()
+                .join(",");
+            set("SLURM_JOB_CPUS_PER_NODE", cpus);
+            set("SLURM_JOB_NUM_NODES", a.nodes.len().to_string());
+        }
+        set("SLURM_JOB_PARTITION", job.partition.clone());
+        set("SLURM_JOB_RESTART_COUNT", job.restart_cnt.to_string());
+        set("SLURM_JOB_UID", job.user_id.to_string());
+        set(
+            "SLURM_JOB_USER",
+            self.users.user_name(job.user_id).unwrap_or_else(|| job.user_id.to_string()),
+        );
+        if let Some(w) = &d.wckey {
+            set("SLURM_WCKEY", w.clone());
+        }
+        if let Some(f) = &d.features {
+            set("SLURM_JOB_CONSTRAINTS", f.clone());
+        }
+        for (k, v) in [
+            ("SLURM_JOB_STDERR", &d.std_err),
+            ("SLURM_JOB_STDIN", &d.std_in),
+            ("SLURM_JOB_STDOUT", &d.std_out),
+            ("SLURM_JOB_WORK_DIR", &d.work_dir),
+        ] {
+            if let Some(v) = v {
+                set(k, v.clone());
+            }
+        }
+        set("SLURM_SCRIPT_CONTEXT", if is_epilog { "epilog_slurmctld" } else { "prolog_slurmctld" }.into());
+        env
     }
 
     /// Returns a job's CPUs, memory and GRES to its nodes.
@@ -267,7 +376,11 @@ impl Controller {
         }
         self.last_job_update = now;
         self.last_node_update = now;
-        vec![Effect::TerminateJob { job_id, kind }]
+        let mut effects = vec![Effect::TerminateJob { job_id, kind }];
+        if self.spec.limits.epilog_slurmctld.is_some() && state.is_finished() {
+            effects.push(Effect::RunEpilogSlurmctld { job_id, env: self.script_env(job_id, true) });
+        }
+        effects
     }
 
     /// REQUEST_COMPLETE_BATCH_SCRIPT: the script exited with wait status `job_rc`.

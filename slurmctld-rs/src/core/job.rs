@@ -79,6 +79,8 @@ pub mod state_flags {
     pub const REQUEUE_HOLD: u32 = 1 << 11;
     /// JOB_SPECIAL_EXIT.
     pub const SPECIAL_EXIT: u32 = 1 << 12;
+    /// JOB_CONFIGURING: allocated, launch waits (PrologSlurmctld running).
+    pub const CONFIGURING: u32 = 1 << 14;
     /// JOB_COMPLETING.
     pub const COMPLETING: u32 = 1 << 15;
 }

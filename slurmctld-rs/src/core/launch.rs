@@ -51,7 +51,7 @@ pub fn run_length<T: Copy + PartialEq>(values: &[T]) -> (Vec<T>, Vec<u32>) {
 }
 
 impl Controller {
-    fn job_hostlist(&self, nodes: &[usize]) -> String {
+    pub(crate) fn job_hostlist(&self, nodes: &[usize]) -> String {
         let names: Vec<String> = nodes.iter().map(|&i| self.spec.nodes[i].name.clone()).collect();
         wire::hostlist::compress(&names)
     }

@@ -82,6 +82,11 @@ pub enum Effect {
     SignalJob { job_id: u32, signals: Vec<u16>, flags: u16 },
     /// Kill a job a node runs that we do not know (REQUEST_ABORT_JOB).
     AbortJob { job_id: u32, node: usize },
+    /// Run PrologSlurmctld for an allocated job, then report back with
+    /// [`Controller::prolog_slurmctld_done`] (launch waits for it).
+    RunPrologSlurmctld { job_id: u32, env: Vec<(String, String)> },
+    /// Run EpilogSlurmctld for a job that ended (nothing waits for it).
+    RunEpilogSlurmctld { job_id: u32, env: Vec<(String, String)> },
 }
 
 /// The outcome of one request.

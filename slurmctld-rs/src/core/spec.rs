@@ -249,6 +249,12 @@ pub struct Limits {
     pub over_time_limit: u16,
     /// KillWait, seconds.
     pub kill_wait: u16,
+    /// PrologSlurmctld: run by the controller before a job's launch.
+    pub prolog_slurmctld: Option<String>,
+    /// EpilogSlurmctld: run by the controller when a job ends.
+    pub epilog_slurmctld: Option<String>,
+    /// PrologEpilogTimeout, seconds (0 / NO_VAL16 = none).
+    pub prolog_epilog_timeout: u16,
 }
 
 impl Default for Limits {
@@ -276,6 +282,9 @@ impl Default for Limits {
             job_requeue: true,
             over_time_limit: 0,
             kill_wait: 30,
+            prolog_slurmctld: None,
+            epilog_slurmctld: None,
+            prolog_epilog_timeout: wire::pack::NO_VAL16,
         }
     }
 }
