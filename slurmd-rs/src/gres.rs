@@ -65,6 +65,34 @@ pub enum GresLoadError {
     },
 }
 
+/// `_my_stat`: a File= that does not exist yet is waited for, 20 s at
+/// most (device nodes may still be appearing at boot); then, or on any
+/// other error, slurmd stops.
+fn wait_for_file(path: &str) -> Result<(), String> {
+    let mut waited = false;
+    for i in 0..20 {
+        if i > 0 {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+        match std::fs::metadata(path) {
+            Ok(_) => {
+                if waited {
+                    tracing::info!("gres.conf file {path} now exists");
+                }
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !waited {
+                    tracing::error!("Waiting for gres.conf file {path}");
+                    waited = true;
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("No such file or directory".into())
+}
+
 /// Upstream's check of a device file (`_set_gres_device_desc`).
 fn check_device(path: &str) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("stat({path}): {e}"))?;
@@ -90,6 +118,7 @@ impl NodeGres {
             cpu_cnt: u32::from(node.cpus.max(host_cpus)),
             core_cnt: u32::from(node.sockets) * u32::from(node.cores_per_socket),
             cluster_name: conf.cluster_name.as_deref(),
+            file_check: Some(&wait_for_file),
         };
         let gres_conf = GresNodeConf::from_file(dir.join("gres.conf"), input)?;
         let mut log = gres_conf.warnings.clone();

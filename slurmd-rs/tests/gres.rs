@@ -31,12 +31,18 @@ fn frame_msg(name: &str) -> Message {
     Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
 }
 
-/// slurm.conf and `gres` in a fresh directory, loaded for n1.
+/// slurm.conf and `gres` in a fresh directory (`@DIR@` in `gres` is
+/// replaced by it; it has dev/gpu0 and dev/gpu1, plain files that pass the
+/// existence check but are no devices), loaded for n1.
 fn load(gres: &str) -> NodeGres {
     let dir = tempfile::tempdir().unwrap();
     let conf_path = dir.path().join("slurm.conf");
     std::fs::write(&conf_path, SLURM_CONF).unwrap();
-    std::fs::write(dir.path().join("gres.conf"), gres).unwrap();
+    std::fs::create_dir(dir.path().join("dev")).unwrap();
+    for f in ["gpu0", "gpu1"] {
+        std::fs::write(dir.path().join("dev").join(f), "").unwrap();
+    }
+    std::fs::write(dir.path().join("gres.conf"), gres.replace("@DIR@", &dir.path().display().to_string())).unwrap();
     let conf = SlurmConf::from_file(&conf_path).unwrap();
     let node = conf.nodes.iter().find(|n| n.name == "n1").unwrap();
     NodeGres::load(&conf, &conf_path, node, 2).unwrap().0
@@ -45,8 +51,13 @@ fn load(gres: &str) -> NodeGres {
 #[test]
 fn registration_gres_block_is_stock_slurmds() {
     let Message::NodeRegistration(reg) = frame_msg("21-0-req-1002.bin") else { panic!() };
-    let gres = load(&std::fs::read_to_string(golden("gres.conf")).unwrap());
+    // The capture's cluster directory is gone; the registration does not
+    // carry file names, so only the directory changes.
+    let text = std::fs::read_to_string(golden("gres.conf")).unwrap().replace("/tmp/compat-NCCDdA", "@DIR@");
+    let gres = load(&text);
     assert_eq!(Some(gres.registration()), reg.gres_info);
+    // Plain files are no GPUs for the job environment.
+    assert!(gres.gpu.as_ref().unwrap().devices.is_empty());
 }
 
 #[test]

@@ -172,6 +172,7 @@ fn gres_block_from_gres_conf_matches_stock_slurmd() {
         cpu_cnt: 2,
         core_cnt: 2,
         cluster_name: Some("compat"),
+        file_check: None,
     };
     let ours = GresNodeConf::from_file(dir.join("gres.conf"), input).unwrap().to_wire(stock.version);
     assert_eq!(ours, stock);

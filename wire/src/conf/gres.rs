@@ -331,8 +331,12 @@ impl GresConfRecord {
     }
 }
 
+/// Upstream's wait for a `File=` to appear (`_my_stat`): `Err` stops
+/// slurmd. The caller does the file system access.
+pub type FileCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+
 /// What the loader needs to know about the node.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct NodeInput<'a> {
     /// This slurmd's NodeName (selects `NodeName=` lines).
     pub node_name: &'a str,
@@ -346,6 +350,9 @@ pub struct NodeInput<'a> {
     pub core_cnt: u32,
     /// ClusterName, for `%c` in `Include`.
     pub cluster_name: Option<&'a str>,
+    /// Checks every file a selected line's File= / MultipleFiles= names;
+    /// `None` checks nothing.
+    pub file_check: Option<FileCheck<'a>>,
 }
 
 /// A device file of one GRES (`gres_device_t`).
@@ -376,6 +383,9 @@ pub struct GresNodeConf {
     pub contexts: Vec<GresContext>,
     /// The merged records, in the order registration reports them.
     pub records: Vec<GresConfRecord>,
+    /// The records as the gpu and nic plugins see them (before mps/shard
+    /// split the GPU records), which number the devices.
+    pub device_records: Vec<GresConfRecord>,
     /// `autodetect_flags` ([`autodetect`]).
     pub autodetect: u32,
     /// What upstream only logs (ignored records, extra gres.conf GRES...).
@@ -593,8 +603,15 @@ impl Parser<'_> {
             }
             r.cpus = Some(c.to_string());
         }
+        let check = self.input.file_check;
         let count_files = |f: &str| {
-            hostlist::expand(f).map(|h| h.len() as u64).map_err(|e| err(format!("can't parse File={f}: {e}")))
+            let files = hostlist::expand(f).map_err(|e| err(format!("can't parse File={f}: {e}")))?;
+            if let Some(check) = check {
+                for file in &files {
+                    check(file).map_err(|why| err(format!("can't stat gres.conf file {file}: {why}")))?;
+                }
+            }
+            Ok::<u64, GresConfError>(files.len() as u64)
         };
         if let Some(f) = get("File").or_else(|| get("Files")) {
             r.count = count_files(f)?;
@@ -780,6 +797,15 @@ impl GresNodeConf {
                 }
             }
         }
+        // The plugins' node_config_load, in plugin order: gpu and nic only
+        // number their devices (from the list as it is now); mps and shard
+        // rebuild the GPU records one per device file with theirs beside.
+        let device_records = merged.clone();
+        for ctx in &contexts {
+            if is_shared_name(&ctx.name) {
+                share_devices(&mut merged, &ctx.name, &mut warnings)?;
+            }
+        }
         // Every GPU must have a device file; the rest are dropped.
         if let Some(gpu) = contexts.iter().find(|c| c.name == "gpu") {
             merged.retain(|r| {
@@ -794,7 +820,7 @@ impl GresNodeConf {
                 keep
             });
         }
-        Ok(GresNodeConf { contexts, records: merged, autodetect, warnings })
+        Ok(GresNodeConf { contexts, records: merged, device_records, autodetect, warnings })
     }
 
     /// The `gres_info` of a registration (`gres_node_config_pack`).
@@ -810,7 +836,7 @@ impl GresNodeConf {
     /// The env flags the records of the node ask for, together
     /// (`gres_common_set_env_types_on_node_flags` over every record).
     pub fn env_flags(&self) -> u32 {
-        self.records.iter().fold(0, |a, r| a | (r.config_flags & conf_flags::ENV_SET))
+        self.device_records.iter().fold(0, |a, r| a | (r.config_flags & conf_flags::ENV_SET))
     }
 
     /// The device files of GRES `name` with their bitmap indices
@@ -823,7 +849,7 @@ impl GresNodeConf {
         let mut seen: Vec<String> = Vec::new();
         let mut index = 0u32;
         let mut max_dev_num = -1i32;
-        for r in &self.records {
+        for r in &self.device_records {
             let Some(file) = r.file.as_deref().filter(|_| r.config_flags & conf_flags::HAS_FILE != 0 && r.name == name) else {
                 continue;
             };
@@ -1005,6 +1031,134 @@ fn merge_one(
         Some(first) if first.count == 0 => *first = rec,
         _ => out.push(rec),
     }
+}
+
+/// `gres_c_s_init_share_devices(list, "gpu", shared)` for registration:
+/// GPU records become one record per device file; each gets a record of
+/// the shared GRES (mps, shard) in front of it, taking the shared line of
+/// the same file (or an even share of a file-less line's Count, or count
+/// 0); shared GRES with no count at all disappear.
+fn share_devices(list: &mut Vec<GresConfRecord>, shared_name: &str, warnings: &mut Vec<String>) -> Result<(), GresConfError> {
+    let fatal = |reason: &str| GresConfError::Inconsistent { name: shared_name.to_string(), reason: reason.into() };
+    let with_type = |r: &GresConfRecord| r.config_flags | if r.type_name.is_some() { conf_flags::HAS_TYPE } else { 0 };
+    let mut sharing = Vec::new();
+    let mut shared = Vec::new();
+    let mut rest = Vec::new();
+    let (mut logged, mut no_file, mut with_file) = (false, 0, 0);
+    for r in list.drain(..) {
+        if r.name == "gpu" {
+            let Some(file) = &r.file else {
+                if !logged {
+                    warnings.push("SHARING configuration lacks \"File\" specification".into());
+                    logged = true;
+                }
+                rest.push(r);
+                continue;
+            };
+            for f in hostlist::expand(file).unwrap_or_default() {
+                sharing.push(GresConfRecord { config_flags: with_type(&r), count: 1, file: Some(f), ..r.clone() });
+            }
+        } else if r.name == shared_name {
+            let base = GresConfRecord { config_flags: with_type(&r), links: None, file: None, ..r.clone() };
+            match &r.file {
+                None => {
+                    if no_file > 0 {
+                        return Err(fatal("bad configuration, multiple configurations without \"File\""));
+                    }
+                    if with_file > 0 {
+                        return Err(fatal("multiple configurations with and without \"File\""));
+                    }
+                    no_file += 1;
+                    shared.push(base);
+                }
+                Some(file) => {
+                    with_file += 1;
+                    if no_file > 0 {
+                        return Err(fatal("multiple configurations with and without \"File\""));
+                    }
+                    let files = hostlist::expand(file).unwrap_or_default();
+                    let per_file = r.count / (files.len().max(1) as u64);
+                    for f in files {
+                        shared.push(GresConfRecord { count: per_file, file: Some(f), ..base.clone() });
+                    }
+                }
+            }
+        } else {
+            rest.push(r);
+        }
+    }
+    if sharing.is_empty() && !shared.is_empty() {
+        return Err(fatal("SHARED specified without any SHARING found; failed to merge SHARED and SHARING configuration"));
+    }
+    let new_shared = |s: &GresConfRecord, from: Option<&GresConfRecord>| {
+        let mut flags = s.config_flags;
+        match from.filter(|f| f.config_flags & conf_flags::SHARED != 0) {
+            Some(f) => flags |= f.config_flags,
+            None => {
+                flags |= conf_flags::SHARED;
+                if shared_name.eq_ignore_ascii_case("mps") {
+                    flags |= conf_flags::ONE_SHARING;
+                }
+            }
+        }
+        GresConfRecord {
+            name: shared_name.to_string(),
+            type_name: s.type_name.clone(),
+            count: 0,
+            cpu_cnt: s.cpu_cnt,
+            cpus: s.cpus.clone(),
+            file: s.file.clone(),
+            links: None,
+            unique_id: None,
+            config_flags: flags,
+            plugin_id: plugin_id(shared_name),
+        }
+    };
+    if shared.len() == 1 && shared[0].file.is_none() {
+        // One file-less line: its Count spread evenly over the devices.
+        let line = shared.remove(0);
+        let (mut count, mut left) = (line.count, sharing.len() as u64);
+        for s in sharing {
+            let mut rec = new_shared(&s, Some(&line));
+            rec.count = count / left;
+            count -= rec.count;
+            left -= 1;
+            rest.push(rec);
+            rest.push(s);
+        }
+    } else {
+        for s in sharing {
+            match shared.iter().position(|x| x.file == s.file) {
+                Some(p) => {
+                    let mut x = shared.remove(p);
+                    if s.type_name.is_some() {
+                        x.config_flags |= conf_flags::HAS_TYPE;
+                    }
+                    if s.cpus.is_some() {
+                        x.cpus = s.cpus.clone();
+                        x.cpu_cnt = s.cpu_cnt;
+                    }
+                    x.type_name = s.type_name.clone();
+                    x.unique_id = s.unique_id.clone();
+                    rest.push(x);
+                }
+                None => rest.push(new_shared(&s, None)),
+            }
+            rest.push(s);
+        }
+        for x in shared {
+            warnings.push(format!(
+                "Discarding gres/'shared' configuration (File={}) without matching gres/'sharing' record",
+                x.file.as_deref().unwrap_or("(null)")
+            ));
+        }
+    }
+    let total = rest.iter().filter(|r| r.config_flags & conf_flags::SHARED != 0).fold(0u64, |a, r| a.wrapping_add(r.count));
+    if total == 0 {
+        rest.retain(|r| r.name != shared_name);
+    }
+    *list = rest;
+    Ok(())
 }
 
 /// cgroup.conf `ConstrainDevices` (with TaskPlugin=task/cgroup the GPU

@@ -7,7 +7,7 @@ const GPU: u32 = 0x0075_7067; // plugin_id("gpu")
 const GPU_DEFAULT: u32 = conf_flags::ENV_SET | conf_flags::ENV_DEF | conf_flags::HAS_FILE | conf_flags::HAS_TYPE;
 
 fn input<'a>(node: &'a str, gres: Option<&'a str>) -> NodeInput<'a> {
-    NodeInput { node_name: node, gres_types: Some("gpu"), node_gres: gres, cpu_cnt: 8, core_cnt: 4, cluster_name: Some("c") }
+    NodeInput { node_name: node, gres_types: Some("gpu"), node_gres: gres, cpu_cnt: 8, core_cnt: 4, cluster_name: Some("c"), file_check: None }
 }
 
 fn load(text: &str, inp: NodeInput<'_>) -> GresNodeConf {
@@ -174,14 +174,32 @@ fn env_flags() {
 }
 
 #[test]
-fn mps_and_shard_flags() {
-    let inp = NodeInput { gres_types: Some("mps,gpu"), ..input("n1", Some("gpu:1,mps:100")) };
-    let c = load("Name=gpu File=/d/g0\nName=mps Count=100 File=/d/g0\n", inp);
+fn mps_and_shard_split_the_gpus() {
+    // As stock slurmd registered it: one (mps, gpu) pair per device file,
+    // mps taking the GPU's type.
+    let inp = NodeInput { gres_types: Some("mps,gpu"), ..input("n1", Some("gpu:a100:2,mps:200")) };
+    let c = load("Name=gpu Type=a100 File=/d/g[0-1]\nName=mps Count=200 File=/d/g[0-1]\n", inp);
     assert_eq!(c.contexts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["gpu", "mps"]);
-    let mps = &c.records[1];
-    // A shared GRES may count more than its files.
-    assert_eq!((mps.name.as_str(), mps.count), ("mps", 100));
-    assert_eq!(mps.config_flags, conf_flags::HAS_FILE | conf_flags::SHARED | conf_flags::ONE_SHARING);
+    let got: Vec<_> = c.records.iter().map(|r| (r.name.as_str(), r.type_name.as_deref(), r.count, r.config_flags, r.file.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            ("mps", Some("a100"), 100, 1542, Some("/d/g0")),
+            ("gpu", Some("a100"), 1, 2534, Some("/d/g0")),
+            ("mps", Some("a100"), 100, 1542, Some("/d/g1")),
+            ("gpu", Some("a100"), 1, 2534, Some("/d/g1")),
+        ]
+    );
+    // The devices are numbered from the list before the split.
+    assert_eq!(c.devices("gpu", |_| Ok(())).unwrap().devices.len(), 2);
+    // A file-less Count is spread over the GPUs; no mps at all leaves
+    // only the split GPUs.
+    let c = load("Name=gpu Type=a100 File=/d/g[0-2]\nName=mps Count=100\n", NodeInput { node_gres: Some("gpu:a100:3,mps:100"), ..inp });
+    let got: Vec<_> = c.records.iter().map(|r| (r.name.as_str(), r.count)).collect();
+    assert_eq!(got, [("mps", 33), ("gpu", 1), ("mps", 33), ("gpu", 1), ("mps", 34), ("gpu", 1)]);
+    let c = load("Name=gpu Type=a100 File=/d/g[0-1]\n", NodeInput { node_gres: Some("gpu:a100:2"), ..inp });
+    let got: Vec<_> = c.records.iter().map(|r| (r.name.as_str(), r.count)).collect();
+    assert_eq!(got, [("gpu", 1), ("gpu", 1)]);
     assert!(matches!(contexts(Some("mps")), Err(GresConfError::GresTypes(_))));
 }
 
