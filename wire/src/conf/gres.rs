@@ -244,13 +244,13 @@ pub fn suffix_mult(suffix: &str) -> Option<u64> {
 /// One GRES's part of a node's `Gres=` (upstream `_get_gres_cnt` and
 /// `gres_add_type`), with its quirks: a bare `gpu` counts 1 and ends the
 /// scan; `gpu:a100` counts 1 of type a100; `(S:0-1)` is ignored; every
-/// name between the first and last colon is a type.
-pub fn node_gres(gres: Option<&str>, ctx_name: &str) -> Result<NodeGres, GresConfError> {
+/// name between the first and last colon is a type. A count with a bad
+/// suffix ends the scan with a warning (upstream logs an error).
+pub fn node_gres(gres: Option<&str>, ctx_name: &str, warnings: &mut Vec<String>) -> NodeGres {
     let mut out = NodeGres::default();
     let Some(gres) = gres.filter(|g| !g.is_empty()) else {
-        return Ok(out);
+        return out;
     };
-    let bad = |tok: &str| GresConfError::NodeGres { gres: gres.to_string(), reason: format!("Bad GRES configuration: {tok}") };
     let colon = format!("{ctx_name}:");
     for tok in gres.split(',').filter(|t| !t.is_empty()) {
         if tok == ctx_name {
@@ -261,16 +261,18 @@ pub fn node_gres(gres: Option<&str>, ctx_name: &str) -> Result<NodeGres, GresCon
             continue;
         }
         let tok = tok.rfind('(').map_or(tok, |p| &tok[..p]);
-        let Some(last_colon) = tok.rfind(':') else {
-            return Err(bad(tok));
-        };
+        // `tok` starts with "name:", so it has a colon.
+        let last_colon = tok.rfind(':').unwrap_or(0);
         let num = &tok[last_colon + 1..];
         let (count, types_part) = if !num.starts_with(|c: char| c.is_ascii_digit()) {
             // A type without a count.
             (1u64, tok)
         } else {
             let (v, rest) = strtoll(num);
-            let mult = suffix_mult(rest).ok_or_else(|| bad(tok))?;
+            let Some(mult) = suffix_mult(rest) else {
+                warnings.push(format!("Bad GRES configuration: {tok}"));
+                break;
+            };
             ((v as u64).wrapping_mul(mult), &tok[..last_colon])
         };
         out.count = out.count.wrapping_add(count);
@@ -286,7 +288,7 @@ pub fn node_gres(gres: Option<&str>, ctx_name: &str) -> Result<NodeGres, GresCon
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// One gres.conf record (`gres_slurmd_conf_t`), also after merging.
@@ -553,12 +555,9 @@ impl Parser<'_> {
 
     /// `_parse_gres_config_node` + `_parse_gres_config` for one line.
     fn record(&mut self, node_line: bool, value: &str, opts: HashMap<&'static str, String>, at: &Location) -> Result<(), GresConfError> {
-        if node_line {
-            let hosts = hostlist::expand(value)
-                .map_err(|source| ConfError::Hostlist { at: at.clone(), key: "NodeName".into(), source })?;
-            if !hosts.iter().any(|h| h == self.input.node_name) {
-                return Ok(());
-            }
+        // A NodeName= that does not parse matches no node (upstream too).
+        if node_line && !hostlist::expand(value).is_ok_and(|hosts| hosts.iter().any(|h| h == self.input.node_name)) {
+            return Ok(());
         }
         let get = |k: &str| opts.get(k).map(String::as_str);
         let mut local_autodetect = false;
@@ -775,7 +774,7 @@ impl GresNodeConf {
 
         let mut slurm_conf: Vec<NodeGres> = Vec::new();
         for ctx in &mut contexts {
-            let ng = node_gres(input.node_gres, &ctx.name)?;
+            let ng = node_gres(input.node_gres, &ctx.name, &mut warnings);
             let typed: u64 = ng.types.iter().fold(0u64, |a, (_, c)| a.wrapping_add(*c));
             if !ng.types.is_empty() && ng.count > typed {
                 return Err(GresConfError::NodeGres {

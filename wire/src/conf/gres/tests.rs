@@ -222,7 +222,7 @@ fn inconsistent_records_are_fatal() {
 
 #[test]
 fn node_gres_strings() {
-    let ng = |s| node_gres(Some(s), "gpu").unwrap();
+    let ng = |s| node_gres(Some(s), "gpu", &mut Vec::new());
     assert_eq!(ng("gpu:a100:2"), NodeGres { count: 2, types: vec![("a100".into(), 2)] });
     assert_eq!(ng("gpu:2"), NodeGres { count: 2, types: vec![] });
     assert_eq!(ng("gpu:a100"), NodeGres { count: 1, types: vec![("a100".into(), 1)] });
@@ -232,7 +232,9 @@ fn node_gres_strings() {
     // A bare name counts one and ends the scan.
     assert_eq!(ng("gpu,gpu:a:4"), NodeGres { count: 1, types: vec![] });
     assert_eq!(ng("gpus:4").count, 0);
-    assert!(node_gres(Some("gpu:a:2X"), "gpu").is_err());
+    let mut w = Vec::new();
+    assert_eq!(node_gres(Some("gpu:a:1,gpu:b:2X,gpu:c:1"), "gpu", &mut w).types, [("a".to_string(), 1)]);
+    assert_eq!(w, ["Bad GRES configuration: gpu:b:2X"]);
 }
 
 #[test]
