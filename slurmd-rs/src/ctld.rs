@@ -23,7 +23,6 @@ use wire::errno::SlurmRc;
 use wire::frame::{self, AuthBlob};
 use wire::header::Header;
 use wire::msg::common::{Energy, StepId as WireStepId};
-use wire::msg::gres::GresNodeConfig;
 use wire::msg::jobacct::TresUsage;
 use wire::msg::node::reg_flags;
 use wire::msg::{CompleteBatchScript, EpilogComplete, JobAcctInfo, Message, NodeRegistration, PingSlurmdResponse};
@@ -282,9 +281,9 @@ impl Controller {
                 .collect(),
             flags,
             // gres_node_config_pack always sends its header (version and a
-            // record count); a 22.05 slurmctld dereferences it unchecked and
-            // crashes on a registration without one.
-            gres_info: Some(GresNodeConfig { version: ProtocolVersion::V22_05.0, records: Vec::new() }),
+            // record count, maybe 0); a 22.05 slurmctld dereferences it
+            // unchecked and crashes on a registration without one.
+            gres_info: Some(agent.steps().node().gres.registration()),
             energy: Energy::default(),
             version: Some(SLURM_VERSION.into()),
             dynamic_type: 0,
@@ -480,6 +479,8 @@ pub mod scripts {
         pub work_dir: Option<String>,
         /// SPANK environment from the controller.
         pub spank_job_env: Vec<String>,
+        /// The job's GRES variables on this node (`gres_job_env`).
+        pub gres_env: Vec<(String, String)>,
     }
 
     /// Runs `path` as root with upstream's epilog environment
@@ -515,6 +516,9 @@ pub mod scripts {
             if let Some((k, v)) = kv.split_once('=') {
                 cmd.env(format!("SPANK_{k}"), v);
             }
+        }
+        for (k, v) in &env.gres_env {
+            cmd.env(k, v);
         }
         run(cmd, report.prolog_epilog_timeout, "epilog").await
     }

@@ -14,6 +14,7 @@ use wire::pack::NO_VAL;
 
 use crate::agent::{NodeAgent, SignalError};
 use crate::ctld::{self, scripts};
+use crate::gres::{self, JobGres};
 use crate::server::{Request, Server};
 use crate::step::{BatchJob, OpenMode, StepError};
 
@@ -121,8 +122,9 @@ fn ping(server: &Arc<Server>, req: &Request, register: bool) -> Option<Message> 
 }
 
 /// The user name and groups of a launch: the message's, else the
-/// credential's (`_rpc_batch_job`), else the passwd database.
-fn batch_job(b: &BatchJobLaunch) -> BatchJob {
+/// credential's (`_rpc_batch_job`), else the passwd database. The
+/// credential also says which GPUs of `node_name` the job has.
+fn batch_job(b: &BatchJobLaunch, node_name: &str) -> BatchJob {
     let cred = &b.cred.credential;
     let user_name = b
         .user_name
@@ -164,6 +166,7 @@ fn batch_job(b: &BatchJobLaunch) -> BatchJob {
         resv_name: b.resv_name.clone(),
         tres_bind: b.tres_bind.clone(),
         tres_freq: b.tres_freq.clone(),
+        gres: JobGres::for_node(cred, node_name),
     }
 }
 
@@ -174,7 +177,7 @@ async fn batch_launch(server: &Arc<Server>, req: &Request, b: BatchJobLaunch) ->
         error!("Security violation, batch launch RPC from uid {}", req.uid);
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
-    let job = batch_job(&b);
+    let job = batch_job(&b, &server.agent.settings().node_name);
     let (job_id, uid) = (job.job_id, job.uid);
     info!("Launching batch job {job_id} for UID {uid}");
     let agent = server.agent.clone();
@@ -254,7 +257,10 @@ fn signal_tasks(server: &Arc<Server>, req: &Request, s: SignalTasks, terminate: 
     }
 }
 
-fn job_env(k: &KillJob) -> scripts::JobEnv {
+/// What the Epilog is told (`job_env_t`), GRES variables included.
+fn job_env(agent: &NodeAgent, k: &KillJob) -> scripts::JobEnv {
+    let node = agent.steps().node();
+    let index = gres::host_index(k.nodes.as_deref(), &node.node_name);
     scripts::JobEnv {
         job_id: k.step_id.job_id,
         uid: k.job_uid,
@@ -265,6 +271,7 @@ fn job_env(k: &KillJob) -> scripts::JobEnv {
         nodes: k.nodes.clone(),
         work_dir: k.work_dir.clone(),
         spank_job_env: k.spank_job_env.clone(),
+        gres_env: node.gres.epilog_env(&k.job_gres_info, index),
     }
 }
 
@@ -311,7 +318,7 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
         }
         let status = match (&epilog, &ctl) {
             (Some(path), Some(ctl)) => {
-                let s = scripts::run_epilog(path, &ctl.report, &agent.settings().node_name, &job_env(&k)).await;
+                let s = scripts::run_epilog(path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k)).await;
                 if s != 0 {
                     error!(job_id, "epilog failed status={s}");
                 }
@@ -346,7 +353,7 @@ fn abort_job(server: &Arc<Server>, req: &Request, k: KillJob) -> Option<Message>
         }
         if let Some(ctl) = ctl {
             if let Some(path) = ctl.report.epilog.clone() {
-                scripts::run_epilog(&path, &ctl.report, &agent.settings().node_name, &job_env(&k)).await;
+                scripts::run_epilog(&path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k)).await;
             }
         }
     });

@@ -2,6 +2,7 @@
 //!
 //! - [`hw`]: what the host has (`slurmd -C`, registration);
 //! - [`config`]: this node's slice of slurm.conf;
+//! - [`gres`]: gres.conf, the registration's GRES block, GPU variables;
 //! - [`step`]: the step manager (batch scripts now, srun steps next);
 //! - [`agent`]: [`agent::NodeAgent`], what the RPC handlers call;
 //! - [`server`]: the tokio shell: listen, verify, dispatch, reply.
@@ -9,6 +10,7 @@
 pub mod agent;
 pub mod config;
 pub mod ctld;
+pub mod gres;
 pub mod handlers;
 pub mod hw;
 pub mod server;

@@ -14,6 +14,7 @@ use tracing::{error, info, warn};
 use slurmd::agent::NodeAgent;
 use slurmd::config::{working_cluster, NodeSettings};
 use slurmd::ctld::{Controller, ControllerLink, ReportConfig};
+use slurmd::gres::NodeGres;
 use slurmd::hw::{self, Hardware};
 use slurmd::server::{self, Server, ServerConfig};
 use slurmd::step::NodeContext;
@@ -132,6 +133,15 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
     let conf_abs = std::fs::canonicalize(conf_path).unwrap_or_else(|_| conf_path.to_path_buf());
     let conf_abs_str = conf_abs.to_string_lossy().into_owned();
     let hardware = Hardware::detect(Some(&settings.tmp_fs));
+    // _load_gres: a gres.conf upstream cannot use stops slurmd.
+    let (gres, gres_log) = NodeGres::load(conf, conf_path, &settings.node, hardware.topology.cpus)
+        .map_err(|e| format!("gres.conf: {e}"))?;
+    for line in &gres_log {
+        warn!("gres: {line}");
+    }
+    for r in &gres.conf.records {
+        info!("Gres Name={} Type={} Count={}", r.name, r.type_name.as_deref().unwrap_or("(null)"), r.count);
+    }
     info!(
         node = %settings.node_name,
         port = settings.port,
@@ -152,6 +162,7 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
         working_cluster: working_cluster(conf),
         spool_dir: settings.spool_dir.clone(),
         job_file_append: conf.job_file_append != 0,
+        gres: Arc::new(gres),
     };
     let auth = Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
     let cfg = ServerConfig {

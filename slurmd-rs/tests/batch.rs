@@ -56,6 +56,7 @@ fn node(spool: &Path) -> NodeContext {
         working_cluster: "testcluster:127.0.0.1:6817:9728:109".into(),
         spool_dir: spool.to_path_buf(),
         job_file_append: false,
+        gres: Default::default(),
     }
 }
 

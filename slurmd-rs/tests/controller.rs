@@ -177,6 +177,7 @@ async fn registration_launch_completion_round_trip() {
         working_cluster: "t:127.0.0.1:6817:9728:102".into(),
         spool_dir: settings.spool_dir.clone(),
         job_file_append: false,
+        gres: Default::default(),
     };
     let (agent, exits) = NodeAgent::new(settings, node, Hardware::detect(None));
     let auth: Arc<dyn CredentialService> = Arc::new(node_auth);

@@ -39,6 +39,7 @@ async fn start(creds: FakeCredentials) -> (SocketAddr, Arc<Server>, tempfile::Te
         working_cluster: "t:localhost:6817:9728:102".into(),
         spool_dir: settings.spool_dir.clone(),
         job_file_append: false,
+        gres: Default::default(),
     };
     let (agent, _exits) = NodeAgent::new(settings, node, Hardware::detect(None));
     let cfg = ServerConfig {

@@ -161,7 +161,8 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
         overwrite(&mut env, "SLURM_JOB_RESERVATION", r);
     }
 
-    // slurmstepd.c: topology/none reports the node itself.
+    // slurmstepd.c: the GRES variables, then topology/none's (the node itself).
+    node.gres.job_env(&mut env, &job.gres);
     overwrite(&mut env, "SLURM_TOPOLOGY_ADDR", &node.node_name);
     overwrite(&mut env, "SLURM_TOPOLOGY_ADDR_PATTERN", "node");
 
@@ -262,6 +263,7 @@ mod tests {
             working_cluster: "test:10.0.0.1:6817:9728:109".into(),
             spool_dir: "/tmp".into(),
             job_file_append: false,
+            gres: Default::default(),
         }
     }
 

@@ -170,6 +170,8 @@ pub struct BatchJob {
     pub tres_bind: Option<String>,
     /// `tres_freq`.
     pub tres_freq: Option<String>,
+    /// This node's share of the credential's job GRES (its GPUs).
+    pub gres: Vec<crate::gres::JobGres>,
 }
 
 /// What the step manager knows about the node it runs for.
@@ -191,6 +193,8 @@ pub struct NodeContext {
     pub spool_dir: PathBuf,
     /// `JobFileAppend`.
     pub job_file_append: bool,
+    /// The node's GRES (registration block, GPU devices and variables).
+    pub gres: std::sync::Arc<crate::gres::NodeGres>,
 }
 
 impl StepError {

@@ -20,6 +20,7 @@
 
 mod build_info;
 mod error;
+pub mod gres;
 pub mod flags;
 pub mod keys;
 mod node;
