@@ -63,6 +63,8 @@ pub struct ReportConfig {
     pub hash_val: u32,
     /// SlurmdParameters=config_overrides.
     pub config_overrides: bool,
+    /// `Prolog`.
+    pub prolog: Option<String>,
     /// `Epilog`.
     pub epilog: Option<String>,
     /// `HealthCheckProgram`.
@@ -81,6 +83,7 @@ impl ReportConfig {
         ReportConfig {
             hash_val: conf.hash_val,
             config_overrides: conf.conf_flags & conf_flags::CONFIG_OVERRIDES != 0,
+            prolog: conf.prolog.clone().filter(|e| !e.is_empty()),
             epilog: conf.epilog.clone().filter(|e| !e.is_empty()),
             health_check_program: conf.health_check_program.clone().filter(|e| !e.is_empty()),
             prolog_epilog_timeout: conf.prolog_epilog_timeout,
@@ -462,7 +465,7 @@ impl Controller {
 pub mod scripts {
     use super::*;
 
-    /// What the epilog is told about the job (`job_env_t`).
+    /// What the Prolog/Epilog is told about the job (`job_env_t`).
     #[derive(Debug, Clone, Default)]
     pub struct JobEnv {
         /// Job id.
@@ -475,52 +478,146 @@ pub mod scripts {
         pub user_name: Option<String>,
         /// Node list.
         pub nodes: Option<String>,
+        /// Partition (the credential's wins when it has one).
+        pub partition: Option<String>,
         /// Working directory.
         pub work_dir: Option<String>,
         /// SPANK environment from the controller.
         pub spank_job_env: Vec<String>,
         /// The job's GRES variables on this node (`gres_job_env`).
         pub gres_env: Vec<(String, String)>,
+        /// Epilog only: the job's wait status and derived exit code.
+        pub exit: Option<(u32, u32)>,
+        /// What the job credential adds (`cred_arg` fields).
+        pub cred: Option<CredEnv>,
     }
 
-    /// Runs `path` as root with upstream's epilog environment
-    /// (`_build_env` in `req.c`); returns its wait status (or -1).
-    pub async fn run_epilog(path: &str, report: &ReportConfig, node_name: &str, env: &JobEnv) -> i32 {
+    /// The credential fields upstream's `_build_env` exports.
+    #[derive(Debug, Clone, Default)]
+    pub struct CredEnv {
+        pub account: Option<String>,
+        pub comment: Option<String>,
+        pub constraints: Option<String>,
+        /// `SLURM_JOB_CPUS_PER_NODE` (`2(x2),1` form).
+        pub cpus_per_node: Option<String>,
+        pub ntasks: u32,
+        pub nhosts: u32,
+        pub partition: Option<String>,
+        pub reservation: Option<String>,
+        pub restart_cnt: u16,
+        pub std_err: Option<String>,
+        pub std_in: Option<String>,
+        pub std_out: Option<String>,
+    }
+
+    impl CredEnv {
+        /// From a job credential.
+        pub fn from_cred(c: &wire::msg::cred::JobCredential) -> Self {
+            let cpus = (!c.cpu_array.is_empty()).then(|| {
+                c.cpu_array
+                    .iter()
+                    .zip(c.cpu_array_reps.iter().chain(std::iter::repeat(&1)))
+                    .map(|(v, r)| if *r > 1 { format!("{v}(x{r})") } else { v.to_string() })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
+            CredEnv {
+                account: c.job_account.clone(),
+                comment: c.job_comment.clone(),
+                constraints: c.job_constraints.clone(),
+                cpus_per_node: cpus,
+                ntasks: c.job_ntasks,
+                nhosts: c.job_nhosts,
+                partition: c.job_partition.clone(),
+                reservation: c.job_reservation.clone(),
+                restart_cnt: c.job_restart_cnt,
+                std_err: c.job_std_err.clone(),
+                std_in: c.job_std_in.clone(),
+                std_out: c.job_std_out.clone(),
+            }
+        }
+    }
+
+    /// The environment of Prolog/Epilog, exactly as upstream's
+    /// `_build_env` (prep/script): nothing inherited, not even PATH.
+    pub fn prep_env(report: &ReportConfig, node_name: &str, env: &JobEnv, is_epilog: bool) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut set = |k: &str, v: String| {
+            out.retain(|(name, _)| name != k);
+            out.push((k.to_string(), v));
+        };
+        // User-controlled SPANK variables only ever appear prefixed.
+        for kv in &env.spank_job_env {
+            if let Some((k, v)) = kv.split_once('=') {
+                let k = if k.starts_with("SPANK_") { k.to_string() } else { format!("SPANK_{k}") };
+                set(&k, v.to_string());
+            }
+        }
+        for (k, v) in &env.gres_env {
+            set(k, v.clone());
+        }
+        set("SLURMD_NODENAME", node_name.to_string());
+        set("SLURM_CONF", report.conf_path.clone());
+        set("SLURM_CLUSTER_NAME", report.cluster_name.clone().unwrap_or_else(|| "(null)".into()));
+        set("SLURM_JOB_ID", env.job_id.to_string());
+        set("SLURM_JOB_UID", env.uid.to_string());
+        set("SLURM_JOB_GID", env.gid.to_string());
+        set("SLURM_JOB_WORK_DIR", env.work_dir.clone().unwrap_or_else(|| "(null)".into()));
+        set("SLURM_JOB_USER", env.user_name.clone().unwrap_or_else(|| env.uid.to_string()));
+        set("SLURM_JOBID", env.job_id.to_string());
+        set("SLURM_UID", env.uid.to_string());
+        if let Some(n) = &env.nodes {
+            set("SLURM_NODELIST", n.clone());
+        }
+        if let Some(p) = &env.partition {
+            set("SLURM_JOB_PARTITION", p.clone());
+        }
+        set("SLURM_SCRIPT_CONTEXT", if is_epilog { "epilog_slurmd" } else { "prolog_slurmd" }.into());
+        if let (true, Some((status, derived))) = (is_epilog, env.exit) {
+            let (code, sig) = if status & 0x7f == 0 { ((status >> 8) & 0xff, 0) } else { (0, status & 0x7f) };
+            set("SLURM_JOB_DERIVED_EC", derived.to_string());
+            set("SLURM_JOB_EXIT_CODE", status.to_string());
+            set("SLURM_JOB_EXIT_CODE2", format!("{code}:{sig}"));
+        }
+        if let Some(c) = &env.cred {
+            let opt = |set: &mut dyn FnMut(&str, String), k: &str, v: &Option<String>| {
+                if let Some(v) = v {
+                    set(k, v.clone());
+                }
+            };
+            opt(&mut set, "SLURM_JOB_ACCOUNT", &c.account);
+            opt(&mut set, "SLURM_JOB_COMMENT", &c.comment);
+            opt(&mut set, "SLURM_JOB_CONSTRAINTS", &c.constraints);
+            opt(&mut set, "SLURM_JOB_CPUS_PER_NODE", &c.cpus_per_node);
+            if c.ntasks != 0 {
+                set("SLURM_JOB_NTASKS", c.ntasks.to_string());
+            }
+            if c.nhosts != 0 {
+                set("SLURM_JOB_NUM_NODES", c.nhosts.to_string());
+            }
+            opt(&mut set, "SLURM_JOB_PARTITION", &c.partition);
+            opt(&mut set, "SLURM_JOB_RESERVATION", &c.reservation);
+            if c.restart_cnt != u16::MAX {
+                set("SLURM_JOB_RESTART_COUNT", c.restart_cnt.to_string());
+            }
+            opt(&mut set, "SLURM_JOB_STDERR", &c.std_err);
+            opt(&mut set, "SLURM_JOB_STDIN", &c.std_in);
+            opt(&mut set, "SLURM_JOB_STDOUT", &c.std_out);
+        }
+        out
+    }
+
+    /// Runs Prolog (`is_epilog` false) or Epilog as root with
+    /// [`prep_env`]; returns its wait status (or -1).
+    pub async fn run_prep(path: &str, report: &ReportConfig, node_name: &str, env: &JobEnv, is_epilog: bool) -> i32 {
         let mut cmd = tokio::process::Command::new(path);
         cmd.env_clear()
-            .env("PATH", "/bin:/usr/bin")
-            .env("SLURM_CONF", &report.conf_path)
-            .env("SLURMD_NODENAME", node_name)
-            .env("SLURM_JOB_ID", env.job_id.to_string())
-            .env("SLURM_JOBID", env.job_id.to_string())
-            .env("SLURM_JOB_UID", env.uid.to_string())
-            .env("SLURM_JOB_GID", env.gid.to_string())
-            .env("SLURM_SCRIPT_CONTEXT", "epilog_slurmd")
+            .envs(prep_env(report, node_name, env, is_epilog))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true);
-        if let Some(c) = &report.cluster_name {
-            cmd.env("SLURM_CLUSTER_NAME", c);
-        }
-        if let Some(u) = &env.user_name {
-            cmd.env("SLURM_JOB_USER", u);
-        }
-        if let Some(n) = &env.nodes {
-            cmd.env("SLURM_JOB_NODELIST", n);
-        }
-        if let Some(w) = &env.work_dir {
-            cmd.env("SLURM_JOB_WORK_DIR", w);
-        }
-        for kv in &env.spank_job_env {
-            if let Some((k, v)) = kv.split_once('=') {
-                cmd.env(format!("SPANK_{k}"), v);
-            }
-        }
-        for (k, v) in &env.gres_env {
-            cmd.env(k, v);
-        }
-        run(cmd, report.prolog_epilog_timeout, "epilog").await
+        run(cmd, report.prolog_epilog_timeout, if is_epilog { "epilog" } else { "prolog" }).await
     }
 
     /// Runs HealthCheckProgram; returns its wait status.

@@ -178,6 +178,29 @@ async fn batch_launch(server: &Arc<Server>, req: &Request, b: BatchJobLaunch) ->
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let job = batch_job(&b, &server.agent.settings().node_name);
+    let prolog = server.ctl.as_ref().and_then(|c| c.report.prolog.clone().map(|p| (c.clone(), p)));
+    if let Some((ctl, path)) = prolog {
+        // As upstream: reply at once, run the Prolog (it may be slow), and
+        // report a failure on separate RPCs.
+        let env = prolog_env(&server.agent, &b, &job);
+        let server = server.clone();
+        tokio::spawn(async move {
+            let node = server.agent.settings().node_name.clone();
+            let status = scripts::run_prep(&path, &ctl.report, &node, &env, false).await;
+            if status == 0 {
+                start_batch(&server, job).await;
+            } else {
+                prolog_failed(&server, &ctl, &job, status).await;
+            }
+        });
+        return rc(SlurmRc::SUCCESS);
+    }
+    start_batch(server, job).await
+}
+
+/// Starts the batch step; a failure is also reported to the controller as
+/// a batch completion carrying the launch error (what a failing stepd does).
+async fn start_batch(server: &Arc<Server>, job: BatchJob) -> Option<Message> {
     let (job_id, uid) = (job.job_id, job.uid);
     info!("Launching batch job {job_id} for UID {uid}");
     let agent = server.agent.clone();
@@ -208,6 +231,79 @@ async fn batch_launch(server: &Arc<Server>, req: &Request, b: BatchJobLaunch) ->
         });
     }
     rc(code)
+}
+
+/// A batch job's Prolog failed (`_rpc_batch_job` → `_prolog_error`,
+/// `_launch_job_fail`, `send_registration_msg`): say so in the job's
+/// stderr file, ask the controller to requeue the job held (or kill it),
+/// and register with ESLURMD_PROLOG_FAILED so the controller drains us.
+async fn prolog_failed(server: &Arc<Server>, ctl: &Arc<ctld::Controller>, job: &BatchJob, status: i32) {
+    let job_id = job.job_id;
+    let (code, sig) = if status & 0x7f == 0 { ((status >> 8) & 0xff, 0) } else { (0, status & 0x7f) };
+    error!("[job {job_id}] prolog failed status={code}:{sig}");
+    write_prolog_error(server, job, code);
+    // JOB_REQUEUE_HOLD | JOB_LAUNCH_FAILED.
+    let requeue = Message::JobRequeue { job_id, job_id_str: None, flags: (1 << 11) | (1 << 8) };
+    match ctl.link.send_recv(&requeue).await {
+        Ok(Message::SlurmRc { rc }) if rc == SlurmRc::ESLURM_DISABLED.0 || rc == SlurmRc::ESLURM_BATCH_ONLY.0 => {
+            info!("Could not launch job {job_id} and not able to requeue it, cancelling job");
+            let kill = Message::KillJob(wire::msg::JobStepKill {
+                step_id: wire::msg::common::StepId { job_id, step_id: NO_VAL, step_het_comp: NO_VAL },
+                signal: libc::SIGKILL as u16,
+                ..wire::msg::JobStepKill::default()
+            });
+            if let Err(e) = ctl.link.send_recv(&kill).await {
+                error!(job_id, "cancel after prolog failure not delivered: {e}");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => error!(job_id, "requeue after prolog failure not delivered: {e}"),
+    }
+    if let Err(e) = ctl.register(&server.agent, SlurmRc::ESLURMD_PROLOG_FAILED.0 as u32).await {
+        error!("registration after prolog failure failed: {e}");
+    }
+}
+
+/// "Error running slurm prolog: N" appended to the job's stderr file,
+/// created as the user when missing (`_prolog_error`).
+fn write_prolog_error(server: &Arc<Server>, job: &BatchJob, code: i32) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let node = server.agent.steps().node();
+    let ctx = crate::step::fname::FnameContext {
+        job_id: job.job_id,
+        step_id: crate::step::SLURM_BATCH_SCRIPT,
+        array_job_id: job.array_job_id,
+        array_task_id: job.array_task_id,
+        node_id: 0,
+        task_id: 0,
+        hostname: &node.hostname,
+        user_name: &job.user_name,
+        job_name: crate::step::env::get(&job.environment, "SLURM_JOB_NAME"),
+        work_dir: &job.work_dir,
+    };
+    let pattern = job
+        .std_err
+        .as_deref()
+        .or(job.std_out.as_deref())
+        .unwrap_or(crate::step::fname::default_pattern(job.array_task_id));
+    let path = crate::step::fname::expand(pattern, &ctx);
+    let existed = std::path::Path::new(&path).exists();
+    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o644).open(&path);
+    match file {
+        Ok(mut f) => {
+            if !existed {
+                use std::os::fd::AsRawFd;
+                let _ = nix::unistd::fchown(
+                    f.as_raw_fd(),
+                    Some(nix::unistd::Uid::from_raw(job.uid)),
+                    Some(nix::unistd::Gid::from_raw(job.gid)),
+                );
+            }
+            let _ = writeln!(f, "Error running slurm prolog: {code}");
+        }
+        Err(e) => error!("Unable to open {path}: {e}"),
+    }
 }
 
 /// `_rpc_signal_tasks` / `_rpc_terminate_tasks`.
@@ -269,9 +365,42 @@ fn job_env(agent: &NodeAgent, k: &KillJob) -> scripts::JobEnv {
             nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(k.job_uid)).ok().flatten().map(|u| u.name)
         }),
         nodes: k.nodes.clone(),
+        partition: None,
         work_dir: k.work_dir.clone(),
         spank_job_env: k.spank_job_env.clone(),
         gres_env: node.gres.epilog_env(&k.job_gres_info, index),
+        exit: Some((k.exit_code, k.derived_ec)),
+        cred: k.cred.as_ref().map(|c| scripts::CredEnv::from_cred(&c.credential)),
+    }
+}
+
+/// What the Prolog of a batch launch is told (`_rpc_batch_job`'s job_env).
+fn prolog_env(agent: &NodeAgent, b: &BatchJobLaunch, job: &BatchJob) -> scripts::JobEnv {
+    let node = agent.steps().node();
+    let cred = &b.cred.credential;
+    let index = gres::host_index(cred.job_hostlist.as_deref(), &node.node_name);
+    let info: Vec<wire::msg::gres::GresJobAlloc> = cred
+        .job_gres_list
+        .iter()
+        .map(|g| wire::msg::gres::GresJobAlloc {
+            plugin_id: g.plugin_id,
+            node_cnt: g.node_cnt,
+            gres_cnt_node_alloc: g.gres_cnt_node_alloc.clone(),
+            gres_bit_alloc: g.gres_bit_alloc.clone(),
+        })
+        .collect();
+    scripts::JobEnv {
+        job_id: b.job_id,
+        uid: b.uid,
+        gid: b.gid,
+        user_name: Some(job.user_name.clone()),
+        nodes: b.nodes.clone(),
+        partition: b.partition.clone(),
+        work_dir: b.work_dir.clone(),
+        spank_job_env: b.spank_job_env.clone(),
+        gres_env: node.gres.epilog_env(&info, index),
+        exit: None,
+        cred: Some(scripts::CredEnv::from_cred(cred)),
     }
 }
 
@@ -318,7 +447,7 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
         }
         let status = match (&epilog, &ctl) {
             (Some(path), Some(ctl)) => {
-                let s = scripts::run_epilog(path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k)).await;
+                let s = scripts::run_prep(path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k), true).await;
                 if s != 0 {
                     error!(job_id, "epilog failed status={s}");
                 }
@@ -353,7 +482,7 @@ fn abort_job(server: &Arc<Server>, req: &Request, k: KillJob) -> Option<Message>
         }
         if let Some(ctl) = ctl {
             if let Some(path) = ctl.report.epilog.clone() {
-                scripts::run_epilog(&path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k)).await;
+                scripts::run_prep(&path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k), true).await;
             }
         }
     });
