@@ -107,6 +107,17 @@ impl NodeAgent {
         self.steps.running_steps()
     }
 
+    /// Steps registration lists (MESSAGE_NODE_REGISTRATION_STATUS
+    /// `step_id`): the running ones and those whose end the controller has
+    /// not acknowledged yet. Upstream's stepd stays up (state ENDING) until
+    /// its completion is through, so its step is listed meanwhile; a
+    /// restarted daemon that left out a step which ended while it was down
+    /// would make slurmctld requeue the job as "missing from batch node"
+    /// (`_purge_missing_jobs`) before the completion arrives.
+    pub fn registered_steps(&self) -> Vec<StepId> {
+        self.steps.steps().into_iter().map(|s| s.step).collect()
+    }
+
     /// Every step known here, running or ended-but-unreported.
     pub fn all_steps(&self) -> Vec<StepInfo> {
         self.steps.steps()

@@ -278,7 +278,7 @@ impl Controller {
             cpu_load: lf.cpu_load,
             free_mem: lf.free_mem,
             steps: agent
-                .running_steps()
+                .registered_steps()
                 .into_iter()
                 .map(|s| WireStepId { job_id: s.job_id, step_id: s.step_id, step_het_comp: NO_VAL })
                 .collect(),

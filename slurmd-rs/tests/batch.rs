@@ -280,6 +280,8 @@ fn launch_failures_leave_nothing_behind() {
     }
     assert!(!f.spool.join("job04241").exists());
     assert!(f.manager.steps().is_empty());
+    // Neither a record nor the keeper's status of the failed start remain.
+    assert_eq!(std::fs::read_dir(f.manager.records_dir()).unwrap().count(), 0);
     let empty = f.job(4242, "");
     assert!(matches!(f.manager.launch_batch(&empty), Err(StepError::EmptyScript(4242))));
     let nul = f.job(4243, "#!/bin/sh\n");
@@ -360,7 +362,9 @@ fn signal_batch_shell_only() {
     assert!(f.manager.signal_job(4260, Signal::SIGTERM, SignalScope::All) >= 2);
     let exit = f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
     assert_eq!(exit.signal(), Some(libc::SIGTERM));
-    assert!(sleepers(&["4261"]).is_empty());
+    // The sleeper got its SIGTERM too; on a busy machine it may still be on
+    // its way out when the shell's end is seen.
+    wait_for(|| sleepers(&["4261"]).is_empty(), "sleeper gone");
 }
 
 #[test]
@@ -382,6 +386,7 @@ fn restart_reattaches_to_running_steps() {
         uid: f.user.uid,
         gid: f.user.gid,
         exit_status: Some(3 << 8),
+        keeper: None,
     };
     base.save(&dir).unwrap();
     StepRecord { step: StepId::batch(4273), exit_status: None, ..base.clone() }.save(&dir).unwrap();
@@ -404,15 +409,104 @@ fn restart_reattaches_to_running_steps() {
     assert_eq!(info.pid, pid);
 
     assert!(again.terminate(step, Duration::from_secs(1)).unwrap());
+    // The new instance is not the keeper's parent, yet gets the real status
+    // from the status file; so does the original one.
     let seen = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert_eq!(seen, StepExit { step, status: None });
-    // The original instance, still its parent, got the real status.
+    assert_eq!(seen.step, step);
+    assert_eq!(seen.signal(), Some(libc::SIGTERM));
     let exit = f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
-    assert_eq!(exit.signal(), Some(libc::SIGTERM));
+    assert_eq!(exit, seen);
     for s in [step, StepId::batch(4272), StepId::batch(4273)] {
         again.release(s).unwrap();
     }
     assert!(slurmd::step::record::load_all(&dir, "tn1").0.is_empty());
+}
+
+/// The batch shell's parent is its keeper, in a session of its own; the
+/// shell leads its own process group and session.
+#[test]
+fn keeper_is_the_shells_parent_outside_its_session() {
+    let Some(f) = fixture() else { return };
+    let step = f.manager.launch_batch(&f.job(4300, "#!/bin/sh
+sleep 4301
+")).unwrap();
+    wait_for(|| sleepers(&["4301"]).len() == 1, "sleeper");
+    let pid = f.manager.steps()[0].pid;
+    let shell = proctrack::read_proc(pid).unwrap();
+    assert_eq!((shell.pgid, shell.sid), (pid, pid));
+    let keeper = proctrack::read_proc(shell.ppid).unwrap();
+    assert_ne!(keeper.pid, std::process::id() as i32);
+    assert_eq!(keeper.ppid, std::process::id() as i32);
+    assert_eq!((keeper.pgid, keeper.sid), (keeper.pid, keeper.pid));
+    assert_eq!(std::fs::read_to_string(format!("/proc/{}/comm", keeper.pid)).unwrap(), "slurmd-keeper\n");
+    // Every signal blocked, no descriptor of ours but stdio on /dev/null.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", keeper.pid)).unwrap();
+    let blocked = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).unwrap().trim();
+    // Signals 1-31 but SIGKILL and SIGSTOP, which cannot be blocked.
+    let blocked = u64::from_str_radix(blocked, 16).unwrap();
+    assert_eq!(blocked & 0x7fff_ffff, 0x7fff_ffff & !(1 << (libc::SIGKILL - 1)) & !(1 << (libc::SIGSTOP - 1)));
+    let fds: Vec<_> = std::fs::read_dir(format!("/proc/{}/fd", keeper.pid)).unwrap().flatten().collect();
+    assert_eq!(fds.len(), 3, "{fds:?}");
+    // The keeper is no member of the step: a whole-step kill spares it.
+    assert!(!f.manager.processes(step, true).iter().any(|p| p.pid == keeper.pid));
+    assert_eq!(f.manager.signal(step, Signal::SIGTERM, SignalScope::All).unwrap(), 2);
+    let exit = f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
+    assert_eq!(exit.signal(), Some(libc::SIGTERM));
+    wait_for(|| proctrack::live_start_time(keeper.pid) != Some(keeper.start_time), "keeper gone");
+}
+
+/// A step that ends while no daemon watches keeps its real wait status: the
+/// keeper leaves it for the next instance, which reports it whether the
+/// step ended before it started or while it was watching again. A killed
+/// keeper loses it (the step still ends, with an unknown status).
+#[test]
+fn exit_status_survives_the_daemon() {
+    let Some(f) = fixture() else { return };
+    let quick = StepId::batch(4310);
+    let slow = StepId::batch(4311);
+    let orphan = StepId::batch(4312);
+    let first = StepManager::new(node(&f.spool), |_| {});
+    first.launch_batch(&f.job(4310, "#!/bin/bash
+sleep 0.2
+exit 3
+")).unwrap();
+    first.launch_batch(&f.job(4311, "#!/bin/bash
+sleep 2
+kill -USR1 $$
+")).unwrap();
+    first.launch_batch(&f.job(4312, "#!/bin/bash
+sleep 4313
+")).unwrap();
+    let pids: std::collections::HashMap<StepId, i32> = first.steps().iter().map(|s| (s.step, s.pid)).collect();
+    // "The daemon dies": this instance stops reporting; its threads still
+    // reap the keepers, as init would.
+    drop(first);
+    let status_of = |step: StepId| f.manager.records_dir().join(slurmd::step::record::status_file_name("tn1", step));
+    wait_for(|| status_of(quick).exists(), "quick step's status file");
+    assert_eq!(std::fs::read_to_string(status_of(quick)).unwrap(), format!("{}\n", 3 << 8));
+    // Kill the third step's keeper: its leader runs on, unkept.
+    wait_for(|| sleepers(&["4313"]).len() == 1, "sleeper");
+    let keeper = proctrack::read_proc(pids[&orphan]).unwrap().ppid;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(keeper), Signal::SIGKILL).unwrap();
+    wait_for(|| proctrack::read_proc(pids[&orphan]).is_some_and(|p| p.ppid != keeper), "orphaned leader");
+
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let again = StepManager::new(node(&f.spool), move |x| {
+        let _ = tx.lock().unwrap().send(x);
+    });
+    let report = again.reattach();
+    assert_eq!(report.ended, vec![StepExit { step: quick, status: Some(3 << 8) }]);
+    assert_eq!(report.running, vec![slow, orphan]);
+    let x = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(x.step, slow);
+    assert_eq!(x.signal(), Some(libc::SIGUSR1));
+    assert!(again.terminate(orphan, Duration::from_secs(1)).unwrap());
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), StepExit { step: orphan, status: None });
+    for s in [quick, slow, orphan] {
+        again.release(s).unwrap();
+    }
+    assert_eq!(std::fs::read_dir(again.records_dir()).unwrap().count(), 0);
 }
 
 #[test]

@@ -428,3 +428,63 @@ fn killed_node_daemon_fails_its_jobs() {
         &["scontrol", "show", "job", &req],
     );
 }
+
+/// A batch script that ends while its node daemon is down (SIGKILLed, back
+/// within SlurmdTimeout) keeps its real exit status: FAILED, ExitCode=3:0
+/// (upstream's slurmstepd outlives slurmd and reports it itself). The
+/// second job has run longer than BatchStartTimeout + MessageTimeout (20 s)
+/// when its slurmd registers again, so a registration that does not list
+/// its ended-but-unreported step would make upstream slurmctld requeue it
+/// as "missing from batch node".
+#[test]
+fn job_ending_while_node_daemon_is_down_keeps_its_exit_code() {
+    let mut c = node_cluster();
+    let g = Golden::new("job_ended_while_down");
+    let m = marker(&c);
+    let submit = |step: &str, name: &str, node: &str, script: &str| {
+        let out = format!("{name}-%j.txt");
+        job_id(&g.run_stdin(
+            &c,
+            step,
+            &["sbatch", "--parsable", "-J", name, "-w", node, "-o", &out],
+            script,
+        ))
+    };
+    let quick = submit("submit_quick", "quick", "n1", "#!/bin/bash\nsleep 5\nexit 3\n");
+    let long = submit("submit_long", "long", "n2", "#!/bin/bash\nsleep 24\nexit 4\n");
+    // The batch shells (their scripts live in the node's spool dir).
+    let shell = |node: &str| format!("{m}/spool/slurmd-{node}/");
+    wait_job_states(&c, &quick, &["RUNNING"], Duration::from_secs(30));
+    wait_processes(&c, &shell("n1"), 1);
+    let long_seen = std::time::Instant::now();
+    wait_job_states(&c, &long, &["RUNNING"], Duration::from_secs(30));
+    wait_processes(&c, &shell("n2"), 1);
+
+    // Down for about 4 s (SlurmdTimeout=10): back as soon as the script ended.
+    c.kill_node("n1");
+    wait_no_process(&c, &shell("n1"), Duration::from_secs(20));
+    c.restart_node("n1");
+    wait_done(&c, &quick);
+    wait_job_settled(&c, &quick);
+    g.run(&c, "show_quick", &["scontrol", "show", "job", &quick]);
+    g.run(&c, "out_quick", &["cat", &format!("quick-{quick}.txt")]);
+
+    // The same 19 s into the long job: its script ends about 5 s later, its
+    // slurmd registers again more than 20 s after the job started.
+    std::thread::sleep(Duration::from_secs(19).saturating_sub(long_seen.elapsed()));
+    c.kill_node("n2");
+    wait_no_process(&c, &shell("n2"), Duration::from_secs(20));
+    c.restart_node("n2");
+    wait_done(&c, &long);
+    wait_job_settled(&c, &long);
+    g.run(&c, "show_long", &["scontrol", "show", "job", &long]);
+    for node in ["n1", "n2"] {
+        wait_node_state(&c, node, "idle", Duration::from_secs(30));
+    }
+    g.run(&c, "sinfo", &["sinfo", "-N", "-o", "%N %.6t %E"]);
+    g.run(
+        &c,
+        "squeue_all",
+        &["squeue", "-t", "all", "-o", "%.6i %.10j %.10T %.10r %N"],
+    );
+}

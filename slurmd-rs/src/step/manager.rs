@@ -11,7 +11,7 @@ use tracing::{debug, info, warn};
 
 use super::env;
 use super::proctrack::{self, ProcInfo};
-use super::record::{self, StepRecord};
+use super::record::{self, Keeper, StepRecord};
 use super::spawn;
 use super::{BatchJob, NodeContext, StepError, StepId};
 
@@ -21,8 +21,10 @@ pub struct StepExit {
     /// The step.
     pub step: StepId,
     /// Raw wait status of the leader (what REQUEST_COMPLETE_BATCH_SCRIPT
-    /// carries as `job_rc`). `None` when the leader ended while no daemon
-    /// was watching it (after a restart), so its status is unknown.
+    /// carries as `job_rc`), as its keeper recorded it, also across a
+    /// daemon restart. `None` when it is unknown: the keeper was killed, or
+    /// the step was started by a version without keepers and ended while
+    /// no daemon was watching.
     pub status: Option<i32>,
 }
 
@@ -156,7 +158,8 @@ impl StepManager {
         if steps.contains_key(&step) {
             return Err(StepError::Duplicate(step));
         }
-        let spawned = spawn::spawn_batch(job, &self.inner.node, &benv)?;
+        let status_path = self.inner.records_dir.join(record::status_file_name(&self.inner.node.node_name, step));
+        let spawned = spawn::spawn_batch(job, &self.inner.node, &benv, &status_path)?;
         let record = StepRecord {
             step,
             node_name: self.inner.node.node_name.clone(),
@@ -166,12 +169,13 @@ impl StepManager {
             uid: job.uid,
             gid: job.gid,
             exit_status: None,
+            keeper: Some(Keeper { pid: spawned.keeper_pid, start_time: spawned.keeper_start_time }),
         };
         if let Err(e) = record.save(&self.inner.records_dir) {
             // The step runs; only a restart would lose track of it.
             warn!(step = %step, "cannot save step record: {e}");
         }
-        info!(step = %step, pid = spawned.pid, uid = job.uid, stdout = %spawned.stdout_path, stderr = %spawned.stderr_path, "launched batch script");
+        info!(step = %step, pid = spawned.pid, keeper = spawned.keeper_pid, uid = job.uid, stdout = %spawned.stdout_path, stderr = %spawned.stderr_path, "launched batch script");
         steps.insert(
             step,
             Entry {
@@ -186,8 +190,8 @@ impl StepManager {
         );
         drop(steps);
         let weak = Arc::downgrade(&self.inner);
-        let pid = spawned.pid;
-        let spawn = std::thread::Builder::new().name(format!("wait-{step}")).spawn(move || wait_child(weak, step, pid));
+        let keeper = spawned.keeper_pid;
+        let spawn = std::thread::Builder::new().name(format!("wait-{step}")).spawn(move || wait_keeper(weak, step, keeper));
         if let Err(e) = spawn {
             warn!(step = %step, "cannot start waiter thread: {e}");
         }
@@ -364,33 +368,40 @@ impl StepManager {
     }
 
     /// After a restart: loads this node's step records and puts every step
-    /// back in the map. Steps whose leader still runs (same pid and start
-    /// time) are watched again; the others are reported as ended.
+    /// back in the map. A step whose keeper left a status has ended with
+    /// it; one whose keeper or leader still runs (same pid and start time)
+    /// is watched again, and its status read when the keeper is done; the
+    /// others ended with an unknown status.
     pub fn reattach(&self) -> ReattachReport {
-        let (records, bad) = record::load_all(&self.inner.records_dir, &self.inner.node.node_name);
+        let dir = &self.inner.records_dir;
+        let (records, bad) = record::load_all(dir, &self.inner.node.node_name);
         let mut report = ReattachReport { unreadable: bad.iter().map(ToString::to_string).collect(), ..Default::default() };
-        for rec in records {
+        for mut rec in records {
             let step = rec.step;
             if self.lock().contains_key(&step) {
                 continue;
             }
-            let alive = rec.leader_alive();
-            let state = if alive {
+            // Liveness first, then the status file: a keeper that exits in
+            // between has written the file before it went.
+            let alive = rec.keeper_alive() || rec.leader_alive();
+            if rec.exit_status.is_none() {
+                rec.exit_status = rec.read_status(dir);
+            }
+            let running = alive && rec.exit_status.is_none();
+            let state = if running {
                 StepState::Running
             } else {
                 StepState::Exited(StepExit { step, status: rec.exit_status })
             };
             let tracked = BTreeSet::from([(rec.pid, rec.start_time)]);
             self.lock().insert(step, Entry { record: rec.clone(), state, reattached: true, tracked, job_dir: None, script: None, stderr_path: None });
-            if alive {
-                info!(step = %step, pid = rec.pid, "reattached to running step");
+            if running {
+                info!(step = %step, pid = rec.pid, keeper = ?rec.keeper.map(|k| k.pid), "reattached to running step");
                 report.running.push(step);
                 let weak = Arc::downgrade(&self.inner);
-                let _ = std::thread::Builder::new()
-                    .name(format!("watch-{step}"))
-                    .spawn(move || watch_foreign(weak, step, rec.pid, rec.start_time));
+                let _ = std::thread::Builder::new().name(format!("watch-{step}")).spawn(move || watch_foreign(weak, rec));
             } else {
-                info!(step = %step, "step ended while slurmd was down");
+                info!(step = %step, status = ?rec.exit_status, "step ended while slurmd was down");
                 report.ended.push(StepExit { step, status: rec.exit_status });
             }
         }
@@ -455,13 +466,21 @@ fn step_processes(entry: &mut Entry, snap: &[ProcInfo], environ_node: Option<&st
             }
         }
     }
-    members.remove(&me);
-    members.remove(&1);
+    // Never this daemon, init, or the step's keeper (it must live to
+    // record the leader's end; it is the leader's parent, not a member).
+    let keeper = rec.keeper.map(|k| k.pid);
+    let outsiders = |m: &mut BTreeSet<i32>| {
+        m.remove(&me);
+        m.remove(&1);
+        if let Some(k) = keeper {
+            m.remove(&k);
+        }
+    };
+    outsiders(&mut members);
     // Descendants of descendants found by other means.
     let extra: Vec<i32> = members.iter().flat_map(|&m| proctrack::descendants(snap, m)).collect();
     members.extend(extra);
-    members.remove(&me);
-    members.remove(&1);
+    outsiders(&mut members);
     let out: Vec<ProcInfo> = members.iter().filter_map(|pid| by_pid.get(pid).map(|p| **p)).collect();
     for p in &out {
         if p.is_live() {
@@ -490,36 +509,46 @@ fn finish(inner: &Inner, step: StepId, status: Option<i32>) {
     (inner.on_exit)(exit);
 }
 
-/// Reaps our own child and records its wait status.
-fn wait_child(inner: Weak<Inner>, step: StepId, pid: i32) {
+/// Reaps the keeper this process forked and reports the status it left.
+fn wait_keeper(inner: Weak<Inner>, step: StepId, keeper: i32) {
     let mut status = 0;
     let r = loop {
         // SAFETY: waiting for a child this process forked.
-        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        let r = unsafe { libc::waitpid(keeper, &mut status, 0) };
         if r < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
             continue;
         }
         break r;
     };
-    if let Some(inner) = inner.upgrade() {
-        finish(&inner, step, (r == pid).then_some(status));
+    if r != keeper {
+        warn!(step = %step, keeper, "cannot wait for the keeper: {}", std::io::Error::last_os_error());
+    } else if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        warn!(step = %step, keeper, status, "keeper did not record the exit status");
+    }
+    let rec = match inner.upgrade() {
+        Some(i) => i.steps.lock().unwrap_or_else(|p| p.into_inner()).get(&step).map(|e| e.record.clone()),
+        None => return,
+    };
+    // Normally the leader is gone and the status is there (no wait); a
+    // keeper killed under a running leader leaves the leader to be watched.
+    if let Some(rec) = rec {
+        watch_foreign(inner, rec);
     }
 }
 
-/// Watches a leader this process did not fork (after a restart): its wait
-/// status goes to its new parent, so only its end is seen.
-fn watch_foreign(inner: Weak<Inner>, step: StepId, pid: i32, start_time: u64) {
-    loop {
+/// Watches a step whose keeper is not our child (after a restart), or whose
+/// keeper is gone while its leader runs: polls until neither runs, then
+/// reports the status the keeper left (`None` if it left none).
+fn watch_foreign(inner: Weak<Inner>, rec: StepRecord) {
+    while rec.keeper_alive() || rec.leader_alive() {
         std::thread::sleep(Duration::from_millis(500));
-        if proctrack::live_start_time(pid) != Some(start_time) {
-            break;
-        }
         if inner.strong_count() == 0 {
             return;
         }
     }
     if let Some(inner) = inner.upgrade() {
-        finish(&inner, step, None);
+        let status = rec.read_status(&inner.records_dir);
+        finish(&inner, rec.step, status);
     }
 }
 

@@ -9,8 +9,10 @@
 //! - [`fname`]: `%`-patterns of stdio file names (`fname_create`);
 //! - [`proctrack`]: finding every process of a step in `/proc`
 //!   (proctrack/linuxproc + pgid);
-//! - [`record`]: the per-step record that lets a restarted daemon reattach;
-//! - `spawn`: writing the script and fork/exec as the user;
+//! - [`record`]: the per-step record that lets a restarted daemon reattach,
+//!   and the status file the step's keeper leaves;
+//! - `spawn`: writing the script and fork/exec as the user, under a keeper
+//!   process that outlives the daemon and records the script's wait status;
 //! - [`manager`]: the map of steps, signals, termination and exit reports.
 
 pub mod env;

@@ -3,7 +3,10 @@
 //! their sockets, `stepd_available` in `src/common/stepd_api.c`).
 //!
 //! One small `key=value` text file per step, written to a temporary name
-//! and renamed, so a crash never leaves half a record.
+//! and renamed, so a crash never leaves half a record. Beside it, the
+//! step's keeper process (see `spawn`) leaves `<record>.status` holding the
+//! leader's raw wait status once the leader has ended, written the same
+//! way; it is how a status survives a daemon that was down at the time.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +32,19 @@ pub struct StepRecord {
     pub gid: u32,
     /// Raw wait status once the leader has exited.
     pub exit_status: Option<i32>,
+    /// The keeper: the leader's parent, which outlives the daemon and
+    /// writes the status file (`None` in records of older versions).
+    pub keeper: Option<Keeper>,
+}
+
+/// Pid and start time of a step's keeper process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keeper {
+    /// Its pid.
+    pub pid: i32,
+    /// Its start time (clock ticks after boot; 0 when it was already gone
+    /// when read).
+    pub start_time: u64,
 }
 
 /// Why a record could not be read.
@@ -58,6 +74,16 @@ pub fn file_name(node_name: &str, step: StepId) -> String {
     format!("{}_{}.{}.step", node_name, step.job_id, step.step_id)
 }
 
+/// File name of a step's status file (`<record>.status`).
+pub fn status_file_name(node_name: &str, step: StepId) -> String {
+    format!("{}.status", file_name(node_name, step))
+}
+
+/// Parses a status file's text: the raw wait status in decimal.
+pub fn parse_status(text: &str) -> Option<i32> {
+    text.trim().parse::<u32>().ok().and_then(|v| i32::try_from(v).ok())
+}
+
 impl StepRecord {
     /// The record's text form.
     pub fn to_text(&self) -> String {
@@ -67,6 +93,9 @@ impl StepRecord {
         );
         if let Some(st) = self.exit_status {
             s.push_str(&format!("exit_status={st}\n"));
+        }
+        if let Some(k) = self.keeper {
+            s.push_str(&format!("keeper_pid={}\nkeeper_start_time={}\n", k.pid, k.start_time));
         }
         s
     }
@@ -85,6 +114,13 @@ impl StepRecord {
             Ok(v) => Some(num(v, path, "exit_status")?),
             Err(_) => None,
         };
+        let keeper = match get("keeper_pid") {
+            Ok(v) => Some(Keeper {
+                pid: num(v, path, "keeper_pid")?,
+                start_time: num(get("keeper_start_time")?, path, "keeper_start_time")?,
+            }),
+            Err(_) => None,
+        };
         Ok(StepRecord {
             step: StepId { job_id: num(get("job_id")?, path, "job_id")?, step_id: num(get("step_id")?, path, "step_id")? },
             node_name: get("node_name")?.to_string(),
@@ -94,6 +130,7 @@ impl StepRecord {
             uid: num(get("uid")?, path, "uid")?,
             gid: num(get("gid")?, path, "gid")?,
             exit_status,
+            keeper,
         })
     }
 
@@ -116,14 +153,27 @@ impl StepRecord {
         Ok(path)
     }
 
-    /// Removes the record from `dir` (a missing record is not an error).
+    /// Path of this step's status file in `dir`.
+    pub fn status_path_in(&self, dir: &Path) -> PathBuf {
+        dir.join(status_file_name(&self.node_name, self.step))
+    }
+
+    /// The wait status the keeper left in `dir`, if it has written one.
+    pub fn read_status(&self, dir: &Path) -> Option<i32> {
+        std::fs::read_to_string(self.status_path_in(dir)).ok().as_deref().and_then(parse_status)
+    }
+
+    /// Removes the record and its status file from `dir` (missing files
+    /// are not an error).
     pub fn remove(&self, dir: &Path) -> Result<(), RecordError> {
-        let path = self.path_in(dir);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(RecordError::Io { path, source }),
+        for path in [self.status_path_in(dir), self.path_in(dir)] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(RecordError::Io { path, source }),
+            }
         }
+        Ok(())
     }
 
     /// Whether the recorded leader is still the same live process: the pid
@@ -131,6 +181,11 @@ impl StepRecord {
     /// pid does not count).
     pub fn leader_alive(&self) -> bool {
         self.exit_status.is_none() && proctrack::live_start_time(self.pid) == Some(self.start_time)
+    }
+
+    /// Whether the step's keeper is still the same live process.
+    pub fn keeper_alive(&self) -> bool {
+        self.keeper.is_some_and(|k| k.start_time != 0 && proctrack::live_start_time(k.pid) == Some(k.start_time))
     }
 }
 
@@ -175,6 +230,7 @@ mod tests {
             uid: 1001,
             gid: 1001,
             exit_status: None,
+            keeper: None,
         }
     }
 
@@ -200,8 +256,20 @@ mod tests {
         assert!(!finished.leader_alive());
         let back = StepRecord::from_text(&finished.to_text(), Path::new("x")).unwrap();
         assert_eq!(back, finished);
+        // The keeper fields, and a status file beside the record.
+        let kept = StepRecord { keeper: Some(Keeper { pid: me, start_time: start }), ..live.clone() };
+        assert_eq!(StepRecord::from_text(&kept.to_text(), Path::new("x")).unwrap(), kept);
+        assert!(kept.keeper_alive());
+        assert!(!live.keeper_alive());
+        assert!(!StepRecord { keeper: Some(Keeper { pid: me, start_time: 0 }), ..live.clone() }.keeper_alive());
+        assert_eq!(live.read_status(dir.path()), None);
+        std::fs::write(live.status_path_in(dir.path()), "768\n").unwrap();
+        assert_eq!(live.read_status(dir.path()), Some(768));
+        assert_eq!(parse_status("x"), None);
+        assert_eq!(parse_status(""), None);
         live.remove(dir.path()).unwrap();
         live.remove(dir.path()).unwrap();
+        assert!(!live.status_path_in(dir.path()).exists());
         assert_eq!(load_all(dir.path(), "n1").0, vec![recycled]);
         assert!(load_all(&dir.path().join("missing"), "n1").0.is_empty());
     }

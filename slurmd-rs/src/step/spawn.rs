@@ -3,10 +3,26 @@
 //! stdio set-up (`io.c`), and the privilege drop, chdir and exec of
 //! `_fork_all_tasks` / `exec_task` (`mgr.c`, `task.c`).
 //!
-//! The child runs only async-signal-safe libc calls between fork and exec
-//! (the daemon has threads), using buffers prepared before the fork. It
-//! reports a failure through a close-on-exec pipe: end-of-file means exec
-//! succeeded.
+//! The daemon forks a *keeper*, which forks the script. The keeper plays the
+//! part of upstream's slurmstepd that matters when the daemon dies: it is
+//! the script's parent, outlives the daemon (own session, every signal
+//! blocked), waits for the script and leaves its raw wait status in the
+//! step's status file (temporary name + rename), then exits. The daemon
+//! waits for the keeper and reads the file; a restarted daemon finds the
+//! file, or the keeper still running, through the step record.
+//!
+//! The keeper never execs: it runs only async-signal-safe calls (the daemon
+//! has threads) on buffers prepared before the fork, from its birth to its
+//! `_exit`. That needs nothing on disk (no binary to find again, works from
+//! tests linking the library) and is a few raw syscalls. The price is that
+//! its memory is a copy-on-write view of the daemon's at fork time, and
+//! `/proc/<pid>/cmdline` still reads as the daemon's; its name (`comm`) is
+//! `slurmd-keeper`.
+//!
+//! Both children report through one close-on-exec pipe (fixed-size
+//! messages): the keeper sends the script's pid, a child failing before exec
+//! sends where and why. End-of-file (the keeper closed its end, the script
+//! exec'd) ends the launch.
 
 use std::ffi::{CString, OsStr};
 use std::io::Write;
@@ -25,6 +41,10 @@ pub(crate) struct Spawned {
     pub pid: i32,
     /// Leader start time (clock ticks after boot).
     pub start_time: u64,
+    /// The keeper (the leader's parent, this process's child).
+    pub keeper_pid: i32,
+    /// Its start time.
+    pub keeper_start_time: u64,
     /// `<spool>/job%05u`.
     pub job_dir: PathBuf,
     /// `<job_dir>/slurm_script`.
@@ -82,7 +102,7 @@ pub(crate) fn write_script(spool: &Path, job: &BatchJob) -> Result<(PathBuf, Pat
 }
 
 /// Where a child failed, as sent up the error pipe.
-const STAGES: [&str; 10] = [
+const STAGES: [&str; 11] = [
     "setsid",
     "setgroups",
     "setgid",
@@ -93,7 +113,27 @@ const STAGES: [&str; 10] = [
     "open stderr",
     "dup2",
     "execve",
+    "fork",
 ];
+/// Index of "fork" in [`STAGES`] (the keeper could not fork the script).
+const STAGE_FORK: u32 = 10;
+
+/// Pipe message kinds: the keeper's "script pid" and a child's failure.
+const MSG_PID: u32 = 1;
+const MSG_FAIL: u32 = 2;
+/// Every message is three native-endian 32-bit words: kind, then a pid, or
+/// a stage index and an errno.
+const MSG_LEN: usize = 12;
+
+/// Sends one message up the launch pipe (async-signal-safe; a message
+/// shorter than PIPE_BUF is written whole).
+unsafe fn send(fd: libc::c_int, kind: u32, a: i32, b: i32) {
+    let mut msg = [0u8; MSG_LEN];
+    msg[..4].copy_from_slice(&kind.to_ne_bytes());
+    msg[4..8].copy_from_slice(&a.to_ne_bytes());
+    msg[8..].copy_from_slice(&b.to_ne_bytes());
+    libc::write(fd, msg.as_ptr().cast(), MSG_LEN);
+}
 
 fn cstring(what: &'static str, job_id: u32, s: &[u8]) -> Result<CString, StepError> {
     CString::new(s).map_err(|_| StepError::InvalidLaunch { job_id, reason: format!("NUL byte in {what}") })
@@ -137,16 +177,33 @@ struct ChildPlan {
     env: Vec<CString>,
 }
 
-/// Starts the batch script of `job` as its user. `benv` is the prepared
+/// What the keeper needs, prepared before fork.
+struct KeeperPlan {
+    /// The status file and the temporary name it is written under.
+    status: CString,
+    status_tmp: CString,
+    /// Every signal, to block in the keeper.
+    all_signals: libc::sigset_t,
+}
+
+/// Starts the batch script of `job` as its user under a keeper that will
+/// write the script's wait status to `status_path`. `benv` is the prepared
 /// environment (see [`env::batch_environment`]).
-pub(crate) fn spawn_batch(job: &BatchJob, node: &NodeContext, benv: &BatchEnv) -> Result<Spawned, StepError> {
+pub(crate) fn spawn_batch(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, status_path: &Path) -> Result<Spawned, StepError> {
     let step = StepId::batch(job.job_id);
     let (job_dir, script) = write_script(&node.spool_dir, job)?;
-    let result = start(job, node, benv, &script);
+    let result = start(job, node, benv, &script, status_path);
     match result {
-        Ok((pid, start_time, stdout_path, stderr_path)) => {
-            Ok(Spawned { pid, start_time, job_dir, script, stdout_path, stderr_path })
-        }
+        Ok(started) => Ok(Spawned {
+            pid: started.pid,
+            start_time: started.start_time,
+            keeper_pid: started.keeper_pid,
+            keeper_start_time: started.keeper_start_time,
+            job_dir,
+            script,
+            stdout_path: started.stdout_path,
+            stderr_path: started.stderr_path,
+        }),
         Err(e) => {
             let _ = std::fs::remove_file(&script);
             let _ = std::fs::remove_dir(&job_dir);
@@ -156,7 +213,16 @@ pub(crate) fn spawn_batch(job: &BatchJob, node: &NodeContext, benv: &BatchEnv) -
     }
 }
 
-fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path) -> Result<(i32, u64, String, String), StepError> {
+struct Started {
+    pid: i32,
+    start_time: u64,
+    keeper_pid: i32,
+    keeper_start_time: u64,
+    stdout_path: String,
+    stderr_path: String,
+}
+
+fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, status_path: &Path) -> Result<Started, StepError> {
     let job_id = job.job_id;
     let ctx = FnameContext {
         job_id,
@@ -217,14 +283,38 @@ fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path) -> 
         argv,
         env: envs,
     };
-    let pid = fork_exec(&plan).map_err(|(stage, source)| StepError::Exec { step: StepId::batch(job_id), stage, source })?;
+    // A requeued job runs again under the same id: a status file left from
+    // before must not stand for this run.
+    let status_dir = status_path.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(status_dir).map_err(io_err("mkdir", status_dir))?;
+    match std::fs::remove_file(status_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err("unlink", status_path)(e)),
+        _ => {}
+    }
+    let mut tmp_name = status_path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    // SAFETY: sigfillset initialises the zeroed set.
+    let all_signals = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        set
+    };
+    let keeper = KeeperPlan {
+        status: cstring("status path", job_id, status_path.as_os_str().as_bytes())?,
+        status_tmp: cstring("status path", job_id, tmp_name.as_bytes())?,
+        all_signals,
+    };
+    let (keeper_pid, pid) = fork_exec(&plan, &keeper)
+        .map_err(|(stage, source)| StepError::Exec { step: StepId::batch(job_id), stage, source })?;
     let start_time = super::proctrack::read_proc(pid).map_or(0, |p| p.start_time);
-    Ok((pid, start_time, stdout_path, stderr_path))
+    let keeper_start_time = super::proctrack::read_proc(keeper_pid).map_or(0, |p| p.start_time);
+    Ok(Started { pid, start_time, keeper_pid, keeper_start_time, stdout_path, stderr_path })
 }
 
-/// Forks; the child becomes the user and execs the script. Returns the
-/// child's pid once exec has succeeded.
-fn fork_exec(plan: &ChildPlan) -> Result<i32, (&'static str, std::io::Error)> {
+/// Forks the keeper, which forks the script's child; that one becomes the
+/// user and execs the script. Returns `(keeper pid, script pid)` once exec
+/// has succeeded.
+fn fork_exec(plan: &ChildPlan, keeper_plan: &KeeperPlan) -> Result<(i32, i32), (&'static str, std::io::Error)> {
     let mut argv: Vec<*const libc::c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
     // SLURM_TASK_PID=<pid>: the digits are written by the child.
@@ -244,11 +334,11 @@ fn fork_exec(plan: &ChildPlan) -> Result<i32, (&'static str, std::io::Error)> {
     }
     let (rd, wr) = (fds[0], fds[1]);
 
-    // SAFETY: fork has no preconditions; the child below only makes
-    // async-signal-safe calls on memory prepared before the fork and ends in
-    // execve or _exit.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
+    // SAFETY: fork has no preconditions; the keeper and the script's child
+    // below only make async-signal-safe calls on memory prepared before the
+    // fork and end in execve or _exit.
+    let keeper_pid = unsafe { libc::fork() };
+    if keeper_pid < 0 {
         let e = std::io::Error::last_os_error();
         // SAFETY: closing fds we own.
         unsafe {
@@ -257,14 +347,16 @@ fn fork_exec(plan: &ChildPlan) -> Result<i32, (&'static str, std::io::Error)> {
         }
         return Err(("fork", e));
     }
-    if pid == 0 {
+    if keeper_pid == 0 {
         // SAFETY: see above; every pointer refers to memory owned by `plan`,
-        // `argv`, `envp` or `pid_entry`, all alive in the child's copy.
-        unsafe { child(plan, wr, argv.as_ptr(), envp.as_ptr(), pid_ptr.add(prefix), tmp.as_ptr()) }
+        // `keeper_plan`, `argv`, `envp` or `pid_entry`, all alive in the
+        // child's copy.
+        unsafe { keeper(plan, keeper_plan, wr, argv.as_ptr(), envp.as_ptr(), pid_ptr.add(prefix), tmp.as_ptr()) }
     }
     // SAFETY: the parent closes its copy of the write end.
     unsafe { libc::close(wr) };
-    let mut buf = [0u8; 8];
+    // At most two messages (the pid, and a failure); read to end-of-file.
+    let mut buf = [0u8; 4 * MSG_LEN];
     let mut got = 0usize;
     while got < buf.len() {
         // SAFETY: reading into the unfilled tail of buf.
@@ -279,16 +371,103 @@ fn fork_exec(plan: &ChildPlan) -> Result<i32, (&'static str, std::io::Error)> {
     }
     // SAFETY: closing the read end we own.
     unsafe { libc::close(rd) };
-    if got == 0 {
-        return Ok(pid);
+    let word = |m: &[u8], i: usize| u32::from_ne_bytes([m[4 * i], m[4 * i + 1], m[4 * i + 2], m[4 * i + 3]]);
+    let mut leader = None;
+    let mut failure = None;
+    for m in buf[..got - got % MSG_LEN].chunks(MSG_LEN) {
+        match word(m, 0) {
+            MSG_PID => leader = Some(word(m, 1) as i32),
+            MSG_FAIL => failure = Some((word(m, 1) as usize, word(m, 2) as i32)),
+            _ => {}
+        }
     }
-    // The child failed before exec: reap it and report why.
+    match (leader, failure) {
+        (Some(pid), None) => Ok((keeper_pid, pid)),
+        (_, failure) => {
+            // Nothing runs: reap the keeper (it exits once it has reaped the
+            // failed child) and drop the status it wrote for it.
+            let mut status = 0;
+            // SAFETY: waiting for our own child.
+            unsafe { libc::waitpid(keeper_pid, &mut status, 0) };
+            // SAFETY: a NUL-terminated path.
+            unsafe { libc::unlink(keeper_plan.status.as_ptr()) };
+            let (stage, errno) = failure.unwrap_or((STAGES.len(), libc::EIO));
+            Err((STAGES.get(stage).copied().unwrap_or("start"), std::io::Error::from_raw_os_error(errno)))
+        }
+    }
+}
+
+/// The keeper side of [`fork_exec`]: forks the script's child, reports its
+/// pid, waits for it and leaves its wait status in the status file. Never
+/// returns.
+unsafe fn keeper(
+    plan: &ChildPlan,
+    kp: &KeeperPlan,
+    wr: libc::c_int,
+    argv: *const *const libc::c_char,
+    envp: *const *const libc::c_char,
+    pid_digits: *mut u8,
+    tmp: *const libc::c_char,
+) -> ! {
+    // No handler of the daemon's may run here, and signals meant for the
+    // daemon (SIGTERM, SIGINT, SIGHUP) must not end the keeper: block them
+    // all (the script's child sets its own mask).
+    libc::sigprocmask(libc::SIG_SETMASK, &kp.all_signals, std::ptr::null_mut());
+    // Were SIGCHLD ignored, the script would be reaped without a status.
+    libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+    // Keep none of the daemon's descriptors: a listening socket held here
+    // would stop a restarted daemon from binding its port.
+    close_from(3, wr);
+    let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+    if null >= 0 {
+        for fd in 0..3 {
+            libc::dup2(null, fd);
+        }
+        if null > 2 {
+            libc::close(null);
+        }
+    }
+    // Its own session: a kill of the daemon's process group, or the
+    // daemon's terminal going away, does not reach it.
+    libc::setsid();
+    libc::prctl(libc::PR_SET_NAME, c"slurmd-keeper".as_ptr() as libc::c_ulong, 0, 0, 0);
+    let pid = libc::fork();
+    if pid < 0 {
+        send(wr, MSG_FAIL, STAGE_FORK as i32, *libc::__errno_location());
+        libc::_exit(127);
+    }
+    if pid == 0 {
+        child(plan, wr, argv, envp, pid_digits, tmp)
+    }
+    send(wr, MSG_PID, pid, 0);
+    libc::close(wr);
     let mut status = 0;
-    // SAFETY: waiting for our own child.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    let stage = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
-    let errno = i32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
-    Err((STAGES.get(stage).copied().unwrap_or("start"), std::io::Error::from_raw_os_error(errno)))
+    loop {
+        let r = libc::waitpid(pid, &mut status, 0);
+        if r == pid {
+            break;
+        }
+        if r < 0 && *libc::__errno_location() != libc::EINTR {
+            libc::_exit(1);
+        }
+    }
+    // "<status>\n", written under a temporary name and renamed, so a reader
+    // sees all of it or nothing. No fsync: the file must outlive the daemon,
+    // not the machine (a reboot ends the job anyway).
+    let mut text = [0u8; 12];
+    let n = write_decimal(&mut text, status as u32);
+    text[n] = b'\n';
+    let fd = libc::open(kp.status_tmp.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC, 0o644 as libc::c_uint);
+    if fd < 0 {
+        libc::_exit(1);
+    }
+    let written = libc::write(fd, text.as_ptr().cast(), n + 1);
+    libc::close(fd);
+    if written != (n + 1) as isize || libc::rename(kp.status_tmp.as_ptr(), kp.status.as_ptr()) != 0 {
+        libc::unlink(kp.status_tmp.as_ptr());
+        libc::_exit(1);
+    }
+    libc::_exit(0)
 }
 
 /// Closes every descriptor from `first` up, except `keep`
@@ -308,7 +487,7 @@ unsafe fn close_from(first: libc::c_int, keep: libc::c_int) {
     }
 }
 
-/// The child side of [`fork_exec`]. Never returns.
+/// The script's side of [`fork_exec`] (the keeper's child). Never returns.
 unsafe fn child(
     plan: &ChildPlan,
     err_fd: libc::c_int,
@@ -318,11 +497,7 @@ unsafe fn child(
     tmp: *const libc::c_char,
 ) -> ! {
     let fail = |stage: u32| -> ! {
-        let errno = *libc::__errno_location();
-        let mut msg = [0u8; 8];
-        msg[..4].copy_from_slice(&stage.to_ne_bytes());
-        msg[4..].copy_from_slice(&errno.to_ne_bytes());
-        libc::write(err_fd, msg.as_ptr().cast(), msg.len());
+        send(err_fd, MSG_FAIL, stage as i32, *libc::__errno_location());
         libc::_exit(127);
     };
     // Default signal handling and an empty mask: the daemon's (Rust ignores
