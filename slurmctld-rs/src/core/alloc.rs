@@ -388,8 +388,9 @@ impl Controller {
         let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
         if job.base_state() != JobState::Running {
             // Already ended (cancelled, timed out): keep that state, just
-            // record the exit status.
-            if job.exit_code == 0 {
+            // record the exit status. A requeued job's next run is a new
+            // start: the old run's status is not its.
+            if job.exit_code == 0 && job.base_state().is_finished() {
                 job.exit_code = job_rc;
             }
             return Vec::new();
