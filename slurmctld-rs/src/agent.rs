@@ -367,6 +367,19 @@ pub async fn ping_loop(shared: Arc<Shared>, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;
+        // Upstream decides who is dead before sending this cycle's pings.
+        let (victims, changed_nodes) = {
+            let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+            let before = core.last_node_update;
+            let victims = core.check_node_timeouts(now());
+            (victims, core.last_node_update != before)
+        };
+        if changed_nodes || !victims.is_empty() {
+            let mut d: Vec<Durable> = victims.into_iter().map(Durable::Job).collect();
+            d.push(Durable::Nodes);
+            persist(&shared, d);
+            shared.schedule_now.notify_one();
+        }
         let count = shared.core.lock().unwrap_or_else(|p| p.into_inner()).nodes.len();
         let mut pings = Vec::new();
         for i in 0..count {
@@ -396,18 +409,6 @@ pub async fn ping_loop(shared: Arc<Shared>, interval: Duration) {
         };
         for job_id in stuck {
             shared.dispatch_to_nodes(Effect::TerminateJob { job_id, kind: StopKind::Complete });
-        }
-        let (victims, changed_nodes) = {
-            let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-            let before = core.last_node_update;
-            let victims = core.check_node_timeouts(now());
-            (victims, core.last_node_update != before)
-        };
-        if changed_nodes || !victims.is_empty() {
-            let mut d: Vec<Durable> = victims.into_iter().map(Durable::Job).collect();
-            d.push(Durable::Nodes);
-            persist(&shared, d);
-            shared.schedule_now.notify_one();
         }
     }
 }

@@ -148,6 +148,8 @@ pub struct Controller {
     pub last_job_update: i64,
     /// See `last_job_update`.
     pub last_node_update: i64,
+    /// Start of the previous ping cycle (0 before the first).
+    pub last_ping_cycle: i64,
     /// See `last_job_update`.
     pub last_part_update: i64,
     /// When the configuration was (re)read.
@@ -175,6 +177,7 @@ impl Controller {
             job_count: 0,
             last_job_update: now,
             last_node_update: now,
+            last_ping_cycle: 0,
             last_part_update: now,
             last_conf_update: now,
             boot_time: now,

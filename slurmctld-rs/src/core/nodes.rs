@@ -237,19 +237,24 @@ impl Controller {
         }
     }
 
-    /// Marks nodes silent for longer than SlurmdTimeout DOWN ("Not
-    /// responding") and ends or requeues their jobs. Returns job ids changed.
+    /// At the start of a ping cycle: marks nodes DOWN ("Not responding")
+    /// whose last answer is older than the previous cycle's start minus
+    /// SlurmdTimeout, as upstream's `ping_nodes` (so a node gets up to one
+    /// ping interval beyond SlurmdTimeout), and ends or requeues their
+    /// jobs. Returns job ids changed.
     pub fn check_node_timeouts(&mut self, now: i64) -> Vec<u32> {
         let timeout = i64::from(self.spec.limits.slurmd_timeout);
-        if timeout == 0 {
+        let previous_cycle = std::mem::replace(&mut self.last_ping_cycle, now);
+        if timeout == 0 || previous_cycle == 0 {
             return Vec::new();
         }
+        let dead_before = previous_cycle - timeout;
         let mut down = Vec::new();
         for (i, node) in self.nodes.iter_mut().enumerate() {
             if !node.registered || node.base() == base::DOWN {
                 continue;
             }
-            if node.state & flag::NO_RESPOND != 0 && now - node.last_response >= timeout {
+            if node.last_response != 0 && node.last_response <= dead_before {
                 node.state = (node.state & !flag::BASE_MASK) | base::DOWN;
                 if node.reason.is_none() {
                     node.reason = Some("Not responding".into());

@@ -147,6 +147,8 @@ fn a_requeued_job_gives_its_gpus_back() {
     let _ = c.main_schedule(T0 + 1);
     assert_eq!(gpus_of(&c, id), vec![vec![0, 1]]);
     c.node_ping(2, false, T0 + 2);
+    // Two ping cycles: the second judges against the first's start.
+    let _ = c.check_node_timeouts(T0 + 15);
     let _ = c.check_node_timeouts(T0 + 20);
     assert!(c.jobs[&id].is_pending(), "requeued");
     assert!(c.nodes[2].alloc_gres.is_empty());
@@ -292,4 +294,22 @@ fn scontrol_detail_and_node_gres_used_equal_stock_slurmctlds() {
     finish(&mut c, b, T0 + 3);
     let done = super::view::job_record(&c, &c.jobs[&b], DETAIL, T0 + 4);
     assert_eq!((done.gres_used.as_deref(), done.gres_detail.len()), (Some("gpu:a100:1"), 0));
+}
+
+/// Upstream's `ping_nodes`: a node is DOWN at a cycle only if its last
+/// answer is older than the *previous* cycle's start minus SlurmdTimeout.
+#[test]
+fn silent_nodes_go_down_one_ping_cycle_after_slurmd_timeout() {
+    let mut c = node_cluster();
+    c.spec.limits.slurmd_timeout = 10;
+    let answered = c.nodes[1].last_response;
+    let down = |c: &crate::core::Controller| c.nodes[1].base() == crate::core::node::base::DOWN;
+    c.node_ping(1, false, answered + 1);
+    let _ = c.check_node_timeouts(answered + 5);
+    assert!(!down(&c), "first cycle never judges");
+    let _ = c.check_node_timeouts(answered + 12);
+    assert!(!down(&c), "previous cycle at +5: dead only if answered before -5");
+    let _ = c.check_node_timeouts(answered + 16);
+    assert!(down(&c), "previous cycle at +12: an answer at +0 is older than +2");
+    assert_eq!(c.nodes[1].reason.as_deref(), Some("Not responding"));
 }
