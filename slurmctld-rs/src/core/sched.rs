@@ -50,7 +50,7 @@ impl Controller {
         t.array_job_id = meta.job_id;
         t.last_sched_eval = now;
         let id = t.job_id;
-        self.jobs.insert(id, t);
+        self.jobs.insert(id, Box::new(t));
         id
     }
 
