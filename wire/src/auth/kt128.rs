@@ -141,15 +141,24 @@ pub fn kt128(msg: &[u8], custom: &[u8], out: &mut [u8]) {
     let mut i = 0;
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") {
+        use std::arch::is_x86_feature_detected as has;
+        if has!("avx2") {
+            let vl = has!("avx512f") && has!("avx512vl");
             // Leaves that lie wholly inside `msg`, four at a time.
             let whole = msg.len().saturating_sub(CHUNK) / CHUNK;
             let mut cvs = [0u8; 4 * CV_LEN];
             while i + 4 <= whole {
                 let at = CHUNK * (1 + i);
-                // SAFETY: the CPU has AVX2 (checked above), and the four
-                // chunks are in bounds (`whole` counts only complete ones).
-                unsafe { x4::leaves(&msg[at..at + 4 * CHUNK], &mut cvs) };
+                let four = &msg[at..at + 4 * CHUNK];
+                // SAFETY: the CPU has the features each variant is compiled
+                // for (checked above), and `four` is four whole chunks.
+                unsafe {
+                    if vl {
+                        x4::leaves_vl(four, &mut cvs)
+                    } else {
+                        x4::leaves(four, &mut cvs)
+                    }
+                };
                 node.absorb(&cvs);
                 i += 4;
             }
@@ -258,6 +267,95 @@ mod x4 {
         }
     }
 
+    macro_rules! rol512 {
+        ($v:expr, $n:literal) => {
+            _mm256_rol_epi64::<$n>($v)
+        };
+    }
+
+    /// a ^ b ^ c in one instruction.
+    macro_rules! xor3 {
+        ($a:expr, $b:expr, $c:expr) => {
+            _mm256_ternarylogic_epi64::<0x96>($a, $b, $c)
+        };
+    }
+
+    /// a ^ (!b & c) in one instruction.
+    macro_rules! chi {
+        ($a:expr, $b:expr, $c:expr) => {
+            _mm256_ternarylogic_epi64::<0xD2>($a, $b, $c)
+        };
+    }
+
+    /// [`permute`] with AVX-512VL's rotate and three-input logic, which
+    /// need about half the instructions.
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    unsafe fn permute_vl(a: &mut [__m256i; 25]) {
+        for rc in RC12 {
+            let c0 = xor3!(xor3!(a[0], a[5], a[10]), a[15], a[20]);
+            let c1 = xor3!(xor3!(a[1], a[6], a[11]), a[16], a[21]);
+            let c2 = xor3!(xor3!(a[2], a[7], a[12]), a[17], a[22]);
+            let c3 = xor3!(xor3!(a[3], a[8], a[13]), a[18], a[23]);
+            let c4 = xor3!(xor3!(a[4], a[9], a[14]), a[19], a[24]);
+            let d0 = xor!(c4, rol512!(c1, 1));
+            let d1 = xor!(c0, rol512!(c2, 1));
+            let d2 = xor!(c1, rol512!(c3, 1));
+            let d3 = xor!(c2, rol512!(c4, 1));
+            let d4 = xor!(c3, rol512!(c0, 1));
+            let b0 = xor!(a[0], d0);
+            let b10 = rol512!(xor!(a[1], d1), 1);
+            let b20 = rol512!(xor!(a[2], d2), 62);
+            let b5 = rol512!(xor!(a[3], d3), 28);
+            let b15 = rol512!(xor!(a[4], d4), 27);
+            let b16 = rol512!(xor!(a[5], d0), 36);
+            let b1 = rol512!(xor!(a[6], d1), 44);
+            let b11 = rol512!(xor!(a[7], d2), 6);
+            let b21 = rol512!(xor!(a[8], d3), 55);
+            let b6 = rol512!(xor!(a[9], d4), 20);
+            let b7 = rol512!(xor!(a[10], d0), 3);
+            let b17 = rol512!(xor!(a[11], d1), 10);
+            let b2 = rol512!(xor!(a[12], d2), 43);
+            let b12 = rol512!(xor!(a[13], d3), 25);
+            let b22 = rol512!(xor!(a[14], d4), 39);
+            let b23 = rol512!(xor!(a[15], d0), 41);
+            let b8 = rol512!(xor!(a[16], d1), 45);
+            let b18 = rol512!(xor!(a[17], d2), 15);
+            let b3 = rol512!(xor!(a[18], d3), 21);
+            let b13 = rol512!(xor!(a[19], d4), 8);
+            let b14 = rol512!(xor!(a[20], d0), 18);
+            let b24 = rol512!(xor!(a[21], d1), 2);
+            let b9 = rol512!(xor!(a[22], d2), 61);
+            let b19 = rol512!(xor!(a[23], d3), 56);
+            let b4 = rol512!(xor!(a[24], d4), 14);
+            a[0] = chi!(b0, b1, b2);
+            a[1] = chi!(b1, b2, b3);
+            a[2] = chi!(b2, b3, b4);
+            a[3] = chi!(b3, b4, b0);
+            a[4] = chi!(b4, b0, b1);
+            a[5] = chi!(b5, b6, b7);
+            a[6] = chi!(b6, b7, b8);
+            a[7] = chi!(b7, b8, b9);
+            a[8] = chi!(b8, b9, b5);
+            a[9] = chi!(b9, b5, b6);
+            a[10] = chi!(b10, b11, b12);
+            a[11] = chi!(b11, b12, b13);
+            a[12] = chi!(b12, b13, b14);
+            a[13] = chi!(b13, b14, b10);
+            a[14] = chi!(b14, b10, b11);
+            a[15] = chi!(b15, b16, b17);
+            a[16] = chi!(b16, b17, b18);
+            a[17] = chi!(b17, b18, b19);
+            a[18] = chi!(b18, b19, b15);
+            a[19] = chi!(b19, b15, b16);
+            a[20] = chi!(b20, b21, b22);
+            a[21] = chi!(b21, b22, b23);
+            a[22] = chi!(b22, b23, b24);
+            a[23] = chi!(b23, b24, b20);
+            a[24] = chi!(b24, b20, b21);
+            a[0] = xor!(a[0], _mm256_set1_epi64x(rc as i64));
+        }
+    }
+
     /// Words `at/8 .. at/8 + 4` of the four chunks, transposed so that
     /// result k holds word `at/8 + k` of chunk j in lane j.
     ///
@@ -296,42 +394,49 @@ mod x4 {
         }
     }
 
-    /// Chaining values of the four 8 KiB chunks in `chunks` into `cvs`.
-    ///
-    /// # Safety
-    /// The CPU must support AVX2; `chunks` must be four chunks long.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn leaves(chunks: &[u8], cvs: &mut [u8; 4 * CV_LEN]) {
-        assert_eq!(chunks.len(), 4 * CHUNK);
-        let c: [*const u8; 4] = [0, 1, 2, 3].map(|j| chunks[j * CHUNK..].as_ptr());
-        let mut a = [_mm256_setzero_si256(); 25];
-        let full = CHUNK / RATE;
-        for block in 0..full {
-            let at = block * RATE;
-            // 21 words: 20 in transposed groups of four, then the last one.
-            absorb(&mut a, &c, at, 20);
-            let last = at + 160;
-            let w = |j: usize| i64::from_le_bytes(*(c[j].add(last) as *const [u8; 8]));
-            a[20] = xor!(a[20], _mm256_set_epi64x(w(3), w(2), w(1), w(0)));
-            permute(&mut a);
-        }
-        // The last 128 bytes (16 words), then TurboSHAKE padding, domain 0x0B.
-        let at = full * RATE;
-        let rest = (CHUNK - at) / 8;
-        absorb(&mut a, &c, at, rest);
-        a[rest] = xor!(a[rest], _mm256_set1_epi64x(0x0B));
-        a[RATE / 8 - 1] = xor!(a[RATE / 8 - 1], _mm256_set1_epi64x(i64::MIN));
-        permute(&mut a);
-        let mut words = [[0u64; 4]; CV_LEN / 8];
-        for (w, out) in words.iter_mut().enumerate() {
-            _mm256_storeu_si256(out.as_mut_ptr().cast(), a[w]);
-        }
-        for j in 0..4 {
-            for (w, lanes) in words.iter().enumerate() {
-                cvs[j * CV_LEN + 8 * w..j * CV_LEN + 8 * w + 8].copy_from_slice(&lanes[j].to_le_bytes());
+    macro_rules! leaves {
+        ($name:ident, $permute:ident, $features:literal) => {
+            /// Chaining values of the four 8 KiB chunks in `chunks` into `cvs`.
+            ///
+            /// # Safety
+            /// The CPU must have the features enabled for this function.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn $name(chunks: &[u8], cvs: &mut [u8; 4 * CV_LEN]) {
+                assert_eq!(chunks.len(), 4 * CHUNK);
+                let c: [*const u8; 4] = [0, 1, 2, 3].map(|j| chunks[j * CHUNK..].as_ptr());
+                let mut a = [_mm256_setzero_si256(); 25];
+                let full = CHUNK / RATE;
+                for block in 0..full {
+                    let at = block * RATE;
+                    // 21 words: 20 in transposed groups of four, then the last one.
+                    absorb(&mut a, &c, at, 20);
+                    let last = at + 160;
+                    let w = |j: usize| i64::from_le_bytes(*(c[j].add(last) as *const [u8; 8]));
+                    a[20] = xor!(a[20], _mm256_set_epi64x(w(3), w(2), w(1), w(0)));
+                    $permute(&mut a);
+                }
+                // The last 128 bytes (16 words), then TurboSHAKE padding, domain 0x0B.
+                let at = full * RATE;
+                let rest = (CHUNK - at) / 8;
+                absorb(&mut a, &c, at, rest);
+                a[rest] = xor!(a[rest], _mm256_set1_epi64x(0x0B));
+                a[RATE / 8 - 1] = xor!(a[RATE / 8 - 1], _mm256_set1_epi64x(i64::MIN));
+                $permute(&mut a);
+                let mut words = [[0u64; 4]; CV_LEN / 8];
+                for (w, out) in words.iter_mut().enumerate() {
+                    _mm256_storeu_si256(out.as_mut_ptr().cast(), a[w]);
+                }
+                for j in 0..4 {
+                    for (w, lanes) in words.iter().enumerate() {
+                        cvs[j * CV_LEN + 8 * w..j * CV_LEN + 8 * w + 8].copy_from_slice(&lanes[j].to_le_bytes());
+                    }
+                }
             }
-        }
+        };
     }
+
+    leaves!(leaves, permute, "avx2");
+    leaves!(leaves_vl, permute_vl, "avx2,avx512f,avx512vl");
 }
 
 #[cfg(test)]
@@ -384,6 +489,33 @@ mod tests {
                 kt128(&data[..len], custom, &mut out);
                 assert_eq!(out, reference(&data[..len], custom), "len {len}, custom {}", custom.len());
             }
+        }
+    }
+
+    /// Both 4-lane variants against the scalar sponge, whichever one
+    /// `kt128` picks on this machine.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn lane_variants_agree_with_scalar_leaves() {
+        use std::arch::is_x86_feature_detected as has;
+        let data: Vec<u8> = (0..4 * CHUNK).map(|i| (i * 7 + i / 300) as u8).collect();
+        let mut want = [0u8; 4 * CV_LEN];
+        for j in 0..4 {
+            let mut leaf = TurboShake::new();
+            leaf.absorb(&data[j * CHUNK..(j + 1) * CHUNK]);
+            leaf.finish(0x0B, &mut want[j * CV_LEN..(j + 1) * CV_LEN]);
+        }
+        let mut got = [0u8; 4 * CV_LEN];
+        if has!("avx2") {
+            // SAFETY: AVX2 checked; four whole chunks.
+            unsafe { x4::leaves(&data, &mut got) };
+            assert_eq!(got, want);
+        }
+        if has!("avx2") && has!("avx512f") && has!("avx512vl") {
+            got = [0; 4 * CV_LEN];
+            // SAFETY: features checked; four whole chunks.
+            unsafe { x4::leaves_vl(&data, &mut got) };
+            assert_eq!(got, want);
         }
     }
 
