@@ -1,8 +1,6 @@
 //! Builds the info replies clients print, field by field as upstream's
 //! `pack_job`, `_pack_node` and `pack_part` fill them.
 
-use std::borrow::Cow;
-
 use wire::msg::common::{MultiCore, SelectJobInfo, SelectNodeInfo};
 use wire::msg::job_info::JobInfoT;
 use wire::msg::{JobInfoResponse, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo, PartitionInfoResponse};
@@ -92,6 +90,7 @@ pub fn job_info(
     let mut count = 0u32;
     // Login names for mail_user, looked up once per user per reply.
     let mut names: Vec<(u32, String)> = Vec::new();
+    let mut scratch = Scratch::default();
     for j in c.jobs.values() {
         if !keep(j) || !may_see_job(c, &caller, j) {
             continue;
@@ -111,20 +110,39 @@ pub fn job_info(
             };
             &names[at].1
         };
-        job_record(c, j, show_flags, now, user).pack(&mut p);
+        job_record(c, j, show_flags, now, user, &mut scratch).pack(&mut p);
         count += 1;
     }
     p.patch_u32(0, count);
     (p.into_bytes().into(), count)
 }
 
-fn text(t: &Option<Text>) -> Option<Cow<'_, str>> {
-    t.as_deref().map(Cow::Borrowed)
+fn text(t: &Option<Text>) -> Option<&str> {
+    t.as_deref()
 }
 
-/// One job record, borrowing from `job` and `c`. `user` is the owner's
-/// login name (the default `mail_user`).
-pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64, user: &'a str) -> JobInfoT<Cow<'a, str>> {
+/// The strings a job record computes rather than borrows, reused from one
+/// record to the next so packing a long list allocates (almost) nothing.
+#[derive(Default)]
+pub struct Scratch {
+    dependency: String,
+    command: String,
+    nodes: String,
+    tres_alloc: String,
+    array_task_str: String,
+}
+
+/// One job record, borrowing from `job`, `c` and `scratch` (which holds the
+/// strings computed for it). `user` is the owner's login name (the default
+/// `mail_user`).
+pub fn job_record<'a>(
+    c: &'a Controller,
+    job: &'a Job,
+    show_flags: u16,
+    now: i64,
+    user: &'a str,
+    scratch: &'a mut Scratch,
+) -> JobInfoT<&'a str> {
     let d = &job.desc;
     let part = &c.spec.partitions[job.part_index];
     let pending = job.is_pending();
@@ -140,9 +158,9 @@ pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64
                 _ => DependencyStatus::Unfulfilled,
             })
             .collect();
-        Cow::Owned(format_dependencies(deps, &status))
+        format_dependencies(deps, &status)
     });
-    let command = (!d.argv.is_empty()).then(|| Cow::Owned(d.argv.join(" ")));
+    let command = (!d.argv.is_empty()).then(|| d.argv.join(" "));
     let num_tasks = if d.num_tasks != 0 && d.num_tasks != NO_VAL {
         d.num_tasks
     } else if pending {
@@ -169,16 +187,16 @@ pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64
     let tres_alloc = alloc.map(|a| {
         let cpus = a.total_cpus();
         let mem = a.mem_per_node.saturating_mul(a.nodes.len() as u64);
-        Cow::Owned(format!("cpu={cpus},mem={},node={},billing={cpus}", format_mem_mb(mem), a.nodes.len()))
+        format!("cpu={cpus},mem={},node={},billing={cpus}", format_mem_mb(mem), a.nodes.len())
     });
     let (array_task_str, array_max_tasks) = match &job.array {
-        Some(a) => (Some(Cow::Owned(a.task_str())), a.max_run),
+        Some(a) => (Some(a.task_str()), a.max_run),
         None => (None, 0),
     };
     JobInfoT {
         array_job_id: job.array_job_id,
         array_task_id: job.array_task_id.unwrap_or(NO_VAL),
-        array_task_str,
+        array_task_str: set(&mut scratch.array_task_str, array_task_str),
         array_max_tasks,
         assoc_id: 0,
         container: text(&d.container),
@@ -223,10 +241,10 @@ pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64
         preempt_time: 0,
         priority: job.priority,
         billable_tres: ScaledDouble::from_f64(f64::from(NO_VAL)),
-        cluster: Some(Cow::Borrowed(&c.spec.limits.cluster_name)),
-        nodes: alloc_names.as_ref().map(|n| Cow::Owned(wire::hostlist::compress(n))),
+        cluster: Some(&c.spec.limits.cluster_name),
+        nodes: set(&mut scratch.nodes, alloc_names.as_ref().map(|n| wire::hostlist::compress(n))),
         sched_nodes: None,
-        partition: Some(Cow::Borrowed(&job.partition)),
+        partition: Some(&job.partition),
         account: text(&d.account),
         admin_comment: text(&d.admin_comment),
         site_factor: if d.site_factor == NO_VAL { NICE_OFFSET } else { d.site_factor },
@@ -234,14 +252,14 @@ pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64
         comment: text(&d.comment),
         container_again: text(&d.container),
         batch_features: text(&d.batch_features),
-        batch_host: alloc.map(|a| Cow::Borrowed(c.spec.nodes[a.batch_host()].name.as_str())),
+        batch_host: alloc.map(|a| c.spec.nodes[a.batch_host()].name.as_str()),
         burst_buffer: text(&d.burst_buffer),
         burst_buffer_state: None,
         system_comment: None,
         qos: text(&d.qos),
         preemptable_time: 0,
         licenses: text(&d.licenses),
-        state_desc: job.state_desc.as_deref().map(Cow::Borrowed),
+        state_desc: job.state_desc.as_deref(),
         resv_name: text(&d.reservation),
         mcs_label: text(&d.mcs_label),
         exit_code: job.exit_code,
@@ -261,8 +279,8 @@ pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64
         prefer: if pending { text(&d.prefer) } else { None },
         cluster_features: text(&d.cluster_features),
         work_dir: text(&d.work_dir),
-        dependency,
-        command,
+        dependency: set(&mut scratch.dependency, dependency),
+        command: set(&mut scratch.command, command),
         min_cpus: match alloc {
             Some(a) if !pending => a.total_cpus(),
             _ => d.min_cpus,
@@ -294,8 +312,8 @@ pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64
         std_out: text(&d.std_out),
         multi_core: Some(multi_core(d)),
         bitflags,
-        tres_alloc_str: tres_alloc,
-        tres_req_str: Some(Cow::Borrowed(&job.tres_req)),
+        tres_alloc_str: set(&mut scratch.tres_alloc, tres_alloc),
+        tres_req_str: Some(&job.tres_req),
         start_protocol_ver: wire::version::ProtocolVersion::CURRENT.0,
         fed_origin: None,
         fed_siblings_active: 0,
@@ -311,9 +329,16 @@ pub fn job_record<'a>(c: &'a Controller, job: &'a Job, show_flags: u16, now: i64
         tres_per_socket: text(&d.tres_per_socket),
         tres_per_task: text(&d.tres_per_task),
         mail_type: d.mail_type,
-        mail_user: Some(text(&d.mail_user).unwrap_or(Cow::Borrowed(user))),
+        mail_user: Some(text(&d.mail_user).unwrap_or(user)),
         selinux_context: None,
     }
+}
+
+/// Keeps a computed string in its scratch slot for the record to borrow.
+fn set(slot: &mut String, value: Option<String>) -> Option<&str> {
+    let v = value?;
+    *slot = v;
+    Some(slot.as_str())
 }
 
 /// Job `shared` as packed: NO_VAL16 unless the user asked for --exclusive or --oversubscribe.
