@@ -224,20 +224,9 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         recovery
     };
     // Pending jobs get their reasons re-derived as upstream's scheduler would.
-    // Upstream does not keep accrue times across a restart.
-    let mut eligible = Vec::new();
-    for job in core.jobs.values_mut().filter(|j| j.is_pending()) {
-        job.accrue_time = 0;
-        if job.priority != 0 && job.eligible_time != 0 {
-            eligible.push(job.job_id);
-        }
-    }
-    for id in eligible {
-        if let Some(mut job) = core.jobs.remove(&id) {
-            core.submit_time_selection(&mut job, t0);
-            core.jobs.insert(id, job);
-        }
-    }
+    let started = std::time::Instant::now();
+    let n = core.restore_pending_reasons(t0);
+    info!(jobs = n, ms = started.elapsed().as_millis() as u64, "pending reasons re-derived");
     // New records go to a fresh journal segment; the snapshot that replaces
     // the replayed ones is written once the server answers.
     let journal = state.journal(recovery).map_err(|e| e.to_string())?;

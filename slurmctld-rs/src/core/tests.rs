@@ -253,3 +253,25 @@ fn job_list_reply_carries_the_job_fields() {
     let none = c.handle(caller(ALICE), Message::JobInfoSingleRequest { job_id: 99_999, show_flags: 0 }, T0).reply;
     assert_eq!(none, Message::SlurmRc { rc: SlurmRc::ESLURM_INVALID_JOB_ID.0 });
 }
+
+#[test]
+fn restart_rederives_pending_reasons_once_per_partition_and_size() {
+    let mut c = cluster();
+    let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let b = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let wide = submitted_id(&submit(&mut c, ALICE, JobDescriptor { min_nodes: 2, ..desc(ALICE) }));
+    let held = submitted_id(&submit(&mut c, ALICE, JobDescriptor { priority: 0, ..desc(ALICE) }));
+    let expected: Vec<_> = [a, wide].iter().map(|id| (c.jobs[id].reason, c.jobs[id].state_desc.clone())).collect();
+    for j in c.jobs.values_mut() {
+        j.reason = JobReason::WAIT_NO_REASON;
+        j.state_desc = None;
+        j.accrue_time = T0;
+    }
+    assert_eq!(c.restore_pending_reasons(T0 + 5), 3);
+    assert_eq!((c.jobs[&a].reason, c.jobs[&a].state_desc.clone()), expected[0]);
+    assert_eq!((c.jobs[&b].reason, c.jobs[&b].state_desc.clone()), expected[0]);
+    assert_eq!((c.jobs[&wide].reason, c.jobs[&wide].state_desc.clone()), expected[1]);
+    assert_eq!(c.jobs[&b].last_sched_eval, T0 + 5);
+    assert_eq!(c.jobs[&held].reason, JobReason::WAIT_NO_REASON, "held jobs keep theirs");
+    assert!(c.jobs.values().all(|j| j.accrue_time == 0));
+}
