@@ -22,8 +22,8 @@
 //! switches to a new segment at that point in its order, and the snapshot is
 //! written (write, fsync, rename, fsync the directory) by a thread of its own.
 //!
-//! Record framing: `u32 len · u32 CRC32C · len bytes`; a torn or corrupt
-//! tail (a crash mid-append) ends the replay of that segment.
+//! Record framing: `u32 len · u32 masked CRC32C · len bytes`; a torn or
+//! corrupt tail (a crash mid-append) ends the replay of that segment.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -171,9 +171,16 @@ fn crc32c_sw(data: &[u8]) -> u32 {
     !crc
 }
 
+/// The checksum a frame carries: CRC32C, masked (as LevelDB does) so that
+/// a zero-filled tail, which a crash can leave behind a file's new size,
+/// never looks like a valid (empty) record.
+fn frame_sum(record: &[u8]) -> u32 {
+    crc32c(record).rotate_right(15).wrapping_add(0xa282_ead8)
+}
+
 fn frame(record: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&(record.len() as u32).to_be_bytes());
-    out.extend_from_slice(&crc32c(record).to_be_bytes());
+    out.extend_from_slice(&frame_sum(record).to_be_bytes());
     out.extend_from_slice(record);
 }
 
@@ -202,12 +209,13 @@ impl<'a> Iterator for Frames<'a> {
             return None;
         }
         let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]);
-        if len > MAX_RECORD || rest.len() - FRAME_HEAD < len as usize {
+        // Nothing writes empty records.
+        if len == 0 || len > MAX_RECORD || rest.len() - FRAME_HEAD < len as usize {
             return None;
         }
         let sum = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]);
         let rec = &rest[FRAME_HEAD..FRAME_HEAD + len as usize];
-        if crc32c(rec) != sum {
+        if frame_sum(rec) != sum {
             return None;
         }
         let at = self.pos;
@@ -850,7 +858,9 @@ impl Writer {
         let result = match &self.broken {
             Some(e) => Err(e.clone()),
             None if buf.is_empty() => Ok(()),
-            None => self.file.write_all(&buf).and_then(|_| self.file.sync_data()).map_err(|e| format!("{}: {e}", path.display())),
+            // At an explicit offset, so a failed write that was cut off below
+            // leaves no gap before the next one.
+            None => self.file.write_all_at(&buf, self.len).and_then(|_| self.file.sync_data()).map_err(|e| format!("{}: {e}", path.display())),
         };
         match &result {
             Ok(()) => {
@@ -865,6 +875,8 @@ impl Writer {
                 // Cut a partial write off, so later records follow good ones.
                 if let Err(e) = self.file.set_len(self.len).and_then(|_| self.file.sync_data()) {
                     self.broken = Some(format!("{}: cannot cut a failed write: {e}", path.display()));
+                    // A compaction moves the journal to a new segment.
+                    self.inner.wants_compaction.store(true, Ordering::Relaxed);
                 }
             }
             Err(_) => {}
@@ -916,7 +928,7 @@ fn write_snapshot(dir: &StateDir, mut body: Vec<u8>, refs: &[(u32, BlobLoc)], fi
     let mut pos = 0;
     while pos + FRAME_HEAD <= body.len() {
         let len = u32::from_be_bytes([body[pos], body[pos + 1], body[pos + 2], body[pos + 3]]) as usize;
-        let crc = crc32c(&body[pos + FRAME_HEAD..pos + FRAME_HEAD + len]);
+        let crc = frame_sum(&body[pos + FRAME_HEAD..pos + FRAME_HEAD + len]);
         body[pos + 4..pos + 8].copy_from_slice(&crc.to_be_bytes());
         pos += FRAME_HEAD + len;
     }
@@ -977,5 +989,11 @@ mod tests {
         let n = bad.len();
         bad[n - 1] ^= 1;
         assert_eq!(Frames::new(&bad).count(), 0);
+        // So is a zero-filled tail (a crash after the size, before the data).
+        let mut zeros = data[..good].to_vec();
+        zeros.extend_from_slice(&[0; 64]);
+        let mut frames = Frames::new(&zeros);
+        assert_eq!(frames.by_ref().count(), 2);
+        assert_eq!(frames.valid(), good);
     }
 }
