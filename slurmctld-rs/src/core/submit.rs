@@ -96,7 +96,8 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
     normalise_counts(&mut d);
     d.script = None;
     d.environment = Vec::new();
-    let d = JobDesc::from_descriptor(d, &mut c.strings);
+    // A probe, never stored: its strings stay out of the shared table.
+    let d = JobDesc::from_descriptor(d, &mut super::text::Interner::default());
     let usable = c.available_nodes(part_index).len() as u32;
     if usable < d.min_nodes.max(1) {
         // No usable node could ever be picked now: upstream's test
@@ -114,7 +115,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         reason: JobReason::WAIT_NO_REASON,
         state_desc: None,
         priority: 1,
-        partition: c.strings.get(&c.spec.partitions[part_index].name),
+        partition: c.spec.partitions[part_index].name.as_str().into(),
         part_index,
         time_limit: None,
         submit_time: now,
@@ -128,7 +129,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         restart_cnt: 0,
         dependencies: None,
         admin_hold: false,
-        tres_req: c.strings.get(""),
+        tres_req: "".into(),
         alloc: None,
         desc: d,
     };
