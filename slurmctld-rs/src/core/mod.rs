@@ -461,7 +461,10 @@ impl Controller {
         }
         if !old.is_empty() {
             self.last_job_update = now;
-            // Drop strings only the purged jobs used (cheap next to the scan above).
+        }
+        // Drop strings only purged (or refused) jobs used; cheap next to the
+        // scan above, and only when something can have become unused.
+        if !old.is_empty() || self.strings.len() > 4 * self.jobs.len() + 1024 {
             self.strings.sweep();
         }
         old
