@@ -264,7 +264,13 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         *shared.agent.lock().unwrap_or_else(|p| p.into_inner()) = Some(agent_tx);
         tokio::spawn(slurmctld::agent::run(shared.clone(), agent_rx));
         tokio::spawn(slurmctld::agent::ping_loop(shared.clone(), ping_interval));
-        server::compact_in_background(&shared);
+        // The snapshot replacing the replayed segments locks the core while it
+        // serialises it: let the first clients after a restart in first.
+        let compact = shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            server::compact_in_background(&compact);
+        });
         let signals = shared.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};
