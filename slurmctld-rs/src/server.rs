@@ -495,13 +495,15 @@ pub async fn bind(cfg: &ServerConfig) -> std::io::Result<Vec<TcpListener>> {
 /// journal has grown): the core is locked only while it is serialised.
 pub fn compact_in_background(shared: &Arc<Shared>) {
     let shared = shared.clone();
-    let job = {
+    let started = std::time::Instant::now();
+    let (job, jobs) = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        shared.journal.compact(&core)
+        (shared.journal.compact(&core), core.jobs.len())
     };
+    let locked_ms = started.elapsed().as_millis() as u64;
     if let Some(job) = job {
         tokio::task::spawn_blocking(move || match job.wait() {
-            Ok(()) => debug!("state compacted"),
+            Ok(()) => info!(jobs, locked_ms, ms = started.elapsed().as_millis() as u64, "state compacted"),
             Err(e) => error!("state compaction failed (the journal still has everything): {e}"),
         });
     }

@@ -590,10 +590,17 @@ impl StateDir {
     }
 
     fn write_atomic(&self, name: &str, data: &[u8]) -> Result<(), StateError> {
+        self.write_atomic_parts(name, &[data])
+    }
+
+    /// Writes `parts` one after the other as file `name`, atomically.
+    fn write_atomic_parts(&self, name: &str, parts: &[&[u8]]) -> Result<(), StateError> {
         let final_path = self.path(name);
         let tmp = self.path(&format!("{name}.new"));
         let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-        f.write_all(data).map_err(io_err(&tmp))?;
+        for part in parts {
+            f.write_all(part).map_err(io_err(&tmp))?;
+        }
         f.sync_all().map_err(io_err(&tmp))?;
         fs::rename(&tmp, &final_path).map_err(io_err(&final_path))?;
         self.sync_dir()
@@ -932,14 +939,13 @@ fn write_snapshot(dir: &StateDir, mut body: Vec<u8>, refs: &[(u32, BlobLoc)], fi
         body[pos + 4..pos + 8].copy_from_slice(&crc.to_be_bytes());
         pos += FRAME_HEAD + len;
     }
-    let mut data = Vec::with_capacity(MAGIC.len() + 32 + body.len() + refs.len() * 32);
-    data.extend_from_slice(MAGIC);
+    let mut head = Vec::with_capacity(MAGIC.len() + 32);
+    head.extend_from_slice(MAGIC);
     let mut p = Packer::new();
     p.u8(KIND_SNAPSHOT_HEAD);
     p.u32(first);
-    frame(p.as_slice(), &mut data);
-    data.extend_from_slice(&body);
-    drop(body);
+    frame(p.as_slice(), &mut head);
+    let mut tail = Vec::with_capacity(refs.len() * 32);
     for (key, loc) in refs {
         let mut p = Packer::new();
         p.u8(KIND_BATCH_REF);
@@ -947,9 +953,12 @@ fn write_snapshot(dir: &StateDir, mut body: Vec<u8>, refs: &[(u32, BlobLoc)], fi
         p.u32(loc.segment);
         p.u64(loc.offset);
         p.u32(loc.len);
-        frame(p.as_slice(), &mut data);
+        frame(p.as_slice(), &mut tail);
     }
-    dir.write_atomic(SNAPSHOT, &data)?;
+    // Written from the pieces: the body is tens of MB at 100,000 jobs, and
+    // a copy of it would double the memory a compaction holds.
+    dir.write_atomic_parts(SNAPSHOT, &[&head, &body, &tail])?;
+    drop(body);
     dir.write_atomic(SEQUENCE, &next_job_id.to_be_bytes())?;
     let keep: std::collections::HashSet<u32> = refs.iter().map(|(_, l)| l.segment).collect();
     for n in dir.segments()?.into_iter().filter(|&n| n < first && !keep.contains(&n)) {
