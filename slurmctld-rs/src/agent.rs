@@ -88,15 +88,7 @@ fn passwd(uid: u32) -> Option<Passwd> {
 
 fn persist(shared: &Shared, durable: Vec<Durable>) {
     let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-    let records = durable
-        .iter()
-        .filter_map(|d| match d {
-            Durable::Job(id) => core.jobs.get(id).map(state::job_record),
-            Durable::JobRemoved(id) => Some(state::job_removed_record(*id)),
-            Durable::Nodes => Some(state::nodes_record(&core)),
-            Durable::Partitions => Some(state::partitions_record(&core)),
-        })
-        .collect();
+    let records = durable.iter().filter_map(|d| state::durable_record(&core, d)).collect();
     shared.journal.append(records, |r| {
         if let Err(e) = r {
             tracing::error!("state not saved: {e}");
@@ -105,12 +97,46 @@ fn persist(shared: &Shared, durable: Vec<Durable>) {
 }
 
 async fn launch(shared: Arc<Shared>, job_id: u32) {
-    let pw = job_passwd(&shared, job_id).await;
-    let built = {
+    let ids = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.batch_launch(job_id, pw.as_ref(), now())
+        core.jobs.get(&job_id).map(|j| (j.user_id, j.batch_key()))
     };
-    let Some((host, version, msg)) = built else { return };
+    let Some((_, key)) = ids else { return };
+    let pw = job_passwd(&shared, job_id).await;
+    // The script and environment are read back from the state store only now.
+    let journal = shared.journal.clone();
+    let files = match tokio::task::spawn_blocking(move || journal.load_batch(key)).await {
+        Ok(Ok(Some(f))) => Some(f),
+        Ok(Ok(None)) => {
+            warn!(job_id, "batch script not found in the state store");
+            None
+        }
+        Ok(Err(e)) => {
+            warn!(job_id, "batch script unreadable: {e}");
+            None
+        }
+        Err(_) => None,
+    };
+    let built = {
+        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        if files.is_none() {
+            // Upstream requeues and holds a job whose script is gone.
+            core.launch_failed(job_id, now());
+            None
+        } else {
+            core.batch_launch(job_id, pw.as_ref(), now())
+        }
+    };
+    let Some((host, version, mut msg)) = built else {
+        if files.is_none() {
+            persist(&shared, vec![Durable::Job(job_id), Durable::Nodes]);
+        }
+        return;
+    };
+    if let Some(f) = files {
+        msg.script = f.script;
+        msg.environment = f.environment;
+    }
     let Some((addr, _)) = node_addr(&shared, host) else {
         warn!(job_id, "batch host address does not resolve");
         return;

@@ -195,7 +195,7 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
 
     let state = StateDir::open(&conf.state_save_location).map_err(|e| e.to_string())?;
     check_cluster_name(std::path::Path::new(&conf.state_save_location), conf.cluster_name.as_deref().unwrap_or(""), args.ignore_errors)?;
-    if args.clean {
+    let recovery = if args.clean {
         // Find where the job ids had got to, then forget everything else.
         let mut probe = Controller::new(cluster_spec(&conf), Box::new(NssUsers::default()), t0);
         let next = match state.recover(&mut probe) {
@@ -208,27 +208,28 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         state.clear(next).map_err(|e| e.to_string())?;
         core.next_job_id = core.next_job_id.max(next);
         info!("-c: starting with no jobs; next job id {}", core.next_job_id);
+        Default::default()
     } else {
-        let report = state.recover(&mut core).map_err(|e| e.to_string())?;
-        if report.truncated_bytes > 0 {
-            warn!(bytes = report.truncated_bytes, "journal had a torn tail (crash during a write); cut it off");
+        let started = std::time::Instant::now();
+        let recovery = state.recover(&mut core).map_err(|e| e.to_string())?;
+        if recovery.report.truncated_bytes > 0 {
+            warn!(bytes = recovery.report.truncated_bytes, "journal had a torn tail (crash during a write); skipped it");
         }
-        info!(records = report.records, jobs = core.jobs.len(), "recovered state");
-    }
+        info!(
+            records = recovery.report.records,
+            jobs = core.jobs.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "recovered state"
+        );
+        recovery
+    };
     // Pending jobs get their reasons re-derived as upstream's scheduler would.
-    let ids: Vec<u32> = core.jobs.values().filter(|j| j.is_pending()).map(|j| j.job_id).collect();
-    for id in ids {
-        if let Some(mut job) = core.jobs.remove(&id) {
-            // Upstream does not keep accrue times across a restart.
-            job.accrue_time = 0;
-            if job.priority != 0 && job.eligible_time != 0 {
-                core.submit_time_selection(&mut job, t0);
-            }
-            core.jobs.insert(id, job);
-        }
-    }
-    state.compact(&core).map_err(|e| e.to_string())?;
-    let journal = state.journal().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let n = core.restore_pending_reasons(t0);
+    info!(jobs = n, ms = started.elapsed().as_millis() as u64, "pending reasons re-derived");
+    // New records go to a fresh journal segment; the snapshot that replaces
+    // the replayed ones is written once the server answers.
+    let journal = state.journal(recovery).map_err(|e| e.to_string())?;
 
     let auth = Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
     let cfg = ServerConfig {
@@ -263,6 +264,13 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         *shared.agent.lock().unwrap_or_else(|p| p.into_inner()) = Some(agent_tx);
         tokio::spawn(slurmctld::agent::run(shared.clone(), agent_rx));
         tokio::spawn(slurmctld::agent::ping_loop(shared.clone(), ping_interval));
+        // The snapshot replacing the replayed segments locks the core while it
+        // serialises it: let the first clients after a restart in first.
+        let compact = shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            server::compact_in_background(&compact);
+        });
         let signals = shared.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};

@@ -25,7 +25,7 @@ use wire::msg::{msg_type, Message};
 use wire::pack::DecodeError;
 use wire::version::ProtocolVersion;
 
-use crate::core::{Caller, Controller, Durable, Effect};
+use crate::core::{Caller, Controller, Effect};
 use crate::state::{self, Journal, StateDir};
 
 /// Server settings taken from slurm.conf and the command line.
@@ -250,9 +250,10 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
             None => return,
         },
     };
-    let body = reply.to_body(header.version);
+    let reply_type = reply.msg_type();
+    let body = reply.into_body(header.version);
     let restrict = RestrictUid::for_reply(Some(caller.uid), shared.cfg.slurm_user, shared.cfg.slurmd_user);
-    let hash = body_hash::compute(&body, reply.msg_type(), header.version, Some(hash_kind));
+    let hash = body_hash::compute(&body, reply_type, header.version, Some(hash_kind));
     let cred = match shared.auth.encode(&hash, restrict) {
         Ok(c) => c,
         Err(e) => {
@@ -260,14 +261,33 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
             return;
         }
     };
-    let out = frame::encode(&Header::new(header.version, reply.msg_type(), 0), &AuthBlob::Munge(cred), &body);
-    if let Err(e) = sock.write_all(&out).await {
+    let reply_header = Header::new(header.version, reply_type, 0);
+    let sent = if body.len() < LARGE_REPLY {
+        sock.write_all(&frame::encode(&reply_header, &AuthBlob::Munge(cred), &body)).await
+    } else {
+        // A job list can be tens of MB: send it from where it was packed.
+        let head = frame::encode_head(&reply_header, &AuthBlob::Munge(cred), body.len());
+        match sock.write_all(&head).await {
+            Ok(()) => sock.write_all(&body).await,
+            Err(e) => Err(e),
+        }
+    };
+    if let Err(e) = sent {
         debug!(%peer, "reply not delivered: {e}");
     }
 }
 
+/// Replies at least this large are written in two parts instead of copied
+/// into one frame buffer (small ones go out in one write, one segment).
+const LARGE_REPLY: usize = 256 * 1024;
+
 /// Runs the core on one request and waits until what it changed is durable.
 async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message) -> Option<Message> {
+    if matches!(msg, Message::Ping) {
+        // Liveness only: answered even while the core is busy (a compaction
+        // serialising it, a long job list), as upstream answers pings.
+        return Some(Message::SlurmRc { rc: SlurmRc::SUCCESS.0 });
+    }
     let t = now();
     let uid;
     let (durable_rx, outcome) = {
@@ -277,16 +297,7 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message) -> Option<Me
         let rx = if outcome.durable.is_empty() {
             None
         } else {
-            let records: Vec<Vec<u8>> = outcome
-                .durable
-                .iter()
-                .filter_map(|d| match d {
-                    Durable::Job(id) => core.jobs.get(id).map(state::job_record),
-                    Durable::JobRemoved(id) => Some(state::job_removed_record(*id)),
-                    Durable::Nodes => Some(state::nodes_record(&core)),
-                    Durable::Partitions => Some(state::partitions_record(&core)),
-                })
-                .collect();
+            let records: Vec<Vec<u8>> = outcome.durable.iter().filter_map(|d| state::durable_record(&core, d)).collect();
             let (tx, rx) = oneshot::channel();
             // Appended while the core is locked, so the journal's order is
             // the order in which the core changed.
@@ -441,6 +452,9 @@ async fn background(shared: Arc<Shared>) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             _ = purge.tick() => {
+                if shared.journal.wants_compaction() && !shared.journal.compacting() {
+                    compact_in_background(&shared);
+                }
                 let t = now();
                 let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
                 let removed = core.purge_old_jobs(t);
@@ -464,7 +478,7 @@ async fn background(shared: Arc<Shared>) {
         // Reasons are re-derived after a restart; only eligibility changes
         // need saving, and those are cheap to write with the record.
         if !changed.is_empty() {
-            let records = changed.iter().filter_map(|id| core.jobs.get(id).map(state::job_record)).collect();
+            let records = changed.iter().filter_map(|id| core.jobs.get(id).map(|j| state::job_record(j))).collect();
             shared.journal.append(records, |r| {
                 if let Err(e) = r {
                     error!("scheduler state not saved: {e}");
@@ -489,10 +503,34 @@ pub async fn bind(cfg: &ServerConfig) -> std::io::Result<Vec<TcpListener>> {
     Ok(out)
 }
 
+/// Writes a snapshot in the background (after start-up replay, and when the
+/// journal has grown): the core is locked only while it is serialised.
+pub fn compact_in_background(shared: &Arc<Shared>) {
+    let shared = shared.clone();
+    let started = std::time::Instant::now();
+    let (job, jobs) = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        (shared.journal.compact(&core), core.jobs.len())
+    };
+    let locked_ms = started.elapsed().as_millis() as u64;
+    if let Some(job) = job {
+        tokio::task::spawn_blocking(move || match job.wait() {
+            Ok(()) => info!(jobs, locked_ms, ms = started.elapsed().as_millis() as u64, "state compacted"),
+            Err(e) => error!("state compaction failed (the journal still has everything): {e}"),
+        });
+    }
+}
+
 /// Saves a compacted snapshot (clean shutdown).
 pub fn save(shared: &Shared) -> Result<(), state::StateError> {
-    let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-    shared.state.compact(&core)
+    while shared.journal.compacting() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let job = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        shared.journal.compact(&core)
+    };
+    job.map_or(Ok(()), |j| j.wait())
 }
 
 /// Creates the shared server state.

@@ -102,7 +102,7 @@ impl TestServer {
         };
         let core = Controller::new(spec, Box::new(NoUsers), now());
         let state = StateDir::open(dir.path()).unwrap();
-        let journal = state.journal().unwrap();
+        let journal = state.journal(Default::default()).unwrap();
         let cfg = ServerConfig {
             listen: vec!["127.0.0.1:0".parse().unwrap()],
             max_connections: 16,

@@ -115,26 +115,48 @@ pub fn decode(payload: &[u8]) -> Result<Frame<'_>, FrameError> {
 /// Builds a complete frame, length prefix included. `header.body_length` is
 /// set from `body`.
 pub fn encode(header: &Header, auth: &AuthBlob, body: &[u8]) -> BytesMut {
-    let mut h = header.clone();
-    h.body_length = body.len() as u32;
     let mut p = Packer::with_capacity(body.len() + 300);
+    head_into(&mut p, header, auth, body.len());
+    p.raw(body);
+    p.into_bytes()
+}
+
+/// Everything of a frame before its body (length prefix, header, auth), for
+/// a sender that writes a large body separately instead of copying it.
+pub fn encode_head(header: &Header, auth: &AuthBlob, body_len: usize) -> BytesMut {
+    let mut p = Packer::with_capacity(300);
+    head_into(&mut p, header, auth, body_len);
+    p.into_bytes()
+}
+
+fn head_into(p: &mut Packer, header: &Header, auth: &AuthBlob, body_len: usize) {
+    let mut h = header.clone();
+    h.body_length = body_len as u32;
     p.u32(0);
-    h.pack(&mut p);
+    h.pack(p);
     match auth {
         AuthBlob::Munge(cred) => {
             p.u32(auth_plugin::MUNGE);
             p.string(cred);
         }
     }
-    p.raw(body);
-    let total = (p.len() - 4) as u32;
+    let total = (p.len() - 4 + body_len) as u32;
     p.patch_u32(0, total);
-    p.into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn head_plus_body_is_the_whole_frame() {
+        let h = Header::new(ProtocolVersion::V22_05, 2004, 0);
+        let auth = AuthBlob::Munge("MUNGE:abc:".into());
+        let body = b"some body bytes";
+        let mut split = encode_head(&h, &auth, body.len()).to_vec();
+        split.extend_from_slice(body);
+        assert_eq!(split, encode(&h, &auth, body).to_vec());
+    }
 
     #[test]
     fn round_trip_and_length_checks() {

@@ -75,6 +75,7 @@ pub struct Unpacker<'a> {
 macro_rules! fixed_int {
     ($name:ident, $ty:ty, $parser:ident, $size:expr) => {
         #[doc = concat!("Reads a big-endian `", stringify!($ty), "`.")]
+        #[inline]
         pub fn $name(&mut self, field: &'static str) -> DecodeResult<$ty> {
             let rest = self.need(field, $size)?;
             let (_, v) = $parser::<&[u8], nom::error::Error<&[u8]>>(rest)
@@ -87,26 +88,31 @@ macro_rules! fixed_int {
 
 impl<'a> Unpacker<'a> {
     /// Starts reading at the beginning of `buf`.
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
         Unpacker { buf, pos: 0 }
     }
 
     /// Bytes not yet consumed.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     /// Offset of the next byte to read.
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
 
     /// The unread tail.
+    #[inline]
     pub fn rest(&self) -> &'a [u8] {
         &self.buf[self.pos..]
     }
 
     /// Fails unless every byte was consumed.
+    #[inline]
     pub fn finish(&self, what: &'static str) -> DecodeResult<()> {
         match self.remaining() {
             0 => Ok(()),
@@ -114,6 +120,7 @@ impl<'a> Unpacker<'a> {
         }
     }
 
+    #[inline]
     fn need(&self, field: &'static str, n: usize) -> DecodeResult<&'a [u8]> {
         let rest = &self.buf[self.pos..];
         if rest.len() < n {
@@ -123,6 +130,7 @@ impl<'a> Unpacker<'a> {
     }
 
     /// Takes `n` raw bytes.
+    #[inline]
     pub fn bytes(&mut self, field: &'static str, n: usize) -> DecodeResult<&'a [u8]> {
         let rest = self.need(field, n)?;
         self.pos += n;
@@ -135,23 +143,27 @@ impl<'a> Unpacker<'a> {
     fixed_int!(u64, u64, be_u64, 8);
 
     /// `unpack_time`: a time_t widened to i64.
+    #[inline]
     pub fn time(&mut self, field: &'static str) -> DecodeResult<i64> {
         Ok(self.u64(field)? as i64)
     }
 
     /// `unpackbool`: one byte, non-zero is true.
+    #[inline]
     pub fn bool(&mut self, field: &'static str) -> DecodeResult<bool> {
         Ok(self.u8(field)? != 0)
     }
 
     /// A u32 count whose elements take at least `min_elem` bytes each: bounded
     /// by what is left, so it can size an allocation safely.
+    #[inline]
     pub fn count(&mut self, field: &'static str, min_elem: usize) -> DecodeResult<usize> {
         let n = self.u32(field)?;
         self.check_count(field, n, min_elem)
     }
 
     /// Checks an already-read count against the bytes left.
+    #[inline]
     pub fn check_count(&self, field: &'static str, n: u32, min_elem: usize) -> DecodeResult<usize> {
         let limit = (self.remaining() / min_elem.max(1)) as u64;
         if u64::from(n) > limit {
@@ -161,6 +173,7 @@ impl<'a> Unpacker<'a> {
     }
 
     /// `unpackmem`: u32 length + raw bytes; length 0 is NULL.
+    #[inline]
     pub fn mem(&mut self, field: &'static str) -> DecodeResult<Option<&'a [u8]>> {
         let len = self.u32(field)?;
         if len == 0 {
@@ -178,6 +191,7 @@ impl<'a> Unpacker<'a> {
 
     /// `unpackstr`: NULL for length 0, else the bytes minus the sent NUL.
     /// Invalid UTF-8 is replaced, since Rust strings must be valid.
+    #[inline]
     pub fn str(&mut self, field: &'static str) -> DecodeResult<Option<String>> {
         match self.mem(field)? {
             None => Ok(None),
@@ -189,6 +203,7 @@ impl<'a> Unpacker<'a> {
     }
 
     /// `unpackstr_array`: u32 count + count strings. Upstream yields NULL for 0.
+    #[inline]
     pub fn str_array(&mut self, field: &'static str) -> DecodeResult<Vec<String>> {
         let n = self.count(field, 4)?;
         let mut out = Vec::with_capacity(n);
@@ -201,29 +216,34 @@ impl<'a> Unpacker<'a> {
     }
 
     /// `unpack16_array`.
+    #[inline]
     pub fn u16_array(&mut self, field: &'static str) -> DecodeResult<Vec<u16>> {
         let n = self.count(field, 2)?;
         (0..n).map(|_| self.u16(field)).collect()
     }
 
     /// `unpack32_array`.
+    #[inline]
     pub fn u32_array(&mut self, field: &'static str) -> DecodeResult<Vec<u32>> {
         let n = self.count(field, 4)?;
         (0..n).map(|_| self.u32(field)).collect()
     }
 
     /// `unpack64_array`.
+    #[inline]
     pub fn u64_array(&mut self, field: &'static str) -> DecodeResult<Vec<u64>> {
         let n = self.count(field, 8)?;
         (0..n).map(|_| self.u64(field)).collect()
     }
 
     /// `unpackdouble`: see [`ScaledDouble`].
+    #[inline]
     pub fn double(&mut self, field: &'static str) -> DecodeResult<ScaledDouble> {
         Ok(ScaledDouble(self.u64(field)?))
     }
 
     /// `unpack_bit_str_hex`: u32 NO_VAL for NULL, else size + hex text.
+    #[inline]
     pub fn bitmap(&mut self, field: &'static str) -> DecodeResult<Option<Bitmap>> {
         let size = self.u32(field)?;
         if size == NO_VAL {
@@ -380,69 +400,84 @@ pub struct Packer {
 
 impl Packer {
     /// An empty buffer.
+    #[inline]
     pub fn new() -> Self {
         Packer { buf: BytesMut::with_capacity(256) }
     }
 
     /// An empty buffer with room for `n` bytes.
+    #[inline]
     pub fn with_capacity(n: usize) -> Self {
         Packer { buf: BytesMut::with_capacity(n) }
     }
 
     /// Bytes packed so far.
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len()
     }
 
     /// True when nothing was packed.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
     /// The packed bytes.
+    #[inline]
     pub fn as_slice(&self) -> &[u8] {
         &self.buf
     }
 
     /// Takes the packed bytes.
+    #[inline]
     pub fn into_bytes(self) -> BytesMut {
         self.buf
     }
 
     /// Overwrites a u32 written earlier at `offset` (for back-patched counts).
+    #[inline]
     pub fn patch_u32(&mut self, offset: usize, v: u32) {
         self.buf[offset..offset + 4].copy_from_slice(&v.to_be_bytes());
     }
 
     /// Raw bytes with no length (`packmem_array`).
+    #[inline]
     pub fn raw(&mut self, b: &[u8]) {
         self.buf.put_slice(b);
     }
     /// `pack8`.
+    #[inline]
     pub fn u8(&mut self, v: u8) {
         self.buf.put_u8(v);
     }
     /// `pack16`.
+    #[inline]
     pub fn u16(&mut self, v: u16) {
         self.buf.put_u16(v);
     }
     /// `pack32`.
+    #[inline]
     pub fn u32(&mut self, v: u32) {
         self.buf.put_u32(v);
     }
     /// `pack64`.
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.buf.put_u64(v);
     }
     /// `pack_time`.
+    #[inline]
     pub fn time(&mut self, v: i64) {
         self.buf.put_i64(v);
     }
     /// `packbool`.
+    #[inline]
     pub fn bool(&mut self, v: bool) {
         self.buf.put_u8(v as u8);
     }
     /// `packmem`: u32 length then the bytes; NULL packs length 0.
+    #[inline]
     pub fn mem(&mut self, v: Option<&[u8]>) {
         match v {
             None => self.buf.put_u32(0),
@@ -453,6 +488,7 @@ impl Packer {
         }
     }
     /// `packstr`: length includes the NUL, which is sent; NULL packs length 0.
+    #[inline]
     pub fn str(&mut self, v: Option<&str>) {
         match v {
             None => self.buf.put_u32(0),
@@ -464,10 +500,12 @@ impl Packer {
         }
     }
     /// `packstr` of a present string.
+    #[inline]
     pub fn string(&mut self, s: &str) {
         self.str(Some(s));
     }
     /// `packstr_array`.
+    #[inline]
     pub fn str_array<S: AsRef<str>>(&mut self, v: &[S]) {
         self.buf.put_u32(v.len() as u32);
         for s in v {
@@ -475,25 +513,30 @@ impl Packer {
         }
     }
     /// `pack16_array`.
+    #[inline]
     pub fn u16_array(&mut self, v: &[u16]) {
         self.buf.put_u32(v.len() as u32);
         v.iter().for_each(|&x| self.buf.put_u16(x));
     }
     /// `pack32_array`.
+    #[inline]
     pub fn u32_array(&mut self, v: &[u32]) {
         self.buf.put_u32(v.len() as u32);
         v.iter().for_each(|&x| self.buf.put_u32(x));
     }
     /// `pack64_array`.
+    #[inline]
     pub fn u64_array(&mut self, v: &[u64]) {
         self.buf.put_u32(v.len() as u32);
         v.iter().for_each(|&x| self.buf.put_u64(x));
     }
     /// `packdouble`.
+    #[inline]
     pub fn double(&mut self, v: ScaledDouble) {
         self.buf.put_u64(v.0);
     }
     /// `pack_bit_str_hex`.
+    #[inline]
     pub fn bitmap(&mut self, v: Option<&Bitmap>) {
         match v {
             None => self.buf.put_u32(NO_VAL),

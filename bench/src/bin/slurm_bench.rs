@@ -42,6 +42,23 @@ struct Args {
     /// Our node daemon; default: slurmd-rs next to this binary.
     #[arg(long)]
     ours_slurmd: Option<PathBuf>,
+    /// Queue sizes for the scale group, each `JOBS:CALLS` (e.g.
+    /// `100000:1`), replacing the mode's default points.
+    #[arg(long, value_delimiter = ',', value_parser = parse_point)]
+    points: Vec<(u64, usize)>,
+    /// Controllers to measure: upstream, ours (default both).
+    #[arg(long, value_delimiter = ',', default_values_t = vec!["upstream".to_string(), "ours".to_string()])]
+    sides: Vec<String>,
+}
+
+fn parse_point(s: &str) -> Result<(u64, usize), String> {
+    let (jobs, calls) = s.split_once(':').unwrap_or((s, "1"));
+    let jobs = jobs.parse::<u64>().map_err(|e| format!("{s}: {e}"))?;
+    let calls = calls.parse::<usize>().map_err(|e| format!("{s}: {e}"))?;
+    if jobs == 0 || calls == 0 {
+        return Err(format!("{s}: jobs and calls must be positive"));
+    }
+    Ok((jobs, calls))
 }
 
 /// Counts for one run mode.
@@ -85,6 +102,7 @@ impl Sizes {
 
 struct Bench {
     sizes: Sizes,
+    sides: Vec<String>,
     bins: [(Side, PathBuf); 2],
     /// Node daemons for measure 5: (label, executable).
     slurmds: [(&'static str, PathBuf); 2],
@@ -459,6 +477,10 @@ impl Bench {
     fn run_group(&mut self, group: &str, rep: usize) {
         for i in 0..2 {
             let (side, bin) = self.bins[i].clone();
+            let key = if side == Side::Upstream { "upstream" } else { "ours" };
+            if !self.sides.iter().any(|s| s == key) {
+                continue;
+            }
             log(&format!("rep {rep}: {group} on {}", name(side)));
             let r = match group {
                 "submit" => self.submit_group(side, &bin),
@@ -513,8 +535,15 @@ fn main() {
         eprintln!("slurm-bench: {}: {e}", a.workdir.display());
         std::process::exit(2);
     }
+    let mut sizes = Sizes::new(a.quick, a.reps);
+    if !a.points.is_empty() {
+        let mut points = a.points.clone();
+        points.sort_unstable();
+        sizes.points = points;
+    }
     let mut b = Bench {
-        sizes: Sizes::new(a.quick, a.reps),
+        sizes,
+        sides: a.sides.clone(),
         bins: [
             (Side::Upstream, a.upstream.clone()),
             (Side::Ours, ours.clone()),

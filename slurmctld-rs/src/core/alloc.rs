@@ -266,7 +266,7 @@ impl Controller {
     /// which the daemon resolves.
     pub fn script_env(&self, job_id: u32, is_epilog: bool) -> Vec<(String, String)> {
         let Some(job) = self.jobs.get(&job_id) else { return Vec::new() };
-        let d = &job.desc;
+        let d = &job.desc.to_descriptor();
         let mut env: Vec<(String, String)> = d
             .spank_job_env
             .iter()
@@ -312,7 +312,7 @@ impl Controller {
             set("SLURM_JOB_CPUS_PER_NODE", cpus);
             set("SLURM_JOB_NUM_NODES", a.nodes.len().to_string());
         }
-        set("SLURM_JOB_PARTITION", job.partition.clone());
+        set("SLURM_JOB_PARTITION", job.partition.to_string());
         set("SLURM_JOB_RESTART_COUNT", job.restart_cnt.to_string());
         set("SLURM_JOB_UID", job.user_id.to_string());
         set(

@@ -2,9 +2,10 @@
 //! semantics of their own: states, array task sets, dependencies.
 
 use wire::job_reason::JobReason;
-use wire::msg::JobDescriptor;
 use wire::pack::{Bitmap, DecodeResult, Packer, Unpacker, NO_VAL};
-use wire::version::ProtocolVersion;
+
+use super::desc::{unpack_text, JobDesc, SLOT_PARTITION, SLOT_TRES_REQ};
+use super::text::{Interner, Text};
 
 use super::gres::{GresAlloc, GresOnNode};
 
@@ -328,7 +329,7 @@ pub struct Job {
     /// 0 = held.
     pub priority: u32,
     /// Partition name.
-    pub partition: String,
+    pub partition: Text,
     /// Index into the partition table.
     pub part_index: usize,
     /// Minutes; None = partition's limit (NO_VAL).
@@ -356,12 +357,12 @@ pub struct Job {
     /// Held by an admin (vs by the user).
     pub admin_hold: bool,
     /// `tres_req_str`, fixed at submission as upstream fixes it.
-    pub tres_req: String,
+    pub tres_req: Text,
     /// Resources held while running or completing.
     pub alloc: Option<super::alloc::Allocation>,
     /// The descriptor as submitted, normalised (partition, time limit and
-    /// counts resolved). Carries script and environment.
-    pub desc: JobDescriptor,
+    /// counts resolved). Script and environment are on disk, not here.
+    pub desc: JobDesc,
 }
 
 impl Job {
@@ -373,6 +374,16 @@ impl Job {
     /// True while pending.
     pub fn is_pending(&self) -> bool {
         self.base_state() == JobState::Pending
+    }
+
+    /// Whose batch script and environment this record runs: an array's
+    /// tasks share the array's (upstream keys them by `array_job_id` too).
+    pub fn batch_key(&self) -> u32 {
+        if self.array_job_id != 0 {
+            self.array_job_id
+        } else {
+            self.job_id
+        }
     }
 
     /// Number of job records this counts for against MaxJobCount.
@@ -432,7 +443,7 @@ impl Job {
                 p.bool(a.released);
             }
         }
-        self.desc.pack(p, ProtocolVersion::CURRENT);
+        self.desc.pack(p);
         // Appended so that records written before GRES indices existed
         // still read (they end here) and older builds ignore the tail.
         if let Some(a) = &self.alloc {
@@ -453,9 +464,9 @@ impl Job {
         }
     }
 
-    /// Reads a record written by [`Job::pack`]. `part_index` and parsed
-    /// dependencies are resolved by the caller.
-    pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Job> {
+    /// Reads a record written by [`Job::pack`], sharing its strings through
+    /// `strings`. `part_index` is resolved by the caller.
+    pub fn unpack(u: &mut Unpacker<'_>, strings: &mut Interner) -> DecodeResult<Job> {
         let job_id = u.u32("job_id")?;
         let array_job_id = u.u32("array_job_id")?;
         let array_task_id = Some(u.u32("array_task_id")?).filter(|&t| t != NO_VAL);
@@ -471,7 +482,7 @@ impl Job {
         let reason = JobReason(u.u16("reason")?);
         let state_desc = u.str("state_desc")?;
         let priority = u.u32("priority")?;
-        let partition = u.str("partition")?.unwrap_or_default();
+        let partition = unpack_text(u, "partition", SLOT_PARTITION, strings)?.unwrap_or_else(|| strings.get(""));
         let time_limit = Some(u.u32("time_limit")?).filter(|&t| t != NO_VAL);
         let mut times = [0i64; 6];
         for t in times.iter_mut() {
@@ -481,7 +492,7 @@ impl Job {
         let derived_ec = u.u32("derived_ec")?;
         let restart_cnt = u.u16("restart_cnt")?;
         let admin_hold = u.bool("admin_hold")?;
-        let tres_req = u.str("tres_req")?.unwrap_or_default();
+        let tres_req = unpack_text(u, "tres_req", SLOT_TRES_REQ, strings)?.unwrap_or_else(|| strings.get(""));
         let alloc = if u.bool("alloc")? {
             let nodes = u.u32_array("alloc.nodes")?.into_iter().map(|n| n as usize).collect();
             let cpus = u.u16_array("alloc.cpus")?;
@@ -505,7 +516,7 @@ impl Job {
         } else {
             None
         };
-        let desc = JobDescriptor::unpack(u, ProtocolVersion::CURRENT)?;
+        let desc = JobDesc::unpack(u, strings)?;
         let with_indices = u.remaining() > 0 && u.u8("alloc.gres_indices")? == GRES_INDICES;
         let alloc = match alloc {
             None => None,

@@ -64,7 +64,7 @@ impl Controller {
     /// `setup_cred_arg` + `slurm_cred_create`: the job part of a credential
     /// (user, GRES, cores, CPUs). The caller sets the step part.
     fn job_credential(&self, job: &Job, alloc: &Allocation, pw: Option<&Passwd>, now: i64) -> JobCredential {
-        let d = &job.desc;
+        let d = &job.desc.to_descriptor();
         let (cpu_array, cpu_array_reps) = run_length(&alloc.cpus);
         // The job's cores as one bitmap over its nodes (node order, each
         // node's cores socket-major), plus the per-node layout that lets
@@ -94,7 +94,7 @@ impl Controller {
             job_alias_list: None,
             job_comment: d.comment.clone(),
             job_constraints: d.features.clone(),
-            job_partition: Some(job.partition.clone()),
+            job_partition: Some(job.partition.to_string()),
             job_reservation: d.reservation.clone(),
             job_restart_cnt: job.restart_cnt,
             job_std_err: d.std_err.clone(),
@@ -149,7 +149,9 @@ impl Controller {
         let alloc = job.alloc.as_ref()?;
         let host = alloc.batch_host();
         let version = self.nodes[host].protocol_version;
-        let d = &job.desc;
+        // Script and environment are not in memory: the caller fills them
+        // in from the state store (`Journal::load_batch`).
+        let d = &job.desc.to_descriptor();
         let hostlist = self.job_hostlist(&alloc.nodes);
         let (cpu_array, cpu_array_reps) = run_length(&alloc.cpus);
         let mut cred = self.job_credential(job, alloc, pw, now);
@@ -167,7 +169,7 @@ impl Controller {
             gid: job.group_id,
             user_name: None,
             gids: Vec::new(),
-            partition: Some(job.partition.clone()),
+            partition: Some(job.partition.to_string()),
             ntasks: if d.num_tasks == NO_VAL { 0 } else { d.num_tasks },
             pn_min_memory: d.pn_min_memory,
             open_mode: d.open_mode,
@@ -234,7 +236,7 @@ impl Controller {
             spank_job_env: job.map(|j| j.desc.spank_job_env.clone()).unwrap_or_default(),
             start_time: job.map_or(0, |j| j.start_time),
             time: now,
-            work_dir: job.and_then(|j| j.desc.work_dir.clone()),
+            work_dir: job.and_then(|j| j.desc.work_dir.as_deref().map(str::to_owned)),
         }
     }
 }

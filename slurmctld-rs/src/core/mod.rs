@@ -4,6 +4,7 @@
 //! state records that must be durable before that reply goes out.
 
 pub mod alloc;
+pub mod desc;
 pub mod gres;
 pub mod job;
 pub mod launch;
@@ -12,6 +13,7 @@ pub mod nodes;
 pub mod sched;
 pub mod spec;
 pub mod submit;
+pub mod text;
 pub mod update;
 pub mod view;
 
@@ -51,6 +53,8 @@ pub struct Caller {
 /// What has to reach stable storage before the reply is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Durable {
+    /// A new job's batch script and environment (kept on disk only).
+    Batch(Box<desc::BatchFiles>),
     /// Write the current record of this job (it was created or changed).
     Job(u32),
     /// This job record is gone.
@@ -136,8 +140,11 @@ pub struct Controller {
     pub spec: ClusterSpec,
     /// Node runtime state, same order as `spec.nodes`.
     pub nodes: Vec<NodeRuntime>,
-    /// Jobs by id.
-    pub jobs: BTreeMap<u32, Job>,
+    /// Jobs by id. Boxed: a B-tree node holds eleven values and is often
+    /// half full, so inline records would cost twice their size.
+    pub jobs: BTreeMap<u32, Box<Job>>,
+    /// Strings shared by job records.
+    pub strings: text::Interner,
     /// Next job id to hand out.
     pub next_job_id: u32,
     /// priority/basic's running minimum.
@@ -172,6 +179,7 @@ impl Controller {
             spec,
             nodes,
             jobs: BTreeMap::new(),
+            strings: text::Interner::default(),
             next_job_id,
             lowest_prio: TOP_PRIORITY,
             job_count: 0,
@@ -218,45 +226,68 @@ impl Controller {
         self.spec.nodes.iter().position(|n| n.name == name)
     }
 
-    /// Restores a job from the state store (no validation: it was accepted once).
+    /// Restores a job from the state store (no validation: it was accepted
+    /// once), replacing an earlier record of it. Node resources are taken
+    /// once replay is over ([`Controller::restore_allocations`]), so a job
+    /// recorded several times holds them once.
     pub fn restore_job(&mut self, mut job: Job) {
         job.part_index = self.partition_index(&job.partition).unwrap_or(0);
-        // A running or completing job holds its resources again.
-        if let Some(a) = job.alloc.as_mut().filter(|a| !a.released) {
-            if a.nodes.iter().all(|&i| i < self.nodes.len()) && a.cpus.len() == a.nodes.len() {
-                for (k, &i) in a.nodes.iter().enumerate() {
-                    // Records from before GRES indices were kept: pick them
-                    // now, before the node's other jobs can take them.
-                    for g in a.gres.iter_mut() {
-                        let Some(on) = g.nodes.get_mut(k).filter(|on| on.indices.is_none()) else { continue };
-                        let want = spec::GresItem { name: g.name.clone(), kind: g.kind.clone(), count: on.count };
-                        if let Some(p) = gres::pick(&self.spec.nodes[i], &self.nodes[i].alloc_gres, &[want]) {
-                            *on = p.into_iter().next().unwrap_or_default();
-                        }
-                    }
-                    let held: Vec<gres::HeldGres> = alloc::held_gres(job.job_id, a, k).collect();
-                    let node = &mut self.nodes[i];
-                    node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
-                    node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
-                    node.alloc_gres.extend(held);
-                    if let Some(c) = a.cores.get(k) {
-                        node.used_cores.extend(c.iter().copied());
-                    }
-                }
-            } else {
-                job.alloc = None;
-            }
-        }
         if job.priority != 0 && job.is_pending() {
             self.lowest_prio = self.lowest_prio.min(job.priority);
         }
         self.next_job_id = self.next_job_id.max(job.job_id.saturating_add(1));
-        if !job.base_state().is_finished() {
-            self.job_count += job.record_count();
-        } else {
-            self.job_count += 1;
+        self.job_count += Self::records_counted(&job);
+        if let Some(old) = self.jobs.insert(job.job_id, Box::new(job)) {
+            self.job_count = self.job_count.saturating_sub(Self::records_counted(&old));
         }
-        self.jobs.insert(job.job_id, job);
+    }
+
+    /// Job records a restored job counts for against MaxJobCount.
+    fn records_counted(job: &Job) -> u32 {
+        if job.base_state().is_finished() {
+            1
+        } else {
+            job.record_count()
+        }
+    }
+
+    /// Forgets a restored job (its removal was journalled).
+    pub fn restore_removal(&mut self, job_id: u32) {
+        if let Some(old) = self.jobs.remove(&job_id) {
+            self.job_count = self.job_count.saturating_sub(Self::records_counted(&old));
+        }
+    }
+
+    /// After replay: running and completing jobs hold their resources again.
+    pub fn restore_allocations(&mut self) {
+        for job in self.jobs.values_mut() {
+            // A running or completing job holds its resources again.
+            if let Some(a) = job.alloc.as_mut().filter(|a| !a.released) {
+                if a.nodes.iter().all(|&i| i < self.nodes.len()) && a.cpus.len() == a.nodes.len() {
+                    for (k, &i) in a.nodes.iter().enumerate() {
+                        // Records from before GRES indices were kept: pick them
+                        // now, before the node's other jobs can take them.
+                        for g in a.gres.iter_mut() {
+                            let Some(on) = g.nodes.get_mut(k).filter(|on| on.indices.is_none()) else { continue };
+                            let want = spec::GresItem { name: g.name.clone(), kind: g.kind.clone(), count: on.count };
+                            if let Some(p) = gres::pick(&self.spec.nodes[i], &self.nodes[i].alloc_gres, &[want]) {
+                                *on = p.into_iter().next().unwrap_or_default();
+                            }
+                        }
+                        let held: Vec<gres::HeldGres> = alloc::held_gres(job.job_id, a, k).collect();
+                        let node = &mut self.nodes[i];
+                        node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
+                        node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
+                        node.alloc_gres.extend(held);
+                        if let Some(c) = a.cores.get(k) {
+                            node.used_cores.extend(c.iter().copied());
+                        }
+                    }
+                } else {
+                    job.alloc = None;
+                }
+            }
+        }
     }
 
     /// Handles one authenticated request at time `now`.
@@ -285,21 +316,23 @@ impl Controller {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
                 let filter = job_ids.filter(|ids| !ids.is_empty());
-                Outcome::reply(Message::JobInfo(view::job_info(self, caller, show_flags, now, |j| {
+                let (body, _) = view::job_info(self, caller, show_flags, now, |j| {
                     filter.as_ref().is_none_or(|ids| ids.contains(&j.job_id))
-                })))
+                });
+                Outcome::reply(Message::JobInfoPacked(body))
             }
             Message::JobInfoSingleRequest { job_id, show_flags } => {
-                let resp = view::job_info(self, caller, show_flags, now, |j| {
+                let (body, count) = view::job_info(self, caller, show_flags, now, |j| {
                     j.job_id == job_id || (j.array_job_id == job_id && j.array_job_id != 0)
                 });
-                if resp.jobs.is_empty() {
+                if count == 0 {
                     return Outcome::rc(SlurmRc::ESLURM_INVALID_JOB_ID);
                 }
-                Outcome::reply(Message::JobInfo(resp))
+                Outcome::reply(Message::JobInfoPacked(body))
             }
             Message::JobUserInfoRequest { user_id, show_flags } => {
-                Outcome::reply(Message::JobInfo(view::job_info(self, caller, show_flags, now, |j| j.user_id == user_id)))
+                let (body, _) = view::job_info(self, caller, show_flags, now, |j| j.user_id == user_id);
+                Outcome::reply(Message::JobInfoPacked(body))
             }
             Message::JobStepInfoRequest { last_update, .. } => {
                 if not_modified(last_update, self.last_job_update) {
@@ -425,7 +458,7 @@ impl Controller {
             return Err("the node list changed; restart slurmctld-rs to apply it".into());
         }
         for job in self.jobs.values_mut() {
-            match spec.partitions.iter().position(|p| p.name == job.partition) {
+            match spec.partitions.iter().position(|p| *p.name == *job.partition) {
                 Some(i) => job.part_index = i,
                 None => return Err(format!("partition {} has jobs and is gone from slurm.conf", job.partition)),
             }
@@ -454,6 +487,11 @@ impl Controller {
         }
         if !old.is_empty() {
             self.last_job_update = now;
+        }
+        // Drop strings only purged (or refused) jobs used; cheap next to the
+        // scan above, and only when something can have become unused.
+        if !old.is_empty() || self.strings.len() > 4 * self.jobs.len() + 1024 {
+            self.strings.sweep();
         }
         old
     }

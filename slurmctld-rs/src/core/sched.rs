@@ -50,7 +50,7 @@ impl Controller {
         t.array_job_id = meta.job_id;
         t.last_sched_eval = now;
         let id = t.job_id;
-        self.jobs.insert(id, t);
+        self.jobs.insert(id, Box::new(t));
         id
     }
 
@@ -70,9 +70,42 @@ impl Controller {
         (!names.is_empty()).then(|| wire::hostlist::compress(&names))
     }
 
+    /// After a restart: accrue times start over (upstream does not keep
+    /// them) and eligible pending jobs get the reason the submit-time
+    /// selection gives them. That outcome depends only on the job's
+    /// partition and node count (node states do not change meanwhile), so
+    /// it is worked out once per pair, not once per job.
+    pub fn restore_pending_reasons(&mut self, now: i64) -> usize {
+        let mut eligible = Vec::new();
+        for job in self.jobs.values_mut().filter(|j| j.is_pending()) {
+            job.accrue_time = 0;
+            if job.priority != 0 && job.eligible_time != 0 {
+                eligible.push(job.job_id);
+            }
+        }
+        let mut seen: Vec<((usize, u32), JobReason, Option<String>)> = Vec::new();
+        for &id in &eligible {
+            let Some(job) = self.jobs.get_mut(&id) else { continue };
+            let key = (job.part_index, job.desc.min_nodes.max(1));
+            if let Some((_, reason, desc)) = seen.iter().find(|(k, _, _)| *k == key) {
+                job.last_sched_eval = now;
+                Controller::set_reason(job, *reason, desc.clone());
+                continue;
+            }
+            if let Some(mut job) = self.jobs.remove(&id) {
+                self.submit_time_selection(&mut job, now);
+                seen.push((key, job.reason, job.state_desc.clone()));
+                self.jobs.insert(id, job);
+            }
+        }
+        eligible.len()
+    }
+
     /// The selection attempt at submit time: records why the job cannot
     /// start now and returns upstream's `job_allocate` code (the submit
-    /// response turns ESLURM_NODES_BUSY into success, see `submit`).
+    /// response turns ESLURM_NODES_BUSY into success, see `submit`). Its
+    /// outcome depends only on the job's partition and node count; see
+    /// [`Controller::restore_pending_reasons`].
     pub fn submit_time_selection(&mut self, job: &mut Job, now: i64) -> SlurmRc {
         job.last_sched_eval = now;
         let avail = self.available_nodes(job.part_index).len() as u32;

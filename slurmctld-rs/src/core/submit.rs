@@ -9,6 +9,7 @@ use wire::msg::common::step;
 use wire::msg::{JobDescriptor, Message};
 use wire::pack::{INFINITE, NO_VAL, NO_VAL16, NO_VAL64};
 
+use super::desc::{BatchFiles, JobDesc};
 use super::job::{ArrayTasks, Dependencies, Job, JobState};
 use super::spec::{parse_gres_list, EnforcePartLimits, PART_STATE_SCHED};
 use super::{Caller, Controller, Durable, Effect, Outcome};
@@ -59,14 +60,15 @@ pub fn submit_batch(c: &mut Controller, caller: Caller, desc: JobDescriptor, now
         return Refusal::code(SlurmRc::ESLURM_JOB_SCRIPT_MISSING).into_outcome();
     }
     match create(c, caller, desc, now, false) {
-        Ok((job_id, code)) => Outcome {
+        Ok((job_id, code, files)) => Outcome {
             reply: Message::SubmitBatchJobResponse {
                 job_id,
                 step_id: step::BATCH,
                 error_code: code.0 as u32,
                 job_submit_user_msg: None,
             },
-            durable: vec![Durable::Job(job_id)],
+            // Script first: a torn journal tail never keeps a job without it.
+            durable: vec![Durable::Batch(Box::new(files)), Durable::Job(job_id)],
             effects: vec![Effect::ScheduleSoon],
         },
         Err(r) => r.into_outcome(),
@@ -92,6 +94,10 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
     };
     let mut d = probe;
     normalise_counts(&mut d);
+    d.script = None;
+    d.environment = Vec::new();
+    // A probe, never stored: its strings stay out of the shared table.
+    let d = JobDesc::from_descriptor(d, &mut super::text::Interner::default());
     let usable = c.available_nodes(part_index).len() as u32;
     if usable < d.min_nodes.max(1) {
         // No usable node could ever be picked now: upstream's test
@@ -109,7 +115,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         reason: JobReason::WAIT_NO_REASON,
         state_desc: None,
         priority: 1,
-        partition: c.spec.partitions[part_index].name.clone(),
+        partition: c.spec.partitions[part_index].name.as_str().into(),
         part_index,
         time_limit: None,
         submit_time: now,
@@ -123,7 +129,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         restart_cnt: 0,
         dependencies: None,
         admin_hold: false,
-        tres_req: String::new(),
+        tres_req: "".into(),
         alloc: None,
         desc: d,
     };
@@ -162,14 +168,15 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
 }
 
 /// Validates `desc` and, unless `test_only`, creates the job. Returns the job
-/// id and the non-fatal code upstream puts in the submit response.
+/// id, the non-fatal code upstream puts in the submit response, and the
+/// script and environment to store (they are not kept in the job record).
 pub fn create(
     c: &mut Controller,
     caller: Caller,
     mut desc: JobDescriptor,
     now: i64,
     test_only: bool,
-) -> Result<(u32, SlurmRc), Refusal> {
+) -> Result<(u32, SlurmRc, BatchFiles), Refusal> {
     // _valid_id: the descriptor's ids must be the caller's, unless privileged.
     if desc.user_id == NO_VAL {
         desc.user_id = caller.uid;
@@ -296,6 +303,11 @@ pub fn create(
     // From here on upstream has created the job record, so a refusal
     // still uses up the job id (`_copy_job_desc_to_job_record`).
     let job_id = if test_only { 0 } else { c.allocate_job_id() };
+    let mut files = BatchFiles {
+        job_id,
+        script: desc.script.take(),
+        environment: std::mem::take(&mut desc.environment),
+    };
 
     // Dependencies (update_job_dependency).
     let dependencies = match desc.dependency.as_deref().filter(|d| !d.is_empty()) {
@@ -311,6 +323,7 @@ pub fn create(
     let held = desc.priority == 0;
     let priority = if held || test_only { 0 } else { c.next_priority(desc.nice) };
 
+    let desc = JobDesc::from_descriptor(desc, &mut c.strings);
     // Test-only node selection: can any node of the partition ever hold
     // one node's share of this job?
     let need = per_node_need(&desc);
@@ -362,7 +375,7 @@ pub fn create(
         reason: JobReason::WAIT_NO_REASON,
         state_desc: None,
         priority: 0,
-        partition: part.name.clone(),
+        partition: c.strings.get(&part.name),
         part_index,
         time_limit,
         submit_time: now,
@@ -376,19 +389,19 @@ pub fn create(
         restart_cnt: 0,
         dependencies: None,
         admin_hold: false,
-        tres_req: String::new(),
+        tres_req: c.strings.get(""),
         alloc: None,
         desc,
     };
-    job.tres_req = super::view::job_tres_req(c, &job);
+    job.tres_req = c.strings.take(super::view::job_tres_req(c, &job));
     if let Some(a) = &job.array {
         // What `_create_job_array` adds to an array job's environment.
         let ids: Vec<u32> = a.pending.ones().collect();
         let step = job.desc.array_inx.as_deref().and_then(|s| s.split_once(':')).and_then(|(_, st)| st.split('%').next()?.parse::<u32>().ok()).unwrap_or(1);
-        job.desc.environment.push(format!("SLURM_ARRAY_TASK_COUNT={}", ids.len()));
-        job.desc.environment.push(format!("SLURM_ARRAY_TASK_MIN={}", ids.first().copied().unwrap_or(0)));
-        job.desc.environment.push(format!("SLURM_ARRAY_TASK_MAX={}", ids.last().copied().unwrap_or(0)));
-        job.desc.environment.push(format!("SLURM_ARRAY_TASK_STEP={step}"));
+        files.environment.push(format!("SLURM_ARRAY_TASK_COUNT={}", ids.len()));
+        files.environment.push(format!("SLURM_ARRAY_TASK_MIN={}", ids.first().copied().unwrap_or(0)));
+        files.environment.push(format!("SLURM_ARRAY_TASK_MAX={}", ids.last().copied().unwrap_or(0)));
+        files.environment.push(format!("SLURM_ARRAY_TASK_STEP={step}"));
     }
     job.last_sched_eval = now;
     // A dependency on a job we no longer know is treated as satisfied, as
@@ -413,9 +426,9 @@ pub fn create(
     // (upstream's `job_allocate` clears it; NODE_NOT_AVAIL stays).
     let code = if code == SlurmRc::ESLURM_NODES_BUSY { SlurmRc::SUCCESS } else { code };
     c.job_count += records;
-    c.jobs.insert(job_id, job);
+    c.jobs.insert(job_id, Box::new(job));
     c.last_job_update = now;
-    Ok((job_id, code))
+    Ok((job_id, code, files))
 }
 
 /// Fills the values upstream derives in `_validate_job_desc` and sbatch's
@@ -457,7 +470,7 @@ pub fn normalise_counts(d: &mut JobDescriptor) {
 }
 
 /// CPUs and memory one node must offer.
-pub fn per_node_need(d: &JobDescriptor) -> PerNodeNeed {
+pub fn per_node_need(d: &JobDesc) -> PerNodeNeed {
     let cpus = u32::from(d.pn_min_cpus.max(1));
     let memory_mb = if d.pn_min_memory & MEM_PER_CPU != 0 {
         (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))

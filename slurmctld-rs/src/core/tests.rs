@@ -166,9 +166,9 @@ fn private_data_hides_other_users_jobs() {
     c.spec.limits.private_data = 1;
     submit(&mut c, ALICE, desc(ALICE));
     submit(&mut c, BOB, desc(BOB));
-    let list = |c: &mut Controller, uid| match c.handle(caller(uid), Message::JobInfoRequest { last_update: 0, show_flags: 0, job_ids: None }, T0).reply {
-        Message::JobInfo(r) => r.jobs.iter().map(|j| j.user_id).collect::<Vec<_>>(),
-        other => panic!("{other:?}"),
+    let list = |c: &mut Controller, uid| {
+        let reply = c.handle(caller(uid), Message::JobInfoRequest { last_update: 0, show_flags: 0, job_ids: None }, T0).reply;
+        job_list(reply).iter().map(|j| j.user_id).collect::<Vec<_>>()
     };
     assert_eq!(list(&mut c, ALICE), vec![ALICE]);
     assert_eq!(list(&mut c, ROOT), vec![ALICE, BOB]);
@@ -220,4 +220,58 @@ fn a_job_over_its_partitions_max_time_still_gets_the_node_reason() {
     assert_eq!(c.jobs[&id].reason, JobReason::WAIT_NO_REASON);
     let _ = c.main_schedule(T0 + 3);
     assert_eq!(c.jobs[&id].state_desc.as_deref(), Some(super::sched::NODES_REQUIRED_DESC));
+}
+
+/// Decodes a job list reply as a client would.
+fn job_list(reply: Message) -> Vec<wire::msg::JobInfo> {
+    let body = reply.into_body(ProtocolVersion::V22_05);
+    match Message::unpack(wire::msg::msg_type::RESPONSE_JOB_INFO, ProtocolVersion::V22_05, &body) {
+        Ok(Message::JobInfo(r)) => r.jobs,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn job_list_reply_carries_the_job_fields() {
+    let mut c = cluster();
+    let d = JobDescriptor {
+        name: Some("named".into()),
+        work_dir: Some("/home/alice".into()),
+        std_out: Some("/home/alice/out".into()),
+        ..desc(ALICE)
+    };
+    let id = submitted_id(&submit(&mut c, ALICE, d));
+    let jobs = job_list(c.handle(caller(ALICE), Message::JobInfoSingleRequest { job_id: id, show_flags: 0 }, T0).reply);
+    assert_eq!(jobs.len(), 1);
+    let j = &jobs[0];
+    assert_eq!((j.job_id, j.name.as_deref(), j.work_dir.as_deref()), (id, Some("named"), Some("/home/alice")));
+    assert_eq!(j.std_out.as_deref(), Some("/home/alice/out"));
+    assert_eq!(j.partition.as_deref(), Some(c.spec.partitions[0].name.as_str()));
+    assert_eq!(j.mail_user.as_deref(), Some("alice"), "mail_user defaults to the owner's name");
+    assert_eq!(j.tres_req_str.as_deref(), Some(c.jobs[&id].tres_req.as_str()));
+    // An unknown id is refused, as upstream does.
+    let none = c.handle(caller(ALICE), Message::JobInfoSingleRequest { job_id: 99_999, show_flags: 0 }, T0).reply;
+    assert_eq!(none, Message::SlurmRc { rc: SlurmRc::ESLURM_INVALID_JOB_ID.0 });
+}
+
+#[test]
+fn restart_rederives_pending_reasons_once_per_partition_and_size() {
+    let mut c = cluster();
+    let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let b = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let wide = submitted_id(&submit(&mut c, ALICE, JobDescriptor { min_nodes: 2, ..desc(ALICE) }));
+    let held = submitted_id(&submit(&mut c, ALICE, JobDescriptor { priority: 0, ..desc(ALICE) }));
+    let expected: Vec<_> = [a, wide].iter().map(|id| (c.jobs[id].reason, c.jobs[id].state_desc.clone())).collect();
+    for j in c.jobs.values_mut() {
+        j.reason = JobReason::WAIT_NO_REASON;
+        j.state_desc = None;
+        j.accrue_time = T0;
+    }
+    assert_eq!(c.restore_pending_reasons(T0 + 5), 3);
+    assert_eq!((c.jobs[&a].reason, c.jobs[&a].state_desc.clone()), expected[0]);
+    assert_eq!((c.jobs[&b].reason, c.jobs[&b].state_desc.clone()), expected[0]);
+    assert_eq!((c.jobs[&wide].reason, c.jobs[&wide].state_desc.clone()), expected[1]);
+    assert_eq!(c.jobs[&b].last_sched_eval, T0 + 5);
+    assert_eq!(c.jobs[&held].reason, JobReason::WAIT_NO_REASON, "held jobs keep theirs");
+    assert!(c.jobs.values().all(|j| j.accrue_time == 0));
 }

@@ -164,7 +164,9 @@ fn gpu_allocations_survive_a_restart() {
     let record = p.as_slice().to_vec();
 
     let mut restarted = node_cluster();
-    restarted.restore_job(Job::unpack(&mut Unpacker::new(&record)).unwrap());
+    let job = Job::unpack(&mut Unpacker::new(&record), &mut restarted.strings).unwrap();
+    restarted.restore_job(job);
+    restarted.restore_allocations();
     assert_eq!(restarted.jobs[&a].alloc, c.jobs[&a].alloc);
     assert_eq!(restarted.nodes[0].alloc_gres, c.nodes[0].alloc_gres);
     let b = submit(&mut restarted, gpu_job("gres:gpu:1", "n1"), T0 + 2);
@@ -184,12 +186,13 @@ fn job_records_from_before_gpu_indices_still_load() {
     // (tag, per GRES a node count, per node count + flag + index array).
     let tail = 1 + 4 + (8 + 1 + 4 + 4);
     let old = &p.as_slice()[..p.as_slice().len() - tail];
-    let back = Job::unpack(&mut Unpacker::new(old)).unwrap();
+    let mut restarted = node_cluster();
+    let back = Job::unpack(&mut Unpacker::new(old), &mut restarted.strings).unwrap();
     let on = &back.alloc.as_ref().unwrap().gres[0].nodes[0];
     assert_eq!(*on, GresOnNode { count: 1, indices: None });
     // Restoring picks the GPU again and holds it.
-    let mut restarted = node_cluster();
     restarted.restore_job(back);
+    restarted.restore_allocations();
     assert_eq!(gpus_of(&restarted, a), vec![vec![0]]);
     assert_eq!(restarted.nodes[0].alloc_gres.len(), 1);
 }
@@ -276,12 +279,14 @@ fn scontrol_detail_and_node_gres_used_equal_stock_slurmctlds() {
     // scontrol -d show job 1002 (golden frame 38).
     let Message::JobInfo(want) = golden("38-0-resp-2004.bin") else { panic!("not job info") };
     let want = &want.jobs[0];
-    let got = super::view::job_record(&c, &c.jobs[&b], DETAIL, T0 + 2);
-    assert_eq!(got.gres_used, want.gres_used);
-    assert_eq!(got.gres_detail, want.gres_detail);
+    let mut scratch = super::view::Scratch::default();
+    let got = super::view::job_record(&c, &c.jobs[&b], DETAIL, T0 + 2, "root", &mut scratch);
+    assert_eq!(got.gres_used, want.gres_used.as_deref());
+    assert_eq!(got.gres_detail, want.gres_detail.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(got.job_resources, want.job_resources);
     // Without detail: the total only.
-    let plain = super::view::job_record(&c, &c.jobs[&b], 0, T0 + 2);
+    let mut scratch = super::view::Scratch::default();
+    let plain = super::view::job_record(&c, &c.jobs[&b], 0, T0 + 2, "root", &mut scratch);
     assert_eq!((plain.job_resources, plain.gres_detail.len()), (None, 0));
     // sinfo -O GresUsed (golden frame 43): n1 full, n4 idle.
     let Message::NodeInfo(nodes) = golden("43-0-resp-2008.bin") else { panic!("not node info") };
@@ -292,8 +297,9 @@ fn scontrol_detail_and_node_gres_used_equal_stock_slurmctlds() {
     }
     // Once it ends the total stays, the per-node detail goes.
     finish(&mut c, b, T0 + 3);
-    let done = super::view::job_record(&c, &c.jobs[&b], DETAIL, T0 + 4);
-    assert_eq!((done.gres_used.as_deref(), done.gres_detail.len()), (Some("gpu:a100:1"), 0));
+    let mut scratch = super::view::Scratch::default();
+    let done = super::view::job_record(&c, &c.jobs[&b], DETAIL, T0 + 4, "root", &mut scratch);
+    assert_eq!((done.gres_used, done.gres_detail.len()), (Some("gpu:a100:1"), 0));
 }
 
 /// Upstream's `ping_nodes`: a node is DOWN at a cycle only if its last

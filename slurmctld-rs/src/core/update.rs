@@ -205,10 +205,10 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
         let mut reset_reason = false;
 
         if let Some(name) = &spec.name {
-            job.desc.name = Some(name.clone());
+            job.desc.name = Some(c.strings.get(name));
         }
         if let Some(comment) = &spec.comment {
-            job.desc.comment = Some(comment.clone());
+            job.desc.comment = Some(c.strings.get(comment));
         }
         if let Some(part) = spec.partition.as_deref().filter(|p| !p.is_empty()) {
             if !pending {
@@ -216,8 +216,8 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
             }
             let idx = c.partition_index(part).ok_or(SlurmRc::ESLURM_INVALID_PARTITION_NAME)?;
             job.part_index = idx;
-            job.partition = part.to_string();
-            job.desc.partition = Some(part.to_string());
+            job.partition = c.strings.get(part);
+            job.desc.partition = Some(job.partition.clone());
             reset_reason = true;
         }
         if spec.time_limit != NO_VAL {
@@ -253,7 +253,7 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
                     return Err(SlurmRc::ESLURM_DEPENDENCY);
                 }
                 job.dependencies = Some(d);
-                job.desc.dependency = Some(dep.to_string());
+                job.desc.dependency = Some(c.strings.get(dep));
             }
             reset_reason = true;
         }
@@ -269,13 +269,13 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
             job.desc.mail_type = spec.mail_type;
         }
         if let Some(u) = &spec.mail_user {
-            job.desc.mail_user = Some(u.clone());
+            job.desc.mail_user = Some(c.strings.get(u));
         }
         if let Some(f) = &spec.features {
             if !pending {
                 return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
             }
-            job.desc.features = Some(f.clone());
+            job.desc.features = Some(c.strings.get(f));
         }
         if spec.min_nodes != NO_VAL {
             if !pending {

@@ -2,16 +2,17 @@
 //! `pack_job`, `_pack_node` and `pack_part` fill them.
 
 use wire::msg::common::{MultiCore, SelectJobInfo, SelectNodeInfo};
+use wire::msg::job_info::JobInfoT;
 use wire::msg::show_flags::DETAIL as SHOW_DETAIL;
-use wire::msg::{
-    JobInfo, JobInfoResponse, JobResources, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo, PartitionInfoResponse,
-};
-use wire::pack::{Bitmap, ScaledDouble, INFINITE, INFINITE16, NO_VAL, NO_VAL16, NO_VAL64};
+use wire::msg::{JobInfoResponse, JobResources, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo, PartitionInfoResponse};
+use wire::pack::{Bitmap, Packer, ScaledDouble, INFINITE, INFINITE16, NO_VAL, NO_VAL16, NO_VAL64};
 
 use super::alloc::Allocation;
+use super::desc::JobDesc;
 use super::gres;
 use super::job::{format_dependencies, DependencyStatus, Job, JobState};
 use super::launch::run_length;
+use super::text::Text;
 use super::spec::PART_STATE_UP;
 use super::submit::MEM_PER_CPU;
 use super::{Caller, Controller};
@@ -83,30 +84,79 @@ fn may_see_job(c: &Controller, caller: &Caller, job: &Job) -> bool {
     c.spec.limits.private_data & PRIVATE_DATA_JOBS == 0 || job.user_id == caller.uid || c.is_privileged(caller.uid)
 }
 
-/// RESPONSE_JOB_INFO for the jobs `keep` selects.
+/// RESPONSE_JOB_INFO for the jobs `keep` selects, packed straight from the
+/// job table: records borrow the jobs' strings instead of copying them, and
+/// no list of records is built. Returns the body and the number of records.
 pub fn job_info(
     c: &Controller,
     caller: Caller,
     show_flags: u16,
     now: i64,
     keep: impl Fn(&Job) -> bool,
-) -> JobInfoResponse {
-    let jobs = c
-        .jobs
-        .values()
-        .filter(|j| keep(j) && may_see_job(c, &caller, j))
-        .filter(|j| {
-            show_flags & SHOW_ALL != 0
-                || c.is_privileged(caller.uid)
-                || c.spec.partitions.get(j.part_index).is_none_or(|p| !p.hidden)
-        })
-        .map(|j| job_record(c, j, show_flags, now))
-        .collect();
-    JobInfoResponse { last_update: now, last_backfill: c.last_backfill, jobs }
+) -> (Vec<u8>, u32) {
+    let privileged = c.is_privileged(caller.uid);
+    // A pending record packs to ~700 bytes; sizing for it up front saves
+    // growing (and copying) a reply of tens of MB several times.
+    let mut p = Packer::with_capacity(64 + c.jobs.len().min(1 << 20) * 768);
+    JobInfoResponse::pack_head(&mut p, 0, now, c.last_backfill);
+    let mut count = 0u32;
+    // Login names for mail_user, looked up once per user per reply.
+    let mut names: Vec<(u32, String)> = Vec::new();
+    let mut scratch = Scratch::default();
+    for j in c.jobs.values() {
+        if !keep(j) || !may_see_job(c, &caller, j) {
+            continue;
+        }
+        if show_flags & SHOW_ALL == 0 && !privileged && c.spec.partitions.get(j.part_index).is_some_and(|p| p.hidden) {
+            continue;
+        }
+        let user = if j.desc.mail_user.is_some() {
+            ""
+        } else {
+            let at = match names.iter().position(|(uid, _)| *uid == j.user_id) {
+                Some(at) => at,
+                None => {
+                    names.push((j.user_id, c.user_name(j.user_id)));
+                    names.len() - 1
+                }
+            };
+            &names[at].1
+        };
+        job_record(c, j, show_flags, now, user, &mut scratch).pack(&mut p);
+        count += 1;
+    }
+    p.patch_u32(0, count);
+    (p.into_bytes().into(), count)
 }
 
-/// One job record.
-pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobInfo {
+fn text(t: &Option<Text>) -> Option<&str> {
+    t.as_deref()
+}
+
+/// The strings a job record computes rather than borrows, reused from one
+/// record to the next so packing a long list allocates (almost) nothing.
+#[derive(Default)]
+pub struct Scratch {
+    dependency: String,
+    command: String,
+    nodes: String,
+    tres_alloc: String,
+    array_task_str: String,
+    gres_used: String,
+    gres_detail: Vec<String>,
+}
+
+/// One job record, borrowing from `job`, `c` and `scratch` (which holds the
+/// strings computed for it). `user` is the owner's login name (the default
+/// `mail_user`).
+pub fn job_record<'a>(
+    c: &'a Controller,
+    job: &'a Job,
+    show_flags: u16,
+    now: i64,
+    user: &'a str,
+    scratch: &'a mut Scratch,
+) -> JobInfoT<&'a str> {
     let d = &job.desc;
     let part = &c.spec.partitions[job.part_index];
     let pending = job.is_pending();
@@ -165,17 +215,18 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobIn
     };
     let running = matches!(job.base_state(), JobState::Running | JobState::Suspended);
     let detail = show_flags & SHOW_DETAIL != 0;
+    scratch.gres_detail = if detail && running { gres_detail } else { Vec::new() };
     let (array_task_str, array_max_tasks) = match &job.array {
         Some(a) => (Some(a.task_str()), a.max_run),
         None => (None, 0),
     };
-    JobInfo {
+    JobInfoT {
         array_job_id: job.array_job_id,
         array_task_id: job.array_task_id.unwrap_or(NO_VAL),
-        array_task_str,
+        array_task_str: set(&mut scratch.array_task_str, array_task_str),
         array_max_tasks,
         assoc_id: 0,
-        container: d.container.clone(),
+        container: text(&d.container),
         delay_boot: if d.delay_boot == NO_VAL { 0 } else { d.delay_boot },
         job_id: job.job_id,
         user_id: job.user_id,
@@ -217,46 +268,46 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobIn
         preempt_time: 0,
         priority: job.priority,
         billable_tres: ScaledDouble::from_f64(f64::from(NO_VAL)),
-        cluster: Some(c.spec.limits.cluster_name.clone()),
-        nodes: alloc_names.as_ref().map(|n| wire::hostlist::compress(n)),
+        cluster: Some(&c.spec.limits.cluster_name),
+        nodes: set(&mut scratch.nodes, alloc_names.as_ref().map(|n| wire::hostlist::compress(n))),
         sched_nodes: None,
-        partition: Some(job.partition.clone()),
-        account: d.account.clone(),
-        admin_comment: d.admin_comment.clone(),
+        partition: Some(&job.partition),
+        account: text(&d.account),
+        admin_comment: text(&d.admin_comment),
         site_factor: if d.site_factor == NO_VAL { NICE_OFFSET } else { d.site_factor },
-        network: d.network.clone(),
-        comment: d.comment.clone(),
-        container_again: d.container.clone(),
-        batch_features: d.batch_features.clone(),
-        batch_host: alloc.map(|a| c.spec.nodes[a.batch_host()].name.clone()),
-        burst_buffer: d.burst_buffer.clone(),
+        network: text(&d.network),
+        comment: text(&d.comment),
+        container_again: text(&d.container),
+        batch_features: text(&d.batch_features),
+        batch_host: alloc.map(|a| c.spec.nodes[a.batch_host()].name.as_str()),
+        burst_buffer: text(&d.burst_buffer),
         burst_buffer_state: None,
         system_comment: None,
-        qos: d.qos.clone(),
+        qos: text(&d.qos),
         preemptable_time: 0,
-        licenses: d.licenses.clone(),
-        state_desc: job.state_desc.clone(),
-        resv_name: d.reservation.clone(),
-        mcs_label: d.mcs_label.clone(),
+        licenses: text(&d.licenses),
+        state_desc: job.state_desc.as_deref(),
+        resv_name: text(&d.reservation),
+        mcs_label: text(&d.mcs_label),
         exit_code: job.exit_code,
         derived_ec: job.derived_ec,
-        gres_used,
+        gres_used: set(&mut scratch.gres_used, gres_used),
         job_resources: alloc.filter(|_| detail).map(|a| job_resources(c, job, a)),
-        gres_detail: if detail && running { gres_detail } else { Vec::new() },
-        name: d.name.clone(),
+        gres_detail: scratch.gres_detail.iter().map(String::as_str).collect(),
+        name: text(&d.name),
         user_name: None,
-        wckey: d.wckey.clone(),
+        wckey: text(&d.wckey),
         req_switch: if d.req_switch == NO_VAL { 0 } else { d.req_switch },
         wait4switch: if d.wait4switch == NO_VAL { 0 } else { d.wait4switch },
-        alloc_node: d.alloc_node.clone(),
+        alloc_node: text(&d.alloc_node),
         node_bitmap,
         select_jobinfo: SelectJobInfo { plugin_id: c.spec.limits.select_plugin_id },
-        features: d.features.clone(),
-        prefer: if pending { d.prefer.clone() } else { None },
-        cluster_features: d.cluster_features.clone(),
-        work_dir: d.work_dir.clone(),
-        dependency,
-        command,
+        features: text(&d.features),
+        prefer: if pending { text(&d.prefer) } else { None },
+        cluster_features: text(&d.cluster_features),
+        work_dir: text(&d.work_dir),
+        dependency: set(&mut scratch.dependency, dependency),
+        command: set(&mut scratch.command, command),
         min_cpus: match alloc {
             Some(a) if !pending => a.total_cpus(),
             _ => d.min_cpus,
@@ -279,33 +330,33 @@ pub fn job_record(c: &Controller, job: &Job, show_flags: u16, now: i64) -> JobIn
         pn_min_cpus: d.pn_min_cpus,
         pn_min_memory: d.pn_min_memory,
         pn_min_tmp_disk: d.pn_min_tmp_disk,
-        req_nodes: d.req_nodes.clone(),
+        req_nodes: text(&d.req_nodes),
         req_node_bitmap: None,
-        exc_nodes: d.exc_nodes.clone(),
+        exc_nodes: text(&d.exc_nodes),
         exc_node_bitmap: None,
-        std_err: d.std_err.clone(),
-        std_in: d.std_in.clone(),
-        std_out: d.std_out.clone(),
+        std_err: text(&d.std_err),
+        std_in: text(&d.std_in),
+        std_out: text(&d.std_out),
         multi_core: Some(multi_core(d)),
         bitflags,
-        tres_alloc_str: tres_alloc,
-        tres_req_str: Some(job.tres_req.clone()),
+        tres_alloc_str: set(&mut scratch.tres_alloc, tres_alloc),
+        tres_req_str: Some(&job.tres_req),
         start_protocol_ver: wire::version::ProtocolVersion::CURRENT.0,
         fed_origin: None,
         fed_siblings_active: 0,
         fed_siblings_active_str: None,
         fed_siblings_viable: 0,
         fed_siblings_viable_str: None,
-        cpus_per_tres: d.cpus_per_tres.clone(),
-        mem_per_tres: d.mem_per_tres.clone(),
-        tres_bind: d.tres_bind.clone(),
-        tres_freq: d.tres_freq.clone(),
-        tres_per_job: d.tres_per_job.clone(),
-        tres_per_node: d.tres_per_node.clone(),
-        tres_per_socket: d.tres_per_socket.clone(),
-        tres_per_task: d.tres_per_task.clone(),
+        cpus_per_tres: text(&d.cpus_per_tres),
+        mem_per_tres: text(&d.mem_per_tres),
+        tres_bind: text(&d.tres_bind),
+        tres_freq: text(&d.tres_freq),
+        tres_per_job: text(&d.tres_per_job),
+        tres_per_node: text(&d.tres_per_node),
+        tres_per_socket: text(&d.tres_per_socket),
+        tres_per_task: text(&d.tres_per_task),
         mail_type: d.mail_type,
-        mail_user: d.mail_user.clone().or_else(|| Some(c.user_name(job.user_id))),
+        mail_user: Some(text(&d.mail_user).unwrap_or(user)),
         selinux_context: None,
     }
 }
@@ -358,6 +409,13 @@ fn job_resources(c: &Controller, job: &Job, a: &Allocation) -> JobResources {
     }
 }
 
+/// Keeps a computed string in its scratch slot for the record to borrow.
+fn set(slot: &mut String, value: Option<String>) -> Option<&str> {
+    let v = value?;
+    *slot = v;
+    Some(slot.as_str())
+}
+
 /// Job `shared` as packed: NO_VAL16 unless the user asked for --exclusive or --oversubscribe.
 fn shared_value(requested: u16) -> u16 {
     match requested {
@@ -369,7 +427,7 @@ fn shared_value(requested: u16) -> u16 {
 }
 
 /// The multi-core block as upstream stores it from an sbatch descriptor.
-fn multi_core(d: &wire::msg::JobDescriptor) -> MultiCore {
+fn multi_core(d: &JobDesc) -> MultiCore {
     let or = |v: u16, unset: u16| if v == NO_VAL16 { unset } else { v };
     MultiCore {
         boards_per_node: or(d.boards_per_node, 0),

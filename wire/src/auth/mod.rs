@@ -20,6 +20,7 @@
 
 pub mod body_hash;
 pub mod fake;
+pub mod kt128;
 #[cfg(feature = "munge")]
 pub mod munge;
 

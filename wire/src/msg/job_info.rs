@@ -116,20 +116,24 @@ impl JobResources {
 }
 
 /// One job record (`slurm_job_info_t` on the client), 22.05 layout.
+///
+/// Generic over the string type so a server can pack records that borrow
+/// from its own job table (`JobInfoT<Cow<str>>`) without copying every
+/// string of every job; decoding yields [`JobInfo`] (owned strings).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct JobInfo {
+pub struct JobInfoT<S> {
     /// `array_job_id`.
     pub array_job_id: u32,
     /// `array_task_id`.
     pub array_task_id: u32,
     /// `array_task_str`.
-    pub array_task_str: Option<String>,
+    pub array_task_str: Option<S>,
     /// `array_max_tasks`.
     pub array_max_tasks: u32,
     /// `assoc_id`.
     pub assoc_id: u32,
     /// `container`.
-    pub container: Option<String>,
+    pub container: Option<S>,
     /// `delay_boot`.
     pub delay_boot: u32,
     /// `job_id`.
@@ -141,7 +145,7 @@ pub struct JobInfo {
     /// `het_job_id`.
     pub het_job_id: u32,
     /// `het_job_id_set`.
-    pub het_job_id_set: Option<String>,
+    pub het_job_id_set: Option<S>,
     /// `het_job_offset`.
     pub het_job_offset: u32,
     /// `profile`.
@@ -195,85 +199,85 @@ pub struct JobInfo {
     /// `billable_tres`.
     pub billable_tres: ScaledDouble,
     /// `cluster`.
-    pub cluster: Option<String>,
+    pub cluster: Option<S>,
     /// `nodes`.
-    pub nodes: Option<String>,
+    pub nodes: Option<S>,
     /// `sched_nodes`.
-    pub sched_nodes: Option<String>,
+    pub sched_nodes: Option<S>,
     /// `partition`.
-    pub partition: Option<String>,
+    pub partition: Option<S>,
     /// `account`.
-    pub account: Option<String>,
+    pub account: Option<S>,
     /// `admin_comment`.
-    pub admin_comment: Option<String>,
+    pub admin_comment: Option<S>,
     /// `site_factor`.
     pub site_factor: u32,
     /// `network`.
-    pub network: Option<String>,
+    pub network: Option<S>,
     /// `comment`.
-    pub comment: Option<String>,
+    pub comment: Option<S>,
     /// `container_again`.
-    pub container_again: Option<String>,
+    pub container_again: Option<S>,
     /// `batch_features`.
-    pub batch_features: Option<String>,
+    pub batch_features: Option<S>,
     /// `batch_host`.
-    pub batch_host: Option<String>,
+    pub batch_host: Option<S>,
     /// `burst_buffer`.
-    pub burst_buffer: Option<String>,
+    pub burst_buffer: Option<S>,
     /// `burst_buffer_state`.
-    pub burst_buffer_state: Option<String>,
+    pub burst_buffer_state: Option<S>,
     /// `system_comment`.
-    pub system_comment: Option<String>,
+    pub system_comment: Option<S>,
     /// `qos`.
-    pub qos: Option<String>,
+    pub qos: Option<S>,
     /// `preemptable_time`.
     pub preemptable_time: i64,
     /// `licenses`.
-    pub licenses: Option<String>,
+    pub licenses: Option<S>,
     /// `state_desc`.
-    pub state_desc: Option<String>,
+    pub state_desc: Option<S>,
     /// `resv_name`.
-    pub resv_name: Option<String>,
+    pub resv_name: Option<S>,
     /// `mcs_label`.
-    pub mcs_label: Option<String>,
+    pub mcs_label: Option<S>,
     /// `exit_code`.
     pub exit_code: u32,
     /// `derived_ec`.
     pub derived_ec: u32,
     /// `gres_used`.
-    pub gres_used: Option<String>,
+    pub gres_used: Option<S>,
     /// `job_resources`.
     pub job_resources: Option<JobResources>,
     /// `gres_detail`.
-    pub gres_detail: Vec<String>,
+    pub gres_detail: Vec<S>,
     /// `name`.
-    pub name: Option<String>,
+    pub name: Option<S>,
     /// `user_name`.
-    pub user_name: Option<String>,
+    pub user_name: Option<S>,
     /// `wckey`.
-    pub wckey: Option<String>,
+    pub wckey: Option<S>,
     /// `req_switch`.
     pub req_switch: u32,
     /// `wait4switch`.
     pub wait4switch: u32,
     /// `alloc_node`.
-    pub alloc_node: Option<String>,
+    pub alloc_node: Option<S>,
     /// `node_bitmap`.
     pub node_bitmap: Option<Bitmap>,
     /// `select_jobinfo`.
     pub select_jobinfo: SelectJobInfo,
     /// `features`.
-    pub features: Option<String>,
+    pub features: Option<S>,
     /// `prefer`.
-    pub prefer: Option<String>,
+    pub prefer: Option<S>,
     /// `cluster_features`.
-    pub cluster_features: Option<String>,
+    pub cluster_features: Option<S>,
     /// `work_dir`.
-    pub work_dir: Option<String>,
+    pub work_dir: Option<S>,
     /// `dependency`.
-    pub dependency: Option<String>,
+    pub dependency: Option<S>,
     /// `command`.
-    pub command: Option<String>,
+    pub command: Option<S>,
     /// `min_cpus`.
     pub min_cpus: u32,
     /// `max_cpus`.
@@ -299,7 +303,7 @@ pub struct JobInfo {
     /// `cpu_freq_gov`.
     pub cpu_freq_gov: u32,
     /// `cronspec`.
-    pub cronspec: Option<String>,
+    pub cronspec: Option<S>,
     /// `contiguous`.
     pub contiguous: u16,
     /// `core_spec`.
@@ -313,78 +317,85 @@ pub struct JobInfo {
     /// `pn_min_tmp_disk`.
     pub pn_min_tmp_disk: u32,
     /// `req_nodes`.
-    pub req_nodes: Option<String>,
+    pub req_nodes: Option<S>,
     /// `req_node_bitmap`.
     pub req_node_bitmap: Option<Bitmap>,
     /// `exc_nodes`.
-    pub exc_nodes: Option<String>,
+    pub exc_nodes: Option<S>,
     /// `exc_node_bitmap`.
     pub exc_node_bitmap: Option<Bitmap>,
     /// `std_err`.
-    pub std_err: Option<String>,
+    pub std_err: Option<S>,
     /// `std_in`.
-    pub std_in: Option<String>,
+    pub std_in: Option<S>,
     /// `std_out`.
-    pub std_out: Option<String>,
+    pub std_out: Option<S>,
     /// `multi_core`.
     pub multi_core: Option<MultiCore>,
     /// `bitflags`.
     pub bitflags: u64,
     /// `tres_alloc_str`.
-    pub tres_alloc_str: Option<String>,
+    pub tres_alloc_str: Option<S>,
     /// `tres_req_str`.
-    pub tres_req_str: Option<String>,
+    pub tres_req_str: Option<S>,
     /// `start_protocol_ver`.
     pub start_protocol_ver: u16,
     /// `fed_origin`.
-    pub fed_origin: Option<String>,
+    pub fed_origin: Option<S>,
     /// `fed_siblings_active`.
     pub fed_siblings_active: u64,
     /// `fed_siblings_active_str`.
-    pub fed_siblings_active_str: Option<String>,
+    pub fed_siblings_active_str: Option<S>,
     /// `fed_siblings_viable`.
     pub fed_siblings_viable: u64,
     /// `fed_siblings_viable_str`.
-    pub fed_siblings_viable_str: Option<String>,
+    pub fed_siblings_viable_str: Option<S>,
     /// `cpus_per_tres`.
-    pub cpus_per_tres: Option<String>,
+    pub cpus_per_tres: Option<S>,
     /// `mem_per_tres`.
-    pub mem_per_tres: Option<String>,
+    pub mem_per_tres: Option<S>,
     /// `tres_bind`.
-    pub tres_bind: Option<String>,
+    pub tres_bind: Option<S>,
     /// `tres_freq`.
-    pub tres_freq: Option<String>,
+    pub tres_freq: Option<S>,
     /// `tres_per_job`.
-    pub tres_per_job: Option<String>,
+    pub tres_per_job: Option<S>,
     /// `tres_per_node`.
-    pub tres_per_node: Option<String>,
+    pub tres_per_node: Option<S>,
     /// `tres_per_socket`.
-    pub tres_per_socket: Option<String>,
+    pub tres_per_socket: Option<S>,
     /// `tres_per_task`.
-    pub tres_per_task: Option<String>,
+    pub tres_per_task: Option<S>,
     /// `mail_type`.
     pub mail_type: u16,
     /// `mail_user`.
-    pub mail_user: Option<String>,
+    pub mail_user: Option<S>,
     /// `selinux_context`.
-    pub selinux_context: Option<String>,
+    pub selinux_context: Option<S>,
 }
 
-impl JobInfo {
+/// A job record with owned strings, as decoded.
+pub type JobInfo = JobInfoT<String>;
+
+fn opt<S: AsRef<str>>(v: &Option<S>) -> Option<&str> {
+    v.as_ref().map(AsRef::as_ref)
+}
+
+impl<S: AsRef<str>> JobInfoT<S> {
     /// Packs one record.
     pub fn pack(&self, p: &mut Packer) {
         p.u32(self.array_job_id);
         p.u32(self.array_task_id);
-        p.str(self.array_task_str.as_deref());
+        p.str(opt(&self.array_task_str));
         p.u32(self.array_max_tasks);
         p.u32(self.assoc_id);
-        p.str(self.container.as_deref());
+        p.str(opt(&self.container));
         p.u32(self.delay_boot);
         p.u32(self.job_id);
         p.u32(self.user_id);
         p.u32(self.group_id);
         p.u32(self.het_job_id);
-        p.str(self.het_job_id_set.as_deref());
+        p.str(opt(&self.het_job_id_set));
         p.u32(self.het_job_offset);
         p.u32(self.profile);
         p.u32(self.job_state);
@@ -411,46 +422,46 @@ impl JobInfo {
         p.time(self.preempt_time);
         p.u32(self.priority);
         p.double(self.billable_tres);
-        p.str(self.cluster.as_deref());
-        p.str(self.nodes.as_deref());
-        p.str(self.sched_nodes.as_deref());
-        p.str(self.partition.as_deref());
-        p.str(self.account.as_deref());
-        p.str(self.admin_comment.as_deref());
+        p.str(opt(&self.cluster));
+        p.str(opt(&self.nodes));
+        p.str(opt(&self.sched_nodes));
+        p.str(opt(&self.partition));
+        p.str(opt(&self.account));
+        p.str(opt(&self.admin_comment));
         p.u32(self.site_factor);
-        p.str(self.network.as_deref());
-        p.str(self.comment.as_deref());
-        p.str(self.container_again.as_deref());
-        p.str(self.batch_features.as_deref());
-        p.str(self.batch_host.as_deref());
-        p.str(self.burst_buffer.as_deref());
-        p.str(self.burst_buffer_state.as_deref());
-        p.str(self.system_comment.as_deref());
-        p.str(self.qos.as_deref());
+        p.str(opt(&self.network));
+        p.str(opt(&self.comment));
+        p.str(opt(&self.container_again));
+        p.str(opt(&self.batch_features));
+        p.str(opt(&self.batch_host));
+        p.str(opt(&self.burst_buffer));
+        p.str(opt(&self.burst_buffer_state));
+        p.str(opt(&self.system_comment));
+        p.str(opt(&self.qos));
         p.time(self.preemptable_time);
-        p.str(self.licenses.as_deref());
-        p.str(self.state_desc.as_deref());
-        p.str(self.resv_name.as_deref());
-        p.str(self.mcs_label.as_deref());
+        p.str(opt(&self.licenses));
+        p.str(opt(&self.state_desc));
+        p.str(opt(&self.resv_name));
+        p.str(opt(&self.mcs_label));
         p.u32(self.exit_code);
         p.u32(self.derived_ec);
-        p.str(self.gres_used.as_deref());
+        p.str(opt(&self.gres_used));
         JobResources::pack(self.job_resources.as_ref(), p);
         p.str_array(&self.gres_detail);
-        p.str(self.name.as_deref());
-        p.str(self.user_name.as_deref());
-        p.str(self.wckey.as_deref());
+        p.str(opt(&self.name));
+        p.str(opt(&self.user_name));
+        p.str(opt(&self.wckey));
         p.u32(self.req_switch);
         p.u32(self.wait4switch);
-        p.str(self.alloc_node.as_deref());
+        p.str(opt(&self.alloc_node));
         p.bitmap(self.node_bitmap.as_ref());
         self.select_jobinfo.pack(p);
-        p.str(self.features.as_deref());
-        p.str(self.prefer.as_deref());
-        p.str(self.cluster_features.as_deref());
-        p.str(self.work_dir.as_deref());
-        p.str(self.dependency.as_deref());
-        p.str(self.command.as_deref());
+        p.str(opt(&self.features));
+        p.str(opt(&self.prefer));
+        p.str(opt(&self.cluster_features));
+        p.str(opt(&self.work_dir));
+        p.str(opt(&self.dependency));
+        p.str(opt(&self.command));
         p.u32(self.min_cpus);
         p.u32(self.max_cpus);
         p.u32(self.min_nodes);
@@ -463,43 +474,46 @@ impl JobInfo {
         p.u32(self.cpu_freq_min);
         p.u32(self.cpu_freq_max);
         p.u32(self.cpu_freq_gov);
-        p.str(self.cronspec.as_deref());
+        p.str(opt(&self.cronspec));
         p.u16(self.contiguous);
         p.u16(self.core_spec);
         p.u16(self.cpus_per_task);
         p.u16(self.pn_min_cpus);
         p.u64(self.pn_min_memory);
         p.u32(self.pn_min_tmp_disk);
-        p.str(self.req_nodes.as_deref());
+        p.str(opt(&self.req_nodes));
         p.bitmap(self.req_node_bitmap.as_ref());
-        p.str(self.exc_nodes.as_deref());
+        p.str(opt(&self.exc_nodes));
         p.bitmap(self.exc_node_bitmap.as_ref());
-        p.str(self.std_err.as_deref());
-        p.str(self.std_in.as_deref());
-        p.str(self.std_out.as_deref());
+        p.str(opt(&self.std_err));
+        p.str(opt(&self.std_in));
+        p.str(opt(&self.std_out));
         MultiCore::pack(self.multi_core.as_ref(), p);
         p.u64(self.bitflags);
-        p.str(self.tres_alloc_str.as_deref());
-        p.str(self.tres_req_str.as_deref());
+        p.str(opt(&self.tres_alloc_str));
+        p.str(opt(&self.tres_req_str));
         p.u16(self.start_protocol_ver);
-        p.str(self.fed_origin.as_deref());
+        p.str(opt(&self.fed_origin));
         p.u64(self.fed_siblings_active);
-        p.str(self.fed_siblings_active_str.as_deref());
+        p.str(opt(&self.fed_siblings_active_str));
         p.u64(self.fed_siblings_viable);
-        p.str(self.fed_siblings_viable_str.as_deref());
-        p.str(self.cpus_per_tres.as_deref());
-        p.str(self.mem_per_tres.as_deref());
-        p.str(self.tres_bind.as_deref());
-        p.str(self.tres_freq.as_deref());
-        p.str(self.tres_per_job.as_deref());
-        p.str(self.tres_per_node.as_deref());
-        p.str(self.tres_per_socket.as_deref());
-        p.str(self.tres_per_task.as_deref());
+        p.str(opt(&self.fed_siblings_viable_str));
+        p.str(opt(&self.cpus_per_tres));
+        p.str(opt(&self.mem_per_tres));
+        p.str(opt(&self.tres_bind));
+        p.str(opt(&self.tres_freq));
+        p.str(opt(&self.tres_per_job));
+        p.str(opt(&self.tres_per_node));
+        p.str(opt(&self.tres_per_socket));
+        p.str(opt(&self.tres_per_task));
         p.u16(self.mail_type);
-        p.str(self.mail_user.as_deref());
-        p.str(self.selinux_context.as_deref());
+        p.str(opt(&self.mail_user));
+        p.str(opt(&self.selinux_context));
     }
 
+}
+
+impl JobInfo {
     /// Reads one record.
     pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Self> {
         Ok(JobInfo {
@@ -646,13 +660,19 @@ pub struct JobInfoResponse {
 impl JobInfoResponse {
     /// Packs the body.
     pub fn pack(&self, p: &mut Packer, _version: ProtocolVersion) {
-        p.u32(self.jobs.len() as u32);
-        p.time(self.last_update);
-        p.time(self.last_backfill);
+        Self::pack_head(p, self.jobs.len() as u32, self.last_update, self.last_backfill);
         for j in &self.jobs {
             j.pack(p);
         }
     }
+    /// The fields before the records; `count` sits at offset 0 so a packer
+    /// that does not know it yet can patch it in afterwards.
+    pub fn pack_head(p: &mut Packer, count: u32, last_update: i64, last_backfill: i64) {
+        p.u32(count);
+        p.time(last_update);
+        p.time(last_backfill);
+    }
+
     /// Reads the body (22.05 layout).
     pub fn unpack(u: &mut Unpacker<'_>, version: ProtocolVersion) -> DecodeResult<Self> {
         super::require_22_05(version)?;

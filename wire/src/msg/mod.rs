@@ -281,6 +281,10 @@ pub enum Message {
     BuildInfo(Box<BuildInfo>),
     /// RESPONSE_JOB_INFO.
     JobInfo(JobInfoResponse),
+    /// RESPONSE_JOB_INFO whose body is already packed (a server packs its
+    /// job table straight into the reply rather than building records).
+    /// Never produced by [`Message::unpack`].
+    JobInfoPacked(Vec<u8>),
     /// RESPONSE_NODE_INFO.
     NodeInfo(NodeInfoResponse),
     /// RESPONSE_PARTITION_INFO.
@@ -391,7 +395,7 @@ impl Message {
             Message::SlurmRc { .. } => RESPONSE_SLURM_RC,
             Message::SlurmRcMsg { .. } => RESPONSE_SLURM_RC_MSG,
             Message::BuildInfo(_) => RESPONSE_BUILD_INFO,
-            Message::JobInfo(_) => RESPONSE_JOB_INFO,
+            Message::JobInfo(_) | Message::JobInfoPacked(_) => RESPONSE_JOB_INFO,
             Message::NodeInfo(_) => RESPONSE_NODE_INFO,
             Message::PartitionInfo(_) => RESPONSE_PARTITION_INFO,
             Message::JobStepInfo { .. } => RESPONSE_JOB_STEP_INFO,
@@ -497,6 +501,7 @@ impl Message {
             }
             Message::BuildInfo(b) => b.pack(p, version),
             Message::JobInfo(j) => j.pack(p, version),
+            Message::JobInfoPacked(body) => p.raw(body),
             Message::NodeInfo(n) => n.pack(p, version),
             Message::PartitionInfo(part) => part.pack(p, version),
             Message::JobStepInfo { last_update, steps } => {
@@ -588,7 +593,16 @@ impl Message {
     pub fn to_body(&self, version: ProtocolVersion) -> Vec<u8> {
         let mut p = Packer::new();
         self.pack(&mut p, version);
-        p.as_slice().to_vec()
+        p.into_bytes().into()
+    }
+
+    /// Packs the body, moving a pre-packed one rather than copying it
+    /// (a job list reply can be tens of MB).
+    pub fn into_body(self, version: ProtocolVersion) -> Vec<u8> {
+        match self {
+            Message::JobInfoPacked(body) => body,
+            other => other.to_body(version),
+        }
     }
 
     /// Decodes a body of type `msg_type`. The whole body must be consumed.
