@@ -263,6 +263,12 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         let (agent_tx, agent_rx) = tokio::sync::mpsc::unbounded_channel();
         *shared.agent.lock().unwrap_or_else(|p| p.into_inner()) = Some(agent_tx);
         tokio::spawn(slurmctld::agent::run(shared.clone(), agent_rx));
+        // Work a previous instance left half done: PrologSlurmctld of jobs
+        // still CONFIGURING runs again (its outcome was never recorded).
+        let resumed = shared.core.lock().unwrap_or_else(|p| p.into_inner()).resume_after_restart();
+        for e in resumed {
+            shared.dispatch_to_nodes(e);
+        }
         tokio::spawn(slurmctld::agent::ping_loop(shared.clone(), ping_interval));
         // The snapshot replacing the replayed segments locks the core while it
         // serialises it: let the first clients after a restart in first.

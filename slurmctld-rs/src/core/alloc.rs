@@ -236,6 +236,28 @@ impl Controller {
         vec![Effect::LaunchBatch { job_id }]
     }
 
+    /// After a restart: jobs whose PrologSlurmctld was running (launch
+    /// still waiting) get it run again.
+    pub fn resume_after_restart(&mut self) -> Vec<Effect> {
+        let waiting: Vec<u32> = self
+            .jobs
+            .values()
+            .filter(|j| j.base_state() == JobState::Running && j.state & state_flags::CONFIGURING != 0)
+            .map(|j| j.job_id)
+            .collect();
+        let mut effects = Vec::new();
+        for job_id in waiting {
+            if self.spec.limits.prolog_slurmctld.is_some() {
+                effects.push(Effect::RunPrologSlurmctld { job_id, env: self.script_env(job_id, false) });
+            } else if let Some(job) = self.jobs.get_mut(&job_id) {
+                // PrologSlurmctld was removed from slurm.conf meanwhile.
+                job.state &= !state_flags::CONFIGURING;
+                effects.push(Effect::LaunchBatch { job_id });
+            }
+        }
+        effects
+    }
+
     /// PrologSlurmctld of `job_id` ended: launch, or, when it failed,
     /// requeue the job (kill it when it may not be requeued), as upstream's
     /// `prep_prolog_slurmctld_callback`.
