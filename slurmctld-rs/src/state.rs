@@ -774,7 +774,6 @@ impl Journal {
         if self.inner.compacting.swap(true, Ordering::AcqRel) {
             return None;
         }
-        self.inner.wants_compaction.store(false, Ordering::Relaxed);
         let mut body = Vec::with_capacity(4096 + c.jobs.len() * 400);
         let mut p = Packer::with_capacity(4096);
         let put = |p: &mut Packer, body: &mut Vec<u8>| {
@@ -909,6 +908,9 @@ impl Writer {
         self.segment = next;
         self.len = JOURNAL_MAGIC.len() as u64;
         self.broken = None;
+        // Only now: appends to the old segment since `compact` may have
+        // raised it again.
+        self.inner.wants_compaction.store(false, Ordering::Relaxed);
         // Scripts of jobs no longer in the state are forgotten; the rest
         // are referenced from the snapshot.
         let refs: Vec<(u32, BlobLoc)> = {
