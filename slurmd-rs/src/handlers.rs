@@ -269,25 +269,8 @@ async fn prolog_failed(server: &Arc<Server>, ctl: &Arc<ctld::Controller>, job: &
 fn write_prolog_error(server: &Arc<Server>, job: &BatchJob, code: i32) {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let node = server.agent.steps().node();
-    let ctx = crate::step::fname::FnameContext {
-        job_id: job.job_id,
-        step_id: crate::step::SLURM_BATCH_SCRIPT,
-        array_job_id: job.array_job_id,
-        array_task_id: job.array_task_id,
-        node_id: 0,
-        task_id: 0,
-        hostname: &node.hostname,
-        user_name: &job.user_name,
-        job_name: crate::step::env::get(&job.environment, "SLURM_JOB_NAME"),
-        work_dir: &job.work_dir,
-    };
-    let pattern = job
-        .std_err
-        .as_deref()
-        .or(job.std_out.as_deref())
-        .unwrap_or(crate::step::fname::default_pattern(job.array_task_id));
-    let path = crate::step::fname::expand(pattern, &ctx);
+    // `fname_create2`: the stderr file (which defaults to stdout).
+    let (_, path) = crate::step::batch_output_paths(job, server.agent.steps().node());
     let existed = std::path::Path::new(&path).exists();
     let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o644).open(&path);
     match file {

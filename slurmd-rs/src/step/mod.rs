@@ -21,6 +21,7 @@ pub mod manager;
 pub mod proctrack;
 pub mod record;
 mod spawn;
+pub(crate) use spawn::batch_output_paths;
 
 use std::fmt;
 use std::path::PathBuf;

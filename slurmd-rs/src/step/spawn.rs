@@ -222,10 +222,22 @@ struct Started {
     stderr_path: String,
 }
 
-fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, status_path: &Path) -> Result<Started, StepError> {
-    let job_id = job.job_id;
-    let ctx = FnameContext {
-        job_id,
+/// The batch job's expanded (stdout, stderr) paths; stderr defaults to
+/// stdout, stdout to `slurm-%j.out` / `slurm-%A_%a.out`.
+pub(crate) fn batch_output_paths(job: &BatchJob, node: &NodeContext) -> (String, String) {
+    let ctx = batch_fname_context(job, node);
+    let out_pattern = job.std_out.as_deref().unwrap_or(fname::default_pattern(job.array_task_id));
+    let stdout_path = fname::expand(out_pattern, &ctx);
+    let stderr_path = match job.std_err.as_deref() {
+        Some(p) => fname::expand(p, &ctx),
+        None => stdout_path.clone(),
+    };
+    (stdout_path, stderr_path)
+}
+
+fn batch_fname_context<'a>(job: &'a BatchJob, node: &'a NodeContext) -> FnameContext<'a> {
+    FnameContext {
+        job_id: job.job_id,
         step_id: super::SLURM_BATCH_SCRIPT,
         array_job_id: job.array_job_id,
         array_task_id: job.array_task_id,
@@ -235,13 +247,13 @@ fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, sta
         user_name: &job.user_name,
         job_name: env::get(&job.environment, "SLURM_JOB_NAME"),
         work_dir: &job.work_dir,
-    };
-    let out_pattern = job.std_out.as_deref().unwrap_or(fname::default_pattern(job.array_task_id));
-    let stdout_path = fname::expand(out_pattern, &ctx);
-    let stderr_path = match job.std_err.as_deref() {
-        Some(p) => fname::expand(p, &ctx),
-        None => stdout_path.clone(),
-    };
+    }
+}
+
+fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, status_path: &Path) -> Result<Started, StepError> {
+    let job_id = job.job_id;
+    let ctx = batch_fname_context(job, node);
+    let (stdout_path, stderr_path) = batch_output_paths(job, node);
     let stdin_path = match job.std_in.as_deref() {
         Some(p) => fname::expand(p, &ctx),
         None => "/dev/null".to_string(),
