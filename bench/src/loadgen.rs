@@ -1,5 +1,11 @@
 //! Submits held batch jobs over N concurrent connections, each request with
 //! its own fresh MUNGE credential, and checks every reply.
+//!
+//! With `presign`, the credentials are made before the clock starts (one per
+//! job, each used once): on a real cluster the clients sign on their own hosts
+//! with their own munged, so only the controller's decode and reply encode
+//! load the controller host's munged. Without it, signing happens inside the
+//! timed run and competes with the controller for munged and the CPUs.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -37,6 +43,8 @@ pub struct LoadSpec {
     pub host: String,
     /// Submit held (`sbatch --hold`), or runnable jobs.
     pub hold: bool,
+    /// Make every request's credential before the clock starts.
+    pub presign: bool,
 }
 
 /// The outcome of one load run.
@@ -76,9 +84,58 @@ fn check_reply(reply: Message) -> Result<u32, String> {
     }
 }
 
+/// What `worker` submits: `sbatch --hold --wrap=true` (or without `--hold`).
+fn descriptor(spec: &LoadSpec, name: &str) -> Message {
+    let mut desc = job_desc::sbatch_hold_wrap(name, spec.uid, spec.gid, &spec.work_dir, &spec.host);
+    if !spec.hold {
+        // What sbatch sends without --hold.
+        desc.priority = wire::pack::NO_VAL;
+        desc.submit_line = Some(format!("sbatch -J {name} --wrap=true"));
+    }
+    Message::SubmitBatchJob(Box::new(desc))
+}
+
+/// `count` credentials for `req`, made over 8 threads.
+fn presign(munge: &Munge, req: &rpc::Signed, count: u64) -> Result<Vec<String>, String> {
+    let per = count.div_ceil(8) as usize;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = (0..8)
+            .map(|i| {
+                let n = per.min((count as usize).saturating_sub(i * per));
+                s.spawn(move || (0..n).map(|_| req.sign(munge).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>())
+            })
+            .collect();
+        let mut all = Vec::with_capacity(count as usize);
+        for p in parts {
+            all.extend(p.join().map_err(|_| "signing thread panicked".to_string())??);
+        }
+        Ok(all)
+    })
+}
+
 /// Runs the load and blocks until `spec.jobs` were accepted or it gave up.
 pub fn run(spec: &LoadSpec) -> LoadReport {
     let munge = Munge::new(spec.munge_socket.as_deref(), None).expect("munge context");
+    // Pre-signed runs share one body (one job name), so one hash serves
+    // every credential; live runs name jobs per worker as before.
+    let shared_req = rpc::Signed::new(&descriptor(spec, "lg"));
+    let pool = if spec.presign {
+        match presign(&munge, &shared_req, spec.jobs) {
+            Ok(p) => p,
+            Err(e) => {
+                return LoadReport {
+                    accepted: 0,
+                    errors: 1,
+                    elapsed: Duration::ZERO,
+                    error_kinds: BTreeMap::from([(format!("presigning: {e}"), 1)]),
+                    aborted: true,
+                }
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let next_cred = AtomicU64::new(0);
     let next = AtomicU64::new(0);
     let accepted = AtomicU64::new(0);
     let errors = AtomicU64::new(0);
@@ -87,23 +144,17 @@ pub fn run(spec: &LoadSpec) -> LoadReport {
     let give_up = start + spec.deadline;
     std::thread::scope(|s| {
         for w in 0..spec.connections.max(1) {
-            let (munge, next, accepted, errors, kinds) =
-                (&munge, &next, &accepted, &errors, &kinds);
+            let (munge, next, accepted, errors, kinds, pool, next_cred, shared_req) =
+                (&munge, &next, &accepted, &errors, &kinds, &pool, &next_cred, &shared_req);
             s.spawn(move || {
-                let mut desc = job_desc::sbatch_hold_wrap(
-                    &format!("lg{w}"),
-                    spec.uid,
-                    spec.gid,
-                    &spec.work_dir,
-                    &spec.host,
-                );
-                if !spec.hold {
-                    // What sbatch sends without --hold.
-                    desc.priority = wire::pack::NO_VAL;
-                    desc.submit_line = Some(format!("sbatch -J lg{w} --wrap=true"));
-                }
                 // Encoded once per worker; every request still gets its own credential.
-                let req = Message::SubmitBatchJob(Box::new(desc));
+                let own;
+                let req = if spec.presign {
+                    shared_req
+                } else {
+                    own = rpc::Signed::new(&descriptor(spec, &format!("lg{w}")));
+                    &own
+                };
                 loop {
                     if Instant::now() > give_up || errors.load(Ordering::Relaxed) > spec.max_errors
                     {
@@ -113,7 +164,13 @@ pub fn run(spec: &LoadSpec) -> LoadReport {
                     if next.fetch_add(1, Ordering::Relaxed) >= spec.jobs {
                         return;
                     }
-                    let result = rpc::call(spec.controller, munge, &req, spec.rpc_timeout)
+                    // A pre-signed credential is used once; retries sign anew.
+                    let cred = match pool.get(next_cred.fetch_add(1, Ordering::Relaxed) as usize) {
+                        Some(c) => Ok(c.clone()),
+                        None => req.sign(munge),
+                    };
+                    let result = cred
+                        .and_then(|cred| req.send(spec.controller, cred, spec.rpc_timeout))
                         .map_err(|e| e.to_string())
                         .and_then(check_reply);
                     match result {

@@ -54,31 +54,53 @@ pub fn call(
     req: &Message,
     timeout: Duration,
 ) -> Result<Message, RpcError> {
-    let v = ProtocolVersion::CURRENT;
-    let body = req.to_body(v);
-    let hash = body_hash::compute(&body, req.msg_type(), v, None);
-    let cred = creds
-        .encode(&hash, RestrictUid::Any)
-        .map_err(|e| RpcError::Credential(e.to_string()))?;
-    let out = frame::encode(
-        &Header::new(v, req.msg_type(), 0),
-        &AuthBlob::Munge(cred),
-        &body,
-    );
-    let mut s = TcpStream::connect_timeout(&addr, timeout)?;
-    s.set_read_timeout(Some(timeout))?;
-    s.set_write_timeout(Some(timeout))?;
-    s.set_nodelay(true)?;
-    s.write_all(&out)?;
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len)?;
-    let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_REPLY {
-        return Err(RpcError::Decode(format!("reply of {len} bytes")));
+    let signed = Signed::new(req);
+    let cred = signed.sign(creds)?;
+    signed.send(addr, cred, timeout)
+}
+
+/// A request encoded once, to be sent with as many credentials as needed:
+/// each credential carries the body hash, so one body serves them all.
+pub struct Signed {
+    msg_type: u16,
+    body: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl Signed {
+    pub fn new(req: &Message) -> Signed {
+        let v = ProtocolVersion::CURRENT;
+        let body = req.to_body(v);
+        let hash = body_hash::compute(&body, req.msg_type(), v, None);
+        Signed { msg_type: req.msg_type(), body, hash }
     }
-    let mut payload = vec![0u8; len];
-    s.read_exact(&mut payload)?;
-    let f = frame::decode(&payload).map_err(|e| RpcError::Decode(e.to_string()))?;
-    Message::unpack(f.header.msg_type, f.header.version, f.body)
-        .map_err(|e| RpcError::Decode(format!("msg_type {}: {e}", f.header.msg_type)))
+
+    /// A fresh MUNGE credential for this body.
+    pub fn sign(&self, creds: &dyn CredentialService) -> Result<String, RpcError> {
+        creds
+            .encode(&self.hash, RestrictUid::Any)
+            .map_err(|e| RpcError::Credential(e.to_string()))
+    }
+
+    /// Sends the body with `cred` (from [`Signed::sign`]) and reads the reply.
+    pub fn send(&self, addr: SocketAddr, cred: String, timeout: Duration) -> Result<Message, RpcError> {
+        let v = ProtocolVersion::CURRENT;
+        let out = frame::encode(&Header::new(v, self.msg_type, 0), &AuthBlob::Munge(cred), &self.body);
+        let mut s = TcpStream::connect_timeout(&addr, timeout)?;
+        s.set_read_timeout(Some(timeout))?;
+        s.set_write_timeout(Some(timeout))?;
+        s.set_nodelay(true)?;
+        s.write_all(&out)?;
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len)?;
+        let len = u32::from_be_bytes(len) as usize;
+        if len > MAX_REPLY {
+            return Err(RpcError::Decode(format!("reply of {len} bytes")));
+        }
+        let mut payload = vec![0u8; len];
+        s.read_exact(&mut payload)?;
+        let f = frame::decode(&payload).map_err(|e| RpcError::Decode(e.to_string()))?;
+        Message::unpack(f.header.msg_type, f.header.version, f.body)
+            .map_err(|e| RpcError::Decode(format!("msg_type {}: {e}", f.header.msg_type)))
+    }
 }

@@ -219,6 +219,9 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
             return;
         }
     };
+    // From here this request may append to the journal: let a group commit
+    // under way wait for it (released once it has appended, or has not).
+    let announced = shared.journal.announce();
     let accepted = match accept(&shared, &payload) {
         Ok(a) => a,
         Err(refused) => {
@@ -233,6 +236,7 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
     debug!(%peer, uid = caller.uid, msg_type = msg_type::name(header.msg_type), "request");
     let reply = match msg {
         Err(t) => {
+            drop(announced);
             info!(%peer, uid = caller.uid, msg_type = t, "RPC not supported for this message type/version");
             let rc = if header.version != ProtocolVersion::V22_05 {
                 SlurmRc::SLURM_PROTOCOL_VERSION_ERROR
@@ -242,10 +246,11 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
             Message::SlurmRc { rc: rc.0 }
         }
         Ok(m) if header.version != ProtocolVersion::V22_05 && !layout_is_version_independent(&m) => {
+            drop(announced);
             info!(%peer, version = %header.version, "request needs a 22.05 layout");
             Message::SlurmRc { rc: SlurmRc::SLURM_PROTOCOL_VERSION_ERROR.0 }
         }
-        Ok(m) => match handle(&shared, caller.clone(), m).await {
+        Ok(m) => match handle(&shared, caller.clone(), m, announced).await {
             Some(r) => r,
             None => return,
         },
@@ -282,7 +287,7 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
 const LARGE_REPLY: usize = 256 * 1024;
 
 /// Runs the core on one request and waits until what it changed is durable.
-async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message) -> Option<Message> {
+async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message, announced: state::Announced) -> Option<Message> {
     if matches!(msg, Message::Ping) {
         // Liveness only: answered even while the core is busy (a compaction
         // serialising it, a long job list), as upstream answers pings.
@@ -308,6 +313,7 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message) -> Option<Me
         };
         (rx, outcome)
     };
+    drop(announced);
     if let Some(rx) = durable_rx {
         match rx.await {
             Ok(Ok(())) => {}

@@ -30,9 +30,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 use wire::pack::{Packer, Unpacker};
@@ -630,6 +631,7 @@ impl StateDir {
             index: Mutex::new(recovery.index),
             compacting: AtomicBool::new(false),
             wants_compaction: AtomicBool::new(false),
+            announced: AtomicUsize::new(0),
         });
         let writer = Writer { inner: inner.clone(), file, segment: n, len: JOURNAL_MAGIC.len() as u64, broken: None };
         let path = self.segment_path(n);
@@ -675,6 +677,25 @@ struct Inner {
     index: Mutex<HashMap<u32, BlobLoc>>,
     compacting: AtomicBool,
     wants_compaction: AtomicBool,
+    /// Requests under way that may append soon (see [`Journal::announce`]).
+    announced: AtomicUsize,
+}
+
+/// Longest a group commit waits for announced appends: short next to an
+/// fsync's cost, long enough for requests already past their credential
+/// check to reach the journal.
+const GROUP_COMMIT_WAIT: Duration = Duration::from_micros(500);
+
+/// A request that may append to the journal soon; dropping it (after the
+/// append, or when there was nothing to append) withdraws the announcement.
+pub struct Announced {
+    inner: Arc<Inner>,
+}
+
+impl Drop for Announced {
+    fn drop(&mut self) {
+        self.inner.announced.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Handle to the journal writer thread.
@@ -697,6 +718,15 @@ impl Compaction {
 }
 
 impl Journal {
+    /// Announces a request that may append soon. While any are announced,
+    /// the writer holds a commit up to [`GROUP_COMMIT_WAIT`] for them, so
+    /// concurrent submissions share one fsync instead of paying one each
+    /// (a lone client is never delayed: nothing else is announced).
+    pub fn announce(&self) -> Announced {
+        self.inner.announced.fetch_add(1, Ordering::AcqRel);
+        Announced { inner: self.inner.clone() }
+    }
+
     /// Queues `records`; `done` runs once they are on disk (or failed).
     /// Records queued in this order are written in this order.
     pub fn append(&self, records: Vec<Vec<u8>>, done: impl FnOnce(Result<(), String>) + Send + 'static) {
@@ -835,8 +865,24 @@ impl Writer {
                 m @ Msg::Append { .. } => batch.push(m),
             }
             // Group commit: everything queued meanwhile goes in one write,
-            // up to a rotation (which must see this batch written first).
-            while let Ok(m) = rx.try_recv() {
+            // up to a rotation (which must see this batch written first);
+            // requests announced but not yet appended are waited for briefly.
+            let until = Instant::now() + GROUP_COMMIT_WAIT;
+            loop {
+                let m = match rx.try_recv() {
+                    Ok(m) => m,
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                    Err(mpsc::TryRecvError::Empty) => {
+                        let left = until.saturating_duration_since(Instant::now());
+                        if self.inner.announced.load(Ordering::Acquire) == 0 || left.is_zero() {
+                            break;
+                        }
+                        match rx.recv_timeout(left) {
+                            Ok(m) => m,
+                            Err(_) => break,
+                        }
+                    }
+                };
                 match m {
                     Msg::Rotate(_) => {
                         pending = Some(m);

@@ -493,6 +493,9 @@ impl Packer {
         match v {
             None => self.buf.put_u32(0),
             Some(s) => {
+                // One capacity check for the three parts: job lists pack
+                // millions of strings.
+                self.buf.reserve(s.len() + 5);
                 self.buf.put_u32(s.len() as u32 + 1);
                 self.buf.put_slice(s.as_bytes());
                 self.buf.put_u8(0);

@@ -35,6 +35,9 @@ struct Args {
     /// Also measure the MUNGE floor (encode+decode pairs/s) with this many threads first.
     #[arg(long)]
     munge_floor: Option<usize>,
+    /// Make every credential before the clock starts (clients on other hosts).
+    #[arg(long)]
+    presign: bool,
     /// Working directory recorded in the jobs.
     #[arg(long, default_value = "/tmp")]
     work_dir: String,
@@ -79,6 +82,7 @@ fn main() {
         work_dir: a.work_dir,
         host,
         hold: true,
+        presign: a.presign,
     };
     let r = loadgen::run(&spec);
     println!(

@@ -127,10 +127,14 @@ impl Controller {
     /// of jobs whose record changed and the launches to carry out.
     pub fn main_schedule(&mut self, now: i64) -> (Vec<u32>, Vec<super::Effect>) {
         let mut effects = Vec::new();
+        // Held jobs (priority 0) and requeued jobs still completing on their
+        // old nodes cannot start in this pass: leave them out of the sort,
+        // which matters with a long held queue (a pass follows every burst of
+        // submissions).
         let mut order: Vec<(u32, u32)> = self
             .jobs
             .values()
-            .filter(|j| j.is_pending())
+            .filter(|j| j.is_pending() && j.priority != 0 && j.state & super::job::state_flags::COMPLETING == 0)
             .map(|j| (j.priority, j.job_id))
             .collect();
         // Priority descending, then job id ascending, as upstream's queue sort.
