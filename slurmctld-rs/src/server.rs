@@ -299,6 +299,10 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message, announced: s
         let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
         uid = caller.uid;
         let outcome = core.handle(caller, msg, t);
+        // Withdrawn before the append: a writer that received the records
+        // while this request still counted as announced would hold its
+        // commit waiting for a request that has nothing more to send.
+        drop(announced);
         let rx = if outcome.durable.is_empty() {
             None
         } else {
@@ -313,7 +317,6 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message, announced: s
         };
         (rx, outcome)
     };
-    drop(announced);
     if let Some(rx) = durable_rx {
         match rx.await {
             Ok(Ok(())) => {}
