@@ -303,3 +303,33 @@ fn a_running_job_recorded_twice_holds_its_resources_once() {
     assert_eq!(restored.nodes[0].alloc_mem, 100);
     assert_eq!(restored.job_count, 1);
 }
+
+/// Group commit: a commit held for announced requests still completes when
+/// they never append (a request that turned out to change nothing, or one
+/// stuck behind the core lock), and records appended by an announced
+/// request meanwhile are durable with it. Both journals are recovered to
+/// check what reached the disk.
+#[test]
+fn group_commit_never_waits_for_an_announced_request_that_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateDir::open(dir.path()).unwrap();
+    let mut c = controller();
+    let rec = store.recover(&mut c).unwrap();
+    let journal = store.journal(rec).unwrap();
+    // Announced and never appending, for the whole test.
+    let idle = journal.announce();
+    // A second request announces, submits and withdraws, as the server does.
+    let busy = journal.announce();
+    let first = submit(&mut c, &journal, "first");
+    drop(busy);
+    let second = submit(&mut c, &journal, "second");
+    drop(idle);
+    // Nothing is announced any more: commits go out at once.
+    let third = submit(&mut c, &journal, "third");
+    drop(journal);
+    let mut restored = controller();
+    store.recover(&mut restored).unwrap();
+    for id in [first, second, third] {
+        assert!(restored.jobs.contains_key(&id), "job {id} acknowledged but not durable");
+    }
+}
