@@ -493,8 +493,8 @@ impl Packer {
         match v {
             None => self.buf.put_u32(0),
             Some(s) => {
-                // One capacity check for the three parts: job lists pack
-                // millions of strings.
+                // Room for length, bytes and NUL at once, so a growing
+                // buffer reallocates at most once per string.
                 self.buf.reserve(s.len() + 5);
                 self.buf.put_u32(s.len() as u32 + 1);
                 self.buf.put_slice(s.as_bytes());
