@@ -144,26 +144,7 @@ impl ArrayTasks {
 
     /// `array_task_str` as upstream prints it: ranges, then `%N`.
     pub fn task_str(&self) -> String {
-        let mut out = String::new();
-        let ids: Vec<u32> = self.pending.ones().collect();
-        let mut i = 0;
-        while i < ids.len() {
-            let start = ids[i];
-            let mut end = start;
-            while i + 1 < ids.len() && ids[i + 1] == end + 1 {
-                i += 1;
-                end = ids[i];
-            }
-            if !out.is_empty() {
-                out.push(',');
-            }
-            if start == end {
-                out.push_str(&start.to_string());
-            } else {
-                out.push_str(&format!("{start}-{end}"));
-            }
-            i += 1;
-        }
+        let mut out = self.pending.to_ranges();
         if self.max_run > 0 {
             out.push_str(&format!("%{}", self.max_run));
         }
