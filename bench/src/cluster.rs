@@ -108,7 +108,11 @@ impl Cluster {
         let munge_socket = dir.join("munge/munge.socket");
         let munged = start_munged(dir, &munge_socket)?;
         let ports = free_ports(2 + NODES.len()).map_err(|e| format!("free ports: {e}"))?;
-        let node_ports = ports[2..].iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+        let node_ports = ports[2..]
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         let conf_text = CONF_TEMPLATE
             .replace("@DIR@", &dir.display().to_string())
             .replace("@MUNGE_SOCKET@", &munge_socket.display().to_string())
@@ -190,9 +194,12 @@ impl Cluster {
     /// until `sinfo` shows every node idle.
     pub fn start_nodes(&mut self, bin: &Path, timeout: Duration) -> Result<(), String> {
         for n in NODES {
-            fs::create_dir_all(self.dir.join(format!("spool/slurmd-{n}"))).map_err(|e| e.to_string())?;
+            fs::create_dir_all(self.dir.join(format!("spool/slurmd-{n}")))
+                .map_err(|e| e.to_string())?;
             let mut cmd = Command::new(bin);
-            cmd.args(["-D", "-N", n, "-f"]).arg(&self.conf).current_dir(&self.dir);
+            cmd.args(["-D", "-N", n, "-f"])
+                .arg(&self.conf)
+                .current_dir(&self.dir);
             scrub_env(&mut cmd);
             cmd.env("SLURM_CONF", &self.conf);
             let d = Daemon::spawn(cmd, &self.dir.join(format!("log/slurmd-{n}.out")))
@@ -201,7 +208,10 @@ impl Cluster {
         }
         let start = Instant::now();
         loop {
-            let r = self.client_output(&["sinfo", "-h", "-N", "-o", "%N %t"], Duration::from_secs(30));
+            let r = self.client_output(
+                &["sinfo", "-h", "-N", "-o", "%N %t"],
+                Duration::from_secs(30),
+            );
             let idle: std::collections::BTreeSet<&str> = r
                 .lines()
                 .filter_map(|l| l.split_once(' '))
@@ -222,10 +232,15 @@ impl Cluster {
     /// ("" on failure).
     pub fn client_output(&self, args: &[&str], timeout: Duration) -> String {
         let mut cmd = Command::new("timeout");
-        cmd.args(["-s", "KILL", &timeout.as_secs().max(1).to_string()]).args(args);
+        cmd.args(["-s", "KILL", &timeout.as_secs().max(1).to_string()])
+            .args(args);
         scrub_env(&mut cmd);
-        cmd.env("SLURM_CONF", &self.conf).env("LC_ALL", "C").current_dir(&self.dir);
-        cmd.output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
+        cmd.env("SLURM_CONF", &self.conf)
+            .env("LC_ALL", "C")
+            .current_dir(&self.dir);
+        cmd.output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
     }
 
     pub fn ctld_pid(&self) -> Option<u32> {

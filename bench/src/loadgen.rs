@@ -102,12 +102,19 @@ fn presign(munge: &Munge, req: &rpc::Signed, count: u64) -> Result<Vec<String>, 
         let parts: Vec<_> = (0..8)
             .map(|i| {
                 let n = per.min((count as usize).saturating_sub(i * per));
-                s.spawn(move || (0..n).map(|_| req.sign(munge).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>())
+                s.spawn(move || {
+                    (0..n)
+                        .map(|_| req.sign(munge).map_err(|e| e.to_string()))
+                        .collect::<Result<Vec<_>, _>>()
+                })
             })
             .collect();
         let mut all = Vec::with_capacity(count as usize);
         for p in parts {
-            all.extend(p.join().map_err(|_| "signing thread panicked".to_string())??);
+            all.extend(
+                p.join()
+                    .map_err(|_| "signing thread panicked".to_string())??,
+            );
         }
         Ok(all)
     })
@@ -144,8 +151,16 @@ pub fn run(spec: &LoadSpec) -> LoadReport {
     let give_up = start + spec.deadline;
     std::thread::scope(|s| {
         for w in 0..spec.connections.max(1) {
-            let (munge, next, accepted, errors, kinds, pool, next_cred, shared_req) =
-                (&munge, &next, &accepted, &errors, &kinds, &pool, &next_cred, &shared_req);
+            let (munge, next, accepted, errors, kinds, pool, next_cred, shared_req) = (
+                &munge,
+                &next,
+                &accepted,
+                &errors,
+                &kinds,
+                &pool,
+                &next_cred,
+                &shared_req,
+            );
             s.spawn(move || {
                 // Encoded once per worker; every request still gets its own credential.
                 let own;

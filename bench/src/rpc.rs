@@ -72,7 +72,11 @@ impl Signed {
         let v = ProtocolVersion::CURRENT;
         let body = req.to_body(v);
         let hash = body_hash::compute(&body, req.msg_type(), v, None);
-        Signed { msg_type: req.msg_type(), body, hash }
+        Signed {
+            msg_type: req.msg_type(),
+            body,
+            hash,
+        }
     }
 
     /// A fresh MUNGE credential for this body.
@@ -83,9 +87,18 @@ impl Signed {
     }
 
     /// Sends the body with `cred` (from [`Signed::sign`]) and reads the reply.
-    pub fn send(&self, addr: SocketAddr, cred: String, timeout: Duration) -> Result<Message, RpcError> {
+    pub fn send(
+        &self,
+        addr: SocketAddr,
+        cred: String,
+        timeout: Duration,
+    ) -> Result<Message, RpcError> {
         let v = ProtocolVersion::CURRENT;
-        let out = frame::encode(&Header::new(v, self.msg_type, 0), &AuthBlob::Munge(cred), &self.body);
+        let out = frame::encode(
+            &Header::new(v, self.msg_type, 0),
+            &AuthBlob::Munge(cred),
+            &self.body,
+        );
         let mut s = TcpStream::connect_timeout(&addr, timeout)?;
         s.set_read_timeout(Some(timeout))?;
         s.set_write_timeout(Some(timeout))?;

@@ -77,6 +77,23 @@ pub struct ClusterOpts {
     /// cluster directory before any daemon starts (daemons check
     /// Prolog/Epilog paths at start).
     pub scripts: Vec<(String, String)>,
+    /// A whole slurm.conf of the caller's instead of the crate's templates
+    /// (the differential tester renders one per seed).
+    pub custom: Option<CustomLayout>,
+}
+
+/// A cluster whose slurm.conf and gres.conf the caller writes. Tokens as in
+/// the templates (`@DIR@`, `@MUNGE_SOCKET@`, `@CTLD_PORT@`, `@SLURMD_PORT@`)
+/// plus `@PORT:<node>@`, the free port picked for that node's slurmd.
+#[derive(Debug, Clone, Default)]
+pub struct CustomLayout {
+    pub slurm_conf: String,
+    /// The nodes that get a slurmd, in start order.
+    pub node_names: Vec<String>,
+    /// gres.conf text (same tokens); None = no gres.conf.
+    pub gres_conf: Option<String>,
+    /// Character devices `<DIR>/dev/gpu0..N-1` for gres.conf's `File=`.
+    pub fake_gpus: usize,
 }
 
 impl ClusterOpts {
@@ -153,7 +170,11 @@ impl Cluster {
             Some(b) => b,
             None => controller::controller_bin()?,
         };
-        let slurmd_bin = match (opts.nodes, opts.slurmd_bin) {
+        let node_names: Vec<String> = match &opts.custom {
+            Some(custom) => custom.node_names.clone(),
+            None => (1..=opts.nodes).map(|i| format!("n{i}")).collect(),
+        };
+        let slurmd_bin = match (node_names.len(), opts.slurmd_bin) {
             (0, _) => None,
             (_, Some(b)) => Some(b),
             (_, None) => Some(
@@ -175,14 +196,15 @@ impl Cluster {
         let log_dir = path.join("log");
         let munged = Munged::start(&path, &log_dir)?;
 
-        let ports = free_ports(2 + opts.nodes).map_err(|e| format!("finding free ports: {e}"))?;
+        let ports =
+            free_ports(2 + node_names.len()).map_err(|e| format!("finding free ports: {e}"))?;
         let (ctld_port, slurmd_port) = (ports[0], ports[1]);
         let node_ports = &ports[2..];
-        let node_names: Vec<String> = (1..=opts.nodes).map(|i| format!("n{i}")).collect();
-        let nodes_expr = match opts.nodes {
-            0 => String::new(),
-            1 => "n1".to_string(),
-            n => format!("n[1-{n}]"),
+        let nodes_expr = match (&opts.custom, node_names.len()) {
+            (Some(_), _) => node_names.join(","),
+            (None, 0) => String::new(),
+            (None, 1) => "n1".to_string(),
+            (None, n) => format!("n[1-{n}]"),
         };
         let ports_expr = node_ports
             .iter()
@@ -194,17 +216,23 @@ impl Cluster {
         } else {
             "slurm.conf.in"
         };
-        let conf_text = conf::render(
-            &conf::template(template)?,
-            &ConfValues {
-                dir: &path,
-                munge_socket: &munged.socket,
-                ctld_port,
-                slurmd_port,
-                nodes: &nodes_expr,
-                slurmd_ports: &ports_expr,
-            },
-        )?;
+        let values = ConfValues {
+            dir: &path,
+            munge_socket: &munged.socket,
+            ctld_port,
+            slurmd_port,
+            nodes: &nodes_expr,
+            slurmd_ports: &ports_expr,
+            node_ports: node_names
+                .iter()
+                .cloned()
+                .zip(node_ports.iter().copied())
+                .collect(),
+        };
+        let conf_text = match &opts.custom {
+            Some(custom) => conf::render(&custom.slurm_conf, &values)?,
+            None => conf::render(&conf::template(template)?, &values)?,
+        };
         for (name, text) in &opts.scripts {
             let file = path.join(name);
             fs::write(&file, text.replace("@DIR@", &path.display().to_string()))
@@ -219,21 +247,18 @@ impl Cluster {
         }
         let conf = path.join("slurm.conf");
         fs::write(&conf, conf_text).map_err(|e| format!("writing slurm.conf: {e}"))?;
-        if opts.nodes > 0 {
-            let gres = conf::render(
-                &conf::template("gres.conf.in")?,
-                &ConfValues {
-                    dir: &path,
-                    munge_socket: &munged.socket,
-                    ctld_port,
-                    slurmd_port,
-                    nodes: &nodes_expr,
-                    slurmd_ports: &ports_expr,
-                },
-            )?;
+        let (gres_template, fake_gpus) = match &opts.custom {
+            Some(custom) => (custom.gres_conf.clone(), custom.fake_gpus),
+            None if opts.nodes > 0 => (Some(conf::template("gres.conf.in")?), 2),
+            None => (None, 0),
+        };
+        if let Some(gres_template) = gres_template {
+            let gres = conf::render(&gres_template, &values)?;
             fs::write(path.join("gres.conf"), gres)
                 .map_err(|e| format!("writing gres.conf: {e}"))?;
-            make_fake_gpus(&path.join("dev"))?;
+        }
+        if fake_gpus > 0 {
+            make_fake_gpus(&path.join("dev"), fake_gpus)?;
         }
 
         let mut normalizer = Normalizer::new()
@@ -241,7 +266,7 @@ impl Cluster {
             .literal(crate_dir().display().to_string(), "<CRATE>")
             .port(ctld_port, "<CTLD_PORT>")
             .port(slurmd_port, "<SLURMD_PORT>");
-        if opts.nodes > 0 {
+        if !node_names.is_empty() {
             // The dir's own name shows up alone too (e.g. as a unique
             // marker in a job's command line).
             if let Some(name) = path.file_name() {
@@ -322,17 +347,18 @@ impl Cluster {
         Ok(())
     }
 
-    /// Polls `sinfo` until every node is `idle` (NODES_TIMEOUT); fails early
+    /// Polls `scontrol show node` until every node is IDLE (NODES_TIMEOUT); fails early
     /// if a slurmd exits.
     fn wait_nodes_idle(&mut self) -> Result<(), Error> {
         let deadline = Instant::now() + NODES_TIMEOUT;
         loop {
-            let out = self.run(&["sinfo", "-h", "-N", "-o", "%N %t"]);
+            // scontrol, not sinfo: sinfo lists only nodes in a partition.
+            let out = self.run(&["scontrol", "-o", "show", "node"]);
             let idle: Vec<&str> = out
                 .stdout
                 .lines()
-                .filter(|l| l.split_whitespace().nth(1) == Some("idle"))
-                .filter_map(|l| l.split_whitespace().next())
+                .filter(|l| l.split_whitespace().any(|w| w == "State=IDLE"))
+                .filter_map(|l| l.split_whitespace().next()?.strip_prefix("NodeName="))
                 .collect();
             if self.nodes.iter().all(|n| idle.contains(&n.name.as_str())) {
                 return Ok(());
@@ -685,11 +711,11 @@ impl Drop for Cluster {
     }
 }
 
-/// `dir/gpu0`, `dir/gpu1`: character devices 1:3 (what /dev/null is), the
+/// `dir/gpu0` .. `gpu<count-1>`: character devices 1:3 (what /dev/null is), the
 /// `File=` of the GPUs in gres.conf. slurmd only checks they are devices.
-fn make_fake_gpus(dir: &Path) -> Result<(), String> {
+fn make_fake_gpus(dir: &Path, count: usize) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
-    for i in 0..2 {
+    for i in 0..count {
         let dev = dir.join(format!("gpu{i}"));
         let out = Command::new("mknod")
             .arg(&dev)

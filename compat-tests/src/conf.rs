@@ -17,12 +17,18 @@ pub struct ConfValues<'a> {
     pub nodes: &'a str,
     /// One port per node, comma separated (a Port= hostlist).
     pub slurmd_ports: &'a str,
+    /// (node, port) for the `@PORT:<node>@` tokens of custom layouts.
+    pub node_ports: Vec<(String, u16)>,
 }
 
 /// Substitutes every `@TOKEN@` of the template; fails on any left over so a
 /// typo in the template cannot silently reach slurmctld.
 pub fn render(template: &str, v: &ConfValues) -> Result<String, String> {
-    let out = template
+    let mut out = template.to_string();
+    for (node, port) in &v.node_ports {
+        out = out.replace(&format!("@PORT:{node}@"), &port.to_string());
+    }
+    let out = out
         .replace("@DIR@", &v.dir.display().to_string())
         .replace("@MUNGE_SOCKET@", &v.munge_socket.display().to_string())
         .replace("@CTLD_PORT@", &v.ctld_port.to_string())

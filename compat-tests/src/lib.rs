@@ -14,7 +14,7 @@ mod ports;
 mod process;
 mod user;
 
-pub use cluster::{Cluster, ClusterOpts, Error};
+pub use cluster::{Cluster, ClusterOpts, CustomLayout, Error};
 pub use golden::Golden;
 pub use normalize::Normalizer;
 pub use output::Output;

@@ -16,26 +16,47 @@ use wire::version::ProtocolVersion;
 /// CPU time of this process (user + system), which noise from other
 /// processes on the machine does not inflate the way wall time is.
 fn cpu_now() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid timespec to write into.
     unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 fn main() {
-    let n: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let reps: u32 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let n: u32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let reps: u32 = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
     let mut part = PartitionSpec::simple("debug", (0..4).collect());
     part.default = true;
     let spec = ClusterSpec {
-        nodes: (1..=4).map(|i| NodeSpec::simple(&format!("n{i}"), 2, 2000)).collect(),
+        nodes: (1..=4)
+            .map(|i| NodeSpec::simple(&format!("n{i}"), 2, 2000))
+            .collect(),
         partitions: vec![part],
-        limits: Limits { max_job_count: n + 10, ..Limits::default() },
+        limits: Limits {
+            max_job_count: n + 10,
+            ..Limits::default()
+        },
     };
     let now = 1_800_000_000;
     let mut c = Controller::new(spec, Box::new(StaticUsers::default()), now);
-    let caller = Caller { uid: 0, gid: 0, version: ProtocolVersion::V22_05, host: None };
-    let env: Vec<String> = (0..25).map(|i| format!("VARIABLE_{i}=some value of ordinary length")).collect();
+    let caller = Caller {
+        uid: 0,
+        gid: 0,
+        version: ProtocolVersion::V22_05,
+        host: None,
+    };
+    let env: Vec<String> = (0..25)
+        .map(|i| format!("VARIABLE_{i}=some value of ordinary length"))
+        .collect();
     let t = Instant::now();
     for _ in 0..n {
         let d = JobDescriptor {
@@ -59,11 +80,17 @@ fn main() {
         let t = cpu_now();
         let out = c.handle(
             caller.clone(),
-            Message::JobInfoRequest { last_update: 0, show_flags: 0, job_ids: None },
+            Message::JobInfoRequest {
+                last_update: 0,
+                show_flags: 0,
+                job_ids: None,
+            },
             now + 1,
         );
         let pack = cpu_now() - t;
-        let Message::JobInfoPacked(body) = out.reply else { panic!("unexpected reply") };
+        let Message::JobInfoPacked(body) = out.reply else {
+            panic!("unexpected reply")
+        };
         let len = body.len();
         let t = cpu_now();
         let hash = body_hash::compute(&body, 2004, ProtocolVersion::V22_05, None);

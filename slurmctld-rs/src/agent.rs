@@ -29,34 +29,69 @@ use crate::server::Shared;
 use crate::state;
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Sends one request and reads the reply.
-pub async fn rpc(shared: &Shared, addr: SocketAddr, version: ProtocolVersion, msg: &Message) -> Result<Message, String> {
+pub async fn rpc(
+    shared: &Shared,
+    addr: SocketAddr,
+    version: ProtocolVersion,
+    msg: &Message,
+) -> Result<Message, String> {
     let timeout = shared.cfg.msg_timeout;
     let body = msg.to_body(version);
     let hash = body_hash::compute(&body, msg.msg_type(), version, None);
     // Node daemons verify that we are SlurmUser; restrict the credential
     // to SlurmdUser so nobody else can replay it.
-    let cred = shared.auth.encode(&hash, RestrictUid::Uid(shared.cfg.slurmd_user)).map_err(|e| e.to_string())?;
-    let out = frame::encode(&Header::new(version, msg.msg_type(), 0), &AuthBlob::Munge(cred), &body);
+    let cred = shared
+        .auth
+        .encode(&hash, RestrictUid::Uid(shared.cfg.slurmd_user))
+        .map_err(|e| e.to_string())?;
+    let out = frame::encode(
+        &Header::new(version, msg.msg_type(), 0),
+        &AuthBlob::Munge(cred),
+        &body,
+    );
     let exchange = async {
-        let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-        s.write_all(&out).await.map_err(|e| format!("send to {addr}: {e}"))?;
+        let mut s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect {addr}: {e}"))?;
+        s.write_all(&out)
+            .await
+            .map_err(|e| format!("send to {addr}: {e}"))?;
         let mut len = [0u8; 4];
-        s.read_exact(&mut len).await.map_err(|e| format!("no reply from {addr}: {e}"))?;
+        s.read_exact(&mut len)
+            .await
+            .map_err(|e| format!("no reply from {addr}: {e}"))?;
         let total = frame::check_length(u32::from_be_bytes(len)).map_err(|e| e.to_string())?;
         let mut payload = Vec::with_capacity(total.min(1 << 20));
-        (&mut s).take(total as u64).read_to_end(&mut payload).await.map_err(|e| e.to_string())?;
+        (&mut s)
+            .take(total as u64)
+            .read_to_end(&mut payload)
+            .await
+            .map_err(|e| e.to_string())?;
         let f = frame::decode(&payload).map_err(|e| e.to_string())?;
         let AuthBlob::Munge(c) = &f.auth;
-        let v = shared.auth.decode(c).map_err(|e| format!("reply credential: {e}"))?;
-        body_hash::verify(&v.payload, f.body, f.header.msg_type, f.header.version, shared.cfg.hash_policy)
-            .map_err(|e| format!("reply hash: {e}"))?;
+        let v = shared
+            .auth
+            .decode(c)
+            .map_err(|e| format!("reply credential: {e}"))?;
+        body_hash::verify(
+            &v.payload,
+            f.body,
+            f.header.msg_type,
+            f.header.version,
+            shared.cfg.hash_policy,
+        )
+        .map_err(|e| format!("reply hash: {e}"))?;
         Message::unpack(f.header.msg_type, f.header.version, f.body).map_err(|e| e.to_string())
     };
-    tokio::time::timeout(timeout, exchange).await.map_err(|_| format!("{addr}: timed out"))?
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| format!("{addr}: timed out"))?
 }
 
 fn node_addr(shared: &Shared, i: usize) -> Option<(SocketAddr, ProtocolVersion)> {
@@ -72,7 +107,11 @@ fn passwd(uid: u32) -> Option<Passwd> {
     if let Ok(name) = std::ffi::CString::new(u.name.clone()) {
         if let Ok(gids) = nix::unistd::getgrouplist(&name, u.gid) {
             for g in gids {
-                let gname = nix::unistd::Group::from_gid(g).ok().flatten().map(|x| x.name).unwrap_or_else(|| g.to_string());
+                let gname = nix::unistd::Group::from_gid(g)
+                    .ok()
+                    .flatten()
+                    .map(|x| x.name)
+                    .unwrap_or_else(|| g.to_string());
                 groups.push((g.as_raw(), gname));
             }
         }
@@ -88,7 +127,10 @@ fn passwd(uid: u32) -> Option<Passwd> {
 
 fn persist(shared: &Shared, durable: Vec<Durable>) {
     let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-    let records = durable.iter().filter_map(|d| state::durable_record(&core, d)).collect();
+    let records = durable
+        .iter()
+        .filter_map(|d| state::durable_record(&core, d))
+        .collect();
     shared.journal.append(records, |r| {
         if let Err(e) = r {
             tracing::error!("state not saved: {e}");
@@ -141,7 +183,13 @@ async fn launch(shared: Arc<Shared>, job_id: u32) {
         warn!(job_id, "batch host address does not resolve");
         return;
     };
-    let result = rpc(&shared, addr, version, &Message::BatchJobLaunch(Box::new(msg))).await;
+    let result = rpc(
+        &shared,
+        addr,
+        version,
+        &Message::BatchJobLaunch(Box::new(msg)),
+    )
+    .await;
     let failed = match result {
         Ok(Message::SlurmRc { rc: 0 }) => {
             info!(job_id, node = host, "batch job launched");
@@ -155,7 +203,10 @@ async fn launch(shared: Arc<Shared>, job_id: u32) {
             }
             // Upstream's agent: "Killing non-startable batch job", ended
             // as if its script had exited with status 1.
-            warn!(job_id, rc, "batch launch refused by node; killing non-startable batch job");
+            warn!(
+                job_id,
+                rc, "batch launch refused by node; killing non-startable batch job"
+            );
             let effects = {
                 let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
                 core.batch_complete(job_id, 1 << 8, 0, now())
@@ -167,7 +218,11 @@ async fn launch(shared: Arc<Shared>, job_id: u32) {
             return;
         }
         Ok(other) => {
-            warn!(job_id, reply = other.msg_type(), "unexpected reply to batch launch");
+            warn!(
+                job_id,
+                reply = other.msg_type(),
+                "unexpected reply to batch launch"
+            );
             true
         }
         Err(e) => {
@@ -192,18 +247,28 @@ async fn job_passwd(shared: &Shared, job_id: u32) -> Option<Passwd> {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
         core.jobs.get(&job_id).map(|j| j.user_id)
     }?;
-    tokio::task::spawn_blocking(move || passwd(uid)).await.ok().flatten()
+    tokio::task::spawn_blocking(move || passwd(uid))
+        .await
+        .ok()
+        .flatten()
 }
 
 async fn terminate(shared: Arc<Shared>, job_id: u32, kind: StopKind) {
     let pw = job_passwd(&shared, job_id).await;
     let (nodes, msg) = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        let nodes = core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()).map(|a| a.nodes.clone()).unwrap_or_default();
+        let nodes = core
+            .jobs
+            .get(&job_id)
+            .and_then(|j| j.alloc.as_ref())
+            .map(|a| a.nodes.clone())
+            .unwrap_or_default();
         (nodes, core.kill_job_msg(job_id, pw.as_ref(), now()))
     };
     for i in nodes {
-        let Some((addr, version)) = node_addr(&shared, i) else { continue };
+        let Some((addr, version)) = node_addr(&shared, i) else {
+            continue;
+        };
         let m = match kind {
             StopKind::Timeout => Message::KillTimelimit(Box::new(msg.clone())),
             _ => Message::TerminateJob(Box::new(msg.clone())),
@@ -213,7 +278,11 @@ async fn terminate(shared: Arc<Shared>, job_id: u32, kind: StopKind) {
             // for MESSAGE_EPILOG_COMPLETE, as in upstream's agent.
             Ok(Message::SlurmRc { rc }) if rc == SlurmRc::ESLURMD_KILL_JOB_ALREADY_COMPLETE.0 => {
                 debug!(job_id, node = i, "job already complete on node");
-                shared.core.lock().unwrap_or_else(|p| p.into_inner()).epilog_complete(job_id, i, now());
+                shared
+                    .core
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .epilog_complete(job_id, i, now());
                 persist(&shared, vec![Durable::Job(job_id), Durable::Nodes]);
                 shared.schedule_now.notify_one();
             }
@@ -239,20 +308,36 @@ async fn signal(shared: Arc<Shared>, job_id: u32, signals: Vec<u16>, flags: u16)
     let batch = flags & kill_flags::JOB_BATCH != 0;
     let (nodes, step_id, flags) = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(alloc) = core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()) else { return };
+        let Some(alloc) = core.jobs.get(&job_id).and_then(|j| j.alloc.as_ref()) else {
+            return;
+        };
         if batch {
             (vec![alloc.batch_host()], step::BATCH, flags)
         } else {
             let wanted = kill_flags::FULL_JOB | kill_flags::STEPS_ONLY;
-            let flags = if flags & wanted != 0 { flags } else { kill_flags::STEPS_ONLY };
-            (alloc.nodes.clone(), core.spec.limits.max_step_count.saturating_add(1), flags)
+            let flags = if flags & wanted != 0 {
+                flags
+            } else {
+                kill_flags::STEPS_ONLY
+            };
+            (
+                alloc.nodes.clone(),
+                core.spec.limits.max_step_count.saturating_add(1),
+                flags,
+            )
         }
     };
     for node in nodes {
-        let Some((addr, version)) = node_addr(&shared, node) else { continue };
+        let Some((addr, version)) = node_addr(&shared, node) else {
+            continue;
+        };
         for &signal in &signals {
             let msg = Message::SignalTasks(SignalTasks {
-                step_id: StepId { job_id, step_id, step_het_comp: NO_VAL },
+                step_id: StepId {
+                    job_id,
+                    step_id,
+                    step_het_comp: NO_VAL,
+                },
                 flags,
                 signal,
             });
@@ -267,7 +352,11 @@ async fn signal(shared: Arc<Shared>, job_id: u32, signals: Vec<u16>, flags: u16)
 fn script_conf(shared: &Shared, epilog: bool) -> (Option<String>, Option<Duration>) {
     let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
     let l = &core.spec.limits;
-    let path = if epilog { l.epilog_slurmctld.clone() } else { l.prolog_slurmctld.clone() };
+    let path = if epilog {
+        l.epilog_slurmctld.clone()
+    } else {
+        l.prolog_slurmctld.clone()
+    };
     let timeout = match l.prolog_epilog_timeout {
         0 | wire::pack::NO_VAL16 => None,
         s => Some(Duration::from_secs(u64::from(s))),
@@ -278,8 +367,18 @@ fn script_conf(shared: &Shared, epilog: bool) -> (Option<String>, Option<Duratio
 /// Runs a controller-side job script with exactly `env` (plus
 /// SLURM_JOB_GROUP, resolved here), as the daemon's user (SlurmUser).
 /// True when it exited 0 within the timeout.
-async fn run_script(path: &str, what: &str, job_id: u32, mut env: Vec<(String, String)>, timeout: Option<Duration>) -> bool {
-    if let Some(gid) = env.iter().find(|(k, _)| k == "SLURM_JOB_GID").and_then(|(_, v)| v.parse::<u32>().ok()) {
+async fn run_script(
+    path: &str,
+    what: &str,
+    job_id: u32,
+    mut env: Vec<(String, String)>,
+    timeout: Option<Duration>,
+) -> bool {
+    if let Some(gid) = env
+        .iter()
+        .find(|(k, _)| k == "SLURM_JOB_GID")
+        .and_then(|(_, v)| v.parse::<u32>().ok())
+    {
         let name = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
             .ok()
             .flatten()
@@ -287,7 +386,11 @@ async fn run_script(path: &str, what: &str, job_id: u32, mut env: Vec<(String, S
         env.push(("SLURM_JOB_GROUP".into(), name));
     }
     let mut cmd = tokio::process::Command::new(path);
-    cmd.env_clear().envs(env).current_dir("/").stdin(std::process::Stdio::null()).kill_on_drop(true);
+    cmd.env_clear()
+        .envs(env)
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
     let child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -365,7 +468,11 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
             Effect::TerminateJob { job_id, kind } => {
                 tokio::spawn(terminate(shared, job_id, kind));
             }
-            Effect::SignalJob { job_id, signals, flags } => {
+            Effect::SignalJob {
+                job_id,
+                signals,
+                flags,
+            } => {
                 tokio::spawn(signal(shared, job_id, signals, flags));
             }
             Effect::AbortJob { job_id, node } => {
@@ -406,16 +513,32 @@ pub async fn ping_loop(shared: Arc<Shared>, interval: Duration) {
             persist(&shared, d);
             shared.schedule_now.notify_one();
         }
-        let count = shared.core.lock().unwrap_or_else(|p| p.into_inner()).nodes.len();
+        let count = shared
+            .core
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .nodes
+            .len();
         let mut pings = Vec::new();
         for i in 0..count {
             let shared = shared.clone();
             pings.push(tokio::spawn(async move {
-                let Some((addr, version)) = node_addr(&shared, i) else { return };
-                let registered = shared.core.lock().unwrap_or_else(|p| p.into_inner()).nodes[i].registered;
-                let msg = if registered { Message::Ping } else { Message::NodeRegistrationStatusRequest };
+                let Some((addr, version)) = node_addr(&shared, i) else {
+                    return;
+                };
+                let registered =
+                    shared.core.lock().unwrap_or_else(|p| p.into_inner()).nodes[i].registered;
+                let msg = if registered {
+                    Message::Ping
+                } else {
+                    Message::NodeRegistrationStatusRequest
+                };
                 let ok = rpc(&shared, addr, version, &msg).await.is_ok();
-                shared.core.lock().unwrap_or_else(|p| p.into_inner()).node_ping(i, ok, now());
+                shared
+                    .core
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .node_ping(i, ok, now());
             }));
         }
         for p in pings {
@@ -429,12 +552,17 @@ pub async fn ping_loop(shared: Arc<Shared>, interval: Duration) {
             let t = now();
             core.jobs
                 .values()
-                .filter(|j| j.state & crate::core::job::state_flags::COMPLETING != 0 && t - j.end_time >= 10)
+                .filter(|j| {
+                    j.state & crate::core::job::state_flags::COMPLETING != 0 && t - j.end_time >= 10
+                })
                 .map(|j| j.job_id)
                 .collect()
         };
         for job_id in stuck {
-            shared.dispatch_to_nodes(Effect::TerminateJob { job_id, kind: StopKind::Complete });
+            shared.dispatch_to_nodes(Effect::TerminateJob {
+                job_id,
+                kind: StopKind::Complete,
+            });
         }
     }
 }

@@ -22,8 +22,12 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
             while j < b.len() && b[j].is_ascii_digit() {
                 j += 1;
             }
-            let x = std::str::from_utf8(&a[si..i]).unwrap_or("0").trim_start_matches('0');
-            let y = std::str::from_utf8(&b[sj..j]).unwrap_or("0").trim_start_matches('0');
+            let x = std::str::from_utf8(&a[si..i])
+                .unwrap_or("0")
+                .trim_start_matches('0');
+            let y = std::str::from_utf8(&b[sj..j])
+                .unwrap_or("0")
+                .trim_start_matches('0');
             let ord = x.len().cmp(&y.len()).then_with(|| x.cmp(y));
             if ord != Ordering::Equal {
                 return ord;
@@ -152,10 +156,19 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         gres_types: conf
             .gres_plugins
             .as_deref()
-            .map(|g| g.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .map(|g| {
+                g.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
     };
-    ClusterSpec { nodes, partitions, limits }
+    ClusterSpec {
+        nodes,
+        partitions,
+        limits,
+    }
 }
 
 /// `Licenses=fluent:4,matlab*2,x` → (name, count); count defaults to 1.

@@ -63,18 +63,29 @@ impl UserDirectory for NssUsers {
         let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
         names
             .entry(uid)
-            .or_insert_with(|| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten().map(|u| u.name))
+            .or_insert_with(|| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+            })
             .clone()
     }
     fn in_group(&self, uid: u32, group: &str) -> bool {
-        let Ok(Some(g)) = nix::unistd::Group::from_name(group) else { return false };
-        let Ok(Some(u)) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) else { return false };
+        let Ok(Some(g)) = nix::unistd::Group::from_name(group) else {
+            return false;
+        };
+        let Ok(Some(u)) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) else {
+            return false;
+        };
         u.gid == g.gid || g.mem.contains(&u.name)
     }
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn log_filter(debug_level: u16, verbose: u8) -> tracing::Level {
@@ -107,7 +118,10 @@ fn main() -> ExitCode {
         }
     };
 
-    let logfile = args.logfile.clone().or_else(|| conf.slurmctld_logfile.as_ref().map(PathBuf::from));
+    let logfile = args
+        .logfile
+        .clone()
+        .or_else(|| conf.slurmctld_logfile.as_ref().map(PathBuf::from));
     let level = log_filter(conf.slurmctld_debug, args.verbose);
     if !args.foreground {
         // Detach before any thread exists.
@@ -116,13 +130,28 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match logfile.as_ref().map(|p| std::fs::OpenOptions::new().create(true).append(true).open(p)) {
-        Some(Ok(f)) => tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(Arc::new(f)).init(),
+    match logfile.as_ref().map(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+    }) {
+        Some(Ok(f)) => tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(Arc::new(f))
+            .init(),
         Some(Err(e)) => {
             eprintln!("slurmctld-rs: cannot open log file: {e}");
-            tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init()
+            tracing_subscriber::fmt()
+                .with_max_level(level)
+                .with_writer(std::io::stderr)
+                .init()
         }
-        None => tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init(),
+        None => tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .init(),
     }
 
     match run(args, conf, conf_path) {
@@ -136,9 +165,13 @@ fn main() -> ExitCode {
 }
 
 fn listen_addresses(conf: &SlurmConf) -> Result<Vec<SocketAddr>, String> {
-    let host = conf.control_hosts.first().ok_or("no SlurmctldHost in slurm.conf")?;
+    let host = conf
+        .control_hosts
+        .first()
+        .ok_or("no SlurmctldHost in slurm.conf")?;
     let bind_specific = conf.comm_params.as_deref().is_some_and(|p| {
-        p.split(',').any(|x| x.eq_ignore_ascii_case("NoCtldInAddrAny"))
+        p.split(',')
+            .any(|x| x.eq_ignore_ascii_case("NoCtldInAddrAny"))
     });
     let ip: IpAddr = if bind_specific {
         (host.addr.as_str(), 0)
@@ -151,14 +184,19 @@ fn listen_addresses(conf: &SlurmConf) -> Result<Vec<SocketAddr>, String> {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     };
     let first = u16::try_from(conf.slurmctld_port).map_err(|_| "SlurmctldPort out of range")?;
-    Ok((0..conf.slurmctld_port_count.max(1)).map(|i| SocketAddr::new(ip, first.saturating_add(i))).collect())
+    Ok((0..conf.slurmctld_port_count.max(1))
+        .map(|i| SocketAddr::new(ip, first.saturating_add(i)))
+        .collect())
 }
 
 fn sched_interval(conf: &SlurmConf) -> Duration {
     let secs = conf
         .sched_params
         .as_deref()
-        .and_then(|p| p.split(',').find_map(|kv| kv.strip_prefix("sched_interval=")))
+        .and_then(|p| {
+            p.split(',')
+                .find_map(|kv| kv.strip_prefix("sched_interval="))
+        })
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(60);
     Duration::from_secs(secs.max(1))
@@ -181,9 +219,10 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
     let t0 = now();
     let spec = cluster_spec(&conf);
     let mut core = Controller::new(spec, Box::new(NssUsers::default()), t0);
-    let host = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).map(|h| {
-        h.split('.').next().unwrap_or(&h).to_string()
-    });
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .map(|h| h.split('.').next().unwrap_or(&h).to_string());
     let dynamic = BuildInfoDynamic {
         boot_time: t0,
         last_update: t0,
@@ -194,7 +233,11 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
     core.build_info = Some(Box::new(conf.to_build_info(&dynamic)));
 
     let state = StateDir::open(&conf.state_save_location).map_err(|e| e.to_string())?;
-    check_cluster_name(std::path::Path::new(&conf.state_save_location), conf.cluster_name.as_deref().unwrap_or(""), args.ignore_errors)?;
+    check_cluster_name(
+        std::path::Path::new(&conf.state_save_location),
+        conf.cluster_name.as_deref().unwrap_or(""),
+        args.ignore_errors,
+    )?;
     let recovery = if args.clean {
         // Find where the job ids had got to, then forget everything else.
         let mut probe = Controller::new(cluster_spec(&conf), Box::new(NssUsers::default()), t0);
@@ -207,13 +250,19 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         };
         state.clear(next).map_err(|e| e.to_string())?;
         core.next_job_id = core.next_job_id.max(next);
-        info!("-c: starting with no jobs; next job id {}", core.next_job_id);
+        info!(
+            "-c: starting with no jobs; next job id {}",
+            core.next_job_id
+        );
         Default::default()
     } else {
         let started = std::time::Instant::now();
         let recovery = state.recover(&mut core).map_err(|e| e.to_string())?;
         if recovery.report.truncated_bytes > 0 {
-            warn!(bytes = recovery.report.truncated_bytes, "journal had a torn tail (crash during a write); skipped it");
+            warn!(
+                bytes = recovery.report.truncated_bytes,
+                "journal had a torn tail (crash during a write); skipped it"
+            );
         }
         info!(
             records = recovery.report.records,
@@ -226,12 +275,17 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
     // Pending jobs get their reasons re-derived as upstream's scheduler would.
     let started = std::time::Instant::now();
     let n = core.restore_pending_reasons(t0);
-    info!(jobs = n, ms = started.elapsed().as_millis() as u64, "pending reasons re-derived");
+    info!(
+        jobs = n,
+        ms = started.elapsed().as_millis() as u64,
+        "pending reasons re-derived"
+    );
     // New records go to a fresh journal segment; the snapshot that replaces
     // the replayed ones is written once the server answers.
     let journal = state.journal(recovery).map_err(|e| e.to_string())?;
 
-    let auth = Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+    let auth =
+        Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
     let cfg = ServerConfig {
         listen: listen_addresses(&conf)?,
         max_connections: 256,
@@ -245,7 +299,10 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
     let pidfile = PathBuf::from(&conf.slurmctld_pidfile);
     // Upstream pings every SlurmdTimeout/3, at least every 100 s.
     let ping_interval = Duration::from_secs(u64::from(conf.slurmd_timeout / 3).clamp(1, 100));
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let listeners = server::bind(&cfg).await.map_err(|e| format!("cannot listen on {:?}: {e}", cfg.listen))?;
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {

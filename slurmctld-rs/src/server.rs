@@ -94,7 +94,10 @@ impl Shared {
     /// name does not change while we run often enough to matter.
     pub fn host_name(&self, ip: std::net::Ipv4Addr) -> String {
         let mut cache = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        cache.entry(ip).or_insert_with(|| reverse_lookup(ip).unwrap_or_else(|| ip.to_string())).clone()
+        cache
+            .entry(ip)
+            .or_insert_with(|| reverse_lookup(ip).unwrap_or_else(|| ip.to_string()))
+            .clone()
     }
 }
 
@@ -103,7 +106,9 @@ fn reverse_lookup(ip: std::net::Ipv4Addr) -> Option<String> {
     let sin = libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
         sin_port: 0,
-        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(ip.octets()) },
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(ip.octets()),
+        },
         sin_zero: [0; 8],
     };
     let mut host = [0 as libc::c_char; 256];
@@ -124,16 +129,21 @@ fn reverse_lookup(ip: std::net::Ipv4Addr) -> Option<String> {
         return None;
     }
     // SAFETY: on success getnameinfo wrote a NUL-terminated string into host.
-    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) }.to_string_lossy().into_owned();
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
     Some(name.split('.').next().unwrap_or(&name).to_string())
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Produces a fresh cluster description and build info from slurm.conf.
-pub type Reloader = Box<dyn Fn(i64) -> Result<(crate::core::ClusterSpec, wire::msg::BuildInfo), String> + Send>;
+pub type Reloader =
+    Box<dyn Fn(i64) -> Result<(crate::core::ClusterSpec, wire::msg::BuildInfo), String> + Send>;
 
 /// Why a request got no reply.
 #[derive(Debug)]
@@ -177,10 +187,21 @@ fn accept(shared: &Shared, payload: &[u8]) -> Result<Accepted, Refused> {
     let f = frame::decode(payload).map_err(Refused::Frame)?;
     let AuthBlob::Munge(cred) = &f.auth;
     let verified = shared.auth.decode(cred).map_err(Refused::Auth)?;
-    let hash_kind = body_hash::verify(&verified.payload, f.body, f.header.msg_type, f.header.version, shared.cfg.hash_policy)
-        .map_err(Refused::Hash)?;
+    let hash_kind = body_hash::verify(
+        &verified.payload,
+        f.body,
+        f.header.msg_type,
+        f.header.version,
+        shared.cfg.hash_policy,
+    )
+    .map_err(Refused::Hash)?;
     let host = verified.origin.map(|ip| shared.host_name(ip));
-    let caller = Caller { uid: verified.uid, gid: verified.gid, version: f.header.version, host };
+    let caller = Caller {
+        uid: verified.uid,
+        gid: verified.gid,
+        version: f.header.version,
+        host,
+    };
     let msg = match Message::unpack(f.header.msg_type, f.header.version, f.body) {
         Ok(m) => Ok(m),
         // A valid request of a kind we do not serve (yet): answer it rather
@@ -189,7 +210,12 @@ fn accept(shared: &Shared, payload: &[u8]) -> Result<Accepted, Refused> {
         Err(DecodeError::UnsupportedVersion(_)) => Err(f.header.msg_type),
         Err(e) => return Err(Refused::Body(e)),
     };
-    Ok(Accepted { header: f.header, caller, hash_kind, msg })
+    Ok(Accepted {
+        header: f.header,
+        caller,
+        hash_kind,
+        msg,
+    })
 }
 
 /// Messages whose layout is the same in 20.11, 21.08 and 22.05, so an
@@ -232,7 +258,12 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
             return;
         }
     };
-    let Accepted { header, caller, hash_kind, msg } = accepted;
+    let Accepted {
+        header,
+        caller,
+        hash_kind,
+        msg,
+    } = accepted;
     debug!(%peer, uid = caller.uid, msg_type = msg_type::name(header.msg_type), "request");
     let reply = match msg {
         Err(t) => {
@@ -245,10 +276,14 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
             };
             Message::SlurmRc { rc: rc.0 }
         }
-        Ok(m) if header.version != ProtocolVersion::V22_05 && !layout_is_version_independent(&m) => {
+        Ok(m)
+            if header.version != ProtocolVersion::V22_05 && !layout_is_version_independent(&m) =>
+        {
             drop(announced);
             info!(%peer, version = %header.version, "request needs a 22.05 layout");
-            Message::SlurmRc { rc: SlurmRc::SLURM_PROTOCOL_VERSION_ERROR.0 }
+            Message::SlurmRc {
+                rc: SlurmRc::SLURM_PROTOCOL_VERSION_ERROR.0,
+            }
         }
         Ok(m) => match handle(&shared, caller.clone(), m, announced).await {
             Some(r) => r,
@@ -257,7 +292,11 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
     };
     let reply_type = reply.msg_type();
     let body = reply.into_body(header.version);
-    let restrict = RestrictUid::for_reply(Some(caller.uid), shared.cfg.slurm_user, shared.cfg.slurmd_user);
+    let restrict = RestrictUid::for_reply(
+        Some(caller.uid),
+        shared.cfg.slurm_user,
+        shared.cfg.slurmd_user,
+    );
     let hash = body_hash::compute(&body, reply_type, header.version, Some(hash_kind));
     let cred = match shared.auth.encode(&hash, restrict) {
         Ok(c) => c,
@@ -268,7 +307,8 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
     };
     let reply_header = Header::new(header.version, reply_type, 0);
     let sent = if body.len() < LARGE_REPLY {
-        sock.write_all(&frame::encode(&reply_header, &AuthBlob::Munge(cred), &body)).await
+        sock.write_all(&frame::encode(&reply_header, &AuthBlob::Munge(cred), &body))
+            .await
     } else {
         // A job list can be tens of MB: send it from where it was packed.
         let head = frame::encode_head(&reply_header, &AuthBlob::Munge(cred), body.len());
@@ -287,11 +327,18 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
 const LARGE_REPLY: usize = 256 * 1024;
 
 /// Runs the core on one request and waits until what it changed is durable.
-async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message, announced: state::Announced) -> Option<Message> {
+async fn handle(
+    shared: &Arc<Shared>,
+    caller: Caller,
+    msg: Message,
+    announced: state::Announced,
+) -> Option<Message> {
     if matches!(msg, Message::Ping) {
         // Liveness only: answered even while the core is busy (a compaction
         // serialising it, a long job list), as upstream answers pings.
-        return Some(Message::SlurmRc { rc: SlurmRc::SUCCESS.0 });
+        return Some(Message::SlurmRc {
+            rc: SlurmRc::SUCCESS.0,
+        });
     }
     let t = now();
     let uid;
@@ -306,7 +353,11 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message, announced: s
         let rx = if outcome.durable.is_empty() {
             None
         } else {
-            let records: Vec<Vec<u8>> = outcome.durable.iter().filter_map(|d| state::durable_record(&core, d)).collect();
+            let records: Vec<Vec<u8>> = outcome
+                .durable
+                .iter()
+                .filter_map(|d| state::durable_record(&core, d))
+                .collect();
             let (tx, rx) = oneshot::channel();
             // Appended while the core is locked, so the journal's order is
             // the order in which the core changed.
@@ -322,7 +373,9 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message, announced: s
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 error!("state not saved, answering with an error: {e}");
-                return Some(Message::SlurmRc { rc: SlurmRc::ESLURM_WRITING_TO_FILE.0 });
+                return Some(Message::SlurmRc {
+                    rc: SlurmRc::ESLURM_WRITING_TO_FILE.0,
+                });
             }
             Err(_) => return None,
         }
@@ -343,10 +396,18 @@ async fn handle(shared: &Arc<Shared>, caller: Caller, msg: Message, announced: s
 
 /// Reads `u32 length` + payload. Allocation follows the bytes that arrive,
 /// never the length claimed, so a lying prefix cannot exhaust memory.
-async fn read_frame(sock: &mut TcpStream, timeout: Duration) -> Result<Option<Vec<u8>>, (String, SlurmRc)> {
+async fn read_frame(
+    sock: &mut TcpStream,
+    timeout: Duration,
+) -> Result<Option<Vec<u8>>, (String, SlurmRc)> {
     let mut len = [0u8; 4];
     match tokio::time::timeout(timeout, sock.read_exact(&mut len)).await {
-        Err(_) => return Err(("timed out waiting for a request".into(), SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR)),
+        Err(_) => {
+            return Err((
+                "timed out waiting for a request".into(),
+                SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR,
+            ))
+        }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Ok(Err(e)) => return Err((e.to_string(), SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR)),
         Ok(Ok(_)) => {}
@@ -356,7 +417,10 @@ async fn read_frame(sock: &mut TcpStream, timeout: Duration) -> Result<Option<Ve
     let mut payload = Vec::with_capacity(total.min(64 * 1024));
     let mut limited = (&mut *sock).take(total as u64);
     match tokio::time::timeout(timeout, limited.read_to_end(&mut payload)).await {
-        Err(_) => Err(("timed out reading the request body".into(), SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR)),
+        Err(_) => Err((
+            "timed out reading the request body".into(),
+            SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR,
+        )),
         Ok(Err(e)) => Err((e.to_string(), SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR)),
         Ok(Ok(n)) if n < total => Err((
             format!("truncated frame: {n} of {total} bytes"),
@@ -487,7 +551,10 @@ async fn background(shared: Arc<Shared>) {
         // Reasons are re-derived after a restart; only eligibility changes
         // need saving, and those are cheap to write with the record.
         if !changed.is_empty() {
-            let records = changed.iter().filter_map(|id| core.jobs.get(id).map(|j| state::job_record(j))).collect();
+            let records = changed
+                .iter()
+                .filter_map(|id| core.jobs.get(id).map(|j| state::job_record(j)))
+                .collect();
             shared.journal.append(records, |r| {
                 if let Err(e) = r {
                     error!("scheduler state not saved: {e}");
@@ -524,7 +591,12 @@ pub fn compact_in_background(shared: &Arc<Shared>) {
     let locked_ms = started.elapsed().as_millis() as u64;
     if let Some(job) = job {
         tokio::task::spawn_blocking(move || match job.wait() {
-            Ok(()) => info!(jobs, locked_ms, ms = started.elapsed().as_millis() as u64, "state compacted"),
+            Ok(()) => info!(
+                jobs,
+                locked_ms,
+                ms = started.elapsed().as_millis() as u64,
+                "state compacted"
+            ),
             Err(e) => error!("state compaction failed (the journal still has everything): {e}"),
         });
     }
@@ -543,7 +615,13 @@ pub fn save(shared: &Shared) -> Result<(), state::StateError> {
 }
 
 /// Creates the shared server state.
-pub fn shared(core: Controller, auth: Arc<dyn CredentialService>, journal: Journal, state: StateDir, cfg: ServerConfig) -> Arc<Shared> {
+pub fn shared(
+    core: Controller,
+    auth: Arc<dyn CredentialService>,
+    journal: Journal,
+    state: StateDir,
+    cfg: ServerConfig,
+) -> Arc<Shared> {
     let (shutdown, _) = watch::channel(false);
     Arc::new(Shared {
         core: Mutex::new(core),

@@ -88,7 +88,10 @@ pub enum StateError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StateError + '_ {
-    move |source| StateError::Io { path: path.to_path_buf(), source }
+    move |source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// CRC32C (Castagnoli), as iSCSI and ext4 use it. K12 cost a third of the
@@ -130,7 +133,11 @@ const fn crc_tables() -> [[u32; 256]; 8] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ 0x82F6_3B78 } else { c >> 1 };
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0x82F6_3B78
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         t[0][i] = c;
@@ -266,19 +273,26 @@ pub fn batch_record(files: &BatchFiles) -> Vec<u8> {
 }
 
 fn batch_key(rec: &[u8]) -> Option<u32> {
-    (rec.first() == Some(&KIND_BATCH) && rec.len() >= 5).then(|| u32::from_be_bytes([rec[1], rec[2], rec[3], rec[4]]))
+    (rec.first() == Some(&KIND_BATCH) && rec.len() >= 5)
+        .then(|| u32::from_be_bytes([rec[1], rec[2], rec[3], rec[4]]))
 }
 
 fn parse_batch(rec: &[u8]) -> Result<BatchFiles, String> {
     let mut u = Unpacker::new(rec);
     let kind = u.u8("kind").map_err(|e| e.to_string())?;
     if kind != KIND_BATCH {
-        return Err(format!("record kind {kind} where a batch script was expected"));
+        return Err(format!(
+            "record kind {kind} where a batch script was expected"
+        ));
     }
     let job_id = u.u32("job_id").map_err(|e| e.to_string())?;
     let script = u.str("script").map_err(|e| e.to_string())?;
     let environment = u.str_array("environment").map_err(|e| e.to_string())?;
-    Ok(BatchFiles { job_id, script, environment })
+    Ok(BatchFiles {
+        job_id,
+        script,
+        environment,
+    })
 }
 
 /// Node states, reasons and admin changes, by node name.
@@ -346,7 +360,10 @@ fn apply(c: &mut Controller, rec: &[u8]) -> Result<(), String> {
         KIND_NODES => {
             let n = u.count("nodes", 4).map_err(|e| e.to_string())?;
             for _ in 0..n {
-                let name = u.str("name").map_err(|e| e.to_string())?.unwrap_or_default();
+                let name = u
+                    .str("name")
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or_default();
                 let state = u.u32("state").map_err(|e| e.to_string())?;
                 let reason = u.str("reason").map_err(|e| e.to_string())?;
                 let reason_uid = u.u32("reason_uid").map_err(|e| e.to_string())?;
@@ -357,7 +374,8 @@ fn apply(c: &mut Controller, rec: &[u8]) -> Result<(), String> {
                 if let Some(i) = c.node_index(&name) {
                     // Admin states (drain, down) persist; "not responding"
                     // is re-learnt from the node daemons.
-                    let admin = state & (crate::core::node::flag::DRAIN | crate::core::node::flag::FAIL);
+                    let admin =
+                        state & (crate::core::node::flag::DRAIN | crate::core::node::flag::FAIL);
                     let mut rt = NodeRuntime::unregistered();
                     if state & crate::core::node::flag::BASE_MASK == crate::core::node::base::DOWN {
                         rt.state = crate::core::node::base::DOWN;
@@ -375,7 +393,10 @@ fn apply(c: &mut Controller, rec: &[u8]) -> Result<(), String> {
         KIND_PARTITIONS => {
             let n = u.count("partitions", 4).map_err(|e| e.to_string())?;
             for _ in 0..n {
-                let name = u.str("name").map_err(|e| e.to_string())?.unwrap_or_default();
+                let name = u
+                    .str("name")
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or_default();
                 let max_time = u.u32("max_time").map_err(|e| e.to_string())?;
                 let default_time = u.u32("default_time").map_err(|e| e.to_string())?;
                 let max_nodes = u.u32("max_nodes").map_err(|e| e.to_string())?;
@@ -389,7 +410,10 @@ fn apply(c: &mut Controller, rec: &[u8]) -> Result<(), String> {
                 let cnt = u.count("part_nodes", 4).map_err(|e| e.to_string())?;
                 let mut nodes = Vec::with_capacity(cnt);
                 for _ in 0..cnt {
-                    let nn = u.str("node").map_err(|e| e.to_string())?.unwrap_or_default();
+                    let nn = u
+                        .str("node")
+                        .map_err(|e| e.to_string())?
+                        .unwrap_or_default();
                     if let Some(i) = c.node_index(&nn) {
                         nodes.push(i);
                     }
@@ -470,7 +494,11 @@ impl StateDir {
         for entry in fs::read_dir(&self.dir).map_err(io_err(&self.dir))? {
             let entry = entry.map_err(io_err(&self.dir))?;
             let name = entry.file_name();
-            if let Some(n) = name.to_str().and_then(|n| n.strip_prefix(SEGMENT_PREFIX)).and_then(|n| n.parse::<u32>().ok()) {
+            if let Some(n) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(SEGMENT_PREFIX))
+                .and_then(|n| n.parse::<u32>().ok())
+            {
                 out.push(n);
             }
         }
@@ -482,7 +510,10 @@ impl StateDir {
         match fs::remove_file(p) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(StateError::Io { path: p.to_path_buf(), source: e }),
+            Err(e) => Err(StateError::Io {
+                path: p.to_path_buf(),
+                source: e,
+            }),
         }
     }
 
@@ -503,7 +534,10 @@ impl StateDir {
         let p = self.path(SEQUENCE);
         match fs::read(&p) {
             Ok(b) if b.len() == 4 => Ok(Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))),
-            Ok(_) => Err(StateError::Corrupt { path: p, reason: "bad length".into() }),
+            Ok(_) => Err(StateError::Corrupt {
+                path: p,
+                reason: "bad length".into(),
+            }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StateError::Io { path: p, source: e }),
         }
@@ -538,27 +572,44 @@ impl StateDir {
                 for (_, r) in frames.by_ref() {
                     match r.first() {
                         Some(&KIND_SNAPSHOT_HEAD) => {
-                            first = Unpacker::new(&r[1..]).u32("first_segment").map_err(|e| StateError::Corrupt {
-                                path: snap.clone(),
-                                reason: e.to_string(),
+                            first = Unpacker::new(&r[1..]).u32("first_segment").map_err(|e| {
+                                StateError::Corrupt {
+                                    path: snap.clone(),
+                                    reason: e.to_string(),
+                                }
                             })?;
                         }
                         Some(&KIND_BATCH_REF) => {
-                            let (key, loc) = parse_ref(r).map_err(|reason| StateError::Corrupt { path: snap.clone(), reason })?;
+                            let (key, loc) =
+                                parse_ref(r).map_err(|reason| StateError::Corrupt {
+                                    path: snap.clone(),
+                                    reason,
+                                })?;
                             rec.index.insert(key, loc);
                         }
                         _ => {
-                            apply(c, r).map_err(|reason| StateError::Corrupt { path: snap.clone(), reason })?;
+                            apply(c, r).map_err(|reason| StateError::Corrupt {
+                                path: snap.clone(),
+                                reason,
+                            })?;
                             rec.report.records += 1;
                         }
                     }
                 }
                 if frames.valid() != body.len() {
-                    return Err(StateError::Corrupt { path: snap, reason: format!("damaged at byte {}", frames.valid() + 8) });
+                    return Err(StateError::Corrupt {
+                        path: snap,
+                        reason: format!("damaged at byte {}", frames.valid() + 8),
+                    });
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(StateError::Io { path: snap, source: e }),
+            Err(e) => {
+                return Err(StateError::Io {
+                    path: snap,
+                    source: e,
+                })
+            }
         }
         rec.next_segment = first;
         for n in self.segments()?.into_iter().filter(|&n| n >= first) {
@@ -575,11 +626,18 @@ impl StateDir {
             let mut frames = Frames::new(body);
             for (at, r) in frames.by_ref() {
                 if let Some(key) = batch_key(r) {
-                    let loc = BlobLoc { segment: n, offset: (JOURNAL_MAGIC.len() + at) as u64, len: r.len() as u32 };
+                    let loc = BlobLoc {
+                        segment: n,
+                        offset: (JOURNAL_MAGIC.len() + at) as u64,
+                        len: r.len() as u32,
+                    };
                     rec.index.insert(key, loc);
                     continue;
                 }
-                apply(c, r).map_err(|reason| StateError::Corrupt { path: path.clone(), reason })?;
+                apply(c, r).map_err(|reason| StateError::Corrupt {
+                    path: path.clone(),
+                    reason,
+                })?;
                 rec.report.records += 1;
             }
             rec.report.truncated_bytes += body.len() - frames.valid();
@@ -608,14 +666,23 @@ impl StateDir {
     }
 
     fn sync_dir(&self) -> Result<(), StateError> {
-        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io_err(&self.dir))
+        File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(&self.dir))
     }
 
     /// Creates segment `n` (magic written and synced) for appending.
     fn create_segment(&self, n: u32) -> Result<File, StateError> {
         let path = self.segment_path(n);
-        let mut f = OpenOptions::new().create(true).write(true).truncate(true).open(&path).map_err(io_err(&path))?;
-        f.write_all(JOURNAL_MAGIC).and_then(|_| f.sync_all()).map_err(io_err(&path))?;
+        let mut f = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        f.write_all(JOURNAL_MAGIC)
+            .and_then(|_| f.sync_all())
+            .map_err(io_err(&path))?;
         self.sync_dir()?;
         Ok(f)
     }
@@ -633,9 +700,18 @@ impl StateDir {
             wants_compaction: AtomicBool::new(false),
             announced: AtomicUsize::new(0),
         });
-        let writer = Writer { inner: inner.clone(), file, segment: n, len: JOURNAL_MAGIC.len() as u64, broken: None };
+        let writer = Writer {
+            inner: inner.clone(),
+            file,
+            segment: n,
+            len: JOURNAL_MAGIC.len() as u64,
+            broken: None,
+        };
         let path = self.segment_path(n);
-        thread::Builder::new().name("journal".into()).spawn(move || writer.run(rx)).map_err(io_err(&path))?;
+        thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || writer.run(rx))
+            .map_err(io_err(&path))?;
         Ok(Journal { tx, inner })
     }
 }
@@ -646,7 +722,14 @@ fn parse_ref(r: &[u8]) -> Result<(u32, BlobLoc), String> {
     let segment = u.u32("segment").map_err(|e| e.to_string())?;
     let offset = u.u64("offset").map_err(|e| e.to_string())?;
     let len = u.u32("len").map_err(|e| e.to_string())?;
-    Ok((key, BlobLoc { segment, offset, len }))
+    Ok((
+        key,
+        BlobLoc {
+            segment,
+            offset,
+            len,
+        },
+    ))
 }
 
 /// What the writer thread is asked to do, in journal order.
@@ -724,12 +807,18 @@ impl Journal {
     /// (a lone client is never delayed: nothing else is announced).
     pub fn announce(&self) -> Announced {
         self.inner.announced.fetch_add(1, Ordering::AcqRel);
-        Announced { inner: self.inner.clone() }
+        Announced {
+            inner: self.inner.clone(),
+        }
     }
 
     /// Queues `records`; `done` runs once they are on disk (or failed).
     /// Records queued in this order are written in this order.
-    pub fn append(&self, records: Vec<Vec<u8>>, done: impl FnOnce(Result<(), String>) + Send + 'static) {
+    pub fn append(
+        &self,
+        records: Vec<Vec<u8>>,
+        done: impl FnOnce(Result<(), String>) + Send + 'static,
+    ) {
         let mut data = Vec::with_capacity(records.iter().map(|r| r.len() + FRAME_HEAD).sum());
         let mut blobs = Vec::new();
         for r in &records {
@@ -738,7 +827,11 @@ impl Journal {
             }
             frame(r, &mut data);
         }
-        if let Err(mpsc::SendError(Msg::Append { done, .. })) = self.tx.send(Msg::Append { data, blobs, done: Box::new(done) }) {
+        if let Err(mpsc::SendError(Msg::Append { done, .. })) = self.tx.send(Msg::Append {
+            data,
+            blobs,
+            done: Box::new(done),
+        }) {
             done(Err("journal writer stopped".into()));
         }
     }
@@ -751,7 +844,10 @@ impl Journal {
         });
         match rx.recv() {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(StateError::Corrupt { path: self.inner.dir.dir.clone(), reason }),
+            Ok(Err(reason)) => Err(StateError::Corrupt {
+                path: self.inner.dir.dir.clone(),
+                reason,
+            }),
             Err(_) => Err(StateError::Stopped),
         }
     }
@@ -759,7 +855,14 @@ impl Journal {
     /// Reads back the script and environment stored under `key` (a job's
     /// [`Job::batch_key`]). None when none was stored.
     pub fn load_batch(&self, key: u32) -> Result<Option<BatchFiles>, StateError> {
-        let lookup = || self.inner.index.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied();
+        let lookup = || {
+            self.inner
+                .index
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+                .copied()
+        };
         let loc = match lookup() {
             Some(l) => l,
             // Maybe still on its way to the disk.
@@ -772,14 +875,23 @@ impl Journal {
             }
         };
         let path = self.inner.dir.segment_path(loc.segment);
-        let corrupt = |reason: String| StateError::Corrupt { path: path.clone(), reason };
+        let corrupt = |reason: String| StateError::Corrupt {
+            path: path.clone(),
+            reason,
+        };
         let f = File::open(&path).map_err(io_err(&path))?;
         let mut buf = vec![0u8; FRAME_HEAD + loc.len as usize];
-        f.read_exact_at(&mut buf, loc.offset).map_err(io_err(&path))?;
-        let (_, rec) = Frames::new(&buf).next().ok_or_else(|| corrupt(format!("batch script of job {key} damaged")))?;
+        f.read_exact_at(&mut buf, loc.offset)
+            .map_err(io_err(&path))?;
+        let (_, rec) = Frames::new(&buf)
+            .next()
+            .ok_or_else(|| corrupt(format!("batch script of job {key} damaged")))?;
         let files = parse_batch(rec).map_err(corrupt)?;
         if files.job_id != key {
-            return Err(corrupt(format!("batch script of job {} where job {key}'s was expected", files.job_id)));
+            return Err(corrupt(format!(
+                "batch script of job {} where job {key}'s was expected",
+                files.job_id
+            )));
         }
         Ok(Some(files))
     }
@@ -826,7 +938,12 @@ impl Journal {
         live.sort_unstable();
         live.dedup();
         let (done, rx) = mpsc::channel();
-        let snap = Snapshot { body, live, next_job_id: c.next_job_id, done };
+        let snap = Snapshot {
+            body,
+            live,
+            next_job_id: c.next_job_id,
+            done,
+        };
         if let Err(mpsc::SendError(Msg::Rotate(s))) = self.tx.send(Msg::Rotate(Box::new(snap))) {
             self.inner.compacting.store(false, Ordering::Release);
             let _ = s.done.send(Err(StateError::Stopped));
@@ -896,12 +1013,30 @@ impl Writer {
     }
 
     fn append(&mut self, batch: Vec<Msg>) {
-        let mut buf = Vec::with_capacity(batch.iter().map(|m| if let Msg::Append { data, .. } = m { data.len() } else { 0 }).sum());
+        let mut buf = Vec::with_capacity(
+            batch
+                .iter()
+                .map(|m| {
+                    if let Msg::Append { data, .. } = m {
+                        data.len()
+                    } else {
+                        0
+                    }
+                })
+                .sum(),
+        );
         let mut blobs = Vec::new();
         for m in &batch {
             if let Msg::Append { data, blobs: b, .. } = m {
                 for &(key, at, len) in b {
-                    blobs.push((key, BlobLoc { segment: self.segment, offset: self.len + (buf.len() + at) as u64, len }));
+                    blobs.push((
+                        key,
+                        BlobLoc {
+                            segment: self.segment,
+                            offset: self.len + (buf.len() + at) as u64,
+                            len,
+                        },
+                    ));
                 }
                 buf.extend_from_slice(data);
             }
@@ -912,7 +1047,11 @@ impl Writer {
             None if buf.is_empty() => Ok(()),
             // At an explicit offset, so a failed write that was cut off below
             // leaves no gap before the next one.
-            None => self.file.write_all_at(&buf, self.len).and_then(|_| self.file.sync_data()).map_err(|e| format!("{}: {e}", path.display())),
+            None => self
+                .file
+                .write_all_at(&buf, self.len)
+                .and_then(|_| self.file.sync_data())
+                .map_err(|e| format!("{}: {e}", path.display())),
         };
         match &result {
             Ok(()) => {
@@ -925,8 +1064,15 @@ impl Writer {
             }
             Err(_) if self.broken.is_none() => {
                 // Cut a partial write off, so later records follow good ones.
-                if let Err(e) = self.file.set_len(self.len).and_then(|_| self.file.sync_data()) {
-                    self.broken = Some(format!("{}: cannot cut a failed write: {e}", path.display()));
+                if let Err(e) = self
+                    .file
+                    .set_len(self.len)
+                    .and_then(|_| self.file.sync_data())
+                {
+                    self.broken = Some(format!(
+                        "{}: cannot cut a failed write: {e}",
+                        path.display()
+                    ));
                     // A compaction moves the journal to a new segment.
                     self.inner.wants_compaction.store(true, Ordering::Relaxed);
                 }
@@ -962,14 +1108,20 @@ impl Writer {
         let refs: Vec<(u32, BlobLoc)> = {
             let mut index = self.inner.index.lock().unwrap_or_else(|p| p.into_inner());
             index.retain(|k, loc| loc.segment >= next || snap.live.binary_search(k).is_ok());
-            index.iter().filter(|(_, l)| l.segment < next).map(|(&k, &l)| (k, l)).collect()
+            index
+                .iter()
+                .filter(|(_, l)| l.segment < next)
+                .map(|(&k, &l)| (k, l))
+                .collect()
         };
         let inner = self.inner.clone();
-        let spawned = thread::Builder::new().name("compact".into()).spawn(move || {
-            let result = write_snapshot(&inner.dir, snap.body, &refs, next, snap.next_job_id);
-            inner.compacting.store(false, Ordering::Release);
-            let _ = snap.done.send(result);
-        });
+        let spawned = thread::Builder::new()
+            .name("compact".into())
+            .spawn(move || {
+                let result = write_snapshot(&inner.dir, snap.body, &refs, next, snap.next_job_id);
+                inner.compacting.store(false, Ordering::Release);
+                let _ = snap.done.send(result);
+            });
         if spawned.is_err() {
             self.inner.compacting.store(false, Ordering::Release);
         }
@@ -978,11 +1130,18 @@ impl Writer {
 
 /// Writes the snapshot that replaces segments before `first`, then deletes
 /// those no remaining job's script is in.
-fn write_snapshot(dir: &StateDir, mut body: Vec<u8>, refs: &[(u32, BlobLoc)], first: u32, next_job_id: u32) -> Result<(), StateError> {
+fn write_snapshot(
+    dir: &StateDir,
+    mut body: Vec<u8>,
+    refs: &[(u32, BlobLoc)],
+    first: u32,
+    next_job_id: u32,
+) -> Result<(), StateError> {
     // Checksums of the records serialised under the lock.
     let mut pos = 0;
     while pos + FRAME_HEAD <= body.len() {
-        let len = u32::from_be_bytes([body[pos], body[pos + 1], body[pos + 2], body[pos + 3]]) as usize;
+        let len =
+            u32::from_be_bytes([body[pos], body[pos + 1], body[pos + 2], body[pos + 3]]) as usize;
         let crc = frame_sum(&body[pos + FRAME_HEAD..pos + FRAME_HEAD + len]);
         body[pos + 4..pos + 8].copy_from_slice(&crc.to_be_bytes());
         pos += FRAME_HEAD + len;
@@ -1009,7 +1168,11 @@ fn write_snapshot(dir: &StateDir, mut body: Vec<u8>, refs: &[(u32, BlobLoc)], fi
     drop(body);
     dir.write_atomic(SEQUENCE, &next_job_id.to_be_bytes())?;
     let keep: std::collections::HashSet<u32> = refs.iter().map(|(_, l)| l.segment).collect();
-    for n in dir.segments()?.into_iter().filter(|&n| n < first && !keep.contains(&n)) {
+    for n in dir
+        .segments()?
+        .into_iter()
+        .filter(|&n| n < first && !keep.contains(&n))
+    {
         dir.remove_if_present(&dir.segment_path(n))?;
     }
     dir.sync_dir()

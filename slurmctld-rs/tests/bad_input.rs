@@ -68,7 +68,10 @@ struct LogWriter(Arc<Mutex<Vec<u8>>>);
 
 impl Write for LogWriter {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(b);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -81,7 +84,10 @@ fn log_lines_for(peer: SocketAddr) -> Vec<String> {
     let buf = log_buffer();
     let text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
     let needle = format!("peer={peer}");
-    text.lines().filter(|l| l.contains(&needle)).map(str::to_owned).collect()
+    text.lines()
+        .filter(|l| l.contains(&needle))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A controller serving on 127.0.0.1:<ephemeral>.
@@ -118,7 +124,11 @@ impl TestServer {
         let auth: Arc<dyn CredentialService> = Arc::new(FakeCredentials::new(KEY, 0, 0));
         let shared = server::shared(core, auth, journal, state, cfg);
         tokio::spawn(server::run(shared.clone(), listeners));
-        TestServer { addr, shared, _dir: dir }
+        TestServer {
+            addr,
+            shared,
+            _dir: dir,
+        }
     }
 
     async fn connect(&self) -> (TcpStream, SocketAddr) {
@@ -139,7 +149,9 @@ impl TestServer {
     /// A valid REQUEST_PING still gets RESPONSE_SLURM_RC 0.
     async fn assert_still_serving(&self) {
         let client = client();
-        let (version, reply) = self.request(&client, &ping(&client, ProtocolVersion::V22_05)).await;
+        let (version, reply) = self
+            .request(&client, &ping(&client, ProtocolVersion::V22_05))
+            .await;
         assert_eq!(version, ProtocolVersion::V22_05);
         assert_eq!(reply, Message::SlurmRc { rc: 0 });
     }
@@ -149,14 +161,26 @@ impl TestServer {
         let (mut s, _) = self.connect().await;
         s.write_all(bytes).await.unwrap();
         let mut len = [0u8; 4];
-        tokio::time::timeout(IO_TIMEOUT, s.read_exact(&mut len)).await.expect("reply timed out").expect("no reply");
+        tokio::time::timeout(IO_TIMEOUT, s.read_exact(&mut len))
+            .await
+            .expect("reply timed out")
+            .expect("no reply");
         let mut payload = vec![0u8; u32::from_be_bytes(len) as usize];
-        tokio::time::timeout(IO_TIMEOUT, s.read_exact(&mut payload)).await.unwrap().unwrap();
+        tokio::time::timeout(IO_TIMEOUT, s.read_exact(&mut payload))
+            .await
+            .unwrap()
+            .unwrap();
         let f = frame::decode(&payload).expect("reply frame");
         let AuthBlob::Munge(cred) = &f.auth;
         let verified = client.decode(cred).expect("reply credential");
-        body_hash::verify(&verified.payload, f.body, f.header.msg_type, f.header.version, HashPolicy::default())
-            .expect("reply body hash");
+        body_hash::verify(
+            &verified.payload,
+            f.body,
+            f.header.msg_type,
+            f.header.version,
+            HashPolicy::default(),
+        )
+        .expect("reply body hash");
         let m = Message::unpack(f.header.msg_type, f.header.version, f.body).expect("reply body");
         (f.header.version, m)
     }
@@ -169,7 +193,10 @@ impl Drop for TestServer {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// A user's process on another node of the cluster.
@@ -179,10 +206,20 @@ fn client() -> FakeCredentials {
 
 /// A complete frame as a client sends it: body hash in a credential that
 /// any uid may decode (`SLURM_AUTH_UID_ANY`, as clients send to slurmctld).
-fn request_frame(creds: &FakeCredentials, version: ProtocolVersion, msg_type: u16, body: &[u8]) -> Vec<u8> {
+fn request_frame(
+    creds: &FakeCredentials,
+    version: ProtocolVersion,
+    msg_type: u16,
+    body: &[u8],
+) -> Vec<u8> {
     let hash = body_hash::compute(body, msg_type, version, None);
     let cred = creds.encode(&hash, RestrictUid::Any).unwrap();
-    frame::encode(&Header::new(version, msg_type, 0), &AuthBlob::Munge(cred), body).to_vec()
+    frame::encode(
+        &Header::new(version, msg_type, 0),
+        &AuthBlob::Munge(cred),
+        body,
+    )
+    .to_vec()
 }
 
 fn ping(creds: &FakeCredentials, version: ProtocolVersion) -> Vec<u8> {
@@ -201,13 +238,19 @@ async fn assert_closed_without_reply(s: &mut TcpStream) {
     match tokio::time::timeout(IO_TIMEOUT, s.read_to_end(&mut got)).await {
         Err(_) => panic!("server neither replied nor closed"),
         Ok(Err(e)) => panic!("expected a clean close (EOF), got {e}"),
-        Ok(Ok(_)) => assert!(got.is_empty(), "server replied with {} bytes: {got:02x?}", got.len()),
+        Ok(Ok(_)) => assert!(
+            got.is_empty(),
+            "server replied with {} bytes: {got:02x?}",
+            got.len()
+        ),
     }
 }
 
 fn assert_logged(lines: &[String], reason: &str) {
     assert!(
-        lines.iter().any(|l| l.contains("WARN") && l.contains(reason)),
+        lines
+            .iter()
+            .any(|l| l.contains("WARN") && l.contains(reason)),
         "no warning containing {reason:?}; lines for this peer: {lines:#?}"
     );
 }
@@ -238,7 +281,12 @@ async fn length_above_max_msg_size() {
 async fn version_older_than_20_11() {
     let srv = TestServer::start().await;
     // 20.02 (0x2300): older than the oldest version a 22.05 daemon speaks.
-    let lines = srv.expect_dropped(&with_version(ping(&client(), ProtocolVersion::V22_05), 0x2300)).await;
+    let lines = srv
+        .expect_dropped(&with_version(
+            ping(&client(), ProtocolVersion::V22_05),
+            0x2300,
+        ))
+        .await;
     assert_logged(&lines, "unsupported protocol version 0x2300");
     srv.assert_still_serving().await;
 }
@@ -246,7 +294,12 @@ async fn version_older_than_20_11() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_unknown() {
     let srv = TestServer::start().await;
-    let lines = srv.expect_dropped(&with_version(ping(&client(), ProtocolVersion::V22_05), 0x2612)).await;
+    let lines = srv
+        .expect_dropped(&with_version(
+            ping(&client(), ProtocolVersion::V22_05),
+            0x2612,
+        ))
+        .await;
     assert_logged(&lines, "unsupported protocol version 0x2612");
     srv.assert_still_serving().await;
 }
@@ -254,7 +307,9 @@ async fn version_unknown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_23_02() {
     let srv = TestServer::start().await;
-    let lines = srv.expect_dropped(&ping(&client(), ProtocolVersion(0x2700))).await;
+    let lines = srv
+        .expect_dropped(&ping(&client(), ProtocolVersion(0x2700)))
+        .await;
     assert_logged(&lines, "unsupported protocol version 0x2700");
     assert_logged(&lines, "SLURM_PROTOCOL_VERSION_ERROR");
     srv.assert_still_serving().await;
@@ -280,7 +335,9 @@ async fn expired_credential() {
     // Encoded ten minutes ago with the default 300 s TTL.
     let clock = FakeClock::manual(SystemTime::now() - Duration::from_secs(600));
     let old = client().with_clock(clock);
-    let lines = srv.expect_dropped(&ping(&old, ProtocolVersion::V22_05)).await;
+    let lines = srv
+        .expect_dropped(&ping(&old, ProtocolVersion::V22_05))
+        .await;
     assert_logged(&lines, "credential refused: credential expired");
     srv.assert_still_serving().await;
 }
@@ -291,7 +348,9 @@ async fn short_ttl_credential_expires() {
     // A 1 s TTL, encoded 5 s ago.
     let clock = FakeClock::manual(SystemTime::now() - Duration::from_secs(5));
     let old = client().with_ttl(1).with_clock(clock);
-    let lines = srv.expect_dropped(&ping(&old, ProtocolVersion::V22_05)).await;
+    let lines = srv
+        .expect_dropped(&ping(&old, ProtocolVersion::V22_05))
+        .await;
     assert_logged(&lines, "credential expired");
     srv.assert_still_serving().await;
 }
@@ -313,7 +372,12 @@ async fn wrong_body_hash() {
     let srv = TestServer::start().await;
     let c = client();
     // A valid credential over the hash of another body.
-    let hash = body_hash::compute(&[0, 1], msg_type::REQUEST_SHUTDOWN, ProtocolVersion::V22_05, None);
+    let hash = body_hash::compute(
+        &[0, 1],
+        msg_type::REQUEST_SHUTDOWN,
+        ProtocolVersion::V22_05,
+        None,
+    );
     let cred = c.encode(&hash, RestrictUid::Any).unwrap();
     let bytes = frame::encode(
         &Header::new(ProtocolVersion::V22_05, msg_type::REQUEST_SHUTDOWN, 0),
@@ -337,7 +401,12 @@ async fn body_that_does_not_decode() {
     body.extend_from_slice(&0i64.to_be_bytes());
     body.extend_from_slice(&0u16.to_be_bytes());
     body.extend_from_slice(&0xffff_fff0u32.to_be_bytes());
-    let bytes = request_frame(&client(), ProtocolVersion::V22_05, msg_type::REQUEST_JOB_INFO, &body);
+    let bytes = request_frame(
+        &client(),
+        ProtocolVersion::V22_05,
+        msg_type::REQUEST_JOB_INFO,
+        &body,
+    );
     let lines = srv.expect_dropped(&bytes).await;
     assert_logged(&lines, "bad body");
     srv.assert_still_serving().await;
@@ -346,7 +415,12 @@ async fn body_that_does_not_decode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trailing_garbage_in_body() {
     let srv = TestServer::start().await;
-    let bytes = request_frame(&client(), ProtocolVersion::V22_05, msg_type::REQUEST_PING, b"garbage");
+    let bytes = request_frame(
+        &client(),
+        ProtocolVersion::V22_05,
+        msg_type::REQUEST_PING,
+        b"garbage",
+    );
     let lines = srv.expect_dropped(&bytes).await;
     assert_logged(&lines, "bad body");
     srv.assert_still_serving().await;
@@ -360,7 +434,9 @@ async fn header_with_ret_cnt() {
     let cred = c.encode(&hash, RestrictUid::Any).unwrap();
     let mut h = Header::new(ProtocolVersion::V22_05, msg_type::REQUEST_PING, 0);
     h.ret_cnt = 1;
-    let lines = srv.expect_dropped(&frame::encode(&h, &AuthBlob::Munge(cred), &[])).await;
+    let lines = srv
+        .expect_dropped(&frame::encode(&h, &AuthBlob::Munge(cred), &[]))
+        .await;
     assert_logged(&lines, "header.ret_cnt");
     srv.assert_still_serving().await;
 }
@@ -379,9 +455,19 @@ async fn ping_from_21_08_is_answered_in_21_08() {
 async fn unsupported_message_type_gets_not_supported() {
     let srv = TestServer::start().await;
     let c = client();
-    let (version, reply) = srv.request(&c, &request_frame(&c, ProtocolVersion::V22_05, REQUEST_TRIGGER_GET, &[])).await;
+    let (version, reply) = srv
+        .request(
+            &c,
+            &request_frame(&c, ProtocolVersion::V22_05, REQUEST_TRIGGER_GET, &[]),
+        )
+        .await;
     assert_eq!(version, ProtocolVersion::V22_05);
-    assert_eq!(reply, Message::SlurmRc { rc: SlurmRc::ESLURM_NOT_SUPPORTED.0 });
+    assert_eq!(
+        reply,
+        Message::SlurmRc {
+            rc: SlurmRc::ESLURM_NOT_SUPPORTED.0
+        }
+    );
     assert_eq!(SlurmRc::ESLURM_NOT_SUPPORTED.0, 2036);
     srv.assert_still_serving().await;
 }

@@ -20,7 +20,11 @@ fn controller() -> Controller {
     let spec = ClusterSpec {
         nodes: vec![NodeSpec::simple("n1", 4, 1000)],
         partitions: vec![part],
-        limits: Limits { first_job_id: 10, min_job_age: 0, ..Limits::default() },
+        limits: Limits {
+            first_job_id: 10,
+            min_job_age: 0,
+            ..Limits::default()
+        },
     };
     Controller::new(spec, Box::new(StaticUsers::default()), T0)
 }
@@ -31,7 +35,12 @@ fn script(name: &str) -> String {
 
 /// Submits like the server does: handle, then journal what must be durable
 /// and wait for the fsync.
-fn submit_with(c: &mut Controller, journal: &state::Journal, name: &str, array: Option<&str>) -> u32 {
+fn submit_with(
+    c: &mut Controller,
+    journal: &state::Journal,
+    name: &str,
+    array: Option<&str>,
+) -> u32 {
     let d = JobDescriptor {
         user_id: 0,
         group_id: 0,
@@ -41,9 +50,18 @@ fn submit_with(c: &mut Controller, journal: &state::Journal, name: &str, array: 
         array_inx: array.map(str::to_string),
         ..JobDescriptor::default()
     };
-    let caller = Caller { uid: 0, gid: 0, version: ProtocolVersion::V22_05, host: None };
+    let caller = Caller {
+        uid: 0,
+        gid: 0,
+        version: ProtocolVersion::V22_05,
+        host: None,
+    };
     let out = c.handle(caller, Message::SubmitBatchJob(Box::new(d)), T0);
-    let records = out.durable.iter().filter_map(|d| state::durable_record(c, d)).collect();
+    let records = out
+        .durable
+        .iter()
+        .filter_map(|d| state::durable_record(c, d))
+        .collect();
     let (tx, rx) = mpsc::channel();
     journal.append(records, move |r| tx.send(r).unwrap());
     rx.recv().unwrap().expect("fsynced");
@@ -61,14 +79,30 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("slurm-rs.journal."))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("slurm-rs.journal.")
+        })
         .collect();
-    v.sort_by_key(|p| p.extension().unwrap().to_str().unwrap().parse::<u32>().unwrap());
+    v.sort_by_key(|p| {
+        p.extension()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    });
     v
 }
 
 fn script_of(journal: &state::Journal, key: u32) -> Option<(String, Vec<String>)> {
-    journal.load_batch(key).unwrap().map(|f| (f.script.unwrap(), f.environment))
+    journal
+        .load_batch(key)
+        .unwrap()
+        .map(|f| (f.script.unwrap(), f.environment))
 }
 
 #[test]
@@ -98,7 +132,10 @@ fn acknowledged_jobs_survive_a_crash_and_a_torn_tail_is_cut() {
     // Scripts are read back from disk, and new appends do not land behind
     // the torn tail (they go to a new segment).
     let journal = store.journal(rec).unwrap();
-    assert_eq!(script_of(&journal, b), Some((script("second"), vec!["NAME=second".to_string()])));
+    assert_eq!(
+        script_of(&journal, b),
+        Some((script("second"), vec!["NAME=second".to_string()]))
+    );
     let c3 = submit(&mut restored, &journal, "third");
     drop(journal);
     let mut again = controller();
@@ -113,11 +150,19 @@ fn acknowledged_jobs_survive_a_crash_and_a_torn_tail_is_cut() {
 fn state_of_an_older_format_is_refused_with_a_clear_reason() {
     let other = tempfile::tempdir().unwrap();
     std::fs::write(other.path().join("slurm-rs.journal"), b"SLRMRJ02garbage").unwrap();
-    let err = StateDir::open(other.path()).unwrap().recover(&mut controller()).unwrap_err().to_string();
+    let err = StateDir::open(other.path())
+        .unwrap()
+        .recover(&mut controller())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("start with -c"), "{err}");
     let other = tempfile::tempdir().unwrap();
     std::fs::write(other.path().join("slurm-rs.snapshot"), b"SLRMRS02garbage").unwrap();
-    let err = StateDir::open(other.path()).unwrap().recover(&mut controller()).unwrap_err().to_string();
+    let err = StateDir::open(other.path())
+        .unwrap()
+        .recover(&mut controller())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("start with -c"), "{err}");
     // -c clears it.
     let store = StateDir::open(other.path()).unwrap();
@@ -134,10 +179,16 @@ fn scripts_are_not_kept_in_memory_and_array_tasks_share_theirs() {
     let a = submit_with(&mut c, &journal, "arr", Some("0-3"));
     let (text, env) = script_of(&journal, c.jobs[&a].batch_key()).unwrap();
     assert_eq!(text, script("arr"));
-    assert!(env.contains(&"SLURM_ARRAY_TASK_COUNT=4".to_string()), "{env:?}");
+    assert!(
+        env.contains(&"SLURM_ARRAY_TASK_COUNT=4".to_string()),
+        "{env:?}"
+    );
     // The job record on disk does not carry the script.
     let rec = state::job_record(&c.jobs[&a]);
-    assert!(!rec.windows(4).any(|w| w == b"echo"), "job record holds the script");
+    assert!(
+        !rec.windows(4).any(|w| w == b"echo"),
+        "job record holds the script"
+    );
 }
 
 #[test]
@@ -149,17 +200,34 @@ fn compaction_keeps_everything_and_drops_what_is_purged() {
     let old = submit(&mut c, &journal, "old");
     let gone = submit(&mut c, &journal, "gone");
     // The job ends and is purged (MinJobAge 0).
-    let caller = Caller { uid: 0, gid: 0, version: ProtocolVersion::V22_05, host: None };
+    let caller = Caller {
+        uid: 0,
+        gid: 0,
+        version: ProtocolVersion::V22_05,
+        host: None,
+    };
     let kill = wire::msg::JobStepKill {
-        step_id: wire::msg::StepId { job_id: gone, step_id: wire::pack::NO_VAL, step_het_comp: wire::pack::NO_VAL },
+        step_id: wire::msg::StepId {
+            job_id: gone,
+            step_id: wire::pack::NO_VAL,
+            step_het_comp: wire::pack::NO_VAL,
+        },
         sjob_id: Some(gone.to_string()),
         sibling: None,
         signal: 9,
         flags: 0,
     };
     let out = c.handle(caller, Message::KillJob(kill), T0);
-    let mut records: Vec<Vec<u8>> = out.durable.iter().filter_map(|d| state::durable_record(&c, d)).collect();
-    records.extend(c.purge_old_jobs(T0 + 1).into_iter().map(state::job_removed_record));
+    let mut records: Vec<Vec<u8>> = out
+        .durable
+        .iter()
+        .filter_map(|d| state::durable_record(&c, d))
+        .collect();
+    records.extend(
+        c.purge_old_jobs(T0 + 1)
+            .into_iter()
+            .map(state::job_removed_record),
+    );
     let (tx, rx) = mpsc::channel();
     journal.append(records, move |r| tx.send(r).unwrap());
     rx.recv().unwrap().unwrap();
@@ -177,16 +245,27 @@ fn compaction_keeps_everything_and_drops_what_is_purged() {
     drop(journal);
     let mut restored = controller();
     let rec = store.recover(&mut restored).unwrap();
-    assert_eq!(restored.jobs.keys().copied().collect::<Vec<_>>(), vec![old, new]);
+    assert_eq!(
+        restored.jobs.keys().copied().collect::<Vec<_>>(),
+        vec![old, new]
+    );
     let journal = store.journal(rec).unwrap();
     assert_eq!(script_of(&journal, old).unwrap().0, script("old"));
     assert_eq!(script_of(&journal, new).unwrap().0, script("new"));
-    assert_eq!(script_of(&journal, gone), None, "a purged job's script is forgotten");
+    assert_eq!(
+        script_of(&journal, gone),
+        None,
+        "a purged job's script is forgotten"
+    );
 
     // Once "old" is gone too, a compaction deletes the segment that held it.
     restored.jobs.remove(&old);
     journal.compact(&restored).unwrap().wait().unwrap();
-    assert!(first_segments.iter().all(|p| !p.exists()), "{:?}", segments(dir.path()));
+    assert!(
+        first_segments.iter().all(|p| !p.exists()),
+        "{:?}",
+        segments(dir.path())
+    );
     assert_eq!(script_of(&journal, new).unwrap().0, script("new"));
 }
 
@@ -204,7 +283,10 @@ fn clean_start_forgets_jobs_but_not_the_id_sequence() {
     let mut fresh = controller();
     store.recover(&mut fresh).unwrap();
     assert!(fresh.jobs.is_empty());
-    assert_eq!(fresh.next_job_id, 12, "ids printed before -c are not handed out again");
+    assert_eq!(
+        fresh.next_job_id, 12,
+        "ids printed before -c are not handed out again"
+    );
 }
 
 #[test]
@@ -218,7 +300,10 @@ fn node_drains_survive_a_restart() {
     journal.compact(&c).unwrap().wait().unwrap();
     let mut restored = controller();
     store.recover(&mut restored).unwrap();
-    assert_ne!(restored.nodes[0].state & slurmctld::core::node::flag::DRAIN, 0);
+    assert_ne!(
+        restored.nodes[0].state & slurmctld::core::node::flag::DRAIN,
+        0
+    );
     assert_eq!(restored.nodes[0].reason.as_deref(), Some("bad dimm"));
 }
 
@@ -232,7 +317,11 @@ fn running_jobs_keep_their_gpus_across_a_restart() {
         let spec = ClusterSpec {
             nodes: vec![node],
             partitions: vec![part],
-            limits: Limits { first_job_id: 10, gres_types: vec!["gpu".into()], ..Limits::default() },
+            limits: Limits {
+                first_job_id: 10,
+                gres_types: vec!["gpu".into()],
+                ..Limits::default()
+            },
         };
         let mut c = Controller::new(spec, Box::new(StaticUsers::default()), T0);
         let report = slurmctld::core::nodes::NodeReport {
@@ -251,7 +340,12 @@ fn running_jobs_keep_their_gpus_across_a_restart() {
     let store = StateDir::open(dir.path()).unwrap();
     let mut c = gpu_controller();
     let journal = store.journal(store.recover(&mut c).unwrap()).unwrap();
-    let caller = Caller { uid: 0, gid: 0, version: ProtocolVersion::V22_05, host: None };
+    let caller = Caller {
+        uid: 0,
+        gid: 0,
+        version: ProtocolVersion::V22_05,
+        host: None,
+    };
     for gres in ["gres:gpu:1", "gres:gpu:a100:2"] {
         let d = JobDescriptor {
             user_id: 0,
@@ -265,13 +359,23 @@ fn running_jobs_keep_their_gpus_across_a_restart() {
     let (started, _) = c.main_schedule(T0 + 1);
     assert_eq!(started, vec![10, 11]);
     let (tx, rx) = mpsc::channel();
-    journal.append(started.iter().map(|id| state::job_record(&c.jobs[id])).collect(), move |r| tx.send(r).unwrap());
+    journal.append(
+        started
+            .iter()
+            .map(|id| state::job_record(&c.jobs[id]))
+            .collect(),
+        move |r| tx.send(r).unwrap(),
+    );
     rx.recv().unwrap().expect("fsynced");
 
     let mut restored = gpu_controller();
     store.recover(&mut restored).unwrap();
     assert_eq!(restored.nodes[0].alloc_gres, c.nodes[0].alloc_gres);
-    let held: Vec<Option<Vec<u32>>> = restored.nodes[0].alloc_gres.iter().map(|h| h.held.indices.clone()).collect();
+    let held: Vec<Option<Vec<u32>>> = restored.nodes[0]
+        .alloc_gres
+        .iter()
+        .map(|h| h.held.indices.clone())
+        .collect();
     assert_eq!(held, vec![Some(vec![0]), Some(vec![1, 2])]);
 }
 
@@ -295,7 +399,10 @@ fn a_running_job_recorded_twice_holds_its_resources_once() {
     });
     // Started, then changed again (e.g. a signal or an update): two records.
     let (tx, rx) = mpsc::channel();
-    journal.append(vec![state::job_record(&job), state::job_record(&job)], move |r| tx.send(r).unwrap());
+    journal.append(
+        vec![state::job_record(&job), state::job_record(&job)],
+        move |r| tx.send(r).unwrap(),
+    );
     rx.recv().unwrap().unwrap();
     let mut restored = controller();
     store.recover(&mut restored).unwrap();
@@ -330,6 +437,9 @@ fn group_commit_never_waits_for_an_announced_request_that_sends_nothing() {
     let mut restored = controller();
     store.recover(&mut restored).unwrap();
     for id in [first, second, third] {
-        assert!(restored.jobs.contains_key(&id), "job {id} acknowledged but not durable");
+        assert!(
+            restored.jobs.contains_key(&id),
+            "job {id} acknowledged but not durable"
+        );
     }
 }

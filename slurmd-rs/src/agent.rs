@@ -12,7 +12,10 @@ use tracing::{info, warn};
 
 use crate::config::NodeSettings;
 use crate::hw::Hardware;
-use crate::step::{BatchJob, NodeContext, ReattachReport, SignalScope, StepError, StepExit, StepId, StepInfo, StepManager};
+use crate::step::{
+    BatchJob, NodeContext, ReattachReport, SignalScope, StepError, StepExit, StepId, StepInfo,
+    StepManager,
+};
 
 /// Why a signal request could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -38,14 +41,23 @@ impl NodeAgent {
     /// returned channel (the RPC layer turns each into
     /// REQUEST_COMPLETE_BATCH_SCRIPT and then calls
     /// [`NodeAgent::step_completion_acknowledged`]).
-    pub fn new(settings: NodeSettings, node: NodeContext, hardware: Hardware) -> (Arc<Self>, mpsc::UnboundedReceiver<StepExit>) {
+    pub fn new(
+        settings: NodeSettings,
+        node: NodeContext,
+        hardware: Hardware,
+    ) -> (Arc<Self>, mpsc::UnboundedReceiver<StepExit>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let steps = StepManager::new(node, move |exit| {
             // The receiver is gone only during shutdown; the record on disk
             // keeps the exit for the next start.
             let _ = tx.send(exit);
         });
-        let agent = Arc::new(NodeAgent { settings, hardware: Mutex::new(hardware), steps, started: SystemTime::now() });
+        let agent = Arc::new(NodeAgent {
+            settings,
+            hardware: Mutex::new(hardware),
+            steps,
+            started: SystemTime::now(),
+        });
         (agent, rx)
     }
 
@@ -81,12 +93,21 @@ impl NodeAgent {
     /// Signals every step of `job_id` (REQUEST_SIGNAL_TASKS with the whole
     /// job, `scancel --signal`; `batch_only` for `--signal=B:` / `-b`).
     /// Returns how many processes were reached.
-    pub fn signal_job(&self, job_id: u32, signal: i32, batch_only: bool) -> Result<usize, SignalError> {
+    pub fn signal_job(
+        &self,
+        job_id: u32,
+        signal: i32,
+        batch_only: bool,
+    ) -> Result<usize, SignalError> {
         let sig = Signal::try_from(signal).map_err(|_| SignalError::InvalidSignal(signal))?;
         if !self.steps.steps().iter().any(|s| s.step.job_id == job_id) {
             return Err(SignalError::NoSuchJob(job_id));
         }
-        let scope = if batch_only { SignalScope::BatchShell } else { SignalScope::All };
+        let scope = if batch_only {
+            SignalScope::BatchShell
+        } else {
+            SignalScope::All
+        };
         Ok(self.steps.signal_job(job_id, sig, scope))
     }
 
@@ -98,7 +119,9 @@ impl NodeAgent {
         let wait = kill_wait.unwrap_or(Duration::from_secs(u64::from(self.settings.kill_wait)));
         let me = self.clone();
         info!(job_id, kill_wait = ?wait, "terminating job");
-        tokio::task::spawn_blocking(move || me.steps.terminate_job(job_id, wait)).await.unwrap_or(false)
+        tokio::task::spawn_blocking(move || me.steps.terminate_job(job_id, wait))
+            .await
+            .unwrap_or(false)
     }
 
     /// Steps still running, as registration reports them

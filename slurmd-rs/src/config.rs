@@ -55,9 +55,17 @@ pub fn expand_slurmd_path(path: &str, node_name: &str, host_name: &str) -> Strin
 
 /// Finds this daemon's node: `-N NAME` when given, else the node whose
 /// `NodeHostname` (or name) is this host, else a node named `localhost`.
-pub fn find_node<'a>(conf: &'a SlurmConf, node_name: Option<&str>, host: &str) -> Result<&'a NodeConf, ConfigError> {
+pub fn find_node<'a>(
+    conf: &'a SlurmConf,
+    node_name: Option<&str>,
+    host: &str,
+) -> Result<&'a NodeConf, ConfigError> {
     if let Some(name) = node_name {
-        return conf.nodes.iter().find(|n| n.name == name).ok_or_else(|| ConfigError::UnknownNode(name.to_string()));
+        return conf
+            .nodes
+            .iter()
+            .find(|n| n.name == name)
+            .ok_or_else(|| ConfigError::UnknownNode(name.to_string()));
     }
     conf.nodes
         .iter()
@@ -69,7 +77,11 @@ pub fn find_node<'a>(conf: &'a SlurmConf, node_name: Option<&str>, host: &str) -
 
 impl NodeSettings {
     /// Works out this daemon's settings from slurm.conf.
-    pub fn resolve(conf: &SlurmConf, node_name: Option<&str>, host: &str) -> Result<Self, ConfigError> {
+    pub fn resolve(
+        conf: &SlurmConf,
+        node_name: Option<&str>,
+        host: &str,
+    ) -> Result<Self, ConfigError> {
         let node = find_node(conf, node_name, host)?.clone();
         let port32 = node.port.map_or(conf.slurmd_port, u32::from);
         let port = u16::try_from(port32).map_err(|_| ConfigError::BadPort(port32))?;
@@ -79,7 +91,10 @@ impl NodeSettings {
             node_hostname: node.hostname.clone(),
             port,
             spool_dir: PathBuf::from(expand(&conf.slurmd_spooldir)),
-            log_file: conf.slurmd_logfile.as_deref().map(|p| PathBuf::from(expand(p))),
+            log_file: conf
+                .slurmd_logfile
+                .as_deref()
+                .map(|p| PathBuf::from(expand(p))),
             pid_file: PathBuf::from(expand(&conf.slurmd_pidfile)),
             tmp_fs: conf.tmp_fs.clone(),
             kill_wait: conf.kill_wait,
@@ -92,7 +107,10 @@ impl NodeSettings {
 /// `SLURM_WORKING_CLUSTER` as upstream's `setup_env` sets it:
 /// `cluster:controller_addr:slurmctld_port:protocol_version:select_plugin_id`.
 pub fn working_cluster(conf: &SlurmConf) -> String {
-    let addr = conf.control_hosts.first().map_or("(null)", |h| h.addr.as_str());
+    let addr = conf
+        .control_hosts
+        .first()
+        .map_or("(null)", |h| h.addr.as_str());
     let select_id = match conf.select_type.as_str() {
         "select/cons_res" => 101,
         "select/linear" => 102,
@@ -145,15 +163,27 @@ NodeName=other CPUs=1
         assert_eq!(s.log_file, Some(PathBuf::from("/var/log/slurm/vm-n2.log")));
         let s = NodeSettings::resolve(&c, Some("other"), "x").unwrap();
         assert_eq!(s.port, 6818);
-        assert!(matches!(NodeSettings::resolve(&c, Some("nope"), "x"), Err(ConfigError::UnknownNode(_))));
+        assert!(matches!(
+            NodeSettings::resolve(&c, Some("nope"), "x"),
+            Err(ConfigError::UnknownNode(_))
+        ));
     }
 
     #[test]
     fn resolve_by_host() {
         let c = conf();
-        assert_eq!(NodeSettings::resolve(&c, None, "vm").unwrap().node_name, "n1");
-        assert_eq!(NodeSettings::resolve(&c, None, "other").unwrap().node_name, "other");
-        assert!(matches!(NodeSettings::resolve(&c, None, "zzz"), Err(ConfigError::NoNodeForHost(_))));
+        assert_eq!(
+            NodeSettings::resolve(&c, None, "vm").unwrap().node_name,
+            "n1"
+        );
+        assert_eq!(
+            NodeSettings::resolve(&c, None, "other").unwrap().node_name,
+            "other"
+        );
+        assert!(matches!(
+            NodeSettings::resolve(&c, None, "zzz"),
+            Err(ConfigError::NoNodeForHost(_))
+        ));
     }
 
     #[test]

@@ -25,7 +25,9 @@ use wire::header::Header;
 use wire::msg::common::{Energy, StepId as WireStepId};
 use wire::msg::jobacct::TresUsage;
 use wire::msg::node::reg_flags;
-use wire::msg::{CompleteBatchScript, EpilogComplete, JobAcctInfo, Message, NodeRegistration, PingSlurmdResponse};
+use wire::msg::{
+    CompleteBatchScript, EpilogComplete, JobAcctInfo, Message, NodeRegistration, PingSlurmdResponse,
+};
 use wire::version::ProtocolVersion;
 
 use crate::agent::NodeAgent;
@@ -39,7 +41,9 @@ const TRES_ARRAY_ENERGY: usize = 2;
 
 /// Seconds since the epoch.
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `get_cpu_load` and `get_free_mem` (`get_mach_stat.c`): the 5-minute load
@@ -160,9 +164,15 @@ impl ControllerLink {
             for addr in addrs {
                 let out = self.encode(msg)?;
                 let send = async {
-                    let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-                    s.write_all(&out).await.map_err(|e| format!("send to {addr}: {e}"))?;
-                    s.shutdown().await.map_err(|e| format!("send to {addr}: {e}"))
+                    let mut s = TcpStream::connect(addr)
+                        .await
+                        .map_err(|e| format!("connect {addr}: {e}"))?;
+                    s.write_all(&out)
+                        .await
+                        .map_err(|e| format!("send to {addr}: {e}"))?;
+                    s.shutdown()
+                        .await
+                        .map_err(|e| format!("send to {addr}: {e}"))
                 };
                 match tokio::time::timeout(self.timeout, send).await {
                     Ok(Ok(())) => return Ok(()),
@@ -178,28 +188,56 @@ impl ControllerLink {
         let version = ProtocolVersion::V22_05;
         let body = msg.to_body(version);
         let hash = body_hash::compute(&body, msg.msg_type(), version, None);
-        let cred = self.auth.encode(&hash, RestrictUid::Uid(self.slurm_user)).map_err(|e| e.to_string())?;
-        Ok(frame::encode(&Header::new(version, msg.msg_type(), 0), &AuthBlob::Munge(cred), &body))
+        let cred = self
+            .auth
+            .encode(&hash, RestrictUid::Uid(self.slurm_user))
+            .map_err(|e| e.to_string())?;
+        Ok(frame::encode(
+            &Header::new(version, msg.msg_type(), 0),
+            &AuthBlob::Munge(cred),
+            &body,
+        ))
     }
 
     async fn exchange(&self, addr: SocketAddr, msg: &Message) -> Result<Message, String> {
         let out = self.encode(msg)?;
         let exchange = async {
-            let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-            s.write_all(&out).await.map_err(|e| format!("send to {addr}: {e}"))?;
+            let mut s = TcpStream::connect(addr)
+                .await
+                .map_err(|e| format!("connect {addr}: {e}"))?;
+            s.write_all(&out)
+                .await
+                .map_err(|e| format!("send to {addr}: {e}"))?;
             let mut len = [0u8; 4];
-            s.read_exact(&mut len).await.map_err(|e| format!("no reply from {addr}: {e}"))?;
+            s.read_exact(&mut len)
+                .await
+                .map_err(|e| format!("no reply from {addr}: {e}"))?;
             let total = frame::check_length(u32::from_be_bytes(len)).map_err(|e| e.to_string())?;
             let mut payload = Vec::with_capacity(total.min(1 << 20));
-            (&mut s).take(total as u64).read_to_end(&mut payload).await.map_err(|e| e.to_string())?;
+            (&mut s)
+                .take(total as u64)
+                .read_to_end(&mut payload)
+                .await
+                .map_err(|e| e.to_string())?;
             let f = frame::decode(&payload).map_err(|e| e.to_string())?;
             let AuthBlob::Munge(c) = &f.auth;
-            let v = self.auth.decode(c).map_err(|e| format!("reply credential: {e}"))?;
-            body_hash::verify(&v.payload, f.body, f.header.msg_type, f.header.version, self.hash_policy)
-                .map_err(|e| format!("reply hash: {e}"))?;
+            let v = self
+                .auth
+                .decode(c)
+                .map_err(|e| format!("reply credential: {e}"))?;
+            body_hash::verify(
+                &v.payload,
+                f.body,
+                f.header.msg_type,
+                f.header.version,
+                self.hash_policy,
+            )
+            .map_err(|e| format!("reply hash: {e}"))?;
             Message::unpack(f.header.msg_type, f.header.version, f.body).map_err(|e| e.to_string())
         };
-        tokio::time::timeout(self.timeout, exchange).await.map_err(|_| format!("{addr}: timed out"))?
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| format!("{addr}: timed out"))?
     }
 }
 
@@ -232,11 +270,17 @@ impl Controller {
 
     /// Marks a job aborted (its batch end will not be reported).
     pub fn mark_aborted(&self, job_id: u32) {
-        self.aborted.lock().unwrap_or_else(|p| p.into_inner()).insert(job_id);
+        self.aborted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(job_id);
     }
 
     fn take_aborted(&self, job_id: u32) -> bool {
-        self.aborted.lock().unwrap_or_else(|p| p.into_inner()).remove(&job_id)
+        self.aborted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&job_id)
     }
 
     /// MESSAGE_NODE_REGISTRATION_STATUS as `_fill_registration_msg` fills it.
@@ -246,18 +290,37 @@ impl Controller {
         let t = hw.topology;
         // _read_config: the configured layout is reported unless the host
         // has fewer CPUs than configured and config_overrides is off.
-        let (cpus, boards, sockets, cores, threads) = if !self.report.config_overrides && t.cpus < node.cpus {
-            (t.cpus, t.boards, t.sockets, t.cores_per_socket, t.threads_per_core)
-        } else {
-            (node.cpus, node.boards, node.sockets, node.cores_per_socket, node.threads_per_core)
-        };
+        let (cpus, boards, sockets, cores, threads) =
+            if !self.report.config_overrides && t.cpus < node.cpus {
+                (
+                    t.cpus,
+                    t.boards,
+                    t.sockets,
+                    t.cores_per_socket,
+                    t.threads_per_core,
+                )
+            } else {
+                (
+                    node.cpus,
+                    node.boards,
+                    node.sockets,
+                    node.cores_per_socket,
+                    node.threads_per_core,
+                )
+            };
         let uts = uname();
-        let arch = std::env::var("SLURM_ARCH").ok().or_else(|| uts.as_ref().map(|u| u.3.clone()));
-        let os = std::env::var("SLURM_OS")
+        let arch = std::env::var("SLURM_ARCH")
             .ok()
-            .or_else(|| uts.as_ref().map(|(sys, rel, ver, _)| format!("{sys} {rel} {ver}")));
+            .or_else(|| uts.as_ref().map(|u| u.3.clone()));
+        let os = std::env::var("SLURM_OS").ok().or_else(|| {
+            uts.as_ref()
+                .map(|(sys, rel, ver, _)| format!("{sys} {rel} {ver}"))
+        });
         let lf = load_and_free_mem();
-        let started = agent.started().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let started = agent
+            .started()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         NodeRegistration {
             timestamp: now(),
             slurmd_start_time: started,
@@ -280,7 +343,11 @@ impl Controller {
             steps: agent
                 .registered_steps()
                 .into_iter()
-                .map(|s| WireStepId { job_id: s.job_id, step_id: s.step_id, step_het_comp: NO_VAL })
+                .map(|s| WireStepId {
+                    job_id: s.job_id,
+                    step_id: s.step_id,
+                    step_het_comp: NO_VAL,
+                })
                 .collect(),
             flags,
             // gres_node_config_pack always sends its header (version and a
@@ -297,12 +364,14 @@ impl Controller {
     /// Sends one registration (with SLURMD_REG_FLAG_RESP) and takes in the
     /// answer (`send_registration_msg` + `_handle_node_reg_resp`).
     pub async fn register(&self, agent: &NodeAgent, status: u32) -> Result<(), String> {
-        let msg = Message::NodeRegistration(Box::new(self.registration(agent, status, reg_flags::RESP)));
+        let msg =
+            Message::NodeRegistration(Box::new(self.registration(agent, status, reg_flags::RESP)));
         match self.link.send_recv(&msg).await? {
             Message::NodeRegistrationResponse(r) => {
                 if let Some(list) = r.tres_list {
                     debug!("slurmctld sent back {} TRES", list.len());
-                    *self.tres_ids.lock().unwrap_or_else(|p| p.into_inner()) = list.iter().map(|t| t.id).collect();
+                    *self.tres_ids.lock().unwrap_or_else(|p| p.into_inner()) =
+                        list.iter().map(|t| t.id).collect();
                 }
                 Ok(())
             }
@@ -310,7 +379,10 @@ impl Controller {
             Message::SlurmRc { rc } | Message::SlurmRcMsg { rc, .. } => {
                 Err(format!("registration refused: {}", SlurmRc(rc)))
             }
-            other => Err(format!("unexpected reply {} to registration", wire::msg::msg_type::name(other.msg_type()))),
+            other => Err(format!(
+                "unexpected reply {} to registration",
+                wire::msg::msg_type::name(other.msg_type())
+            )),
         }
     }
 
@@ -336,7 +408,11 @@ impl Controller {
     /// The jobacct block a 22.05 stepd sends with JobAcctGatherType=none:
     /// one entry per TRES, every usage INFINITE64 but the energy totals.
     pub fn empty_jobacct(&self) -> JobAcctInfo {
-        let ids = self.tres_ids.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let ids = self
+            .tres_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let n = ids.len();
         let inf = vec![u64::MAX; n];
         let mut tot = inf.clone();
@@ -352,14 +428,27 @@ impl Controller {
             min_taskid: inf,
             tot,
         };
-        JobAcctInfo { tres_ids: ids, tres_list: None, usage_in: usage.clone(), usage_out: usage, ..Default::default() }
+        JobAcctInfo {
+            tres_ids: ids,
+            tres_list: None,
+            usage_in: usage.clone(),
+            usage_out: usage,
+            ..Default::default()
+        }
     }
 
     /// REQUEST_COMPLETE_BATCH_SCRIPT, retried while the controller cannot
     /// be reached (upstream: every 15 s for an hour; here 1 s doubling to
     /// 15 s, for an hour). Returns the controller's rc, or None if it was
     /// never reached.
-    pub async fn complete_batch(&self, node_name: &str, job_id: u32, uid: u32, job_rc: u32, slurm_rc: u32) -> Option<i32> {
+    pub async fn complete_batch(
+        &self,
+        node_name: &str,
+        job_id: u32,
+        uid: u32,
+        job_rc: u32,
+        slurm_rc: u32,
+    ) -> Option<i32> {
         let msg = Message::CompleteBatchScript(CompleteBatchScript {
             jobacct: Some(self.empty_jobacct()),
             job_id,
@@ -368,7 +457,9 @@ impl Controller {
             user_id: uid,
             node_name: Some(node_name.to_string()),
         });
-        let rc = self.send_rc_retrying(&msg, &format!("job complete RPC for job {job_id}")).await?;
+        let rc = self
+            .send_rc_retrying(&msg, &format!("job complete RPC for job {job_id}"))
+            .await?;
         // _send_complete_batch_script_msg: these two mean "already known".
         if rc == SlurmRc::ESLURM_ALREADY_DONE.0 || rc == SlurmRc::ESLURM_INVALID_JOB_ID.0 {
             return Some(0);
@@ -378,8 +469,17 @@ impl Controller {
 
     /// MESSAGE_EPILOG_COMPLETE (`_epilog_complete`): sent once, no reply
     /// expected; slurmctld resends REQUEST_TERMINATE_JOB if it is lost.
-    pub async fn epilog_complete(&self, node_name: &str, job_id: u32, rc: u32) -> Result<(), String> {
-        let msg = Message::EpilogComplete(EpilogComplete { job_id, return_code: rc, node_name: Some(node_name.into()) });
+    pub async fn epilog_complete(
+        &self,
+        node_name: &str,
+        job_id: u32,
+        rc: u32,
+    ) -> Result<(), String> {
+        let msg = Message::EpilogComplete(EpilogComplete {
+            job_id,
+            return_code: rc,
+            node_name: Some(node_name.into()),
+        });
         let r = self.link.send_only(&msg).await;
         match &r {
             Ok(()) => debug!("JobId={job_id}: sent epilog complete msg: rc = {rc}"),
@@ -393,9 +493,14 @@ impl Controller {
         let mut delay = Duration::from_secs(1);
         loop {
             match self.link.send_recv(msg).await {
-                Ok(Message::SlurmRc { rc }) | Ok(Message::SlurmRcMsg { rc, .. }) => return Some(rc),
+                Ok(Message::SlurmRc { rc }) | Ok(Message::SlurmRcMsg { rc, .. }) => {
+                    return Some(rc)
+                }
                 Ok(other) => {
-                    warn!("{what}: unexpected reply {}", wire::msg::msg_type::name(other.msg_type()));
+                    warn!(
+                        "{what}: unexpected reply {}",
+                        wire::msg::msg_type::name(other.msg_type())
+                    );
                     return Some(SlurmRc::ERROR.0);
                 }
                 Err(e) => {
@@ -424,7 +529,11 @@ impl Controller {
             agent.step_completion_acknowledged(step);
             return;
         }
-        let uid = agent.all_steps().iter().find(|s| s.step == step).map_or(0, |s| s.uid);
+        let uid = agent
+            .all_steps()
+            .iter()
+            .find(|s| s.step == step)
+            .map_or(0, |s| s.uid);
         // A leader that ended unwatched (daemon restarted) has no status:
         // report it as killed, like a stepd that lost its task.
         let job_rc = exit.status.map_or(libc::SIGKILL as u32, |s| s as u32);
@@ -432,7 +541,10 @@ impl Controller {
             "job {} completed with slurm_rc = 0, job_rc = {job_rc}",
             step.job_id
         );
-        match self.complete_batch(&agent.settings().node_name, step.job_id, uid, job_rc, 0).await {
+        match self
+            .complete_batch(&agent.settings().node_name, step.job_id, uid, job_rc, 0)
+            .await
+        {
             Some(0) => agent.step_completion_acknowledged(step),
             Some(rc) => {
                 // Upstream does not retry an answered RPC either: the
@@ -445,7 +557,11 @@ impl Controller {
     }
 
     /// Reports every step end arriving on `exits`.
-    pub async fn completion_loop(self: Arc<Self>, agent: Arc<NodeAgent>, mut exits: mpsc::UnboundedReceiver<StepExit>) {
+    pub async fn completion_loop(
+        self: Arc<Self>,
+        agent: Arc<NodeAgent>,
+        mut exits: mpsc::UnboundedReceiver<StepExit>,
+    ) {
         while let Some(exit) = exits.recv().await {
             let me = self.clone();
             let agent = agent.clone();
@@ -517,7 +633,13 @@ pub mod scripts {
                 c.cpu_array
                     .iter()
                     .zip(c.cpu_array_reps.iter().chain(std::iter::repeat(&1)))
-                    .map(|(v, r)| if *r > 1 { format!("{v}(x{r})") } else { v.to_string() })
+                    .map(|(v, r)| {
+                        if *r > 1 {
+                            format!("{v}(x{r})")
+                        } else {
+                            v.to_string()
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(",")
             });
@@ -540,7 +662,12 @@ pub mod scripts {
 
     /// The environment of Prolog/Epilog, exactly as upstream's
     /// `_build_env` (prep/script): nothing inherited, not even PATH.
-    pub fn prep_env(report: &ReportConfig, node_name: &str, env: &JobEnv, is_epilog: bool) -> Vec<(String, String)> {
+    pub fn prep_env(
+        report: &ReportConfig,
+        node_name: &str,
+        env: &JobEnv,
+        is_epilog: bool,
+    ) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut set = |k: &str, v: String| {
             out.retain(|(name, _)| name != k);
@@ -549,7 +676,11 @@ pub mod scripts {
         // User-controlled SPANK variables only ever appear prefixed.
         for kv in &env.spank_job_env {
             if let Some((k, v)) = kv.split_once('=') {
-                let k = if k.starts_with("SPANK_") { k.to_string() } else { format!("SPANK_{k}") };
+                let k = if k.starts_with("SPANK_") {
+                    k.to_string()
+                } else {
+                    format!("SPANK_{k}")
+                };
                 set(&k, v.to_string());
             }
         }
@@ -558,12 +689,24 @@ pub mod scripts {
         }
         set("SLURMD_NODENAME", node_name.to_string());
         set("SLURM_CONF", report.conf_path.clone());
-        set("SLURM_CLUSTER_NAME", report.cluster_name.clone().unwrap_or_else(|| "(null)".into()));
+        set(
+            "SLURM_CLUSTER_NAME",
+            report
+                .cluster_name
+                .clone()
+                .unwrap_or_else(|| "(null)".into()),
+        );
         set("SLURM_JOB_ID", env.job_id.to_string());
         set("SLURM_JOB_UID", env.uid.to_string());
         set("SLURM_JOB_GID", env.gid.to_string());
-        set("SLURM_JOB_WORK_DIR", env.work_dir.clone().unwrap_or_else(|| "(null)".into()));
-        set("SLURM_JOB_USER", env.user_name.clone().unwrap_or_else(|| env.uid.to_string()));
+        set(
+            "SLURM_JOB_WORK_DIR",
+            env.work_dir.clone().unwrap_or_else(|| "(null)".into()),
+        );
+        set(
+            "SLURM_JOB_USER",
+            env.user_name.clone().unwrap_or_else(|| env.uid.to_string()),
+        );
         set("SLURM_JOBID", env.job_id.to_string());
         set("SLURM_UID", env.uid.to_string());
         if let Some(n) = &env.nodes {
@@ -572,9 +715,21 @@ pub mod scripts {
         if let Some(p) = &env.partition {
             set("SLURM_JOB_PARTITION", p.clone());
         }
-        set("SLURM_SCRIPT_CONTEXT", if is_epilog { "epilog_slurmd" } else { "prolog_slurmd" }.into());
+        set(
+            "SLURM_SCRIPT_CONTEXT",
+            if is_epilog {
+                "epilog_slurmd"
+            } else {
+                "prolog_slurmd"
+            }
+            .into(),
+        );
         if let (true, Some((status, derived))) = (is_epilog, env.exit) {
-            let (code, sig) = if status & 0x7f == 0 { ((status >> 8) & 0xff, 0) } else { (0, status & 0x7f) };
+            let (code, sig) = if status & 0x7f == 0 {
+                ((status >> 8) & 0xff, 0)
+            } else {
+                (0, status & 0x7f)
+            };
             set("SLURM_JOB_DERIVED_EC", derived.to_string());
             set("SLURM_JOB_EXIT_CODE", status.to_string());
             set("SLURM_JOB_EXIT_CODE2", format!("{code}:{sig}"));
@@ -609,7 +764,13 @@ pub mod scripts {
 
     /// Runs Prolog (`is_epilog` false) or Epilog as root with
     /// [`prep_env`]; returns its wait status (or -1).
-    pub async fn run_prep(path: &str, report: &ReportConfig, node_name: &str, env: &JobEnv, is_epilog: bool) -> i32 {
+    pub async fn run_prep(
+        path: &str,
+        report: &ReportConfig,
+        node_name: &str,
+        env: &JobEnv,
+        is_epilog: bool,
+    ) -> i32 {
         let mut cmd = tokio::process::Command::new(path);
         cmd.env_clear()
             .envs(prep_env(report, node_name, env, is_epilog))
@@ -617,7 +778,12 @@ pub mod scripts {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true);
-        run(cmd, report.prolog_epilog_timeout, if is_epilog { "epilog" } else { "prolog" }).await
+        run(
+            cmd,
+            report.prolog_epilog_timeout,
+            if is_epilog { "epilog" } else { "prolog" },
+        )
+        .await
     }
 
     /// Runs HealthCheckProgram; returns its wait status.
@@ -667,13 +833,25 @@ fn uname() -> Option<(String, String, String, String)> {
         return None;
     }
     let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
-    Some((field(&u.sysname), field(&u.release), field(&u.version), field(&u.machine)))
+    Some((
+        field(&u.sysname),
+        field(&u.release),
+        field(&u.version),
+        field(&u.machine),
+    ))
 }
 
 /// The step a wire step id names.
 pub fn step_from_wire(s: &WireStepId) -> StepId {
-    StepId { job_id: s.job_id, step_id: s.step_id }
+    StepId {
+        job_id: s.job_id,
+        step_id: s.step_id,
+    }
 }

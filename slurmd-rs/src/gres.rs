@@ -100,7 +100,9 @@ fn check_device(path: &str) -> Result<(), String> {
     if ft.is_char_device() || ft.is_block_device() {
         Ok(())
     } else {
-        Err(format!("{path} is not a valid character or block device, fix your gres.conf"))
+        Err(format!(
+            "{path} is not a valid character or block device, fix your gres.conf"
+        ))
     }
 }
 
@@ -109,7 +111,12 @@ impl NodeGres {
     /// `_load_gres` does at start). `host_cpus` is the host's CPU count:
     /// upstream reports MAX(configured, present) as the records' `cpu_cnt`.
     /// Returns what upstream only logs as well.
-    pub fn load(conf: &SlurmConf, conf_path: &Path, node: &NodeConf, host_cpus: u16) -> Result<(Self, Vec<String>), GresLoadError> {
+    pub fn load(
+        conf: &SlurmConf,
+        conf_path: &Path,
+        node: &NodeConf,
+        host_cpus: u16,
+    ) -> Result<(Self, Vec<String>), GresLoadError> {
         let dir = conf_path.parent().unwrap_or(Path::new("."));
         let input = NodeInput {
             node_name: &node.name,
@@ -127,7 +134,12 @@ impl NodeGres {
             match std::fs::read_to_string(&path) {
                 Ok(text) => wire::conf::gres::cgroup_constrain_devices(&text),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-                Err(source) => return Err(GresLoadError::CgroupConf { path: path.display().to_string(), source }),
+                Err(source) => {
+                    return Err(GresLoadError::CgroupConf {
+                        path: path.display().to_string(),
+                        source,
+                    })
+                }
             }
         } else {
             false
@@ -138,11 +150,22 @@ impl NodeGres {
                 for (path, why) in &devs.skipped {
                     log.push(format!("gpu device {path} left out: {why}"));
                 }
-                Some(GpuPlugin { plugin_id: ctx.plugin_id, devices: devs.devices, env_flags: gres_conf.env_flags(), local_index })
+                Some(GpuPlugin {
+                    plugin_id: ctx.plugin_id,
+                    devices: devs.devices,
+                    env_flags: gres_conf.env_flags(),
+                    local_index,
+                })
             }
             None => None,
         };
-        Ok((NodeGres { conf: gres_conf, gpu }, log))
+        Ok((
+            NodeGres {
+                conf: gres_conf,
+                gpu,
+            },
+            log,
+        ))
     }
 
     /// The registration's `gres_info`: always at least the header.
@@ -168,9 +191,15 @@ impl NodeGres {
     /// The Epilog's GRES variables for REQUEST_TERMINATE_JOB's
     /// `job_gres_info` (`gres_g_epilog_set_env`); `node_index` is this node's
     /// place in the job's node list.
-    pub fn epilog_env(&self, info: &[GresJobAlloc], node_index: Option<usize>) -> Vec<(String, String)> {
+    pub fn epilog_env(
+        &self,
+        info: &[GresJobAlloc],
+        node_index: Option<usize>,
+    ) -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> = Vec::new();
-        let (Some(gpu), Some(inx)) = (&self.gpu, node_index) else { return env };
+        let (Some(gpu), Some(inx)) = (&self.gpu, node_index) else {
+            return env;
+        };
         for rec in info.iter().filter(|r| r.plugin_id == gpu.plugin_id) {
             gpu.epilog_env(&mut env, rec, inx);
         }
@@ -229,7 +258,9 @@ impl GpuPlugin {
         if self.devices.is_empty() || rec.node_cnt == 0 || inx >= rec.node_cnt as usize {
             return;
         }
-        let Some(Some(bits)) = rec.gres_bit_alloc.as_ref().and_then(|v| v.get(inx)) else { return };
+        let Some(Some(bits)) = rec.gres_bit_alloc.as_ref().and_then(|v| v.get(inx)) else {
+            return;
+        };
         let list: Vec<String> = bits
             .ones()
             .filter(|&i| self.devices.iter().any(|d| d.index == i))
@@ -275,14 +306,23 @@ impl JobGres {
         if inx >= cred.job_nhosts as usize {
             return Vec::new();
         }
-        cred.job_gres_list.iter().map(|g| Self::extract(g, inx)).collect()
+        cred.job_gres_list
+            .iter()
+            .map(|g| Self::extract(g, inx))
+            .collect()
     }
 
     fn extract(g: &GresJobState, inx: usize) -> JobGres {
         JobGres {
             plugin_id: g.plugin_id,
-            bit_alloc: g.gres_bit_alloc.as_ref().and_then(|v| v.get(inx).cloned().flatten()),
-            count: g.gres_cnt_node_alloc.as_ref().and_then(|v| v.get(inx).copied()),
+            bit_alloc: g
+                .gres_bit_alloc
+                .as_ref()
+                .and_then(|v| v.get(inx).cloned().flatten()),
+            count: g
+                .gres_cnt_node_alloc
+                .as_ref()
+                .and_then(|v| v.get(inx).copied()),
         }
     }
 }
@@ -290,7 +330,10 @@ impl JobGres {
 /// A node's position in a hostlist expression (`hostlist_find` /
 /// `nodelist_find`).
 pub fn host_index(hostlist: Option<&str>, node_name: &str) -> Option<usize> {
-    wire::hostlist::expand(hostlist?).ok()?.iter().position(|h| h == node_name)
+    wire::hostlist::expand(hostlist?)
+        .ok()?
+        .iter()
+        .position(|h| h == node_name)
 }
 
 #[cfg(test)]
@@ -309,7 +352,14 @@ mod tests {
             conf: GresNodeConf::default(),
             gpu: Some(GpuPlugin {
                 plugin_id: wire::msg::gres::plugin_id("gpu"),
-                devices: devices.iter().map(|&(index, p)| GresDevice { index, dev_num: index as i32, path: p.into() }).collect(),
+                devices: devices
+                    .iter()
+                    .map(|&(index, p)| GresDevice {
+                        index,
+                        dev_num: index as i32,
+                        path: p.into(),
+                    })
+                    .collect(),
                 env_flags,
                 local_index,
             }),
@@ -317,7 +367,11 @@ mod tests {
     }
 
     fn gpus(ones: &[u32]) -> Vec<JobGres> {
-        vec![JobGres { plugin_id: wire::msg::gres::plugin_id("gpu"), bit_alloc: Some(bitmap(4, ones)), count: Some(ones.len() as u64) }]
+        vec![JobGres {
+            plugin_id: wire::msg::gres::plugin_id("gpu"),
+            bit_alloc: Some(bitmap(4, ones)),
+            count: Some(ones.len() as u64),
+        }]
     }
 
     #[test]
@@ -355,9 +409,19 @@ mod tests {
 
     #[test]
     fn no_gpus_unsets_what_the_submitter_had() {
-        let n = node(&[(0, "/d/g0")], conf_flags::ENV_NVML | conf_flags::ENV_RSMI, false);
-        let mut env: Vec<String> =
-            ["CUDA_VISIBLE_DEVICES=3", "ZE_AFFINITY_MASK=1", "SLURM_JOB_GPUS=9", "SLURM_GPUS_ON_NODE=1"].map(String::from).into();
+        let n = node(
+            &[(0, "/d/g0")],
+            conf_flags::ENV_NVML | conf_flags::ENV_RSMI,
+            false,
+        );
+        let mut env: Vec<String> = [
+            "CUDA_VISIBLE_DEVICES=3",
+            "ZE_AFFINITY_MASK=1",
+            "SLURM_JOB_GPUS=9",
+            "SLURM_GPUS_ON_NODE=1",
+        ]
+        .map(String::from)
+        .into();
         n.job_env(&mut env, &[]);
         // Only the variables the node's flags cover are taken away.
         assert_eq!(env, ["ZE_AFFINITY_MASK=1"]);
@@ -369,7 +433,11 @@ mod tests {
 
     #[test]
     fn multiple_files_gpu_is_one_device() {
-        let n = node(&[(0, "/d/a0"), (0, "/d/a1"), (1, "/d/b0"), (1, "/d/b1")], conf_flags::ENV_NVML, false);
+        let n = node(
+            &[(0, "/d/a0"), (0, "/d/a1"), (1, "/d/b0"), (1, "/d/b1")],
+            conf_flags::ENV_NVML,
+            false,
+        );
         let mut env = Vec::new();
         n.job_env(&mut env, &gpus(&[0, 1]));
         assert_eq!(get(&env, "CUDA_VISIBLE_DEVICES"), Some("0,1"));
@@ -390,13 +458,24 @@ mod tests {
             ..Default::default()
         };
         let n2 = JobGres::for_node(&cred, "n2");
-        assert_eq!(n2, [JobGres { plugin_id: 7, bit_alloc: Some(bitmap(2, &[0, 1])), count: Some(2) }]);
+        assert_eq!(
+            n2,
+            [JobGres {
+                plugin_id: 7,
+                bit_alloc: Some(bitmap(2, &[0, 1])),
+                count: Some(2)
+            }]
+        );
         assert!(JobGres::for_node(&cred, "n3").is_empty());
     }
 
     #[test]
     fn epilog_variables() {
-        let n = node(&[(0, "/d/g0"), (1, "/d/g1")], conf_flags::ENV_NVML | conf_flags::ENV_OPENCL, false);
+        let n = node(
+            &[(0, "/d/g0"), (1, "/d/g1")],
+            conf_flags::ENV_NVML | conf_flags::ENV_OPENCL,
+            false,
+        );
         let info = [GresJobAlloc {
             plugin_id: wire::msg::gres::plugin_id("gpu"),
             node_cnt: 2,
@@ -404,9 +483,13 @@ mod tests {
             gres_bit_alloc: Some(vec![Some(bitmap(2, &[1])), None]),
         }];
         let env = n.epilog_env(&info, Some(0));
-        let want: Vec<(String, String)> = [("CUDA_VISIBLE_DEVICES", "1"), ("GPU_DEVICE_ORDINAL", "1"), ("SLURM_JOB_GPUS", "1")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .into();
+        let want: Vec<(String, String)> = [
+            ("CUDA_VISIBLE_DEVICES", "1"),
+            ("GPU_DEVICE_ORDINAL", "1"),
+            ("SLURM_JOB_GPUS", "1"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
         assert_eq!(env, want);
         assert!(n.epilog_env(&info, Some(1)).is_empty());
         assert!(n.epilog_env(&info, None).is_empty());

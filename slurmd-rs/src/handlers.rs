@@ -59,7 +59,10 @@ pub async fn handle(server: &Arc<Server>, req: &Request, msg: Message) -> Option
         }
         Message::AcctGatherUpdate => {
             if !authorized(server, req.uid) {
-                error!("Security violation, acct_gather_update RPC from uid {}", req.uid);
+                error!(
+                    "Security violation, acct_gather_update RPC from uid {}",
+                    req.uid
+                );
                 return rc(SlurmRc::ESLURM_USER_ID_MISSING);
             }
             // AcctGatherEnergyType=none: one sensor, all zeros.
@@ -84,7 +87,10 @@ pub async fn handle(server: &Arc<Server>, req: &Request, msg: Message) -> Option
             if !authorized(server, req.uid) {
                 error!("Security violation, shutdown RPC from uid {}", req.uid);
             } else {
-                info!(uid = req.uid, "REQUEST_SHUTDOWN: shutting down; running jobs keep running");
+                info!(
+                    uid = req.uid,
+                    "REQUEST_SHUTDOWN: shutting down; running jobs keep running"
+                );
                 let _ = server.shutdown.send(true);
             }
             None
@@ -131,10 +137,17 @@ fn batch_job(b: &BatchJobLaunch, node_name: &str) -> BatchJob {
         .clone()
         .or_else(|| cred.pw_name.clone())
         .or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(b.uid)).ok().flatten().map(|u| u.name)
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(b.uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name)
         })
         .unwrap_or_else(|| b.uid.to_string());
-    let gids = if !b.gids.is_empty() { b.gids.clone() } else { cred.gids.clone() };
+    let gids = if !b.gids.is_empty() {
+        b.gids.clone()
+    } else {
+        cred.gids.clone()
+    };
     BatchJob {
         job_id: b.job_id,
         uid: b.uid,
@@ -178,7 +191,10 @@ async fn batch_launch(server: &Arc<Server>, req: &Request, b: BatchJobLaunch) ->
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let job = batch_job(&b, &server.agent.settings().node_name);
-    let prolog = server.ctl.as_ref().and_then(|c| c.report.prolog.clone().map(|p| (c.clone(), p)));
+    let prolog = server
+        .ctl
+        .as_ref()
+        .and_then(|c| c.report.prolog.clone().map(|p| (c.clone(), p)));
     if let Some((ctl, path)) = prolog {
         // As upstream: reply at once, run the Prolog (it may be slow), and
         // report a failure on separate RPCs.
@@ -213,7 +229,10 @@ async fn start_batch(server: &Arc<Server>, job: BatchJob) -> Option<Message> {
         Ok(Err(e)) => e,
         Err(e) => {
             error!(job_id, "launch task failed: {e}");
-            StepError::InvalidLaunch { job_id, reason: e.to_string() }
+            StepError::InvalidLaunch {
+                job_id,
+                reason: e.to_string(),
+            }
         }
     };
     if let StepError::Duplicate(_) = err {
@@ -227,7 +246,8 @@ async fn start_batch(server: &Arc<Server>, job: BatchJob) -> Option<Message> {
     if let Some(ctl) = server.ctl.clone() {
         let node = server.agent.settings().node_name.clone();
         tokio::spawn(async move {
-            ctl.complete_batch(&node, job_id, uid, 0, code.0 as u32).await;
+            ctl.complete_batch(&node, job_id, uid, 0, code.0 as u32)
+                .await;
         });
     }
     rc(code)
@@ -237,18 +257,37 @@ async fn start_batch(server: &Arc<Server>, job: BatchJob) -> Option<Message> {
 /// `_launch_job_fail`, `send_registration_msg`): say so in the job's
 /// stderr file, ask the controller to requeue the job held (or kill it),
 /// and register with ESLURMD_PROLOG_FAILED so the controller drains us.
-async fn prolog_failed(server: &Arc<Server>, ctl: &Arc<ctld::Controller>, job: &BatchJob, status: i32) {
+async fn prolog_failed(
+    server: &Arc<Server>,
+    ctl: &Arc<ctld::Controller>,
+    job: &BatchJob,
+    status: i32,
+) {
     let job_id = job.job_id;
-    let (code, sig) = if status & 0x7f == 0 { ((status >> 8) & 0xff, 0) } else { (0, status & 0x7f) };
+    let (code, sig) = if status & 0x7f == 0 {
+        ((status >> 8) & 0xff, 0)
+    } else {
+        (0, status & 0x7f)
+    };
     error!("[job {job_id}] prolog failed status={code}:{sig}");
     write_prolog_error(server, job, code);
     // JOB_REQUEUE_HOLD | JOB_LAUNCH_FAILED.
-    let requeue = Message::JobRequeue { job_id, job_id_str: None, flags: (1 << 11) | (1 << 8) };
+    let requeue = Message::JobRequeue {
+        job_id,
+        job_id_str: None,
+        flags: (1 << 11) | (1 << 8),
+    };
     match ctl.link.send_recv(&requeue).await {
-        Ok(Message::SlurmRc { rc }) if rc == SlurmRc::ESLURM_DISABLED.0 || rc == SlurmRc::ESLURM_BATCH_ONLY.0 => {
+        Ok(Message::SlurmRc { rc })
+            if rc == SlurmRc::ESLURM_DISABLED.0 || rc == SlurmRc::ESLURM_BATCH_ONLY.0 =>
+        {
             info!("Could not launch job {job_id} and not able to requeue it, cancelling job");
             let kill = Message::KillJob(wire::msg::JobStepKill {
-                step_id: wire::msg::common::StepId { job_id, step_id: NO_VAL, step_het_comp: NO_VAL },
+                step_id: wire::msg::common::StepId {
+                    job_id,
+                    step_id: NO_VAL,
+                    step_het_comp: NO_VAL,
+                },
                 signal: libc::SIGKILL as u16,
                 ..wire::msg::JobStepKill::default()
             });
@@ -259,7 +298,10 @@ async fn prolog_failed(server: &Arc<Server>, ctl: &Arc<ctld::Controller>, job: &
         Ok(_) => {}
         Err(e) => error!(job_id, "requeue after prolog failure not delivered: {e}"),
     }
-    if let Err(e) = ctl.register(&server.agent, SlurmRc::ESLURMD_PROLOG_FAILED.0 as u32).await {
+    if let Err(e) = ctl
+        .register(&server.agent, SlurmRc::ESLURMD_PROLOG_FAILED.0 as u32)
+        .await
+    {
         error!("registration after prolog failure failed: {e}");
     }
 }
@@ -272,7 +314,11 @@ fn write_prolog_error(server: &Arc<Server>, job: &BatchJob, code: i32) {
     // `fname_create2`: the stderr file (which defaults to stdout).
     let (_, path) = crate::step::batch_output_paths(job, server.agent.steps().node());
     let existed = std::path::Path::new(&path).exists();
-    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o644).open(&path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o644)
+        .open(&path);
     match file {
         Ok(mut f) => {
             if !existed {
@@ -290,14 +336,27 @@ fn write_prolog_error(server: &Arc<Server>, job: &BatchJob, code: i32) {
 }
 
 /// `_rpc_signal_tasks` / `_rpc_terminate_tasks`.
-fn signal_tasks(server: &Arc<Server>, req: &Request, s: SignalTasks, terminate: bool) -> Option<Message> {
+fn signal_tasks(
+    server: &Arc<Server>,
+    req: &Request,
+    s: SignalTasks,
+    terminate: bool,
+) -> Option<Message> {
     let agent = &server.agent;
     let job_id = s.step_id.job_id;
-    let Some(owner) = agent.all_steps().iter().find(|x| x.step.job_id == job_id).map(|x| x.uid) else {
+    let Some(owner) = agent
+        .all_steps()
+        .iter()
+        .find(|x| x.step.job_id == job_id)
+        .map(|x| x.uid)
+    else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
     if !authorized(server, req.uid) && owner != req.uid {
-        error!("Security violation: signal/terminate tasks of job {job_id} from uid {}", req.uid);
+        error!(
+            "Security violation: signal/terminate tasks of job {job_id} from uid {}",
+            req.uid
+        );
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     // Routing as upstream's `_rpc_signal_tasks`: the flags pick the steps,
@@ -310,7 +369,11 @@ fn signal_tasks(server: &Arc<Server>, req: &Request, s: SignalTasks, terminate: 
         false
     } else if s.flags & kill_flags::STEPS_ONLY != 0 && !terminate {
         // Every step but the batch script: no srun steps run here yet.
-        debug!(job_id, signal = s.signal, "no steps besides the batch script to signal");
+        debug!(
+            job_id,
+            signal = s.signal,
+            "no steps besides the batch script to signal"
+        );
         return rc(SlurmRc::SUCCESS);
     } else if step == NO_VAL || step == wire_step::BATCH {
         // The whole batch step (upstream signals its container).
@@ -319,7 +382,11 @@ fn signal_tasks(server: &Arc<Server>, req: &Request, s: SignalTasks, terminate: 
         // No srun steps run here yet.
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
-    let signal = if terminate { libc::SIGKILL } else { i32::from(s.signal) };
+    let signal = if terminate {
+        libc::SIGKILL
+    } else {
+        i32::from(s.signal)
+    };
     if signal > 64 {
         // SIG_* pseudo-signals (time limit notices, preemption…): nothing to
         // deliver to processes.
@@ -344,16 +411,26 @@ fn job_env(agent: &NodeAgent, k: &KillJob) -> scripts::JobEnv {
         job_id: k.step_id.job_id,
         uid: k.job_uid,
         gid: k.job_gid,
-        user_name: k.cred.as_ref().and_then(|c| c.credential.pw_name.clone()).or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(k.job_uid)).ok().flatten().map(|u| u.name)
-        }),
+        user_name: k
+            .cred
+            .as_ref()
+            .and_then(|c| c.credential.pw_name.clone())
+            .or_else(|| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(k.job_uid))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+            }),
         nodes: k.nodes.clone(),
         partition: None,
         work_dir: k.work_dir.clone(),
         spank_job_env: k.spank_job_env.clone(),
         gres_env: node.gres.epilog_env(&k.job_gres_info, index),
         exit: Some((k.exit_code, k.derived_ec)),
-        cred: k.cred.as_ref().map(|c| scripts::CredEnv::from_cred(&c.credential)),
+        cred: k
+            .cred
+            .as_ref()
+            .map(|c| scripts::CredEnv::from_cred(&c.credential)),
     }
 }
 
@@ -395,10 +472,18 @@ fn has_running_steps(agent: &NodeAgent, job_id: u32) -> bool {
 /// REQUEST_KILL_PREEMPTED): nothing running and no Epilog →
 /// ESLURMD_KILL_JOB_ALREADY_COMPLETE; otherwise RC 0 now, then kill the
 /// steps (KillWait), run the Epilog, and send MESSAGE_EPILOG_COMPLETE.
-fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static str) -> Option<Message> {
+fn terminate_job(
+    server: &Arc<Server>,
+    req: &Request,
+    k: KillJob,
+    why: &'static str,
+) -> Option<Message> {
     let job_id = k.step_id.job_id;
     if !authorized(server, req.uid) {
-        error!("Security violation: kill_job({job_id}) from uid {}", req.uid);
+        error!(
+            "Security violation: kill_job({job_id}) from uid {}",
+            req.uid
+        );
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let agent = server.agent.clone();
@@ -406,15 +491,25 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
     let epilog = server.ctl.as_ref().and_then(|c| c.report.epilog.clone());
     info!(job_id, why, running, "terminate job");
     if !running && epilog.is_none() {
-        debug!(job_id, "no steps and no Epilog: ESLURMD_KILL_JOB_ALREADY_COMPLETE");
+        debug!(
+            job_id,
+            "no steps and no Epilog: ESLURMD_KILL_JOB_ALREADY_COMPLETE"
+        );
         return rc(SlurmRc::ESLURMD_KILL_JOB_ALREADY_COMPLETE);
     }
     let ctl = server.ctl.clone();
     if running {
         // slurmstepd tells the job's stderr why it is being killed.
         let node = agent.settings().node_name.clone();
-        let suffix = if why == "timelimit" { " DUE TO TIME LIMIT" } else { "" };
-        let line = format!("slurmstepd-{node}: error: *** JOB {job_id} ON {node} CANCELLED AT {}{suffix} ***\n", local_time_str());
+        let suffix = if why == "timelimit" {
+            " DUE TO TIME LIMIT"
+        } else {
+            ""
+        };
+        let line = format!(
+            "slurmstepd-{node}: error: *** JOB {job_id} ON {node} CANCELLED AT {}{suffix} ***\n",
+            local_time_str()
+        );
         for info in agent.all_steps().iter().filter(|i| i.step.job_id == job_id) {
             if let Some(path) = &info.stderr_path {
                 use std::io::Write;
@@ -430,7 +525,14 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
         }
         let status = match (&epilog, &ctl) {
             (Some(path), Some(ctl)) => {
-                let s = scripts::run_prep(path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k), true).await;
+                let s = scripts::run_prep(
+                    path,
+                    &ctl.report,
+                    &agent.settings().node_name,
+                    &job_env(&agent, &k),
+                    true,
+                )
+                .await;
                 if s != 0 {
                     error!(job_id, "epilog failed status={s}");
                 }
@@ -439,7 +541,9 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
             _ => 0,
         };
         if let Some(ctl) = ctl {
-            let _ = ctl.epilog_complete(&agent.settings().node_name, job_id, status as u32).await;
+            let _ = ctl
+                .epilog_complete(&agent.settings().node_name, job_id, status as u32)
+                .await;
         }
     });
     rc(SlurmRc::SUCCESS)
@@ -450,7 +554,10 @@ fn terminate_job(server: &Arc<Server>, req: &Request, k: KillJob, why: &'static 
 fn abort_job(server: &Arc<Server>, req: &Request, k: KillJob) -> Option<Message> {
     let job_id = k.step_id.job_id;
     if !authorized(server, req.uid) {
-        error!("Security violation: abort_job({job_id}) from uid {}", req.uid);
+        error!(
+            "Security violation: abort_job({job_id}) from uid {}",
+            req.uid
+        );
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let agent = server.agent.clone();
@@ -465,7 +572,14 @@ fn abort_job(server: &Arc<Server>, req: &Request, k: KillJob) -> Option<Message>
         }
         if let Some(ctl) = ctl {
             if let Some(path) = ctl.report.epilog.clone() {
-                scripts::run_prep(&path, &ctl.report, &agent.settings().node_name, &job_env(&agent, &k), true).await;
+                scripts::run_prep(
+                    &path,
+                    &ctl.report,
+                    &agent.settings().node_name,
+                    &job_env(&agent, &k),
+                    true,
+                )
+                .await;
             }
         }
     });
@@ -475,7 +589,9 @@ fn abort_job(server: &Arc<Server>, req: &Request, k: KillJob) -> Option<Message>
 /// The current local time as Slurm prints it (`slurm_make_time_str`'s
 /// default): `YYYY-MM-DDTHH:MM:SS`.
 fn local_time_str() -> String {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as libc::time_t);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as libc::time_t);
     // SAFETY: localtime_r reads `t` and fills the zero-initialised `tm` we own.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };

@@ -31,7 +31,13 @@ impl CpuTopology {
     /// upstream falls back to when it cannot see the topology.
     pub fn flat(cpus: u16) -> Self {
         let cpus = cpus.max(1);
-        CpuTopology { cpus, boards: 1, sockets: 1, cores_per_socket: cpus, threads_per_core: 1 }
+        CpuTopology {
+            cpus,
+            boards: 1,
+            sockets: 1,
+            cores_per_socket: cpus,
+            threads_per_core: 1,
+        }
     }
 
     /// Sockets on each board (`SocketsPerBoard`).
@@ -76,7 +82,9 @@ pub fn parse_cpuinfo(text: &str) -> Option<CpuTopology> {
         }
     };
     for line in text.lines() {
-        let Some((key, value)) = line.split_once(':') else { continue };
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
         let (key, value) = (key.trim(), value.trim());
         match key {
             "processor" => {
@@ -110,7 +118,9 @@ pub fn topology_from_sysfs(sys: &Path) -> Option<CpuTopology> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(num) = name.strip_prefix("cpu") else { continue };
+        let Some(num) = name.strip_prefix("cpu") else {
+            continue;
+        };
         if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
@@ -141,7 +151,11 @@ pub fn cpu_topology() -> CpuTopology {
     if let Some(t) = topology_from_sysfs(Path::new("/sys")) {
         return t;
     }
-    if let Some(t) = std::fs::read_to_string("/proc/cpuinfo").ok().as_deref().and_then(parse_cpuinfo) {
+    if let Some(t) = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .as_deref()
+        .and_then(parse_cpuinfo)
+    {
         return t;
     }
     let n = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -190,7 +204,8 @@ pub fn tmp_disk(tmp_fs: Option<&str>) -> std::io::Result<u32> {
         Ok(st) => {
             // fsblkcnt_t / c_ulong are 32 bits on some targets.
             #[allow(clippy::unnecessary_cast)]
-            let total = (st.blocks() as u64).saturating_mul(st.fragment_size() as u64) / (1024 * 1024);
+            let total =
+                (st.blocks() as u64).saturating_mul(st.fragment_size() as u64) / (1024 * 1024);
             Ok(u32::try_from(total).unwrap_or(u32::MAX))
         }
         Err(nix::errno::Errno::ENOENT) => Ok(0),
@@ -211,12 +226,20 @@ pub fn uptime() -> u64 {
 
 /// `UpTime=` value: `days-HH:MM:SS`.
 pub fn format_uptime(secs: u64) -> String {
-    format!("{}-{:02}:{:02}:{:02}", secs / 86400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60)
+    format!(
+        "{}-{:02}:{:02}:{:02}",
+        secs / 86400,
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60
+    )
 }
 
 /// The host name cut at the first dot (`gethostname_short`).
 pub fn short_hostname() -> String {
-    let name = nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default();
     name.split('.').next().unwrap_or("").to_string()
 }
 
@@ -275,7 +298,16 @@ processor\t: 7\nphysical id\t: 1\ncore id\t\t: 1\n";
     #[test]
     fn cpuinfo_two_sockets_hyperthreaded() {
         let t = parse_cpuinfo(CPUINFO_2S_HT).unwrap();
-        assert_eq!(t, CpuTopology { cpus: 8, boards: 1, sockets: 2, cores_per_socket: 2, threads_per_core: 2 });
+        assert_eq!(
+            t,
+            CpuTopology {
+                cpus: 8,
+                boards: 1,
+                sockets: 2,
+                cores_per_socket: 2,
+                threads_per_core: 2
+            }
+        );
     }
 
     #[test]
@@ -306,13 +338,16 @@ processor\t: 7\nphysical id\t: 1\ncore id\t\t: 1\n";
     #[test]
     fn sysfs_topology() {
         let d = fake_sys(&[(0, 0, 0, None), (1, 0, 1, Some("1\n"))]);
-        assert_eq!(topology_from_sysfs(d.path()).unwrap(), CpuTopology {
-            cpus: 2,
-            boards: 1,
-            sockets: 1,
-            cores_per_socket: 2,
-            threads_per_core: 1
-        });
+        assert_eq!(
+            topology_from_sysfs(d.path()).unwrap(),
+            CpuTopology {
+                cpus: 2,
+                boards: 1,
+                sockets: 1,
+                cores_per_socket: 2,
+                threads_per_core: 1
+            }
+        );
         let d = fake_sys(&[
             (0, 0, 0, None),
             (1, 0, 4, Some("1")),
@@ -325,7 +360,16 @@ processor\t: 7\nphysical id\t: 1\ncore id\t\t: 1\n";
             (8, 1, 8, Some("0")),
         ]);
         let t = topology_from_sysfs(d.path()).unwrap();
-        assert_eq!(t, CpuTopology { cpus: 8, boards: 1, sockets: 2, cores_per_socket: 2, threads_per_core: 2 });
+        assert_eq!(
+            t,
+            CpuTopology {
+                cpus: 8,
+                boards: 1,
+                sockets: 2,
+                cores_per_socket: 2,
+                threads_per_core: 2
+            }
+        );
         assert_eq!(t.sockets_per_board(), 2);
         assert_eq!(topology_from_sysfs(&d.path().join("nope")), None);
     }
@@ -342,7 +386,10 @@ processor\t: 7\nphysical id\t: 1\ncore id\t\t: 1\n";
         assert_eq!(parse_real_memory(m, 4096), Some(24105));
         assert_eq!(parse_real_memory("MemTotal: 1048576 kB", 4096), Some(1024));
         // 1 TiB + a bit: the float step matters (pages beyond 2^24).
-        assert_eq!(parse_real_memory("MemTotal: 1073741823 kB", 4096), Some(1_048_576));
+        assert_eq!(
+            parse_real_memory("MemTotal: 1073741823 kB", 4096),
+            Some(1_048_576)
+        );
         assert_eq!(parse_real_memory("MemFree: 3 kB", 4096), None);
         assert_eq!(parse_real_memory("MemTotal: lots kB", 4096), None);
     }
@@ -355,7 +402,13 @@ processor\t: 7\nphysical id\t: 1\ncore id\t\t: 1\n";
 
     #[test]
     fn config_line_format() {
-        let t = CpuTopology { cpus: 2, boards: 1, sockets: 1, cores_per_socket: 2, threads_per_core: 1 };
+        let t = CpuTopology {
+            cpus: 2,
+            boards: 1,
+            sockets: 1,
+            cores_per_socket: 2,
+            threads_per_core: 1,
+        };
         assert_eq!(
             config_lines("vm", &t, 24105, 2639),
             "NodeName=vm CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=24105\nUpTime=0-00:43:59\n"

@@ -74,7 +74,15 @@ fn main() -> ExitCode {
     if args.print_config {
         // Like upstream, -C needs no slurm.conf: it describes the host.
         let topo = hw::cpu_topology();
-        print!("{}", hw::config_lines(&hw::short_hostname(), &topo, hw::real_memory(), hw::uptime()));
+        print!(
+            "{}",
+            hw::config_lines(
+                &hw::short_hostname(),
+                &topo,
+                hw::real_memory(),
+                hw::uptime()
+            )
+        );
         return ExitCode::SUCCESS;
     }
     let conf_path = args
@@ -107,13 +115,28 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match logfile.as_ref().map(|p| std::fs::OpenOptions::new().create(true).append(true).open(p)) {
-        Some(Ok(f)) => tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(Arc::new(f)).init(),
+    match logfile.as_ref().map(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+    }) {
+        Some(Ok(f)) => tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(Arc::new(f))
+            .init(),
         Some(Err(e)) => {
             eprintln!("slurmd-rs: cannot open log file: {e}");
-            tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init()
+            tracing_subscriber::fmt()
+                .with_max_level(level)
+                .with_writer(std::io::stderr)
+                .init()
         }
-        None => tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init(),
+        None => tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .init(),
     }
 
     match run(&args, &conf, &conf_path, settings, host) {
@@ -126,9 +149,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: NodeSettings, host: String) -> Result<(), String> {
-    std::fs::create_dir_all(&settings.spool_dir)
-        .map_err(|e| format!("cannot create SlurmdSpoolDir {}: {e}", settings.spool_dir.display()))?;
+fn run(
+    args: &Args,
+    conf: &SlurmConf,
+    conf_path: &std::path::Path,
+    settings: NodeSettings,
+    host: String,
+) -> Result<(), String> {
+    std::fs::create_dir_all(&settings.spool_dir).map_err(|e| {
+        format!(
+            "cannot create SlurmdSpoolDir {}: {e}",
+            settings.spool_dir.display()
+        )
+    })?;
     // Children of the daemon find slurm.conf the way upstream's do.
     let conf_abs = std::fs::canonicalize(conf_path).unwrap_or_else(|_| conf_path.to_path_buf());
     let conf_abs_str = conf_abs.to_string_lossy().into_owned();
@@ -140,7 +173,12 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
         warn!("gres: {line}");
     }
     for r in &gres.conf.records {
-        info!("Gres Name={} Type={} Count={}", r.name, r.type_name.as_deref().unwrap_or("(null)"), r.count);
+        info!(
+            "Gres Name={} Type={} Count={}",
+            r.name,
+            r.type_name.as_deref().unwrap_or("(null)"),
+            r.count
+        );
     }
     info!(
         node = %settings.node_name,
@@ -164,7 +202,8 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
         job_file_append: conf.job_file_append != 0,
         gres: Arc::new(gres),
     };
-    let auth = Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+    let auth =
+        Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
     let cfg = ServerConfig {
         listen: SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port)),
         max_connections: 256,
@@ -175,7 +214,10 @@ fn run(args: &Args, conf: &SlurmConf, conf_path: &std::path::Path, settings: Nod
     };
     let pid_file = settings.pid_file.clone();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let (agent, exits) = NodeAgent::new(settings, node, hardware);
         if args.clean {

@@ -70,11 +70,15 @@ pub async fn dispatch(server: &Arc<Server>, req: &Request) -> Option<Message> {
         Ok(m) => m,
         Err(wire::pack::DecodeError::UnsupportedMessage(_)) => {
             info!(peer = %req.peer, uid = req.uid, msg_type = msg_type::name(t), "RPC not supported by this slurmd");
-            return Some(Message::SlurmRc { rc: SlurmRc::ESLURM_NOT_SUPPORTED.0 });
+            return Some(Message::SlurmRc {
+                rc: SlurmRc::ESLURM_NOT_SUPPORTED.0,
+            });
         }
         Err(e) => {
             error!(peer = %req.peer, msg_type = msg_type::name(t), "cannot decode request: {e}");
-            return Some(Message::SlurmRc { rc: SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET.0 });
+            return Some(Message::SlurmRc {
+                rc: SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET.0,
+            });
         }
     };
     handlers::handle(server, req, msg).await
@@ -109,13 +113,32 @@ impl std::fmt::Display for Refused {
 }
 
 /// Checks framing, credential and body hash of one payload.
-pub fn verify(auth: &dyn CredentialService, policy: HashPolicy, payload: &[u8], peer: SocketAddr) -> Result<Request, String> {
+pub fn verify(
+    auth: &dyn CredentialService,
+    policy: HashPolicy,
+    payload: &[u8],
+    peer: SocketAddr,
+) -> Result<Request, String> {
     let inner = || -> Result<Request, Refused> {
         let f = frame::decode(payload).map_err(Refused::Frame)?;
         let AuthBlob::Munge(cred) = &f.auth;
         let v = auth.decode(cred).map_err(Refused::Auth)?;
-        let hash_kind = body_hash::verify(&v.payload, f.body, f.header.msg_type, f.header.version, policy).map_err(Refused::Hash)?;
-        Ok(Request { header: f.header.clone(), uid: v.uid, gid: v.gid, body: f.body.to_vec(), peer, hash_kind })
+        let hash_kind = body_hash::verify(
+            &v.payload,
+            f.body,
+            f.header.msg_type,
+            f.header.version,
+            policy,
+        )
+        .map_err(Refused::Hash)?;
+        Ok(Request {
+            header: f.header.clone(),
+            uid: v.uid,
+            gid: v.gid,
+            body: f.body.to_vec(),
+            peer,
+            hash_kind,
+        })
     };
     inner().map_err(|r| format!("{r} (rc {})", r.rc()))
 }
@@ -136,9 +159,19 @@ pub struct Server {
 
 impl Server {
     /// A server for `agent`.
-    pub fn new(agent: Arc<NodeAgent>, auth: Arc<dyn CredentialService>, cfg: ServerConfig) -> Arc<Self> {
+    pub fn new(
+        agent: Arc<NodeAgent>,
+        auth: Arc<dyn CredentialService>,
+        cfg: ServerConfig,
+    ) -> Arc<Self> {
         let (shutdown, _) = watch::channel(false);
-        Arc::new(Server { agent, auth, cfg, shutdown, ctl: None })
+        Arc::new(Server {
+            agent,
+            auth,
+            cfg,
+            shutdown,
+            ctl: None,
+        })
     }
 
     /// A server that also talks to slurmctld through `ctl`.
@@ -149,7 +182,13 @@ impl Server {
         ctl: Arc<Controller>,
     ) -> Arc<Self> {
         let (shutdown, _) = watch::channel(false);
-        Arc::new(Server { agent, auth, cfg, shutdown, ctl: Some(ctl) })
+        Arc::new(Server {
+            agent,
+            auth,
+            cfg,
+            shutdown,
+            ctl: Some(ctl),
+        })
     }
 }
 
@@ -215,10 +254,13 @@ async fn serve_connection(server: &Arc<Server>, mut sock: TcpStream, peer: Socke
         }
     };
     debug!(%peer, uid = req.uid, msg_type = msg_type::name(req.header.msg_type), "request");
-    let Some(reply) = dispatch(server, &req).await else { return };
+    let Some(reply) = dispatch(server, &req).await else {
+        return;
+    };
     let version = req.header.version;
     let body = reply.to_body(version);
-    let restrict = RestrictUid::for_reply(Some(req.uid), server.cfg.slurm_user, server.cfg.slurmd_user);
+    let restrict =
+        RestrictUid::for_reply(Some(req.uid), server.cfg.slurm_user, server.cfg.slurmd_user);
     let hash = body_hash::compute(&body, reply.msg_type(), version, Some(req.hash_kind));
     let cred = match server.auth.encode(&hash, restrict) {
         Ok(c) => c,
@@ -227,7 +269,11 @@ async fn serve_connection(server: &Arc<Server>, mut sock: TcpStream, peer: Socke
             return;
         }
     };
-    let out = frame::encode(&Header::new(version, reply.msg_type(), 0), &AuthBlob::Munge(cred), &body);
+    let out = frame::encode(
+        &Header::new(version, reply.msg_type(), 0),
+        &AuthBlob::Munge(cred),
+        &body,
+    );
     if let Err(e) = sock.write_all(&out).await {
         debug!(%peer, "reply not delivered: {e}");
     }

@@ -11,7 +11,10 @@ use nix::sys::signal::Signal;
 use slurmd::step::env::get;
 use slurmd::step::proctrack;
 use slurmd::step::record::StepRecord;
-use slurmd::step::{BatchJob, NodeContext, OpenMode, SignalScope, StepError, StepExit, StepId, StepManager, StepState, NO_VAL};
+use slurmd::step::{
+    BatchJob, NodeContext, OpenMode, SignalScope, StepError, StepExit, StepId, StepManager,
+    StepState, NO_VAL,
+};
 
 const USER: &str = "slurmtest";
 
@@ -30,11 +33,16 @@ fn user() -> Option<User> {
     let u = match find() {
         Some(u) => u,
         None => {
-            let _ = std::process::Command::new("useradd").args(["-M", "-s", "/bin/sh", USER]).status();
+            let _ = std::process::Command::new("useradd")
+                .args(["-M", "-s", "/bin/sh", USER])
+                .status();
             find().expect("useradd slurmtest")
         }
     };
-    Some(User { uid: u.uid.as_raw(), gid: u.gid.as_raw() })
+    Some(User {
+        uid: u.uid.as_raw(),
+        gid: u.gid.as_raw(),
+    })
 }
 
 struct Fixture {
@@ -73,7 +81,14 @@ fn fixture() -> Option<Fixture> {
     let manager = StepManager::new(node(&spool), move |x| {
         let _ = tx.lock().unwrap().send(x);
     });
-    Some(Fixture { _root: root, spool, work, manager, exits, user })
+    Some(Fixture {
+        _root: root,
+        spool,
+        work,
+        manager,
+        exits,
+        user,
+    })
 }
 
 impl Fixture {
@@ -107,8 +122,14 @@ impl Fixture {
 
     fn run(&self, job: &BatchJob) -> StepExit {
         let step = self.manager.launch_batch(job).expect("launch");
-        let exit = self.manager.wait_exit(step, Duration::from_secs(30)).expect("step ended");
-        let reported = self.exits.recv_timeout(Duration::from_secs(5)).expect("exit reported");
+        let exit = self
+            .manager
+            .wait_exit(step, Duration::from_secs(30))
+            .expect("step ended");
+        let reported = self
+            .exits
+            .recv_timeout(Duration::from_secs(5))
+            .expect("exit reported");
         assert_eq!(reported, exit);
         exit
     }
@@ -121,7 +142,10 @@ impl Fixture {
 #[test]
 fn output_file_content_owner_mode_and_name() {
     let Some(f) = fixture() else { return };
-    let mut job = f.job(4201, "#!/bin/bash\necho \"hello $(id -un) $(id -gn) $PWD\"\necho oops >&2\nexit 0\n");
+    let mut job = f.job(
+        4201,
+        "#!/bin/bash\necho \"hello $(id -un) $(id -gn) $PWD\"\necho oops >&2\nexit 0\n",
+    );
     job.std_out = Some("%x-%j-%u.%N.%s.out".into());
     job.std_err = Some("err-%5j-%%.txt".into());
     job.environment.retain(|e| !e.starts_with("SLURM_UMASK="));
@@ -130,7 +154,10 @@ fn output_file_content_owner_mode_and_name() {
     assert_eq!(exit.status, Some(0));
     assert_eq!(exit.exit_code(), Some(0));
     let out = "myjob-4201-slurmtest.testhost.batch.out";
-    assert_eq!(f.read(out), format!("hello slurmtest slurmtest {}\n", f.work.display()));
+    assert_eq!(
+        f.read(out),
+        format!("hello slurmtest slurmtest {}\n", f.work.display())
+    );
     assert_eq!(f.read("err-04201-%.txt"), "oops\n");
     let meta = std::fs::metadata(f.work.join(out)).unwrap();
     assert_eq!((meta.uid(), meta.gid()), (f.user.uid, f.user.gid));
@@ -151,12 +178,20 @@ fn output_file_content_owner_mode_and_name() {
 fn default_output_name_and_append_mode() {
     let Some(f) = fixture() else { return };
     std::fs::write(f.work.join("slurm-4202.out"), "before\n").unwrap();
-    std::os::unix::fs::chown(f.work.join("slurm-4202.out"), Some(f.user.uid), Some(f.user.gid)).unwrap();
+    std::os::unix::fs::chown(
+        f.work.join("slurm-4202.out"),
+        Some(f.user.uid),
+        Some(f.user.gid),
+    )
+    .unwrap();
     let mut job = f.job(4202, "#!/bin/sh\necho appended\n");
     job.open_mode = OpenMode::Append;
     f.run(&job);
     assert_eq!(f.read("slurm-4202.out"), "before\nappended\n");
-    let mut arr = f.job(4203, "#!/bin/sh\necho \"$SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID\"\n");
+    let mut arr = f.job(
+        4203,
+        "#!/bin/sh\necho \"$SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID\"\n",
+    );
     arr.array_job_id = 4100;
     arr.array_task_id = 7;
     f.run(&arr);
@@ -174,11 +209,17 @@ fn exit_codes_and_signals() {
     assert_eq!(x.status, Some(9));
     assert_eq!((x.exit_code(), x.signal()), (None, Some(9)));
 
-    let x = f.run(&f.job(4213, "#!/bin/bash\nset -euo pipefail\nfalse | cat\necho not reached\n"));
+    let x = f.run(&f.job(
+        4213,
+        "#!/bin/bash\nset -euo pipefail\nfalse | cat\necho not reached\n",
+    ));
     assert_eq!(x.exit_code(), Some(1));
     assert_eq!(f.read("slurm-4213.out"), "");
 
-    let x = f.run(&f.job(4214, "#!/bin/bash\nset -u\necho \"$NOT_SET_ANYWHERE\"\necho not reached\n"));
+    let x = f.run(&f.job(
+        4214,
+        "#!/bin/bash\nset -u\necho \"$NOT_SET_ANYWHERE\"\necho not reached\n",
+    ));
     assert_ne!(x.exit_code(), Some(0));
 }
 
@@ -193,7 +234,12 @@ fn slurm_environment() {
     assert_eq!(x.status, Some(0));
     let out = f.read("slurm-4221.out");
     let mut lines = out.lines();
-    let pid = lines.next().unwrap().strip_prefix("PID=").unwrap().to_string();
+    let pid = lines
+        .next()
+        .unwrap()
+        .strip_prefix("PID=")
+        .unwrap()
+        .to_string();
     let env: Vec<String> = lines.map(str::to_string).collect();
     let work = f.work.display().to_string();
     for (k, v) in [
@@ -229,8 +275,14 @@ fn slurm_environment() {
     ] {
         assert_eq!(get(&env, k), Some(v), "{k} in {env:?}");
     }
-    assert_eq!(get(&env, "SLURM_JOB_UID"), Some(f.user.uid.to_string().as_str()));
-    assert_eq!(get(&env, "SLURM_JOB_GID"), Some(f.user.gid.to_string().as_str()));
+    assert_eq!(
+        get(&env, "SLURM_JOB_UID"),
+        Some(f.user.uid.to_string().as_str())
+    );
+    assert_eq!(
+        get(&env, "SLURM_JOB_GID"),
+        Some(f.user.gid.to_string().as_str())
+    );
     for k in ["SLURM_UMASK", "SLURM_STEP_ID", "SLURM_ARRAY_TASK_ID"] {
         assert_eq!(get(&env, k), None, "{k}");
     }
@@ -247,9 +299,20 @@ fn daemon_descriptors_do_not_leak_into_the_job() {
     // SAFETY: closing the descriptor duplicated above.
     unsafe { libc::close(leaked) };
     assert_eq!(x.status, Some(0));
-    let fds: Vec<String> = f.read("slurm-4235.out").split_whitespace().map(str::to_string).collect();
-    assert!(!fds.contains(&leaked.to_string()), "fd {leaked} leaked: {fds:?}");
-    assert!(fds.iter().all(|fd| ["0", "1", "2", "255"].contains(&fd.as_str())), "{fds:?}");
+    let fds: Vec<String> = f
+        .read("slurm-4235.out")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        !fds.contains(&leaked.to_string()),
+        "fd {leaked} leaked: {fds:?}"
+    );
+    assert!(
+        fds.iter()
+            .all(|fd| ["0", "1", "2", "255"].contains(&fd.as_str())),
+        "{fds:?}"
+    );
 }
 
 #[test]
@@ -273,7 +336,12 @@ fn launch_failures_leave_nothing_behind() {
     let mut job = f.job(4241, "#!/bin/sh\necho hi\n");
     job.std_out = Some(format!("{}/out", locked.display()));
     match f.manager.launch_batch(&job) {
-        Err(e @ StepError::Exec { stage: "open stdout", .. }) => {
+        Err(
+            e @ StepError::Exec {
+                stage: "open stdout",
+                ..
+            },
+        ) => {
             assert_eq!(e.slurm_rc(), wire::errno::SlurmRc::ESLURMD_IO_ERROR)
         }
         other => panic!("expected an exec error, got {other:?}"),
@@ -281,13 +349,22 @@ fn launch_failures_leave_nothing_behind() {
     assert!(!f.spool.join("job04241").exists());
     assert!(f.manager.steps().is_empty());
     // Neither a record nor the keeper's status of the failed start remain.
-    assert_eq!(std::fs::read_dir(f.manager.records_dir()).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(f.manager.records_dir()).unwrap().count(),
+        0
+    );
     let empty = f.job(4242, "");
-    assert!(matches!(f.manager.launch_batch(&empty), Err(StepError::EmptyScript(4242))));
+    assert!(matches!(
+        f.manager.launch_batch(&empty),
+        Err(StepError::EmptyScript(4242))
+    ));
     let nul = f.job(4243, "#!/bin/sh\n");
     let mut nul = nul;
     nul.environment.push("BAD=a\0b".into());
-    assert!(matches!(f.manager.launch_batch(&nul), Err(StepError::InvalidLaunch { .. })));
+    assert!(matches!(
+        f.manager.launch_batch(&nul),
+        Err(StepError::InvalidLaunch { .. })
+    ));
     assert!(!f.spool.join("job04243").exists());
 }
 
@@ -298,9 +375,16 @@ fn sleepers(marks: &[&str]) -> Vec<i32> {
         if !p.is_live() {
             continue;
         }
-        let Ok(cmd) = std::fs::read(format!("/proc/{}/cmdline", p.pid)) else { continue };
-        let args: Vec<String> = cmd.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        if args.first().is_some_and(|a| a.ends_with("sleep")) && args.get(1).is_some_and(|a| marks.contains(&a.as_str())) {
+        let Ok(cmd) = std::fs::read(format!("/proc/{}/cmdline", p.pid)) else {
+            continue;
+        };
+        let args: Vec<String> = cmd
+            .split(|&b| b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args.first().is_some_and(|a| a.ends_with("sleep"))
+            && args.get(1).is_some_and(|a| marks.contains(&a.as_str()))
+        {
             out.push(p.pid);
         }
     }
@@ -338,7 +422,10 @@ wait\n";
     for pid in sleepers(&marks) {
         assert!(found.iter().any(|p| p.pid == pid), "pid {pid} not tracked");
     }
-    let all_gone = f.manager.terminate(step, Duration::from_millis(500)).unwrap();
+    let all_gone = f
+        .manager
+        .terminate(step, Duration::from_millis(500))
+        .unwrap();
     assert!(all_gone);
     wait_for(|| sleepers(&marks).is_empty(), "no sleeper left");
     let exit = f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
@@ -349,17 +436,34 @@ wait\n";
 #[test]
 fn signal_batch_shell_only() {
     let Some(f) = fixture() else { return };
-    let script = "#!/bin/bash\ntrap 'echo got USR1' USR1\nsleep 4261 &\nwait\necho after wait\nwait\n";
+    let script =
+        "#!/bin/bash\ntrap 'echo got USR1' USR1\nsleep 4261 &\nwait\necho after wait\nwait\n";
     let step = f.manager.launch_batch(&f.job(4260, script)).unwrap();
     wait_for(|| sleepers(&["4261"]).len() == 1, "sleeper");
     std::thread::sleep(Duration::from_millis(200)); // let bash reach `wait`
-    assert_eq!(f.manager.signal(step, Signal::SIGUSR1, SignalScope::BatchShell).unwrap(), 1);
-    wait_for(|| f.read("slurm-4260.out").contains("after wait"), "trap output");
+    assert_eq!(
+        f.manager
+            .signal(step, Signal::SIGUSR1, SignalScope::BatchShell)
+            .unwrap(),
+        1
+    );
+    wait_for(
+        || f.read("slurm-4260.out").contains("after wait"),
+        "trap output",
+    );
     assert_eq!(f.read("slurm-4260.out"), "got USR1\nafter wait\n");
-    assert_eq!(sleepers(&["4261"]).len(), 1, "the child did not get the signal");
+    assert_eq!(
+        sleepers(&["4261"]).len(),
+        1,
+        "the child did not get the signal"
+    );
     assert_eq!(f.manager.state(step), Some(StepState::Running));
     // Now to everyone: the sleeper dies of it, the shell traps it again.
-    assert!(f.manager.signal_job(4260, Signal::SIGTERM, SignalScope::All) >= 2);
+    assert!(
+        f.manager
+            .signal_job(4260, Signal::SIGTERM, SignalScope::All)
+            >= 2
+    );
     let exit = f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
     assert_eq!(exit.signal(), Some(libc::SIGTERM));
     // The sleeper got its SIGTERM too; on a busy machine it may still be on
@@ -370,7 +474,10 @@ fn signal_batch_shell_only() {
 #[test]
 fn restart_reattaches_to_running_steps() {
     let Some(f) = fixture() else { return };
-    let step = f.manager.launch_batch(&f.job(4270, "#!/bin/sh\nsleep 4271\n")).unwrap();
+    let step = f
+        .manager
+        .launch_batch(&f.job(4270, "#!/bin/sh\nsleep 4271\n"))
+        .unwrap();
     wait_for(|| sleepers(&["4271"]).len() == 1, "sleeper");
     let pid = f.manager.steps()[0].pid;
 
@@ -389,7 +496,13 @@ fn restart_reattaches_to_running_steps() {
         keeper: None,
     };
     base.save(&dir).unwrap();
-    StepRecord { step: StepId::batch(4273), exit_status: None, ..base.clone() }.save(&dir).unwrap();
+    StepRecord {
+        step: StepId::batch(4273),
+        exit_status: None,
+        ..base.clone()
+    }
+    .save(&dir)
+    .unwrap();
 
     // A second daemon instance on the same spool dir (as after a restart).
     let (tx, rx) = mpsc::channel();
@@ -399,10 +512,19 @@ fn restart_reattaches_to_running_steps() {
     });
     let report = again.reattach();
     assert_eq!(report.running, vec![step]);
-    assert_eq!(report.ended, vec![
-        StepExit { step: StepId::batch(4272), status: Some(3 << 8) },
-        StepExit { step: StepId::batch(4273), status: None }
-    ]);
+    assert_eq!(
+        report.ended,
+        vec![
+            StepExit {
+                step: StepId::batch(4272),
+                status: Some(3 << 8)
+            },
+            StepExit {
+                step: StepId::batch(4273),
+                status: None
+            }
+        ]
+    );
     assert_eq!(again.running_steps(), vec![step]);
     let info = again.steps().into_iter().find(|s| s.step == step).unwrap();
     assert!(info.reattached);
@@ -427,9 +549,15 @@ fn restart_reattaches_to_running_steps() {
 #[test]
 fn keeper_is_the_shells_parent_outside_its_session() {
     let Some(f) = fixture() else { return };
-    let step = f.manager.launch_batch(&f.job(4300, "#!/bin/sh
+    let step = f
+        .manager
+        .launch_batch(&f.job(
+            4300,
+            "#!/bin/sh
 sleep 4301
-")).unwrap();
+",
+        ))
+        .unwrap();
     wait_for(|| sleepers(&["4301"]).len() == 1, "sleeper");
     let pid = f.manager.steps()[0].pid;
     let shell = proctrack::read_proc(pid).unwrap();
@@ -438,21 +566,46 @@ sleep 4301
     assert_ne!(keeper.pid, std::process::id() as i32);
     assert_eq!(keeper.ppid, std::process::id() as i32);
     assert_eq!((keeper.pgid, keeper.sid), (keeper.pid, keeper.pid));
-    assert_eq!(std::fs::read_to_string(format!("/proc/{}/comm", keeper.pid)).unwrap(), "slurmd-keeper\n");
+    assert_eq!(
+        std::fs::read_to_string(format!("/proc/{}/comm", keeper.pid)).unwrap(),
+        "slurmd-keeper\n"
+    );
     // Every signal blocked, no descriptor of ours but stdio on /dev/null.
     let status = std::fs::read_to_string(format!("/proc/{}/status", keeper.pid)).unwrap();
-    let blocked = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).unwrap().trim();
+    let blocked = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .unwrap()
+        .trim();
     // Signals 1-31 but SIGKILL and SIGSTOP, which cannot be blocked.
     let blocked = u64::from_str_radix(blocked, 16).unwrap();
-    assert_eq!(blocked & 0x7fff_ffff, 0x7fff_ffff & !(1 << (libc::SIGKILL - 1)) & !(1 << (libc::SIGSTOP - 1)));
-    let fds: Vec<_> = std::fs::read_dir(format!("/proc/{}/fd", keeper.pid)).unwrap().flatten().collect();
+    assert_eq!(
+        blocked & 0x7fff_ffff,
+        0x7fff_ffff & !(1 << (libc::SIGKILL - 1)) & !(1 << (libc::SIGSTOP - 1))
+    );
+    let fds: Vec<_> = std::fs::read_dir(format!("/proc/{}/fd", keeper.pid))
+        .unwrap()
+        .flatten()
+        .collect();
     assert_eq!(fds.len(), 3, "{fds:?}");
     // The keeper is no member of the step: a whole-step kill spares it.
-    assert!(!f.manager.processes(step, true).iter().any(|p| p.pid == keeper.pid));
-    assert_eq!(f.manager.signal(step, Signal::SIGTERM, SignalScope::All).unwrap(), 2);
+    assert!(!f
+        .manager
+        .processes(step, true)
+        .iter()
+        .any(|p| p.pid == keeper.pid));
+    assert_eq!(
+        f.manager
+            .signal(step, Signal::SIGTERM, SignalScope::All)
+            .unwrap(),
+        2
+    );
     let exit = f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
     assert_eq!(exit.signal(), Some(libc::SIGTERM));
-    wait_for(|| proctrack::live_start_time(keeper.pid) != Some(keeper.start_time), "keeper gone");
+    wait_for(
+        || proctrack::live_start_time(keeper.pid) != Some(keeper.start_time),
+        "keeper gone",
+    );
 }
 
 /// A step that ends while no daemon watches keeps its real wait status: the
@@ -466,29 +619,55 @@ fn exit_status_survives_the_daemon() {
     let slow = StepId::batch(4311);
     let orphan = StepId::batch(4312);
     let first = StepManager::new(node(&f.spool), |_| {});
-    first.launch_batch(&f.job(4310, "#!/bin/bash
+    first
+        .launch_batch(&f.job(
+            4310,
+            "#!/bin/bash
 sleep 0.2
 exit 3
-")).unwrap();
-    first.launch_batch(&f.job(4311, "#!/bin/bash
+",
+        ))
+        .unwrap();
+    first
+        .launch_batch(&f.job(
+            4311,
+            "#!/bin/bash
 sleep 2
 kill -USR1 $$
-")).unwrap();
-    first.launch_batch(&f.job(4312, "#!/bin/bash
+",
+        ))
+        .unwrap();
+    first
+        .launch_batch(&f.job(
+            4312,
+            "#!/bin/bash
 sleep 4313
-")).unwrap();
-    let pids: std::collections::HashMap<StepId, i32> = first.steps().iter().map(|s| (s.step, s.pid)).collect();
+",
+        ))
+        .unwrap();
+    let pids: std::collections::HashMap<StepId, i32> =
+        first.steps().iter().map(|s| (s.step, s.pid)).collect();
     // "The daemon dies": this instance stops reporting; its threads still
     // reap the keepers, as init would.
     drop(first);
-    let status_of = |step: StepId| f.manager.records_dir().join(slurmd::step::record::status_file_name("tn1", step));
+    let status_of = |step: StepId| {
+        f.manager
+            .records_dir()
+            .join(slurmd::step::record::status_file_name("tn1", step))
+    };
     wait_for(|| status_of(quick).exists(), "quick step's status file");
-    assert_eq!(std::fs::read_to_string(status_of(quick)).unwrap(), format!("{}\n", 3 << 8));
+    assert_eq!(
+        std::fs::read_to_string(status_of(quick)).unwrap(),
+        format!("{}\n", 3 << 8)
+    );
     // Kill the third step's keeper: its leader runs on, unkept.
     wait_for(|| sleepers(&["4313"]).len() == 1, "sleeper");
     let keeper = proctrack::read_proc(pids[&orphan]).unwrap().ppid;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(keeper), Signal::SIGKILL).unwrap();
-    wait_for(|| proctrack::read_proc(pids[&orphan]).is_some_and(|p| p.ppid != keeper), "orphaned leader");
+    wait_for(
+        || proctrack::read_proc(pids[&orphan]).is_some_and(|p| p.ppid != keeper),
+        "orphaned leader",
+    );
 
     let (tx, rx) = mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
@@ -496,13 +675,25 @@ sleep 4313
         let _ = tx.lock().unwrap().send(x);
     });
     let report = again.reattach();
-    assert_eq!(report.ended, vec![StepExit { step: quick, status: Some(3 << 8) }]);
+    assert_eq!(
+        report.ended,
+        vec![StepExit {
+            step: quick,
+            status: Some(3 << 8)
+        }]
+    );
     assert_eq!(report.running, vec![slow, orphan]);
     let x = rx.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!(x.step, slow);
     assert_eq!(x.signal(), Some(libc::SIGUSR1));
     assert!(again.terminate(orphan, Duration::from_secs(1)).unwrap());
-    assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), StepExit { step: orphan, status: None });
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+        StepExit {
+            step: orphan,
+            status: None
+        }
+    );
     for s in [quick, slow, orphan] {
         again.release(s).unwrap();
     }
@@ -515,9 +706,15 @@ fn duplicate_launch_is_refused() {
     let job = f.job(4280, "#!/bin/sh\nsleep 4281\n");
     let step = f.manager.launch_batch(&job).unwrap();
     assert!(matches!(f.manager.launch_batch(&job), Err(StepError::Duplicate(s)) if s == step));
-    assert!(matches!(f.manager.release(step), Err(StepError::StillRunning(_))));
+    assert!(matches!(
+        f.manager.release(step),
+        Err(StepError::StillRunning(_))
+    ));
     assert!(f.manager.terminate_job(4280, Duration::from_secs(1)));
     f.manager.wait_exit(step, Duration::from_secs(10)).unwrap();
     f.manager.release(step).unwrap();
-    assert!(matches!(f.manager.terminate(step, Duration::ZERO), Err(StepError::NotFound(_))));
+    assert!(matches!(
+        f.manager.terminate(step, Duration::ZERO),
+        Err(StepError::NotFound(_))
+    ));
 }

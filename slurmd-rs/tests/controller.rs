@@ -26,7 +26,8 @@ use wire::header::Header;
 use wire::msg::common::{step, SelectJobInfo, StepId};
 use wire::msg::node::reg_flags;
 use wire::msg::{
-    BatchJobLaunch, JobCredential, KillJob, Message, NodeRegistrationResponse, SignedCredential, TresRec,
+    BatchJobLaunch, JobCredential, KillJob, Message, NodeRegistrationResponse, SignedCredential,
+    TresRec,
 };
 use wire::pack::NO_VAL;
 use wire::version::ProtocolVersion;
@@ -43,33 +44,63 @@ async fn read_msg(s: &mut TcpStream, auth: &dyn CredentialService) -> Option<(u3
     let f = frame::decode(&payload).unwrap();
     let AuthBlob::Munge(c) = &f.auth;
     let v = auth.decode(c).unwrap();
-    body_hash::verify(&v.payload, f.body, f.header.msg_type, f.header.version, HashPolicy::from_comm_params("")).unwrap();
-    Some((v.uid, Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()))
+    body_hash::verify(
+        &v.payload,
+        f.body,
+        f.header.msg_type,
+        f.header.version,
+        HashPolicy::from_comm_params(""),
+    )
+    .unwrap();
+    Some((
+        v.uid,
+        Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap(),
+    ))
 }
 
 async fn write_msg(s: &mut TcpStream, auth: &dyn CredentialService, m: &Message) {
     let body = m.to_body(V);
     let hash = body_hash::compute(&body, m.msg_type(), V, None);
     let cred = auth.encode(&hash, RestrictUid::Any).unwrap();
-    s.write_all(&frame::encode(&Header::new(V, m.msg_type(), 0), &AuthBlob::Munge(cred), &body)).await.unwrap();
+    s.write_all(&frame::encode(
+        &Header::new(V, m.msg_type(), 0),
+        &AuthBlob::Munge(cred),
+        &body,
+    ))
+    .await
+    .unwrap();
 }
 
 /// The fake controller: answers registrations with a TRES list, batch
 /// completions with RC 0, epilog completes with nothing; reports each.
-async fn fake_ctld(listener: TcpListener, auth: FakeCredentials, seen: mpsc::UnboundedSender<Message>) {
+async fn fake_ctld(
+    listener: TcpListener,
+    auth: FakeCredentials,
+    seen: mpsc::UnboundedSender<Message>,
+) {
     loop {
         let (mut s, _) = listener.accept().await.unwrap();
         let auth = auth.clone();
         let seen = seen.clone();
         tokio::spawn(async move {
-            let Some((_, m)) = read_msg(&mut s, &auth).await else { return };
+            let Some((_, m)) = read_msg(&mut s, &auth).await else {
+                return;
+            };
             let reply = match &m {
-                Message::NodeRegistration(_) => Some(Message::NodeRegistrationResponse(NodeRegistrationResponse {
-                    tres_list: Some(
-                        (1..=5).map(|id| TresRec { id, tres_type: Some("x".into()), ..Default::default() }).collect(),
-                    ),
-                    node_name: None,
-                })),
+                Message::NodeRegistration(_) => Some(Message::NodeRegistrationResponse(
+                    NodeRegistrationResponse {
+                        tres_list: Some(
+                            (1..=5)
+                                .map(|id| TresRec {
+                                    id,
+                                    tres_type: Some("x".into()),
+                                    ..Default::default()
+                                })
+                                .collect(),
+                        ),
+                        node_name: None,
+                    },
+                )),
                 Message::CompleteBatchScript(_) => Some(Message::SlurmRc { rc: 0 }),
                 _ => None,
             };
@@ -85,16 +116,27 @@ async fn fake_ctld(listener: TcpListener, auth: FakeCredentials, seen: mpsc::Unb
 async fn rpc(addr: SocketAddr, auth: &FakeCredentials, m: &Message) -> Message {
     let mut s = TcpStream::connect(addr).await.unwrap();
     write_msg(&mut s, auth, m).await;
-    tokio::time::timeout(Duration::from_secs(10), read_msg(&mut s, auth)).await.unwrap().unwrap().1
+    tokio::time::timeout(Duration::from_secs(10), read_msg(&mut s, auth))
+        .await
+        .unwrap()
+        .unwrap()
+        .1
 }
 
 async fn next(seen: &mut mpsc::UnboundedReceiver<Message>) -> Message {
-    tokio::time::timeout(Duration::from_secs(20), seen.recv()).await.expect("message from the node").unwrap()
+    tokio::time::timeout(Duration::from_secs(20), seen.recv())
+        .await
+        .expect("message from the node")
+        .unwrap()
 }
 
 fn launch(job_id: u32, uid: u32, gid: u32, user: &str, work: &str, script: &str) -> BatchJobLaunch {
     let cred = JobCredential {
-        step_id: StepId { job_id, step_id: step::BATCH, step_het_comp: NO_VAL },
+        step_id: StepId {
+            job_id,
+            step_id: step::BATCH,
+            step_het_comp: NO_VAL,
+        },
         uid,
         gid,
         pw_name: Some(user.into()),
@@ -181,7 +223,10 @@ async fn registration_launch_completion_round_trip() {
     };
     let (agent, exits) = NodeAgent::new(settings, node, Hardware::detect(None));
     let auth: Arc<dyn CredentialService> = Arc::new(node_auth);
-    let ctl = Controller::new(ControllerLink::from_conf(&conf, auth.clone()), ReportConfig::from_conf(&conf, "/x"));
+    let ctl = Controller::new(
+        ControllerLink::from_conf(&conf, auth.clone()),
+        ReportConfig::from_conf(&conf, "/x"),
+    );
     let cfg = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         max_connections: 8,
@@ -201,7 +246,9 @@ async fn registration_launch_completion_round_trip() {
     }
 
     // 1. Registration at start-up, with the configured layout (config_overrides).
-    let Message::NodeRegistration(r) = next(&mut seen).await else { panic!("expected a registration") };
+    let Message::NodeRegistration(r) = next(&mut seen).await else {
+        panic!("expected a registration")
+    };
     assert_eq!(r.node_name.as_deref(), Some("n1"));
     assert_eq!(r.hostname.as_deref(), Some("h"));
     assert_eq!(r.version.as_deref(), Some("22.05.8"));
@@ -213,34 +260,64 @@ async fn registration_launch_completion_round_trip() {
     assert_eq!(r.gres_info.as_ref().map(|g| g.records.len()), Some(0));
 
     // 2. REQUEST_NODE_REGISTRATION_STATUS: a ping answer, then a registration.
-    let reply = rpc(node_addr, &ctld_auth, &Message::NodeRegistrationStatusRequest).await;
+    let reply = rpc(
+        node_addr,
+        &ctld_auth,
+        &Message::NodeRegistrationStatusRequest,
+    )
+    .await;
     assert!(matches!(reply, Message::PingSlurmdResponse(_)), "{reply:?}");
-    assert!(matches!(next(&mut seen).await, Message::NodeRegistration(_)));
+    assert!(matches!(
+        next(&mut seen).await,
+        Message::NodeRegistration(_)
+    ));
 
     // 3. A batch launch from an ordinary user is refused.
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     let w = work.to_str().unwrap();
-    let me = nix::unistd::User::from_uid(nix::unistd::geteuid()).unwrap().unwrap();
+    let me = nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .unwrap()
+        .unwrap();
     let (uid, gid) = (me.uid.as_raw(), me.gid.as_raw());
     let script = "#!/bin/sh\necho hi from $SLURMD_NODENAME\nexit 3\n";
     let user_auth = ctld_auth.same_node(1000, 1000);
     let m = Message::BatchJobLaunch(Box::new(launch(7, uid, gid, &me.name, w, script)));
-    assert_eq!(rpc(node_addr, &user_auth, &m).await, Message::SlurmRc { rc: SlurmRc::ESLURM_USER_ID_MISSING.0 });
+    assert_eq!(
+        rpc(node_addr, &user_auth, &m).await,
+        Message::SlurmRc {
+            rc: SlurmRc::ESLURM_USER_ID_MISSING.0
+        }
+    );
 
     // 4. The controller's launch runs; its end comes back as
     //    REQUEST_COMPLETE_BATCH_SCRIPT with the wait status.
-    assert_eq!(rpc(node_addr, &ctld_auth, &m).await, Message::SlurmRc { rc: 0 });
-    let Message::CompleteBatchScript(c) = next(&mut seen).await else { panic!("expected a batch completion") };
+    assert_eq!(
+        rpc(node_addr, &ctld_auth, &m).await,
+        Message::SlurmRc { rc: 0 }
+    );
+    let Message::CompleteBatchScript(c) = next(&mut seen).await else {
+        panic!("expected a batch completion")
+    };
     assert_eq!(c.job_id, 7);
     assert_eq!(c.job_rc, 3 << 8);
     assert_eq!(c.slurm_rc, 0);
     assert_eq!(c.user_id, uid);
     assert_eq!(c.node_name.as_deref(), Some("n1"));
     let acct = c.jobacct.expect("jobacct block");
-    assert_eq!(acct.tres_ids, vec![1, 2, 3, 4, 5], "TRES ids from the registration response");
-    assert_eq!(acct.usage_in.tot, vec![u64::MAX, u64::MAX, 0, u64::MAX, u64::MAX]);
-    assert_eq!(std::fs::read_to_string(work.join("out-7.txt")).unwrap(), "hi from n1\n");
+    assert_eq!(
+        acct.tres_ids,
+        vec![1, 2, 3, 4, 5],
+        "TRES ids from the registration response"
+    );
+    assert_eq!(
+        acct.usage_in.tot,
+        vec![u64::MAX, u64::MAX, 0, u64::MAX, u64::MAX]
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.join("out-7.txt")).unwrap(),
+        "hi from n1\n"
+    );
 
     // The acknowledged step is forgotten.
     for _ in 0..50 {
@@ -253,21 +330,59 @@ async fn registration_launch_completion_round_trip() {
 
     // 5. Terminate of a job with nothing left and no Epilog.
     let kill = KillJob {
-        step_id: StepId { job_id: 7, step_id: NO_VAL, step_het_comp: NO_VAL },
+        step_id: StepId {
+            job_id: 7,
+            step_id: NO_VAL,
+            step_het_comp: NO_VAL,
+        },
         job_uid: uid,
         job_gid: gid,
         nodes: Some("n1".into()),
         ..Default::default()
     };
-    let reply = rpc(node_addr, &ctld_auth, &Message::TerminateJob(Box::new(kill.clone()))).await;
-    assert_eq!(reply, Message::SlurmRc { rc: SlurmRc::ESLURMD_KILL_JOB_ALREADY_COMPLETE.0 });
+    let reply = rpc(
+        node_addr,
+        &ctld_auth,
+        &Message::TerminateJob(Box::new(kill.clone())),
+    )
+    .await;
+    assert_eq!(
+        reply,
+        Message::SlurmRc {
+            rc: SlurmRc::ESLURMD_KILL_JOB_ALREADY_COMPLETE.0
+        }
+    );
 
     // 6. Terminate of a running job: RC 0 now, the processes die, then
     //    MESSAGE_EPILOG_COMPLETE; the killed script's completion comes too.
-    let m = Message::BatchJobLaunch(Box::new(launch(8, uid, gid, &me.name, w, "#!/bin/sh\nsleep 300\n")));
-    assert_eq!(rpc(node_addr, &ctld_auth, &m).await, Message::SlurmRc { rc: 0 });
-    let kill = KillJob { step_id: StepId { job_id: 8, ..kill.step_id }, ..kill };
-    assert_eq!(rpc(node_addr, &ctld_auth, &Message::TerminateJob(Box::new(kill))).await, Message::SlurmRc { rc: 0 });
+    let m = Message::BatchJobLaunch(Box::new(launch(
+        8,
+        uid,
+        gid,
+        &me.name,
+        w,
+        "#!/bin/sh\nsleep 300\n",
+    )));
+    assert_eq!(
+        rpc(node_addr, &ctld_auth, &m).await,
+        Message::SlurmRc { rc: 0 }
+    );
+    let kill = KillJob {
+        step_id: StepId {
+            job_id: 8,
+            ..kill.step_id
+        },
+        ..kill
+    };
+    assert_eq!(
+        rpc(
+            node_addr,
+            &ctld_auth,
+            &Message::TerminateJob(Box::new(kill))
+        )
+        .await,
+        Message::SlurmRc { rc: 0 }
+    );
     let (mut completed, mut epilog) = (None, None);
     while completed.is_none() || epilog.is_none() {
         match next(&mut seen).await {
@@ -278,6 +393,9 @@ async fn registration_launch_completion_round_trip() {
     }
     let (c, e) = (completed.unwrap(), epilog.unwrap());
     assert_eq!((c.job_id, c.job_rc), (8, libc::SIGTERM as u32));
-    assert_eq!((e.job_id, e.return_code, e.node_name.as_deref()), (8, 0, Some("n1")));
+    assert_eq!(
+        (e.job_id, e.return_code, e.node_name.as_deref()),
+        (8, 0, Some("n1"))
+    );
     let _ = srv.shutdown.send(true);
 }

@@ -17,11 +17,23 @@ fn print_config_matches_upstream_format() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     let host = slurmd::hw::short_hostname();
-    assert!(lines[0].starts_with(&format!("NodeName={host} CPUs=")), "{text}");
-    for key in ["Boards=", "SocketsPerBoard=", "CoresPerSocket=", "ThreadsPerCore=", "RealMemory="] {
+    assert!(
+        lines[0].starts_with(&format!("NodeName={host} CPUs=")),
+        "{text}"
+    );
+    for key in [
+        "Boards=",
+        "SocketsPerBoard=",
+        "CoresPerSocket=",
+        "ThreadsPerCore=",
+        "RealMemory=",
+    ] {
         assert!(lines[0].contains(key), "{key} in {text}");
     }
-    assert!(lines[1].starts_with("UpTime=") && lines[1].contains('-'), "{text}");
+    assert!(
+        lines[1].starts_with("UpTime=") && lines[1].contains('-'),
+        "{text}"
+    );
     // Against the installed upstream slurmd, when there is one: the
     // NodeName line must be identical (UpTime may tick between the runs).
     if let Ok(up) = Command::new("slurmd").arg("-C").output() {
@@ -33,7 +45,11 @@ fn print_config_matches_upstream_format() {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for(path: &Path) -> bool {
@@ -74,10 +90,17 @@ fn two_nodes_on_one_host() {
         let pid_file = dir.path().join(format!("slurmd-{n}.pid"));
         assert!(wait_for(&pid_file), "pid file of {n}");
         assert!(dir.path().join(format!("spool/{n}")).is_dir());
-        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "{n} listens on {port}");
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            "{n} listens on {port}"
+        );
     }
     for c in &children {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(c.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
     }
     for mut c in children {
         let status = c.wait().unwrap();
@@ -87,7 +110,12 @@ fn two_nodes_on_one_host() {
     let log = std::fs::read_to_string(dir.path().join("a1.log")).unwrap();
     assert!(log.contains("listening on port"), "{log}");
     // An unknown -N is a clean fatal error.
-    let out = Command::new(bin()).args(["-D", "-f"]).arg(&conf_path).args(["-N", "zz"]).output().unwrap();
+    let out = Command::new(bin())
+        .args(["-D", "-f"])
+        .arg(&conf_path)
+        .args(["-N", "zz"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("zz"));
 }

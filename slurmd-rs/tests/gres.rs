@@ -22,7 +22,9 @@ NodeName=n[1-4] NodeAddr=127.0.0.1 NodeHostname=localhost CPUs=2 Boards=1 Socket
 ";
 
 fn golden(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../wire/tests/golden/slurmd_gres").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../wire/tests/golden/slurmd_gres")
+        .join(name)
 }
 
 fn frame_msg(name: &str) -> Message {
@@ -42,7 +44,11 @@ fn load(gres: &str) -> NodeGres {
     for f in ["gpu0", "gpu1"] {
         std::fs::write(dir.path().join("dev").join(f), "").unwrap();
     }
-    std::fs::write(dir.path().join("gres.conf"), gres.replace("@DIR@", &dir.path().display().to_string())).unwrap();
+    std::fs::write(
+        dir.path().join("gres.conf"),
+        gres.replace("@DIR@", &dir.path().display().to_string()),
+    )
+    .unwrap();
     let conf = SlurmConf::from_file(&conf_path).unwrap();
     let node = conf.nodes.iter().find(|n| n.name == "n1").unwrap();
     NodeGres::load(&conf, &conf_path, node, 2).unwrap().0
@@ -50,10 +56,14 @@ fn load(gres: &str) -> NodeGres {
 
 #[test]
 fn registration_gres_block_is_stock_slurmds() {
-    let Message::NodeRegistration(reg) = frame_msg("21-0-req-1002.bin") else { panic!() };
+    let Message::NodeRegistration(reg) = frame_msg("21-0-req-1002.bin") else {
+        panic!()
+    };
     // The capture's cluster directory is gone; the registration does not
     // carry file names, so only the directory changes.
-    let text = std::fs::read_to_string(golden("gres.conf")).unwrap().replace("/tmp/compat-NCCDdA", "@DIR@");
+    let text = std::fs::read_to_string(golden("gres.conf"))
+        .unwrap()
+        .replace("/tmp/compat-NCCDdA", "@DIR@");
     let gres = load(&text);
     assert_eq!(Some(gres.registration()), reg.gres_info);
     // Plain files are no GPUs for the job environment.
@@ -66,7 +76,9 @@ fn batch_and_epilog_gpu_variables_from_stock_requests() {
     let gres = load("NodeName=n[1-4] Name=gpu Type=a100 File=/dev/null,/dev/zero\n");
     assert_eq!(gres.gpu.as_ref().unwrap().devices.len(), 2);
 
-    let Message::BatchJobLaunch(launch) = frame_msg("95-0-req-4005.bin") else { panic!() };
+    let Message::BatchJobLaunch(launch) = frame_msg("95-0-req-4005.bin") else {
+        panic!()
+    };
     let share = JobGres::for_node(&launch.cred.credential, "n1");
     let mut env = launch.environment.clone();
     gres.job_env(&mut env, &share);
@@ -82,12 +94,20 @@ fn batch_and_epilog_gpu_variables_from_stock_requests() {
         assert_eq!(get(&env, k), Some(v), "{k}");
     }
 
-    let Message::TerminateJob(kill) = frame_msg("99-0-req-6011.bin") else { panic!() };
+    let Message::TerminateJob(kill) = frame_msg("99-0-req-6011.bin") else {
+        panic!()
+    };
     let index = slurmd::gres::host_index(kill.nodes.as_deref(), "n1");
     let mut epi = gres.epilog_env(&kill.job_gres_info, index);
     epi.sort();
-    let want: Vec<(String, String)> = ["CUDA_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL", "ROCR_VISIBLE_DEVICES", "SLURM_JOB_GPUS", "ZE_AFFINITY_MASK"]
-        .map(|k| (k.to_string(), "0,1".to_string()))
-        .into();
+    let want: Vec<(String, String)> = [
+        "CUDA_VISIBLE_DEVICES",
+        "GPU_DEVICE_ORDINAL",
+        "ROCR_VISIBLE_DEVICES",
+        "SLURM_JOB_GPUS",
+        "ZE_AFFINITY_MASK",
+    ]
+    .map(|k| (k.to_string(), "0,1".to_string()))
+    .into();
     assert_eq!(epi, want);
 }

@@ -23,7 +23,8 @@ use wire::header::Header;
 use wire::msg::{msg_type, Message};
 use wire::version::ProtocolVersion;
 
-const CONF: &str = "ClusterName=t\nSlurmctldHost=localhost\nNodeName=n1 Port=0 CPUs=2\nPartitionName=p Nodes=n1\n";
+const CONF: &str =
+    "ClusterName=t\nSlurmctldHost=localhost\nNodeName=n1 Port=0 CPUs=2\nPartitionName=p Nodes=n1\n";
 
 async fn start(creds: FakeCredentials) -> (SocketAddr, Arc<Server>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -68,7 +69,10 @@ async fn exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(bytes).await.unwrap();
     let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
     out
 }
 
@@ -81,14 +85,21 @@ async fn ping_is_answered_with_load_and_unknown_types_not_supported() {
     let f = frame::decode(&reply[4..]).unwrap();
     assert_eq!(f.header.msg_type, msg_type::RESPONSE_PING_SLURMD);
     let m = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap();
-    let Message::PingSlurmdResponse(p) = m else { panic!("{m:?}") };
+    let Message::PingSlurmdResponse(p) = m else {
+        panic!("{m:?}")
+    };
     assert!(p.free_mem > 0);
     // A user other than root/SlurmUser is refused.
     let user = daemon.same_node(1000, 1000);
     let reply = exchange(addr, &request(&user, msg_type::REQUEST_PING, &[])).await;
     let f = frame::decode(&reply[4..]).unwrap();
     let m = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap();
-    assert_eq!(m, Message::SlurmRc { rc: SlurmRc::ESLURM_USER_ID_MISSING.0 });
+    assert_eq!(
+        m,
+        Message::SlurmRc {
+            rc: SlurmRc::ESLURM_USER_ID_MISSING.0
+        }
+    );
     // REQUEST_REBOOT_NODES (1015) has no handler.
     let reply = exchange(addr, &request(&client, 1015, &[])).await;
     assert!(reply.len() > 4);
@@ -96,9 +107,21 @@ async fn ping_is_answered_with_load_and_unknown_types_not_supported() {
     assert_eq!(f.header.msg_type, msg_type::RESPONSE_SLURM_RC);
     let AuthBlob::Munge(cred) = &f.auth;
     let v = client.decode(cred).unwrap();
-    body_hash::verify(&v.payload, f.body, f.header.msg_type, f.header.version, HashPolicy::from_comm_params("")).unwrap();
+    body_hash::verify(
+        &v.payload,
+        f.body,
+        f.header.msg_type,
+        f.header.version,
+        HashPolicy::from_comm_params(""),
+    )
+    .unwrap();
     let m = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap();
-    assert_eq!(m, Message::SlurmRc { rc: SlurmRc::ESLURM_NOT_SUPPORTED.0 });
+    assert_eq!(
+        m,
+        Message::SlurmRc {
+            rc: SlurmRc::ESLURM_NOT_SUPPORTED.0
+        }
+    );
     let _ = srv.shutdown.send(true);
 }
 
@@ -108,7 +131,11 @@ async fn bad_requests_get_no_reply() {
     let (addr, _srv, _dir) = start(daemon.clone()).await;
     // Signed with another munged key.
     let forger = FakeCredentials::new(b"other key", 0, 0);
-    assert!(exchange(addr, &request(&forger, msg_type::REQUEST_PING, &[])).await.is_empty());
+    assert!(
+        exchange(addr, &request(&forger, msg_type::REQUEST_PING, &[]))
+            .await
+            .is_empty()
+    );
     // Body changed after signing.
     let client = daemon.same_node(0, 0);
     let mut tampered = request(&client, msg_type::REQUEST_PING, &[1, 2, 3]);
@@ -116,7 +143,9 @@ async fn bad_requests_get_no_reply() {
     tampered[n - 1] ^= 0xff;
     assert!(exchange(addr, &tampered).await.is_empty());
     // Garbage and a lying length prefix.
-    assert!(exchange(addr, &[0, 0, 0, 5, 1, 2, 3, 4, 5]).await.is_empty());
+    assert!(exchange(addr, &[0, 0, 0, 5, 1, 2, 3, 4, 5])
+        .await
+        .is_empty());
     assert!(exchange(addr, &[0xff, 0xff, 0xff, 0xff]).await.is_empty());
     // Still serving.
     let reply = exchange(addr, &request(&client, msg_type::REQUEST_PING, &[])).await;

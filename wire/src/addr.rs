@@ -47,14 +47,27 @@ impl SlurmAddr {
             AF_INET => {
                 let ip = u.u32(field)?.to_le_bytes();
                 let port = u.u16(field)?.swap_bytes();
-                Ok(SlurmAddr::Inet(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(ip), port))))
+                Ok(SlurmAddr::Inet(SocketAddr::V4(SocketAddrV4::new(
+                    Ipv4Addr::from(ip),
+                    port,
+                ))))
             }
             AF_INET6 => {
-                let raw = u.mem(field)?.ok_or(DecodeError::Malformed { field, reason: "empty IPv6 address" })?;
-                let octets: [u8; 16] =
-                    raw.try_into().map_err(|_| DecodeError::Malformed { field, reason: "IPv6 address is not 16 bytes" })?;
+                let raw = u.mem(field)?.ok_or(DecodeError::Malformed {
+                    field,
+                    reason: "empty IPv6 address",
+                })?;
+                let octets: [u8; 16] = raw.try_into().map_err(|_| DecodeError::Malformed {
+                    field,
+                    reason: "IPv6 address is not 16 bytes",
+                })?;
                 let port = u.u16(field)?.swap_bytes();
-                Ok(SlurmAddr::Inet(SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(octets), port, 0, 0))))
+                Ok(SlurmAddr::Inet(SocketAddr::V6(SocketAddrV6::new(
+                    Ipv6Addr::from(octets),
+                    port,
+                    0,
+                    0,
+                ))))
             }
             // Upstream sends only the family for anything else.
             _ => Ok(SlurmAddr::Unset),

@@ -59,7 +59,9 @@ impl FrameError {
             FrameError::InsaneLength(_) => SlurmRc::SLURM_PROTOCOL_INSANE_MSG_LENGTH,
             FrameError::Header(_) => SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR,
             FrameError::Version(_) => SlurmRc::SLURM_PROTOCOL_VERSION_ERROR,
-            FrameError::Auth(_) | FrameError::BodyLength { .. } => SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET,
+            FrameError::Auth(_) | FrameError::BodyLength { .. } => {
+                SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET
+            }
         }
     }
 }
@@ -88,13 +90,17 @@ pub fn decode(payload: &[u8]) -> Result<Frame<'_>, FrameError> {
     let mut u = Unpacker::new(payload);
     let header = match Header::unpack(&mut u) {
         Ok(h) => h,
-        Err(DecodeError::UnsupportedVersion(v)) => return Err(FrameError::Version(ProtocolVersion(v))),
+        Err(DecodeError::UnsupportedVersion(v)) => {
+            return Err(FrameError::Version(ProtocolVersion(v)))
+        }
         Err(e) => return Err(FrameError::Header(e)),
     };
     if !header.version.is_supported() {
         return Err(FrameError::Version(header.version));
     }
-    let plugin = u.u32("auth.plugin_id").map_err(|e| FrameError::Auth(e.to_string()))?;
+    let plugin = u
+        .u32("auth.plugin_id")
+        .map_err(|e| FrameError::Auth(e.to_string()))?;
     let auth = match plugin {
         auth_plugin::MUNGE => {
             let cred = u
@@ -103,11 +109,18 @@ pub fn decode(payload: &[u8]) -> Result<Frame<'_>, FrameError> {
                 .ok_or_else(|| FrameError::Auth("empty MUNGE credential".into()))?;
             AuthBlob::Munge(cred)
         }
-        other => return Err(FrameError::Auth(format!("auth plugin {other} is not loaded"))),
+        other => {
+            return Err(FrameError::Auth(format!(
+                "auth plugin {other} is not loaded"
+            )))
+        }
     };
     let body = u.rest();
     if header.body_length as usize != body.len() {
-        return Err(FrameError::BodyLength { declared: header.body_length, actual: body.len() });
+        return Err(FrameError::BodyLength {
+            declared: header.body_length,
+            actual: body.len(),
+        });
     }
     Ok(Frame { header, auth, body })
 }
@@ -169,11 +182,20 @@ mod tests {
         assert_eq!(f.header, h);
         assert_eq!(f.auth, auth);
         assert!(f.body.is_empty());
-        assert_eq!(check_length(MAX_MSG_SIZE + 1), Err(FrameError::InsaneLength(MAX_MSG_SIZE + 1)));
+        assert_eq!(
+            check_length(MAX_MSG_SIZE + 1),
+            Err(FrameError::InsaneLength(MAX_MSG_SIZE + 1))
+        );
         // Extra body bytes beyond body_length are refused, as upstream refuses them.
         let mut longer = bytes.to_vec();
         longer.push(0);
-        assert!(matches!(decode(&longer[4..]), Err(FrameError::BodyLength { declared: 0, actual: 1 })));
+        assert!(matches!(
+            decode(&longer[4..]),
+            Err(FrameError::BodyLength {
+                declared: 0,
+                actual: 1
+            })
+        ));
     }
 
     #[test]
@@ -185,9 +207,15 @@ mod tests {
         }
         let h = Header::new(ProtocolVersion(0x2700), 1008, 0);
         let bytes = encode(&h, &AuthBlob::Munge("x".into()), &[]);
-        assert_eq!(decode(&bytes[4..]).unwrap_err().rc(), SlurmRc::SLURM_PROTOCOL_VERSION_ERROR);
+        assert_eq!(
+            decode(&bytes[4..]).unwrap_err().rc(),
+            SlurmRc::SLURM_PROTOCOL_VERSION_ERROR
+        );
         let mut old = bytes.to_vec();
         old[4] = 0x23;
-        assert_eq!(decode(&old[4..]).unwrap_err().rc(), SlurmRc::SLURM_PROTOCOL_VERSION_ERROR);
+        assert_eq!(
+            decode(&old[4..]).unwrap_err().rc(),
+            SlurmRc::SLURM_PROTOCOL_VERSION_ERROR
+        );
     }
 }

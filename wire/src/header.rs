@@ -52,7 +52,15 @@ pub struct Header {
 impl Header {
     /// A plain header for a message we originate.
     pub fn new(version: ProtocolVersion, msg_type: u16, body_length: u32) -> Self {
-        Header { version, flags: 0, msg_type, body_length, forward: None, ret_cnt: 0, orig_addr: SlurmAddr::Unset }
+        Header {
+            version,
+            flags: 0,
+            msg_type,
+            body_length,
+            forward: None,
+            ret_cnt: 0,
+            orig_addr: SlurmAddr::Unset,
+        }
     }
 
     /// Appends the header as `self.version` lays it out: exactly what
@@ -112,16 +120,32 @@ impl Header {
             let nodelist = u.str("header.forward.nodelist")?.unwrap_or_default();
             let timeout_ms = u.u32("header.forward.timeout")?;
             let tree_width = u.u16("header.forward.tree_width")?;
-            Some(Forward { cnt: fwd_cnt, nodelist, timeout_ms, tree_width })
+            Some(Forward {
+                cnt: fwd_cnt,
+                nodelist,
+                timeout_ms,
+                tree_width,
+            })
         } else {
             None
         };
         let ret_cnt = u.u16("header.ret_cnt")?;
         if ret_cnt > 0 {
-            return Err(DecodeError::InvalidValue { field: "header.ret_cnt", value: ret_cnt.into() });
+            return Err(DecodeError::InvalidValue {
+                field: "header.ret_cnt",
+                value: ret_cnt.into(),
+            });
         }
         let orig_addr = SlurmAddr::unpack(u, "header.orig_addr")?;
-        Ok(Header { version, flags, msg_type, body_length, forward, ret_cnt, orig_addr })
+        Ok(Header {
+            version,
+            flags,
+            msg_type,
+            body_length,
+            forward,
+            ret_cnt,
+            orig_addr,
+        })
     }
 }
 

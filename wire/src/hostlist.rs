@@ -526,14 +526,7 @@ mod tests {
 
     #[test]
     fn expand_rejects_like_upstream() {
-        for bad in [
-            "n[3-1]",
-            "n[a-b]",
-            "n[]",
-            "n[-1]",
-            "n[1--2]",
-            "n[1x2]",
-        ] {
+        for bad in ["n[3-1]", "n[a-b]", "n[]", "n[-1]", "n[1--2]", "n[1x2]"] {
             assert!(
                 matches!(expand(bad), Err(HostlistError::InvalidRange { .. })),
                 "{bad}"
@@ -591,7 +584,10 @@ mod tests {
             Err(HostlistError::TooManyBracketGroups { .. })
         ));
         let ok = format!("n{}", "[0]".repeat(MAX_BRACKET_GROUPS));
-        assert_eq!(ex(&ok), vec![format!("n{}", "0".repeat(MAX_BRACKET_GROUPS))]);
+        assert_eq!(
+            ex(&ok),
+            vec![format!("n{}", "0".repeat(MAX_BRACKET_GROUPS))]
+        );
         assert!(matches!(
             expand("n[99999999999999999999999-1]"),
             Err(HostlistError::InvalidRange { .. })

@@ -38,10 +38,18 @@ const FLOAT_MULT: f64 = 1_000_000.0;
 pub enum DecodeError {
     /// The buffer ended before the field was complete.
     #[error("truncated reading {field}: need {needed} bytes, {available} left")]
-    Truncated { field: &'static str, needed: usize, available: usize },
+    Truncated {
+        field: &'static str,
+        needed: usize,
+        available: usize,
+    },
     /// A length or count is larger than the message could possibly hold.
     #[error("{field}: length {len} exceeds the {limit} bytes available")]
-    LengthTooLarge { field: &'static str, len: u64, limit: u64 },
+    LengthTooLarge {
+        field: &'static str,
+        len: u64,
+        limit: u64,
+    },
     /// A string's bytes did not end in the NUL that packstr always sends.
     #[error("{field}: string is not NUL-terminated")]
     MissingNul { field: &'static str },
@@ -50,7 +58,10 @@ pub enum DecodeError {
     InvalidValue { field: &'static str, value: u64 },
     /// A textual field (bitmap hex, address) is malformed.
     #[error("{field}: malformed: {reason}")]
-    Malformed { field: &'static str, reason: &'static str },
+    Malformed {
+        field: &'static str,
+        reason: &'static str,
+    },
     /// Bytes were left over after the message body was decoded.
     #[error("{left} unexpected trailing bytes after {what}")]
     TrailingBytes { what: &'static str, left: usize },
@@ -78,8 +89,13 @@ macro_rules! fixed_int {
         #[inline]
         pub fn $name(&mut self, field: &'static str) -> DecodeResult<$ty> {
             let rest = self.need(field, $size)?;
-            let (_, v) = $parser::<&[u8], nom::error::Error<&[u8]>>(rest)
-                .map_err(|_| DecodeError::Truncated { field, needed: $size, available: rest.len() })?;
+            let (_, v) = $parser::<&[u8], nom::error::Error<&[u8]>>(rest).map_err(|_| {
+                DecodeError::Truncated {
+                    field,
+                    needed: $size,
+                    available: rest.len(),
+                }
+            })?;
             self.pos += $size;
             Ok(v)
         }
@@ -124,7 +140,11 @@ impl<'a> Unpacker<'a> {
     fn need(&self, field: &'static str, n: usize) -> DecodeResult<&'a [u8]> {
         let rest = &self.buf[self.pos..];
         if rest.len() < n {
-            return Err(DecodeError::Truncated { field, needed: n, available: rest.len() });
+            return Err(DecodeError::Truncated {
+                field,
+                needed: n,
+                available: rest.len(),
+            });
         }
         Ok(rest)
     }
@@ -167,7 +187,11 @@ impl<'a> Unpacker<'a> {
     pub fn check_count(&self, field: &'static str, n: u32, min_elem: usize) -> DecodeResult<usize> {
         let limit = (self.remaining() / min_elem.max(1)) as u64;
         if u64::from(n) > limit {
-            return Err(DecodeError::LengthTooLarge { field, len: n.into(), limit });
+            return Err(DecodeError::LengthTooLarge {
+                field,
+                len: n.into(),
+                limit,
+            });
         }
         Ok(n as usize)
     }
@@ -196,7 +220,9 @@ impl<'a> Unpacker<'a> {
         match self.mem(field)? {
             None => Ok(None),
             Some(raw) => {
-                let text = raw.strip_suffix(&[0]).ok_or(DecodeError::MissingNul { field })?;
+                let text = raw
+                    .strip_suffix(&[0])
+                    .ok_or(DecodeError::MissingNul { field })?;
                 Ok(Some(String::from_utf8_lossy(text).into_owned()))
             }
         }
@@ -249,9 +275,16 @@ impl<'a> Unpacker<'a> {
         if size == NO_VAL {
             return Ok(None);
         }
-        let text = self.mem(field)?.ok_or(DecodeError::Malformed { field, reason: "missing hex mask" })?;
-        let text = text.strip_suffix(&[0]).ok_or(DecodeError::MissingNul { field })?;
-        Bitmap::from_hex(size, text).map(Some).map_err(|reason| DecodeError::Malformed { field, reason })
+        let text = self.mem(field)?.ok_or(DecodeError::Malformed {
+            field,
+            reason: "missing hex mask",
+        })?;
+        let text = text
+            .strip_suffix(&[0])
+            .ok_or(DecodeError::MissingNul { field })?;
+        Bitmap::from_hex(size, text)
+            .map(Some)
+            .map_err(|reason| DecodeError::Malformed { field, reason })
     }
 }
 
@@ -285,7 +318,10 @@ impl Bitmap {
 
     /// An all-clear bitmap of `len` bits.
     pub fn new(len: u32) -> Self {
-        Bitmap { len, words: vec![0; (len as usize).div_ceil(64)] }
+        Bitmap {
+            len,
+            words: vec![0; (len as usize).div_ceil(64)],
+        }
     }
 
     /// Number of bits.
@@ -365,7 +401,11 @@ impl Bitmap {
                     nibble |= 1 << b;
                 }
             }
-            s.push(char::from_digit(nibble.into(), 16).unwrap_or('0').to_ascii_uppercase());
+            s.push(
+                char::from_digit(nibble.into(), 16)
+                    .unwrap_or('0')
+                    .to_ascii_uppercase(),
+            );
         }
         s
     }
@@ -376,7 +416,10 @@ impl Bitmap {
             return Err("bitmap size over limit");
         }
         let mut bm = Bitmap::new(len);
-        let digits = text.strip_prefix(b"0x").or_else(|| text.strip_prefix(b"0X")).unwrap_or(text);
+        let digits = text
+            .strip_prefix(b"0x")
+            .or_else(|| text.strip_prefix(b"0X"))
+            .unwrap_or(text);
         for (pos, &c) in digits.iter().rev().enumerate() {
             let nibble = (c as char).to_digit(16).ok_or("non-hex digit")?;
             for b in 0..4 {
@@ -402,13 +445,17 @@ impl Packer {
     /// An empty buffer.
     #[inline]
     pub fn new() -> Self {
-        Packer { buf: BytesMut::with_capacity(256) }
+        Packer {
+            buf: BytesMut::with_capacity(256),
+        }
     }
 
     /// An empty buffer with room for `n` bytes.
     #[inline]
     pub fn with_capacity(n: usize) -> Self {
-        Packer { buf: BytesMut::with_capacity(n) }
+        Packer {
+            buf: BytesMut::with_capacity(n),
+        }
     }
 
     /// Bytes packed so far.
@@ -559,7 +606,8 @@ pub trait WireCodec: Sized {
     /// Appends the structure to `p` as `version` lays it out.
     fn pack(&self, p: &mut Packer, version: crate::version::ProtocolVersion);
     /// Reads the structure as `version` lays it out.
-    fn unpack(u: &mut Unpacker<'_>, version: crate::version::ProtocolVersion) -> DecodeResult<Self>;
+    fn unpack(u: &mut Unpacker<'_>, version: crate::version::ProtocolVersion)
+        -> DecodeResult<Self>;
 }
 
 #[cfg(test)]
@@ -572,7 +620,10 @@ mod tests {
         p.str(None);
         p.str(Some(""));
         p.str(Some("ab"));
-        assert_eq!(p.as_slice(), &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 3, b'a', b'b', 0]);
+        assert_eq!(
+            p.as_slice(),
+            &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 3, b'a', b'b', 0]
+        );
         let mut u = Unpacker::new(p.as_slice());
         assert_eq!(u.str("a").unwrap(), None);
         assert_eq!(u.str("b").unwrap().as_deref(), Some(""));
@@ -583,19 +634,38 @@ mod tests {
     #[test]
     fn string_without_nul_is_rejected() {
         let mut u = Unpacker::new(&[0, 0, 0, 2, b'a', b'b']);
-        assert_eq!(u.str("name"), Err(DecodeError::MissingNul { field: "name" }));
+        assert_eq!(
+            u.str("name"),
+            Err(DecodeError::MissingNul { field: "name" })
+        );
     }
 
     #[test]
     fn hostile_lengths_are_bounded() {
         // A string claiming 4 GiB in a 10-byte message.
         let mut u = Unpacker::new(&[0xff, 0xff, 0xff, 0xf0, 1, 2, 3, 4, 5, 6]);
-        assert!(matches!(u.str("script"), Err(DecodeError::LengthTooLarge { field: "script", .. })));
+        assert!(matches!(
+            u.str("script"),
+            Err(DecodeError::LengthTooLarge {
+                field: "script",
+                ..
+            })
+        ));
         // An array count far beyond what the bytes can hold.
         let mut u = Unpacker::new(&[0x10, 0, 0, 0, 0, 0]);
-        assert!(matches!(u.u64_array("mem"), Err(DecodeError::LengthTooLarge { .. })));
+        assert!(matches!(
+            u.u64_array("mem"),
+            Err(DecodeError::LengthTooLarge { .. })
+        ));
         let mut u = Unpacker::new(&[0, 0]);
-        assert!(matches!(u.u32("x"), Err(DecodeError::Truncated { needed: 4, available: 2, .. })));
+        assert!(matches!(
+            u.u32("x"),
+            Err(DecodeError::Truncated {
+                needed: 4,
+                available: 2,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -112,7 +112,11 @@ fn refslurm_build_info_equals_upstream_frame() {
     let conf = parse_as("refslurm.conf", CAPTURED_CONF_PATH);
     let ours = conf.to_build_info(&dynamic_from(&g.info));
     let diff = differences(&ours, &g.info);
-    assert!(diff.is_empty(), "fields differing from upstream:\n{}", diff.join("\n"));
+    assert!(
+        diff.is_empty(),
+        "fields differing from upstream:\n{}",
+        diff.join("\n")
+    );
     assert_eq!(ours, g.info);
     // The parser's hash over the file is upstream's.
     assert_eq!(conf.hash_val, g.info.hash_val);
@@ -170,7 +174,10 @@ fn minimal_build_info_matches_show_config() {
     let o = |s: &Option<String>| s.clone().unwrap_or_else(|| "(null)".into());
     let ours: Vec<(&str, String)> = vec![
         ("AccountingStorageType", o(&b.accounting_storage_type)),
-        ("AccountingStoragePort", b.accounting_storage_port.to_string()),
+        (
+            "AccountingStoragePort",
+            b.accounting_storage_port.to_string(),
+        ),
         ("AccountingStorageUser", o(&b.accounting_storage_user)),
         ("AuthType", o(&b.authtype)),
         ("CredType", o(&b.cred_type)),

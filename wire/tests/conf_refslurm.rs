@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use wire::conf::{EnforcePartLimits, PartitionState, SlurmConf, TimeLimit};
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn captured(file: &str) -> HashMap<String, String> {
@@ -27,24 +29,63 @@ fn opt(s: &Option<String>) -> String {
 fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
     // Keys scontrol prints as plain strings straight from the conf.
     vec![
-        ("AccountingStorageBackupHost", opt(&conf.accounting_storage_backup_host)),
-        ("AccountingStorageHost", conf.accounting_storage_host.clone()),
-        ("AccountingStorageExternalHost", opt(&conf.accounting_storage_ext_host)),
-        ("AccountingStorageParameters", opt(&conf.accounting_storage_params)),
-        ("AccountingStoragePort", conf.accounting_storage_port.to_string()),
-        ("AccountingStorageTRES", conf.accounting_storage_tres.clone()),
-        ("AccountingStorageType", conf.accounting_storage_type.clone()),
-        ("AccountingStorageUser", conf.accounting_storage_user.clone()),
+        (
+            "AccountingStorageBackupHost",
+            opt(&conf.accounting_storage_backup_host),
+        ),
+        (
+            "AccountingStorageHost",
+            conf.accounting_storage_host.clone(),
+        ),
+        (
+            "AccountingStorageExternalHost",
+            opt(&conf.accounting_storage_ext_host),
+        ),
+        (
+            "AccountingStorageParameters",
+            opt(&conf.accounting_storage_params),
+        ),
+        (
+            "AccountingStoragePort",
+            conf.accounting_storage_port.to_string(),
+        ),
+        (
+            "AccountingStorageTRES",
+            conf.accounting_storage_tres.clone(),
+        ),
+        (
+            "AccountingStorageType",
+            conf.accounting_storage_type.clone(),
+        ),
+        (
+            "AccountingStorageUser",
+            conf.accounting_storage_user.clone(),
+        ),
         ("AcctGatherEnergyType", conf.acct_gather_energy_type.clone()),
-        ("AcctGatherFilesystemType", conf.acct_gather_filesystem_type.clone()),
-        ("AcctGatherInterconnectType", conf.acct_gather_interconnect_type.clone()),
-        ("AcctGatherNodeFreq", format!("{} sec", conf.acct_gather_node_freq)),
-        ("AcctGatherProfileType", conf.acct_gather_profile_type.clone()),
+        (
+            "AcctGatherFilesystemType",
+            conf.acct_gather_filesystem_type.clone(),
+        ),
+        (
+            "AcctGatherInterconnectType",
+            conf.acct_gather_interconnect_type.clone(),
+        ),
+        (
+            "AcctGatherNodeFreq",
+            format!("{} sec", conf.acct_gather_node_freq),
+        ),
+        (
+            "AcctGatherProfileType",
+            conf.acct_gather_profile_type.clone(),
+        ),
         ("AuthAltTypes", opt(&conf.authalttypes)),
         ("AuthAltParameters", opt(&conf.authalt_params)),
         ("AuthInfo", opt(&conf.authinfo)),
         ("AuthType", conf.authtype.clone()),
-        ("BatchStartTimeout", format!("{} sec", conf.batch_start_timeout)),
+        (
+            "BatchStartTimeout",
+            format!("{} sec", conf.batch_start_timeout),
+        ),
         ("BcastExclude", conf.bcast_exclude.clone()),
         ("BcastParameters", opt(&conf.bcast_parameters)),
         ("BurstBufferType", opt(&conf.bb_type)),
@@ -68,7 +109,10 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("GpuFreqDef", conf.gpu_freq_def.clone()),
         ("GroupUpdateForce", conf.group_force.to_string()),
         ("GroupUpdateTime", format!("{} sec", conf.group_time)),
-        ("HealthCheckInterval", format!("{} sec", conf.health_check_interval)),
+        (
+            "HealthCheckInterval",
+            format!("{} sec", conf.health_check_interval),
+        ),
         ("HealthCheckProgram", opt(&conf.health_check_program)),
         ("InactiveLimit", format!("{} sec", conf.inactive_limit)),
         ("InteractiveStepOptions", conf.interactive_step_opts.clone()),
@@ -81,8 +125,14 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("JobCompType", conf.job_comp_type.clone()),
         ("JobCompUser", conf.job_comp_user.clone()),
         ("JobContainerType", conf.job_container_plugin.clone()),
-        ("JobCredentialPrivateKey", opt(&conf.job_credential_private_key)),
-        ("JobCredentialPublicCertificate", opt(&conf.job_credential_public_certificate)),
+        (
+            "JobCredentialPrivateKey",
+            opt(&conf.job_credential_private_key),
+        ),
+        (
+            "JobCredentialPublicCertificate",
+            opt(&conf.job_credential_public_certificate),
+        ),
         ("JobFileAppend", conf.job_file_append.to_string()),
         ("JobRequeue", conf.job_requeue.to_string()),
         ("JobSubmitPlugins", opt(&conf.job_submit_plugins)),
@@ -97,7 +147,12 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("MaxDBDMsgs", conf.effective_max_dbd_msgs().to_string()),
         ("MaxJobCount", conf.max_job_cnt.to_string()),
         ("MaxJobId", conf.max_job_id.to_string()),
-        ("MaxNodeCount", conf.max_node_cnt.unwrap_or(conf.nodes.len() as u32).to_string()),
+        (
+            "MaxNodeCount",
+            conf.max_node_cnt
+                .unwrap_or(conf.nodes.len() as u32)
+                .to_string(),
+        ),
         ("MaxStepCount", conf.max_step_cnt.to_string()),
         ("MaxTasksPerNode", conf.max_tasks_per_node.to_string()),
         ("MCSPlugin", conf.mcs_plugin.clone()),
@@ -116,15 +171,27 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("PrEpParameters", opt(&conf.prep_params)),
         ("PrEpPlugins", conf.prep_plugins.clone()),
         ("PriorityParameters", opt(&conf.priority_params)),
-        ("PrioritySiteFactorParameters", opt(&conf.site_factor_params)),
+        (
+            "PrioritySiteFactorParameters",
+            opt(&conf.site_factor_params),
+        ),
         ("PriorityType", conf.priority_type.clone()),
         ("ProctrackType", conf.proctrack_type.clone()),
         ("Prolog", opt(&conf.prolog)),
-        ("PrologEpilogTimeout", conf.prolog_epilog_timeout.to_string()),
+        (
+            "PrologEpilogTimeout",
+            conf.prolog_epilog_timeout.to_string(),
+        ),
         ("PrologSlurmctld", opt(&conf.prolog_slurmctld)),
-        ("PropagatePrioProcess", conf.propagate_prio_process.to_string()),
+        (
+            "PropagatePrioProcess",
+            conf.propagate_prio_process.to_string(),
+        ),
         ("PropagateResourceLimits", opt(&conf.propagate_rlimits)),
-        ("PropagateResourceLimitsExcept", opt(&conf.propagate_rlimits_except)),
+        (
+            "PropagateResourceLimitsExcept",
+            opt(&conf.propagate_rlimits_except),
+        ),
         ("RebootProgram", opt(&conf.reboot_program)),
         ("RequeueExit", opt(&conf.requeue_exit)),
         ("RequeueExitHold", opt(&conf.requeue_exit_hold)),
@@ -138,16 +205,28 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("ReturnToService", conf.ret2service.to_string()),
         ("RoutePlugin", conf.route_plugin.clone()),
         ("SchedulerParameters", opt(&conf.sched_params)),
-        ("SchedulerTimeSlice", format!("{} sec", conf.sched_time_slice)),
+        (
+            "SchedulerTimeSlice",
+            format!("{} sec", conf.sched_time_slice),
+        ),
         ("SchedulerType", conf.schedtype.clone()),
         ("ScronParameters", opt(&conf.scron_params)),
         ("SelectType", conf.select_type.clone()),
         ("SlurmctldAddr", opt(&conf.slurmctld_addr)),
         ("SlurmctldLogFile", opt(&conf.slurmctld_logfile)),
         ("SlurmctldPort", conf.slurmctld_port.to_string()),
-        ("SlurmctldPrimaryOffProg", opt(&conf.slurmctld_primary_off_prog)),
-        ("SlurmctldPrimaryOnProg", opt(&conf.slurmctld_primary_on_prog)),
-        ("SlurmctldTimeout", format!("{} sec", conf.slurmctld_timeout)),
+        (
+            "SlurmctldPrimaryOffProg",
+            opt(&conf.slurmctld_primary_off_prog),
+        ),
+        (
+            "SlurmctldPrimaryOnProg",
+            opt(&conf.slurmctld_primary_on_prog),
+        ),
+        (
+            "SlurmctldTimeout",
+            format!("{} sec", conf.slurmctld_timeout),
+        ),
         ("SlurmctldParameters", opt(&conf.slurmctld_params)),
         ("SlurmdLogFile", opt(&conf.slurmd_logfile)),
         ("SlurmdParameters", opt(&conf.slurmd_params)),
@@ -178,7 +257,10 @@ fn printed(conf: &SlurmConf) -> Vec<(&'static str, String)> {
         ("TopologyPlugin", conf.topology_plugin.clone()),
         ("TreeWidth", conf.tree_width.to_string()),
         ("UnkillableStepProgram", opt(&conf.unkillable_program)),
-        ("UnkillableStepTimeout", format!("{} sec", conf.unkillable_timeout)),
+        (
+            "UnkillableStepTimeout",
+            format!("{} sec", conf.unkillable_timeout),
+        ),
         ("VSizeFactor", format!("{} percent", conf.vsize_factor)),
         ("WaitTime", format!("{} sec", conf.wait_time)),
         ("X11Parameters", opt(&conf.x11_params)),
@@ -223,25 +305,49 @@ fn refslurm_conf_matches_scontrol_show_config() {
     assert!(bad.is_empty(), "mismatches:\n{}", bad.join("\n"));
 
     // Values scontrol formats from numbers or enums.
-    assert_eq!(want.get("SelectTypeParameters").map(String::as_str), Some("CR_CORE"));
+    assert_eq!(
+        want.get("SelectTypeParameters").map(String::as_str),
+        Some("CR_CORE")
+    );
     assert_eq!(conf.select_type_param, wire::conf::select_type::CR_CORE);
-    assert_eq!(want.get("EnforcePartLimits").map(String::as_str), Some("NO"));
+    assert_eq!(
+        want.get("EnforcePartLimits").map(String::as_str),
+        Some("NO")
+    );
     assert_eq!(conf.enforce_part_limits, EnforcePartLimits::No);
-    assert_eq!(want.get("SuspendTime").map(String::as_str), Some("INFINITE"));
+    assert_eq!(
+        want.get("SuspendTime").map(String::as_str),
+        Some("INFINITE")
+    );
     assert_eq!(conf.suspend_time, TimeLimit::Unlimited);
     assert_eq!(want.get("SlurmctldDebug").map(String::as_str), Some("info"));
     assert_eq!((conf.slurmctld_debug, conf.slurmd_debug), (3, 3));
-    assert_eq!(want.get("SlurmctldSyslogDebug").map(String::as_str), Some("(null)"));
+    assert_eq!(
+        want.get("SlurmctldSyslogDebug").map(String::as_str),
+        Some("(null)")
+    );
     assert_eq!(conf.slurmctld_syslog_debug, 10);
-    assert_eq!(want.get("SrunPortRange").map(String::as_str), Some("60001-60200"));
+    assert_eq!(
+        want.get("SrunPortRange").map(String::as_str),
+        Some("60001-60200")
+    );
     assert_eq!(conf.srun_port_range, Some((60001, 60200)));
     assert_eq!(want.get("PrivateData").map(String::as_str), Some("none"));
     assert_eq!(conf.private_data, 0);
-    assert_eq!(want.get("AccountingStorageEnforce").map(String::as_str), Some("none"));
+    assert_eq!(
+        want.get("AccountingStorageEnforce").map(String::as_str),
+        Some("none")
+    );
     assert_eq!(conf.accounting_storage_enforce, 0);
     assert_eq!(want.get("SlurmUser").map(String::as_str), Some("root(0)"));
-    assert_eq!((conf.slurm_user_name.as_str(), conf.slurm_user_id), ("root", Some(0)));
-    assert_eq!(want.get("DefMemPerNode").map(String::as_str), Some("UNLIMITED"));
+    assert_eq!(
+        (conf.slurm_user_name.as_str(), conf.slurm_user_id),
+        ("root", Some(0))
+    );
+    assert_eq!(
+        want.get("DefMemPerNode").map(String::as_str),
+        Some("UNLIMITED")
+    );
     assert_eq!(conf.def_mem_per_cpu, None);
     assert_eq!(want.get("PreemptMode").map(String::as_str), Some("OFF"));
     assert_eq!(conf.preempt_mode, 0);
@@ -250,10 +356,22 @@ fn refslurm_conf_matches_scontrol_show_config() {
         ("DebugFlags", "(null)", conf.debug_flags),
         ("PrologFlags", "(null)", u64::from(conf.prolog_flags)),
         ("ReconfigFlags", "(null)", u64::from(conf.reconfig_flags)),
-        ("TaskPluginParam", "(null type)", u64::from(conf.task_plugin_param)),
+        (
+            "TaskPluginParam",
+            "(null type)",
+            u64::from(conf.task_plugin_param),
+        ),
         ("LogTimeFormat", "iso8601_ms", u64::from(conf.log_fmt)),
-        ("HealthCheckNodeState", "ANY", u64::from(conf.health_check_node_state)),
-        ("CpuFreqGovernors", "OnDemand,Performance,UserSpace", u64::from(conf.cpu_freq_govs)),
+        (
+            "HealthCheckNodeState",
+            "ANY",
+            u64::from(conf.health_check_node_state),
+        ),
+        (
+            "CpuFreqGovernors",
+            "OnDemand,Performance,UserSpace",
+            u64::from(conf.cpu_freq_govs),
+        ),
     ] {
         assert_eq!(want.get(key).map(String::as_str), Some(printed_as), "{key}");
         let expect = match key {
@@ -267,19 +385,33 @@ fn refslurm_conf_matches_scontrol_show_config() {
     assert_eq!(conf.cpu_freq_def, None);
     assert_eq!(conf.priority_flags, wire::conf::flags::priority::FAIR_TREE);
     // upstream printed the real hostname in place of "localhost".
-    assert_eq!(want.get("SlurmctldHost[0]").map(String::as_str), Some("vm(127.0.0.1)"));
+    assert_eq!(
+        want.get("SlurmctldHost[0]").map(String::as_str),
+        Some("vm(127.0.0.1)")
+    );
     let mut renamed = conf.clone();
     renamed.replace_localhost_controller("vm");
-    let primary = renamed.primary_controller().map(|h| format!("{}({})", h.name, h.addr));
+    let primary = renamed
+        .primary_controller()
+        .map(|h| format!("{}({})", h.name, h.addr));
     assert_eq!(primary.as_deref(), Some("vm(127.0.0.1)"));
     // CTL_CONF_OR from SlurmdParameters=config_overrides, plus IPv4.
-    assert_eq!(conf.conf_flags, wire::conf::conf_flags::CONFIG_OVERRIDES | wire::conf::conf_flags::IPV4_ENABLED);
+    assert_eq!(
+        conf.conf_flags,
+        wire::conf::conf_flags::CONFIG_OVERRIDES | wire::conf::conf_flags::IPV4_ENABLED
+    );
 
     // Node and partitions.
     assert_eq!(conf.nodes.len(), 1);
     let n = &conf.nodes[0];
-    assert_eq!((n.name.as_str(), n.addr.as_str(), n.hostname.as_str()), ("localhost", "127.0.0.1", "localhost"));
-    assert_eq!((n.cpus, n.sockets, n.cores_per_socket, n.threads_per_core), (2, 2, 1, 1));
+    assert_eq!(
+        (n.name.as_str(), n.addr.as_str(), n.hostname.as_str()),
+        ("localhost", "127.0.0.1", "localhost")
+    );
+    assert_eq!(
+        (n.cpus, n.sockets, n.cores_per_socket, n.threads_per_core),
+        (2, 2, 1, 1)
+    );
     assert_eq!((n.real_memory, n.port), (24105, Some(6818)));
     assert_eq!(n.state.as_deref(), Some("UNKNOWN"));
     let [debug, batch] = conf.partitions.as_slice() else {

@@ -96,7 +96,11 @@ fn every_captured_frame_round_trips() {
     let mut unsupported = Vec::new();
     for path in golden_files() {
         let bytes = std::fs::read(&path).unwrap();
-        let name = path.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap().display().to_string();
+        let name = path
+            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .display()
+            .to_string();
         let f = frame::decode(&bytes).unwrap_or_else(|e| panic!("{name}: frame: {e}"));
         let ty = f.header.msg_type;
         let msg = match Message::unpack(ty, f.header.version, f.body) {
@@ -110,7 +114,11 @@ fn every_captured_frame_round_trips() {
         assert_eq!(msg.msg_type(), ty, "{name}");
         let body = msg.to_body(f.header.version);
         if body != f.body {
-            let at = body.iter().zip(f.body).position(|(a, b)| a != b).unwrap_or(body.len().min(f.body.len()));
+            let at = body
+                .iter()
+                .zip(f.body)
+                .position(|(a, b)| a != b)
+                .unwrap_or(body.len().min(f.body.len()));
             panic!(
                 "{name}: re-encoded {} differs at byte {at} (ours {} bytes, upstream {} bytes)",
                 msg_type::name(ty),
@@ -119,15 +127,27 @@ fn every_captured_frame_round_trips() {
             );
         }
         let whole = frame::encode(&f.header, &f.auth, &body);
-        assert_eq!(&whole[4..], &bytes[..], "{name}: header/auth re-encode differs");
+        assert_eq!(
+            &whole[4..],
+            &bytes[..],
+            "{name}: header/auth re-encode differs"
+        );
         // Decoding what we encoded gives the same message again.
-        assert_eq!(Message::unpack(ty, f.header.version, &body).unwrap(), msg, "{name}");
+        assert_eq!(
+            Message::unpack(ty, f.header.version, &body).unwrap(),
+            msg,
+            "{name}"
+        );
         *covered.entry(ty).or_default() += 1;
     }
     eprintln!("golden frames per type: {covered:?}");
     eprintln!("types not (yet) decoded: {unsupported:?}");
     for t in REQUIRED {
-        assert!(covered.contains_key(t), "no golden frame for {}", msg_type::name(*t));
+        assert!(
+            covered.contains_key(t),
+            "no golden frame for {}",
+            msg_type::name(*t)
+        );
     }
 }
 
@@ -149,7 +169,9 @@ fn truncating_any_golden_body_is_an_error_not_a_panic() {
 }
 
 fn golden_message(rel: &str) -> Message {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(rel);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let f = frame::decode(&bytes).unwrap();
     Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
@@ -161,29 +183,86 @@ fn golden_message(rel: &str) -> Message {
 #[test]
 fn gpu_job_frames_carry_the_gres_allocation() {
     use wire::msg::gres::plugin_id;
-    let Message::BatchJobLaunch(launch) = golden_message("gpu_job/11-0-req-4005.bin") else { panic!("not a launch") };
+    let Message::BatchJobLaunch(launch) = golden_message("gpu_job/11-0-req-4005.bin") else {
+        panic!("not a launch")
+    };
     let cred = &launch.cred.credential;
     assert_eq!(cred.job_gres_list.len(), 1);
     let g = &cred.job_gres_list[0];
-    assert_eq!((g.plugin_id, g.type_name.as_deref(), g.node_cnt, g.total_gres), (plugin_id("gpu"), Some("a100"), 2, 4));
+    assert_eq!(
+        (
+            g.plugin_id,
+            g.type_name.as_deref(),
+            g.node_cnt,
+            g.total_gres
+        ),
+        (plugin_id("gpu"), Some("a100"), 2, 4)
+    );
     assert_eq!(g.gres_cnt_node_alloc, Some(vec![2, 2]));
-    let bits: Vec<String> = g.gres_bit_alloc.as_ref().unwrap().iter().map(|b| b.as_ref().unwrap().to_ranges()).collect();
+    let bits: Vec<String> = g
+        .gres_bit_alloc
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_ref().unwrap().to_ranges())
+        .collect();
     assert_eq!(bits, ["0-1", "0-1"]);
-    assert_eq!((g.gres_per_node, g.flags, g.cpus_per_gres, g.gres_bit_step_alloc.as_ref()), (0, 0, 0, None));
+    assert_eq!(
+        (
+            g.gres_per_node,
+            g.flags,
+            g.cpus_per_gres,
+            g.gres_bit_step_alloc.as_ref()
+        ),
+        (0, 0, 0, None)
+    );
     assert!(cred.step_gres_list.is_empty());
-    assert_eq!((cred.job_mem_alloc.as_slice(), cred.job_mem_alloc_rep_count.as_slice()), (&[1000u64][..], &[1u32][..]));
+    assert_eq!(
+        (
+            cred.job_mem_alloc.as_slice(),
+            cred.job_mem_alloc_rep_count.as_slice()
+        ),
+        (&[1000u64][..], &[1u32][..])
+    );
 
-    let Message::TerminateJob(kill) = golden_message("gpu_job/13-0-req-6011.bin") else { panic!("not a terminate") };
+    let Message::TerminateJob(kill) = golden_message("gpu_job/13-0-req-6011.bin") else {
+        panic!("not a terminate")
+    };
     let info = &kill.job_gres_info;
     assert_eq!(info.len(), 1);
-    assert_eq!((info[0].plugin_id, info[0].node_cnt, info[0].gres_cnt_node_alloc.as_ref()), (plugin_id("gpu"), 2, None));
-    let kc = &kill.cred.as_ref().expect("kill messages carry the job credential").credential;
+    assert_eq!(
+        (
+            info[0].plugin_id,
+            info[0].node_cnt,
+            info[0].gres_cnt_node_alloc.as_ref()
+        ),
+        (plugin_id("gpu"), 2, None)
+    );
+    let kc = &kill
+        .cred
+        .as_ref()
+        .expect("kill messages carry the job credential")
+        .credential;
     assert_eq!(kc.job_gres_list, cred.job_gres_list);
-    assert_eq!((kc.step_id.step_id, kc.step_hostlist.as_deref()), (NO_VAL, None));
+    assert_eq!(
+        (kc.step_id.step_id, kc.step_hostlist.as_deref()),
+        (NO_VAL, None)
+    );
 
-    let Message::BatchJobLaunch(second) = golden_message("gpu_job/34-0-req-4005.bin") else { panic!("not a launch") };
-    let bm = second.cred.credential.job_gres_list[0].gres_bit_alloc.as_ref().unwrap()[0].clone().unwrap();
-    assert_eq!((bm.len(), bm.to_ranges()), (2, "1".to_string()), "the second one-GPU job on n1 gets GPU 1");
+    let Message::BatchJobLaunch(second) = golden_message("gpu_job/34-0-req-4005.bin") else {
+        panic!("not a launch")
+    };
+    let bm = second.cred.credential.job_gres_list[0]
+        .gres_bit_alloc
+        .as_ref()
+        .unwrap()[0]
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (bm.len(), bm.to_ranges()),
+        (2, "1".to_string()),
+        "the second one-GPU job on n1 gets GPU 1"
+    );
 }
 
 /// `slurmd_gres/` was captured from stock slurmd 22.05.8 (node n1 of the
@@ -198,7 +277,9 @@ fn gres_block_from_gres_conf_matches_stock_slurmd() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/slurmd_gres");
     let bytes = std::fs::read(dir.join("21-0-req-1002.bin")).unwrap();
     let f = frame::decode(&bytes).unwrap();
-    let Message::NodeRegistration(reg) = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap() else {
+    let Message::NodeRegistration(reg) =
+        Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
+    else {
         panic!("not a registration");
     };
     assert_eq!(reg.node_name.as_deref(), Some("n1"));
@@ -213,7 +294,9 @@ fn gres_block_from_gres_conf_matches_stock_slurmd() {
         cluster_name: Some("compat"),
         file_check: None,
     };
-    let ours = GresNodeConf::from_file(dir.join("gres.conf"), input).unwrap().to_wire(stock.version);
+    let ours = GresNodeConf::from_file(dir.join("gres.conf"), input)
+        .unwrap()
+        .to_wire(stock.version);
     assert_eq!(ours, stock);
     let (mut a, mut b) = (Packer::new(), Packer::new());
     ours.pack(&mut a);
@@ -222,7 +305,10 @@ fn gres_block_from_gres_conf_matches_stock_slurmd() {
     // And the whole registration re-encodes to the captured bytes with it.
     let mut ours_reg = (*reg).clone();
     ours_reg.gres_info = Some(ours);
-    assert_eq!(&Message::NodeRegistration(Box::new(ours_reg)).to_body(f.header.version)[..], f.body);
+    assert_eq!(
+        &Message::NodeRegistration(Box::new(ours_reg)).to_body(f.header.version)[..],
+        f.body
+    );
 }
 
 /// `slurmd_gres_variants/`: stock slurmd 22.05.8 registrations (node n1,
@@ -242,18 +328,29 @@ fn gres_blocks_of_gres_conf_variants_match_stock_slurmd() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/slurmd_gres_variants");
     let mut cases: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
-        .filter_map(|e| e.unwrap().file_name().to_str()?.strip_suffix(".slurm.conf").map(str::to_string))
+        .filter_map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_str()?
+                .strip_suffix(".slurm.conf")
+                .map(str::to_string)
+        })
         .collect();
     cases.sort();
     assert!(cases.len() >= 12, "{cases:?}");
     for case in cases {
         let bytes = std::fs::read(dir.join(format!("{case}-0-req-1002.bin"))).unwrap();
         let f = frame::decode(&bytes).unwrap();
-        let Message::NodeRegistration(reg) = Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap() else {
+        let Message::NodeRegistration(reg) =
+            Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
+        else {
             panic!("{case}: not a registration");
         };
         let stock = reg.gres_info.clone().unwrap();
-        let text = format!("SlurmctldHost=h\n{}", std::fs::read_to_string(dir.join(format!("{case}.slurm.conf"))).unwrap());
+        let text = format!(
+            "SlurmctldHost=h\n{}",
+            std::fs::read_to_string(dir.join(format!("{case}.slurm.conf"))).unwrap()
+        );
         let conf = SlurmConf::from_str(&text, "/x/slurm.conf").unwrap();
         let node = &conf.nodes[0];
         let input = NodeInput {

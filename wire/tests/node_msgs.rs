@@ -11,8 +11,9 @@ use wire::msg::gres::{GresJobAlloc, GresJobState, GresNodeConfig, GresSlurmdConf
 use wire::msg::jobacct::TresUsage;
 use wire::msg::node::reg_flags;
 use wire::msg::{
-    AcctGatherNodeResponse, CompleteProlog, CredError, JobAcctInfo, JobCredential, KillJob, Message,
-    NodeRegistration, PingSlurmdResponse, PrologLaunch, SignalTasks, SignedCredential, StepComplete, TresRec,
+    AcctGatherNodeResponse, CompleteProlog, CredError, JobAcctInfo, JobCredential, KillJob,
+    Message, NodeRegistration, PingSlurmdResponse, PrologLaunch, SignalTasks, SignedCredential,
+    StepComplete, TresRec,
 };
 use wire::pack::{Bitmap, DecodeError, NO_VAL};
 use wire::version::ProtocolVersion;
@@ -29,7 +30,11 @@ fn bitmap(len: u32, ones: &[u32]) -> Bitmap {
 /// A credential with every optional part filled in.
 fn full_credential() -> JobCredential {
     JobCredential {
-        step_id: StepId { job_id: 42, step_id: 0, step_het_comp: NO_VAL },
+        step_id: StepId {
+            job_id: 42,
+            step_id: 0,
+            step_het_comp: NO_VAL,
+        },
         uid: 1000,
         gid: 1000,
         pw_name: Some("alice".into()),
@@ -99,7 +104,11 @@ fn kill_job() -> KillJob {
             gres_cnt_node_alloc: Some(vec![1, 1]),
             gres_bit_alloc: Some(vec![Some(bitmap(4, &[0])), Some(bitmap(4, &[1]))]),
         }],
-        step_id: StepId { job_id: 42, step_id: NO_VAL, step_het_comp: NO_VAL },
+        step_id: StepId {
+            job_id: 42,
+            step_id: NO_VAL,
+            step_het_comp: NO_VAL,
+        },
         het_job_id: NO_VAL,
         job_state: 1,
         job_uid: 1000,
@@ -122,33 +131,68 @@ fn samples() -> Vec<Message> {
         act_cpufreq: 2_000_000,
         consumed_energy: 17,
         tres_ids: vec![1, 2],
-        tres_list: Some(vec![TresRec { id: 1, count: 4, tres_type: Some("cpu".into()), ..Default::default() }]),
-        usage_in: TresUsage { max: vec![5, 6], tot: vec![7, 8], ..Default::default() },
-        usage_out: TresUsage { min: vec![1, 1], ..Default::default() },
+        tres_list: Some(vec![TresRec {
+            id: 1,
+            count: 4,
+            tres_type: Some("cpu".into()),
+            ..Default::default()
+        }]),
+        usage_in: TresUsage {
+            max: vec![5, 6],
+            tot: vec![7, 8],
+            ..Default::default()
+        },
+        usage_out: TresUsage {
+            min: vec![1, 1],
+            ..Default::default()
+        },
     };
     vec![
         Message::NodeRegistrationStatusRequest,
         Message::HealthCheck,
         Message::AcctGatherUpdate,
-        Message::PingSlurmdResponse(PingSlurmdResponse { cpu_load: 12, free_mem: 31_000 }),
+        Message::PingSlurmdResponse(PingSlurmdResponse {
+            cpu_load: 12,
+            free_mem: 31_000,
+        }),
         Message::AcctGatherUpdateResponse(AcctGatherNodeResponse {
             node_name: Some("n1".into()),
-            energy: vec![Energy { consumed_energy: 100, current_watts: 50, poll_time: 1_700_000_000, ..Default::default() }; 2],
+            energy: vec![
+                Energy {
+                    consumed_energy: 100,
+                    current_watts: 50,
+                    poll_time: 1_700_000_000,
+                    ..Default::default()
+                };
+                2
+            ],
         }),
         Message::TerminateTasks(SignalTasks {
-            step_id: StepId { job_id: 42, step_id: step::BATCH, step_het_comp: NO_VAL },
+            step_id: StepId {
+                job_id: 42,
+                step_id: step::BATCH,
+                step_het_comp: NO_VAL,
+            },
             flags: kill_flags::FULL_JOB,
             signal: 15,
         }),
         Message::StepComplete(StepComplete {
-            step_id: StepId { job_id: 42, step_id: 1, step_het_comp: NO_VAL },
+            step_id: StepId {
+                job_id: 42,
+                step_id: 1,
+                step_het_comp: NO_VAL,
+            },
             range_first: 0,
             range_last: 3,
             step_rc: 0,
             jobacct: Some(jobacct),
         }),
         Message::KillTimelimit(Box::new(kill_job())),
-        Message::AbortJob(Box::new(KillJob { cred: None, job_gres_info: vec![], ..kill_job() })),
+        Message::AbortJob(Box::new(KillJob {
+            cred: None,
+            job_gres_info: vec![],
+            ..kill_job()
+        })),
         Message::KillPreempted(Box::new(kill_job())),
         Message::LaunchProlog(Box::new(PrologLaunch {
             job_gres_info: kill_job().job_gres_info,
@@ -174,7 +218,11 @@ fn samples() -> Vec<Message> {
             },
             user_name: Some("alice".into()),
         })),
-        Message::CompleteProlog(CompleteProlog { job_id: 42, node_name: Some("n1".into()), prolog_rc: 0 }),
+        Message::CompleteProlog(CompleteProlog {
+            job_id: 42,
+            node_name: Some("n1".into()),
+            prolog_rc: 0,
+        }),
         Message::NodeRegistration(Box::new(NodeRegistration {
             timestamp: 1_700_000_000,
             node_name: Some("n1".into()),
@@ -184,7 +232,11 @@ fn samples() -> Vec<Message> {
             cores: 4,
             threads: 2,
             real_memory: 32_000,
-            steps: vec![StepId { job_id: 42, step_id: step::EXTERN, step_het_comp: NO_VAL }],
+            steps: vec![StepId {
+                job_id: 42,
+                step_id: step::EXTERN,
+                step_het_comp: NO_VAL,
+            }],
             flags: reg_flags::RESP,
             gres_info: Some(GresNodeConfig {
                 version: V.0,
@@ -208,7 +260,8 @@ fn samples() -> Vec<Message> {
 fn messages_without_captures_round_trip() {
     for m in samples() {
         let body = m.to_body(V);
-        let back = Message::unpack(m.msg_type(), V, &body).unwrap_or_else(|e| panic!("{}: {e}", m.msg_type()));
+        let back = Message::unpack(m.msg_type(), V, &body)
+            .unwrap_or_else(|e| panic!("{}: {e}", m.msg_type()));
         assert_eq!(back, m);
         assert_eq!(back.to_body(V), body);
     }
@@ -219,7 +272,11 @@ fn truncated_bodies_are_refused() {
     for m in samples() {
         let body = m.to_body(V);
         for cut in 0..body.len() {
-            assert!(Message::unpack(m.msg_type(), V, &body[..cut]).is_err(), "{} cut at {cut}", m.msg_type());
+            assert!(
+                Message::unpack(m.msg_type(), V, &body[..cut]).is_err(),
+                "{} cut at {cut}",
+                m.msg_type()
+            );
         }
         // And one extra byte is refused too.
         let mut long = body.clone();
@@ -242,24 +299,39 @@ fn older_layouts_are_refused_where_they_differ() {
             | Message::AcctGatherUpdateResponse(_)
             | Message::TerminateTasks(_)
             | Message::StepComplete(_) => assert_eq!(r.unwrap(), m),
-            _ => assert_eq!(r, Err(DecodeError::UnsupportedVersion(ProtocolVersion::V21_08.0))),
+            _ => assert_eq!(
+                r,
+                Err(DecodeError::UnsupportedVersion(ProtocolVersion::V21_08.0))
+            ),
         }
     }
 }
 
 #[test]
 fn registration_gres_size_must_match_mem_length() {
-    let Message::NodeRegistration(r) = &samples()[12] else { panic!("sample order") };
+    let Message::NodeRegistration(r) = &samples()[12] else {
+        panic!("sample order")
+    };
     let mut body = Message::NodeRegistration(r.clone()).to_body(V);
     // Find the u32 size that precedes packmem's own identical length.
     let mut inner = wire::pack::Packer::new();
     r.gres_info.as_ref().unwrap().pack(&mut inner);
     let len = (inner.len() as u32).to_be_bytes();
-    let at = body.windows(8).position(|w| w[..4] == len && w[4..] == len).expect("size twice");
+    let at = body
+        .windows(8)
+        .position(|w| w[..4] == len && w[4..] == len)
+        .expect("size twice");
     body[at + 3] ^= 1;
     assert!(matches!(
-        Message::unpack(wire::msg::msg_type::MESSAGE_NODE_REGISTRATION_STATUS, V, &body),
-        Err(DecodeError::InvalidValue { field: "node_reg.gres_info", .. })
+        Message::unpack(
+            wire::msg::msg_type::MESSAGE_NODE_REGISTRATION_STATUS,
+            V,
+            &body
+        ),
+        Err(DecodeError::InvalidValue {
+            field: "node_reg.gres_info",
+            ..
+        })
     ));
 }
 
@@ -271,7 +343,11 @@ fn credential_body_is_what_gets_signed_and_verified() {
     let cred = full_credential();
     let signed = SignedCredential::sign(cred.clone(), V, &ctld, RestrictUid::Uid(0)).unwrap();
     assert_eq!(signed.body, cred.pack_body(V));
-    assert_eq!(signed.signature.as_ref().unwrap().last(), Some(&0), "signature carries its NUL");
+    assert_eq!(
+        signed.signature.as_ref().unwrap().last(),
+        Some(&0),
+        "signature carries its NUL"
+    );
 
     // Wire form: body with no length, then mem signature; decodes back to the same.
     let mut p = wire::pack::Packer::new();
@@ -283,7 +359,8 @@ fn credential_body_is_what_gets_signed_and_verified() {
 
     back.verify(&slurmd, &[SLURM_USER, 0]).unwrap();
     // Replays are MUNGE's business on the same node; another node decodes fine.
-    back.verify(&FakeCredentials::new(key, 0, 0), &[SLURM_USER, 0]).unwrap();
+    back.verify(&FakeCredentials::new(key, 0, 0), &[SLURM_USER, 0])
+        .unwrap();
 }
 
 #[test]
@@ -295,14 +372,19 @@ fn credential_refusals_carry_upstream_codes() {
     // Signed by an ordinary user.
     let user = FakeCredentials::new(key, 1000, 1000);
     let forged = SignedCredential::sign(full_credential(), V, &user, RestrictUid::Any).unwrap();
-    let e = forged.verify(&FakeCredentials::new(key, 0, 0), &[SLURM_USER, 0]).unwrap_err();
+    let e = forged
+        .verify(&FakeCredentials::new(key, 0, 0), &[SLURM_USER, 0])
+        .unwrap_err();
     assert_eq!(e, CredError::BadSigner { uid: 1000 });
     assert_eq!(e.slurm_rc(), SlurmRc::ESLURMD_INVALID_JOB_CREDENTIAL);
 
     // Body changed after signing (a different uid in the credential).
     let mut tampered = signed.clone();
     tampered.body[12..16].copy_from_slice(&0u32.to_be_bytes());
-    assert_eq!(tampered.verify(&FakeCredentials::new(key, 0, 0), &[SLURM_USER, 0]), Err(CredError::DataMismatch));
+    assert_eq!(
+        tampered.verify(&FakeCredentials::new(key, 0, 0), &[SLURM_USER, 0]),
+        Err(CredError::DataMismatch)
+    );
     let mut short = signed.clone();
     short.body.pop();
     assert!(matches!(
@@ -312,20 +394,35 @@ fn credential_refusals_carry_upstream_codes() {
 
     // Another cluster's key; unsigned; replay on one node.
     let other = FakeCredentials::new(b"other key", 0, 0);
-    assert!(matches!(signed.verify(&other, &[SLURM_USER, 0]), Err(CredError::BadSignature(_))));
+    assert!(matches!(
+        signed.verify(&other, &[SLURM_USER, 0]),
+        Err(CredError::BadSignature(_))
+    ));
     let unsigned = SignedCredential::unsigned(full_credential(), V);
-    assert_eq!(unsigned.verify(&other, &[0]).unwrap_err().slurm_rc(), SlurmRc::ESLURMD_INVALID_JOB_CREDENTIAL);
+    assert_eq!(
+        unsigned.verify(&other, &[0]).unwrap_err().slurm_rc(),
+        SlurmRc::ESLURMD_INVALID_JOB_CREDENTIAL
+    );
     let node = FakeCredentials::new(key, 0, 0);
     signed.verify(&node, &[SLURM_USER]).unwrap();
-    assert_eq!(signed.verify(&node, &[SLURM_USER]), Err(CredError::SignatureReplayed));
+    assert_eq!(
+        signed.verify(&node, &[SLURM_USER]),
+        Err(CredError::SignatureReplayed)
+    );
 
     // Age check.
     let ctime = signed.credential.ctime;
     signed.check_expiry(ctime + 120, 120).unwrap();
     let e = signed.check_expiry(ctime + 121, 120).unwrap_err();
     assert_eq!(e.slurm_rc(), SlurmRc::ESLURMD_CREDENTIAL_EXPIRED);
-    assert_eq!(CredError::Revoked.slurm_rc(), SlurmRc::ESLURMD_CREDENTIAL_REVOKED);
-    assert_eq!(CredError::Replayed.slurm_rc(), SlurmRc::ESLURMD_CREDENTIAL_REPLAYED);
+    assert_eq!(
+        CredError::Revoked.slurm_rc(),
+        SlurmRc::ESLURMD_CREDENTIAL_REVOKED
+    );
+    assert_eq!(
+        CredError::Replayed.slurm_rc(),
+        SlurmRc::ESLURMD_CREDENTIAL_REPLAYED
+    );
 }
 
 #[test]
@@ -336,7 +433,10 @@ fn credential_parallel_arrays_must_agree() {
     let mut u = wire::pack::Unpacker::new(&body);
     assert!(matches!(
         JobCredential::unpack(&mut u, V),
-        Err(DecodeError::InvalidValue { field: "cred.cpu_array_reps", .. })
+        Err(DecodeError::InvalidValue {
+            field: "cred.cpu_array_reps",
+            ..
+        })
     ));
 }
 
@@ -348,18 +448,31 @@ fn hostile_counts_do_not_allocate() {
     let at = 8 + 8 + 4 + 7 * 4 + 5 * 2 + 8 + 4 * 4 + 8;
     body[at..at + 4].copy_from_slice(&0xffff_fff0u32.to_be_bytes());
     assert!(matches!(
-        Message::unpack(wire::msg::msg_type::MESSAGE_NODE_REGISTRATION_STATUS, V, &body),
-        Err(DecodeError::LengthTooLarge { field: "node_reg.job_count", .. })
+        Message::unpack(
+            wire::msg::msg_type::MESSAGE_NODE_REGISTRATION_STATUS,
+            V,
+            &body
+        ),
+        Err(DecodeError::LengthTooLarge {
+            field: "node_reg.job_count",
+            ..
+        })
     ));
 }
 
 #[test]
 fn srun_side_optional_branches_round_trip() {
     use wire::addr::SlurmAddr;
-    use wire::msg::srun::{JobOption, LaunchTasksRequest, ResourceAllocationResponse, StepLayout, SwitchJobInfo};
+    use wire::msg::srun::{
+        JobOption, LaunchTasksRequest, ResourceAllocationResponse, StepLayout, SwitchJobInfo,
+    };
     let addr: std::net::SocketAddr = "10.0.0.1:6818".parse().unwrap();
     let launch = LaunchTasksRequest {
-        step_id: StepId { job_id: 42, step_id: 0, step_het_comp: 1 },
+        step_id: StepId {
+            job_id: 42,
+            step_id: 0,
+            step_het_comp: 1,
+        },
         uid: 1000,
         gid: 1000,
         user_name: Some("alice".into()),
@@ -411,7 +524,11 @@ fn srun_side_optional_branches_round_trip() {
         task_epilog: None,
         slurmd_debug: 0,
         switch_job: SwitchJobInfo::default(),
-        options: vec![JobOption { option_type: 0x4400, option: Some("x".into()), optarg: None }],
+        options: vec![JobOption {
+            option_type: 0x4400,
+            option: Some("x".into()),
+            optarg: None,
+        }],
         alias_list: None,
         complete_nodelist: Some("n[1-2]".into()),
         open_mode: 0,
@@ -438,8 +555,15 @@ fn srun_side_optional_branches_round_trip() {
         select_jobinfo: SelectJobInfo::default(),
         ..Default::default()
     };
-    let layout = StepLayout { node_list: Some("n[1-2]".into()), tids: vec![vec![0, 1], vec![2]], ..Default::default() };
-    for m in [Message::LaunchTasks(Box::new(launch)), Message::ResourceAllocationResponse(Box::new(alloc))] {
+    let layout = StepLayout {
+        node_list: Some("n[1-2]".into()),
+        tids: vec![vec![0, 1], vec![2]],
+        ..Default::default()
+    };
+    for m in [
+        Message::LaunchTasks(Box::new(launch)),
+        Message::ResourceAllocationResponse(Box::new(alloc)),
+    ] {
         let body = m.to_body(V);
         assert_eq!(Message::unpack(m.msg_type(), V, &body).unwrap(), m);
         for cut in 0..body.len() {

@@ -170,19 +170,34 @@ impl Bench {
             let pid = c.ctld_pid().ok_or("no controller")?;
             let cpu0 = proc::cpu_seconds(pid).ok_or("no /proc stat")?;
             let start = Instant::now();
-            let r = loadgen::run(&LoadSpec { hold: false, ..Self::spec(&c, n, 8) });
+            let r = loadgen::run(&LoadSpec {
+                hold: false,
+                ..Self::spec(&c, n, 8)
+            });
             if r.accepted != n {
-                return Err(format!("{label}: accepted {} of {n}: {:?}", r.accepted, r.error_kinds));
+                return Err(format!(
+                    "{label}: accepted {} of {n}: {:?}",
+                    r.accepted, r.error_kinds
+                ));
             }
             let deadline = start + Duration::from_secs(1800);
             loop {
-                let active = c.client_output(&["squeue", "-h", "-t", "PD,R,CG,CF", "-o", "%i"], CLIENT_TIMEOUT);
-                let busy = c.client_output(&["sinfo", "-h", "-N", "-t", "alloc,mix,comp", "-o", "%N"], CLIENT_TIMEOUT);
+                let active = c.client_output(
+                    &["squeue", "-h", "-t", "PD,R,CG,CF", "-o", "%i"],
+                    CLIENT_TIMEOUT,
+                );
+                let busy = c.client_output(
+                    &["sinfo", "-h", "-N", "-t", "alloc,mix,comp", "-o", "%N"],
+                    CLIENT_TIMEOUT,
+                );
                 if active.trim().is_empty() && busy.trim().is_empty() {
                     break;
                 }
                 if Instant::now() > deadline {
-                    return Err(format!("{label}: jobs still active after 30 min:\n{}", c.log_tail(20)));
+                    return Err(format!(
+                        "{label}: jobs still active after 30 min:\n{}",
+                        c.log_tail(20)
+                    ));
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -196,7 +211,9 @@ impl Bench {
                         *m.entry(l.trim()).or_default() += 1;
                         m
                     });
-                return Err(format!("{label}: {completed} of {n} jobs COMPLETED: {states:?}"));
+                return Err(format!(
+                    "{label}: {completed} of {n} jobs COMPLETED: {states:?}"
+                ));
             }
             self.results.record(
                 S,
@@ -219,12 +236,21 @@ impl Bench {
     }
 
     /// Runs the load generator and returns (jobs/s, controller CPU s per job).
-    fn load(&mut self, c: &Cluster, jobs: u64, connections: usize, presign: bool) -> Result<(f64, f64), String> {
+    fn load(
+        &mut self,
+        c: &Cluster,
+        jobs: u64,
+        connections: usize,
+        presign: bool,
+    ) -> Result<(f64, f64), String> {
         let pid = c.ctld_pid().ok_or("no controller")?;
         let cpu0 = proc::cpu_seconds(pid).ok_or("no /proc stat")?;
         // Pre-signing happens inside run() before its clock starts; the
         // controller is idle meanwhile, so its CPU figure is unaffected.
-        let r = loadgen::run(&LoadSpec { presign, ..Self::spec(c, jobs, connections) });
+        let r = loadgen::run(&LoadSpec {
+            presign,
+            ..Self::spec(c, jobs, connections)
+        });
         let cpu1 = proc::cpu_seconds(pid).ok_or("controller died")?;
         if r.errors > 0 {
             log(&format!(
@@ -305,12 +331,22 @@ impl Bench {
         drop(c);
         // The load generator, each connection count on a fresh cluster, with
         // credentials made before the clock starts; then once signing live.
-        let runs = self.sizes.connections.iter().map(|&c| (c, true)).chain([(8, false)]).collect::<Vec<_>>();
+        let runs = self
+            .sizes
+            .connections
+            .iter()
+            .map(|&c| (c, true))
+            .chain([(8, false)])
+            .collect::<Vec<_>>();
         for (conns, presign) in runs {
             let c = self.cluster(side, bin)?;
             let n = self.sizes.loadgen_jobs;
             let (rate, cpu) = self.load(&c, n, conns, presign)?;
-            let how = if presign { "pre-signed" } else { "signing live" };
+            let how = if presign {
+                "pre-signed"
+            } else {
+                "signing live"
+            };
             self.results.record(
                 S,
                 &format!("loadgen, {how}, {conns} connection(s), {n} jobs"),
@@ -483,7 +519,11 @@ impl Bench {
     fn run_group(&mut self, group: &str, rep: usize) {
         for i in 0..2 {
             let (side, bin) = self.bins[i].clone();
-            let key = if side == Side::Upstream { "upstream" } else { "ours" };
+            let key = if side == Side::Upstream {
+                "upstream"
+            } else {
+                "ours"
+            };
             if !self.sides.iter().any(|s| s == key) {
                 continue;
             }
@@ -530,7 +570,10 @@ fn main() {
             .and_then(|p| Some(p.parent()?.join("slurmctld-rs")))
             .unwrap_or_default()
     });
-    let ours_slurmd = a.ours_slurmd.clone().unwrap_or_else(|| ours.with_file_name("slurmd-rs"));
+    let ours_slurmd = a
+        .ours_slurmd
+        .clone()
+        .unwrap_or_else(|| ours.with_file_name("slurmd-rs"));
     for b in [&a.upstream, &ours] {
         if !b.is_file() {
             eprintln!("slurm-bench: controller {} not found", b.display());
@@ -554,7 +597,10 @@ fn main() {
             (Side::Upstream, a.upstream.clone()),
             (Side::Ours, ours.clone()),
         ],
-        slurmds: [("stock slurmd", a.upstream_slurmd.clone()), ("slurmd-rs", ours_slurmd)],
+        slurmds: [
+            ("stock slurmd", a.upstream_slurmd.clone()),
+            ("slurmd-rs", ours_slurmd),
+        ],
         workdir: a.workdir.clone(),
         results: Results::default(),
         failures: vec![],
@@ -602,7 +648,12 @@ fn targets(r: &Results, s: &Sizes) {
     let best = |side| {
         s.connections
             .iter()
-            .filter_map(|c| r.median(&format!("loadgen, pre-signed, {c} connection(s), {n} jobs"), side))
+            .filter_map(|c| {
+                r.median(
+                    &format!("loadgen, pre-signed, {c} connection(s), {n} jobs"),
+                    side,
+                )
+            })
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
     };
     let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));

@@ -8,8 +8,8 @@ use std::time::Duration;
 use compat_tests::{Golden, TEST_USER};
 
 use crate::jobs_common::{
-    job_id, DONE, marker, node_cluster, wait_done, wait_job_settled, wait_job_states, wait_no_process,
-    wait_node_state, wait_processes,
+    job_id, marker, node_cluster, wait_done, wait_job_settled, wait_job_states, wait_no_process,
+    wait_node_state, wait_processes, DONE,
 };
 
 const ENV_VARS: &str = "SLURM_JOB_ID SLURM_JOB_NAME SLURM_JOB_NODELIST SLURM_NNODES \
@@ -279,28 +279,50 @@ fn signals_reach_the_batch_shell_as_upstream() {
         args.extend_from_slice(extra);
         job_id(&g.run_stdin(&c, step, &args, &script))
     };
-    let warned = submit("submit_warned", "warned", &["--time=1", "--signal=B:USR1@10"]);
-    let unwarned = submit("submit_steps_only", "steps_only", &["--time=1", "--signal=USR1@10"]);
+    let warned = submit(
+        "submit_warned",
+        "warned",
+        &["--time=1", "--signal=B:USR1@10"],
+    );
+    let unwarned = submit(
+        "submit_steps_only",
+        "steps_only",
+        &["--time=1", "--signal=USR1@10"],
+    );
     let cancelled = submit("submit_scancel", "scancel", &["--time=5"]);
 
     let out_file = |name: &str, id: &str| format!("{name}-{id}.txt");
-    c.wait_until("scancel job started", Duration::from_secs(30), |c| {
-        match std::fs::read_to_string(c.dir().join(out_file("scancel", &cancelled))) {
+    c.wait_until(
+        "scancel job started",
+        Duration::from_secs(30),
+        |c| match std::fs::read_to_string(c.dir().join(out_file("scancel", &cancelled))) {
             Ok(s) if s.contains("started") => Ok(()),
             other => Err(format!("{other:?}")),
-        }
-    });
+        },
+    );
     g.run(&c, "scancel_steps", &["scancel", "-s", "USR1", &cancelled]);
     std::thread::sleep(Duration::from_secs(2));
-    g.run(&c, "out_after_scancel_steps", &["cat", &out_file("scancel", &cancelled)]);
-    g.run(&c, "scancel_batch", &["scancel", "-b", "-s", "USR1", &cancelled]);
+    g.run(
+        &c,
+        "out_after_scancel_steps",
+        &["cat", &out_file("scancel", &cancelled)],
+    );
+    g.run(
+        &c,
+        "scancel_batch",
+        &["scancel", "-b", "-s", "USR1", &cancelled],
+    );
     wait_done(&c, &cancelled);
 
     for id in [&warned, &unwarned] {
         wait_job_states(&c, id, DONE, Duration::from_secs(150));
     }
     wait_no_process(&c, &format!("{m}-job"), Duration::from_secs(20));
-    for (name, id) in [("warned", &warned), ("steps_only", &unwarned), ("scancel", &cancelled)] {
+    for (name, id) in [
+        ("warned", &warned),
+        ("steps_only", &unwarned),
+        ("scancel", &cancelled),
+    ] {
         wait_job_settled(&c, id);
         g.run(
             &c,
@@ -450,8 +472,18 @@ fn job_ending_while_node_daemon_is_down_keeps_its_exit_code() {
             script,
         ))
     };
-    let quick = submit("submit_quick", "quick", "n1", "#!/bin/bash\nsleep 5\nexit 3\n");
-    let long = submit("submit_long", "long", "n2", "#!/bin/bash\nsleep 24\nexit 4\n");
+    let quick = submit(
+        "submit_quick",
+        "quick",
+        "n1",
+        "#!/bin/bash\nsleep 5\nexit 3\n",
+    );
+    let long = submit(
+        "submit_long",
+        "long",
+        "n2",
+        "#!/bin/bash\nsleep 24\nexit 4\n",
+    );
     // The batch shells (their scripts live in the node's spool dir).
     let shell = |node: &str| format!("{m}/spool/slurmd-{node}/");
     wait_job_states(&c, &quick, &["RUNNING"], Duration::from_secs(30));

@@ -44,7 +44,18 @@ fn gpus_show_in_job_and_node_details() {
     c.normalize(r"\bExitCode=0:(0|15)\b", "ExitCode=0:<0|15>");
     let g = Golden::new("job_gpu_detail");
     let submit = |step: &str, gres: &str| {
-        let args = ["sbatch", "--parsable", "-N1", "-w", "n1", gres, "-o", "/dev/null", "--wrap", "sleep 300"];
+        let args = [
+            "sbatch",
+            "--parsable",
+            "-N1",
+            "-w",
+            "n1",
+            gres,
+            "-o",
+            "/dev/null",
+            "--wrap",
+            "sleep 300",
+        ];
         job_id(&g.run(&c, step, &args))
     };
     let a = submit("submit_a", "--gres=gpu:1");
@@ -58,11 +69,19 @@ fn gpus_show_in_job_and_node_details() {
     // free memory, OS) is the host's.
     let node_gres = "scontrol -d show node n1 | grep -i gres";
     g.run(&c, "node_n1", &["sh", "-c", node_gres]);
-    g.run(&c, "sinfo_used", &["sinfo", "-N", "-O", "NodeList,Gres,GresUsed"]);
+    g.run(
+        &c,
+        "sinfo_used",
+        &["sinfo", "-N", "-O", "NodeList,Gres,GresUsed"],
+    );
     g.run(&c, "cancel_b", &["scancel", &b]);
     wait_done(&c, &b);
     wait_job_settled(&c, &b);
     g.run(&c, "show_b_done", &["scontrol", "-d", "show", "job", &b]);
     g.run(&c, "node_n1_after", &["sh", "-c", node_gres]);
-    g.run(&c, "sinfo_used_after", &["sinfo", "-N", "-O", "NodeList,GresUsed"]);
+    g.run(
+        &c,
+        "sinfo_used_after",
+        &["sinfo", "-N", "-O", "NodeList,GresUsed"],
+    );
 }

@@ -46,7 +46,12 @@ impl Allocation {
 /// The node side of `alloc`'s GRES on its `k`-th node.
 pub fn held_gres(job_id: u32, alloc: &Allocation, k: usize) -> impl Iterator<Item = HeldGres> + '_ {
     alloc.gres.iter().filter_map(move |g| {
-        Some(HeldGres { job_id, name: g.name.clone(), kind: g.kind.clone(), held: g.nodes.get(k)?.clone() })
+        Some(HeldGres {
+            job_id,
+            name: g.name.clone(),
+            kind: g.kind.clone(),
+            held: g.nodes.get(k)?.clone(),
+        })
     })
 }
 
@@ -66,22 +71,32 @@ const CR_MEMORY: u16 = 0x0010;
 
 impl Controller {
     fn free_cpus(&self, i: usize) -> u16 {
-        self.spec.nodes[i].cpus.saturating_sub(self.nodes[i].alloc_cpus)
+        self.spec.nodes[i]
+            .cpus
+            .saturating_sub(self.nodes[i].alloc_cpus)
     }
 
     /// Cores of node `i` no job holds, lowest first.
     pub fn free_core_indices(&self, i: usize) -> Vec<u32> {
         let n = &self.spec.nodes[i];
         let total = u32::from(n.sockets) * u32::from(n.cores_per_socket);
-        (0..total).filter(|c| !self.nodes[i].used_cores.contains(c)).collect()
+        (0..total)
+            .filter(|c| !self.nodes[i].used_cores.contains(c))
+            .collect()
     }
 
     fn free_mem(&self, i: usize) -> u64 {
-        self.spec.nodes[i].real_memory.saturating_sub(self.nodes[i].alloc_mem)
+        self.spec.nodes[i]
+            .real_memory
+            .saturating_sub(self.nodes[i].alloc_mem)
     }
 
     /// The GRES `want` would get on node `i` now, None if they do not fit.
-    fn pick_gres(&self, i: usize, want: &[super::spec::GresItem]) -> Option<Vec<super::gres::GresOnNode>> {
+    fn pick_gres(
+        &self,
+        i: usize,
+        want: &[super::spec::GresItem],
+    ) -> Option<Vec<super::gres::GresOnNode>> {
         if want.is_empty() {
             return Some(Vec::new());
         }
@@ -96,7 +111,11 @@ impl Controller {
             for name in &self.spec.limits.gres_types {
                 for slot in super::gres::node_slots(&self.spec.nodes[i], name) {
                     if !out.iter().any(|g| g.name == *name && g.kind == slot.kind) {
-                        out.push(super::spec::GresItem { name: name.clone(), kind: slot.kind, count: 0 });
+                        out.push(super::spec::GresItem {
+                            name: name.clone(),
+                            kind: slot.kind,
+                            count: 0,
+                        });
                     }
                 }
             }
@@ -135,13 +154,19 @@ impl Controller {
                 if exclusive {
                     return self.nodes[i].alloc_cpus == 0 && self.pick_gres(i, &gres).is_some();
                 }
-                let mem = if need.memory_mb == 0 { n.real_memory } else { need.memory_mb };
+                let mem = if need.memory_mb == 0 {
+                    n.real_memory
+                } else {
+                    need.memory_mb
+                };
                 cpus_for(i) <= u32::from(self.free_cpus(i))
                     && (!track_mem || mem <= self.free_mem(i))
                     && self.pick_gres(i, &gres).is_some()
             })
             .collect();
-        if candidates.len() < nodes_wanted.max(required.len()) || !required.iter().all(|r| candidates.contains(r)) {
+        if candidates.len() < nodes_wanted.max(required.len())
+            || !required.iter().all(|r| candidates.contains(r))
+        {
             return None;
         }
         // Required nodes first (-w), then by weight and table order.
@@ -151,27 +176,44 @@ impl Controller {
         chosen.sort_unstable();
         let cpus: Vec<u16> = chosen
             .iter()
-            .map(|&i| if exclusive { self.spec.nodes[i].cpus } else { cpus_for(i) as u16 })
+            .map(|&i| {
+                if exclusive {
+                    self.spec.nodes[i].cpus
+                } else {
+                    cpus_for(i) as u16
+                }
+            })
             .collect();
         let cores: Vec<Vec<u32>> = chosen
             .iter()
             .zip(&cpus)
             .map(|(&i, &c)| {
                 let want = u32::from(c).div_ceil(threads(i));
-                self.free_core_indices(i).into_iter().take(want as usize).collect()
+                self.free_core_indices(i)
+                    .into_iter()
+                    .take(want as usize)
+                    .collect()
             })
             .collect();
         let mem_per_node = if !track_mem {
             0
         } else if need.memory_mb == 0 || exclusive {
             // No request: the job is given all of each node's memory.
-            chosen.iter().map(|&i| self.spec.nodes[i].real_memory).min().unwrap_or(0)
+            chosen
+                .iter()
+                .map(|&i| self.spec.nodes[i].real_memory)
+                .min()
+                .unwrap_or(0)
         } else {
             need.memory_mb
         };
         // A whole-node job gets every GRES of its nodes, type by type, in
         // place of what it asked for (gres_ctld_job_select_whole_node).
-        let gres = if exclusive { self.whole_node_gres(&chosen) } else { gres };
+        let gres = if exclusive {
+            self.whole_node_gres(&chosen)
+        } else {
+            gres
+        };
         // Which GRES on each chosen node: per request, per node.
         let mut per_node = Vec::with_capacity(chosen.len());
         for &i in &chosen {
@@ -179,7 +221,11 @@ impl Controller {
                 gres.iter()
                     .map(|g| {
                         let slots = super::gres::node_slots(&self.spec.nodes[i], &g.name);
-                        let count = slots.iter().filter(|s| s.kind == g.kind).map(|s| s.count).sum();
+                        let count = slots
+                            .iter()
+                            .filter(|s| s.kind == g.kind)
+                            .map(|s| s.count)
+                            .sum();
                         super::spec::GresItem { count, ..g.clone() }
                     })
                     .collect()
@@ -197,7 +243,15 @@ impl Controller {
                 nodes: per_node.iter().map(|on| on[r].clone()).collect(),
             })
             .collect();
-        Some(Allocation { nodes: chosen, cpus, mem_per_node, gres, completing: Vec::new(), cores, released: false })
+        Some(Allocation {
+            nodes: chosen,
+            cpus,
+            mem_per_node,
+            gres,
+            completing: Vec::new(),
+            cores,
+            released: false,
+        })
     }
 
     /// Gives `alloc` to job `job_id` and starts it. Returns the launch effect.
@@ -213,7 +267,9 @@ impl Controller {
             node.state = (node.state & !flag::BASE_MASK) | base::ALLOCATED;
             node.last_busy = now;
         }
-        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return Vec::new();
+        };
         job.state = JobState::Running as u32;
         job.reason = JobReason::WAIT_NO_REASON;
         job.state_desc = None;
@@ -242,13 +298,18 @@ impl Controller {
         let waiting: Vec<u32> = self
             .jobs
             .values()
-            .filter(|j| j.base_state() == JobState::Running && j.state & state_flags::CONFIGURING != 0)
+            .filter(|j| {
+                j.base_state() == JobState::Running && j.state & state_flags::CONFIGURING != 0
+            })
             .map(|j| j.job_id)
             .collect();
         let mut effects = Vec::new();
         for job_id in waiting {
             if self.spec.limits.prolog_slurmctld.is_some() {
-                effects.push(Effect::RunPrologSlurmctld { job_id, env: self.script_env(job_id, false) });
+                effects.push(Effect::RunPrologSlurmctld {
+                    job_id,
+                    env: self.script_env(job_id, false),
+                });
             } else if let Some(job) = self.jobs.get_mut(&job_id) {
                 // PrologSlurmctld was removed from slurm.conf meanwhile.
                 job.state &= !state_flags::CONFIGURING;
@@ -262,7 +323,9 @@ impl Controller {
     /// requeue the job (kill it when it may not be requeued), as upstream's
     /// `prep_prolog_slurmctld_callback`.
     pub fn prolog_slurmctld_done(&mut self, job_id: u32, ok: bool, now: i64) -> Vec<Effect> {
-        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return Vec::new();
+        };
         if job.base_state() != JobState::Running || job.state & state_flags::CONFIGURING == 0 {
             // Cancelled (or otherwise ended) while the prolog ran.
             return Vec::new();
@@ -287,7 +350,9 @@ impl Controller {
     /// `job_common_env_vars` + SLURM_SCRIPT_CONTEXT), less SLURM_JOB_GROUP
     /// which the daemon resolves.
     pub fn script_env(&self, job_id: u32, is_epilog: bool) -> Vec<(String, String)> {
-        let Some(job) = self.jobs.get(&job_id) else { return Vec::new() };
+        let Some(job) = self.jobs.get(&job_id) else {
+            return Vec::new();
+        };
         let d = &job.desc.to_descriptor();
         let mut env: Vec<(String, String)> = d
             .spank_job_env
@@ -299,10 +364,17 @@ impl Controller {
             env.retain(|(name, _)| name != k);
             env.push((k.to_string(), v));
         };
-        set("SLURM_JOB_ACCOUNT", d.account.clone().unwrap_or_else(|| "(null)".into()));
+        set(
+            "SLURM_JOB_ACCOUNT",
+            d.account.clone().unwrap_or_else(|| "(null)".into()),
+        );
         if is_epilog {
             let status = job.exit_code;
-            let (code, sig) = if status & 0x7f == 0 { ((status >> 8) & 0xff, 0) } else { (0, status & 0x7f) };
+            let (code, sig) = if status & 0x7f == 0 {
+                ((status >> 8) & 0xff, 0)
+            } else {
+                (0, status & 0x7f)
+            };
             set("SLURM_JOB_DERIVED_EC", job.derived_ec.to_string());
             set("SLURM_JOB_EXIT_CODE2", format!("{code}:{sig}"));
             set("SLURM_JOB_EXIT_CODE", status.to_string());
@@ -328,7 +400,13 @@ impl Controller {
             let cpus = vals
                 .iter()
                 .zip(&reps)
-                .map(|(v, r)| if *r > 1 { format!("{v}(x{r})") } else { v.to_string() })
+                .map(|(v, r)| {
+                    if *r > 1 {
+                        format!("{v}(x{r})")
+                    } else {
+                        v.to_string()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(",");
             set("SLURM_JOB_CPUS_PER_NODE", cpus);
@@ -339,7 +417,9 @@ impl Controller {
         set("SLURM_JOB_UID", job.user_id.to_string());
         set(
             "SLURM_JOB_USER",
-            self.users.user_name(job.user_id).unwrap_or_else(|| job.user_id.to_string()),
+            self.users
+                .user_name(job.user_id)
+                .unwrap_or_else(|| job.user_id.to_string()),
         );
         if let Some(w) = &d.wckey {
             set("SLURM_WCKEY", w.clone());
@@ -357,13 +437,23 @@ impl Controller {
                 set(k, v.clone());
             }
         }
-        set("SLURM_SCRIPT_CONTEXT", if is_epilog { "epilog_slurmctld" } else { "prolog_slurmctld" }.into());
+        set(
+            "SLURM_SCRIPT_CONTEXT",
+            if is_epilog {
+                "epilog_slurmctld"
+            } else {
+                "prolog_slurmctld"
+            }
+            .into(),
+        );
         env
     }
 
     /// Returns a job's CPUs, memory and GRES to its nodes.
     pub fn release_job_resources(&mut self, job_id: u32) {
-        let Some(alloc) = self.jobs.get_mut(&job_id).and_then(|j| j.alloc.as_mut()) else { return };
+        let Some(alloc) = self.jobs.get_mut(&job_id).and_then(|j| j.alloc.as_mut()) else {
+            return;
+        };
         if alloc.released {
             return;
         }
@@ -385,11 +475,23 @@ impl Controller {
     }
 
     /// Ends a running job in `state` and asks its nodes to clean up.
-    fn stop_running(&mut self, job_id: u32, state: JobState, kind: StopKind, now: i64) -> Vec<Effect> {
-        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+    fn stop_running(
+        &mut self,
+        job_id: u32,
+        state: JobState,
+        kind: StopKind,
+        now: i64,
+    ) -> Vec<Effect> {
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return Vec::new();
+        };
         job.state = state as u32 | state_flags::COMPLETING;
         job.end_time = now;
-        let nodes = job.alloc.as_ref().map(|a| a.nodes.clone()).unwrap_or_default();
+        let nodes = job
+            .alloc
+            .as_ref()
+            .map(|a| a.nodes.clone())
+            .unwrap_or_default();
         if let Some(a) = job.alloc.as_mut() {
             a.completing = a.nodes.clone();
         }
@@ -400,14 +502,25 @@ impl Controller {
         self.last_node_update = now;
         let mut effects = vec![Effect::TerminateJob { job_id, kind }];
         if self.spec.limits.epilog_slurmctld.is_some() && state.is_finished() {
-            effects.push(Effect::RunEpilogSlurmctld { job_id, env: self.script_env(job_id, true) });
+            effects.push(Effect::RunEpilogSlurmctld {
+                job_id,
+                env: self.script_env(job_id, true),
+            });
         }
         effects
     }
 
     /// REQUEST_COMPLETE_BATCH_SCRIPT: the script exited with wait status `job_rc`.
-    pub fn batch_complete(&mut self, job_id: u32, job_rc: u32, slurm_rc: u32, now: i64) -> Vec<Effect> {
-        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+    pub fn batch_complete(
+        &mut self,
+        job_id: u32,
+        job_rc: u32,
+        slurm_rc: u32,
+        now: i64,
+    ) -> Vec<Effect> {
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return Vec::new();
+        };
         if job.base_state() != JobState::Running {
             // Already ended (cancelled, timed out): keep that state, just
             // record the exit status. A requeued job's next run is a new
@@ -425,7 +538,11 @@ impl Controller {
             JobState::Complete
         } else {
             // Killed by a signal: upstream reports it as a launch failure.
-            job.reason = if job_rc & 0x7f != 0 { JobReason::FAIL_LAUNCH } else { JobReason::FAIL_EXIT_CODE };
+            job.reason = if job_rc & 0x7f != 0 {
+                JobReason::FAIL_LAUNCH
+            } else {
+                JobReason::FAIL_EXIT_CODE
+            };
             JobState::Failed
         };
         self.stop_running(job_id, state, StopKind::Complete, now)
@@ -461,7 +578,9 @@ impl Controller {
     /// request's (`JOB_REQUEUE_HOLD`, `JOB_LAUNCH_FAILED`, `JOB_SPECIAL_EXIT`),
     /// as upstream's `_job_requeue_op`.
     pub fn requeue_running(&mut self, job_id: u32, flags: u32, now: i64) -> Vec<Effect> {
-        let Some(job) = self.jobs.get_mut(&job_id) else { return Vec::new() };
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return Vec::new();
+        };
         job.restart_cnt = job.restart_cnt.saturating_add(1);
         job.desc.warn_flags &= !wire::msg::complete::kill_flags::WARN_SENT;
         job.state_desc = None;
@@ -480,7 +599,11 @@ impl Controller {
             });
             job.priority = 0;
         }
-        let special = if flags & state_flags::SPECIAL_EXIT != 0 { state_flags::SPECIAL_EXIT } else { 0 };
+        let special = if flags & state_flags::SPECIAL_EXIT != 0 {
+            state_flags::SPECIAL_EXIT
+        } else {
+            0
+        };
         let mut effects = self.stop_running(job_id, JobState::Pending, StopKind::Cancel, now);
         if let Some(job) = self.jobs.get_mut(&job_id) {
             job.state |= special;
@@ -493,7 +616,9 @@ impl Controller {
     /// job looks new again, and may not start before every credential of
     /// its previous run expired (lifetime 120 s, plus one).
     fn finish_requeue(&mut self, job_id: u32, now: i64) {
-        let Some(job) = self.jobs.get_mut(&job_id) else { return };
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return;
+        };
         job.alloc = None;
         job.start_time = 0;
         job.end_time = 0;
@@ -512,7 +637,9 @@ impl Controller {
     /// as upstream does ("launch failed requeued held").
     pub fn launch_failed(&mut self, job_id: u32, now: i64) {
         self.release_job_resources(job_id);
-        let Some(job) = self.jobs.get_mut(&job_id) else { return };
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return;
+        };
         job.alloc = None;
         job.state = JobState::Pending as u32;
         job.restart_cnt = job.restart_cnt.saturating_add(1);
@@ -559,20 +686,34 @@ impl Controller {
             } else {
                 d.warn_flags | kill_flags::STEPS_ONLY
             };
-            effects.push(Effect::SignalJob { job_id: job.job_id, signals: vec![SIGCONT, d.warn_signal], flags });
+            effects.push(Effect::SignalJob {
+                job_id: job.job_id,
+                signals: vec![SIGCONT, d.warn_signal],
+                flags,
+            });
             d.warn_flags = flags | kill_flags::WARN_SENT;
-            tracing::debug!(job_id = job.job_id, signal = d.warn_signal, "warning signal");
+            tracing::debug!(
+                job_id = job.job_id,
+                signal = d.warn_signal,
+                "warning signal"
+            );
         }
         effects
     }
 
     /// Running jobs past their end time (plus OverTimeLimit) become TIMEOUT.
     pub fn check_time_limits(&mut self, now: i64) -> Vec<Effect> {
-        let over = i64::from(if self.spec.limits.over_time_limit == NO_VAL16 { 0 } else { self.spec.limits.over_time_limit }) * 60;
+        let over = i64::from(if self.spec.limits.over_time_limit == NO_VAL16 {
+            0
+        } else {
+            self.spec.limits.over_time_limit
+        }) * 60;
         let expired: Vec<u32> = self
             .jobs
             .values()
-            .filter(|j| j.base_state() == JobState::Running && j.end_time != 0 && now >= j.end_time + over)
+            .filter(|j| {
+                j.base_state() == JobState::Running && j.end_time != 0 && now >= j.end_time + over
+            })
             .map(|j| j.job_id)
             .collect();
         let mut effects = Vec::new();

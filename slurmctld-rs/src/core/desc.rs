@@ -38,9 +38,18 @@ num!(i64, time);
 
 /// A packed string, shared through `strings` without an intermediate copy.
 /// `slot` numbers the field within its record (see [`Interner::bytes_at`]).
-pub fn unpack_text(u: &mut Unpacker<'_>, field: &'static str, slot: usize, strings: &mut Interner) -> DecodeResult<Option<Text>> {
-    let Some(raw) = u.mem(field)? else { return Ok(None) };
-    let raw = raw.strip_suffix(&[0]).ok_or(DecodeError::MissingNul { field })?;
+pub fn unpack_text(
+    u: &mut Unpacker<'_>,
+    field: &'static str,
+    slot: usize,
+    strings: &mut Interner,
+) -> DecodeResult<Option<Text>> {
+    let Some(raw) = u.mem(field)? else {
+        return Ok(None);
+    };
+    let raw = raw
+        .strip_suffix(&[0])
+        .ok_or(DecodeError::MissingNul { field })?;
     Ok(Some(strings.bytes_at(slot, raw)))
 }
 
@@ -322,7 +331,14 @@ mod tests {
         let j = JobDesc::from_descriptor(d.clone(), &mut strings);
         assert_eq!(strings.len(), 3, "equal strings are kept once");
         let back = j.to_descriptor();
-        assert_eq!(back, JobDescriptor { script: None, environment: Vec::new(), ..d });
+        assert_eq!(
+            back,
+            JobDescriptor {
+                script: None,
+                environment: Vec::new(),
+                ..d
+            }
+        );
         let mut p = Packer::new();
         j.pack(&mut p);
         let mut u = Unpacker::new(p.as_slice());

@@ -52,7 +52,11 @@ pub fn node_slots(spec: &NodeSpec, name: &str) -> Vec<GresSlot> {
         .into_iter()
         .filter(|g| g.name == name)
         .map(|g| {
-            let slot = GresSlot { kind: g.kind, first, count: g.count };
+            let slot = GresSlot {
+                kind: g.kind,
+                first,
+                count: g.count,
+            };
             first += g.count;
             slot
         })
@@ -116,8 +120,10 @@ pub fn pick(spec: &NodeSpec, held: &[HeldGres], want: &[GresItem]) -> Option<Vec
     let mut picked: Vec<HeldGres> = Vec::new();
     for item in want {
         let slots = node_slots(spec, &item.name);
-        let matching: Vec<&GresSlot> =
-            slots.iter().filter(|s| item.kind.is_none() || s.kind == item.kind).collect();
+        let matching: Vec<&GresSlot> = slots
+            .iter()
+            .filter(|s| item.kind.is_none() || s.kind == item.kind)
+            .collect();
         let n = total(&slots);
         let on = if n > MAX_GRES_BITMAP {
             let avail: u64 = matching.iter().map(|s| s.count).sum();
@@ -130,7 +136,10 @@ pub fn pick(spec: &NodeSpec, held: &[HeldGres], want: &[GresItem]) -> Option<Vec
             if avail.saturating_sub(used) < item.count {
                 return None;
             }
-            GresOnNode { count: item.count, indices: None }
+            GresOnNode {
+                count: item.count,
+                indices: None,
+            }
         } else {
             let mut taken = busy(held, &item.name, n);
             for h in picked.iter().filter(|h| h.name == item.name) {
@@ -143,9 +152,17 @@ pub fn pick(spec: &NodeSpec, held: &[HeldGres], want: &[GresItem]) -> Option<Vec
             if (free.len() as u64) < item.count {
                 return None;
             }
-            GresOnNode { count: item.count, indices: Some(free) }
+            GresOnNode {
+                count: item.count,
+                indices: Some(free),
+            }
         };
-        picked.push(HeldGres { job_id: 0, name: item.name.clone(), kind: item.kind.clone(), held: on });
+        picked.push(HeldGres {
+            job_id: 0,
+            name: item.name.clone(),
+            kind: item.kind.clone(),
+            held: on,
+        });
     }
     Some(picked.into_iter().map(|p| p.held).collect())
 }
@@ -175,11 +192,16 @@ pub fn alloc_records(specs: &[&NodeSpec], gres: &[GresAlloc]) -> Vec<AllocRecord
             let slots = node_slots(spec, &g.name);
             let len = total(&slots);
             let mut left = on.count;
-            for slot in slots.iter().filter(|s| g.kind.is_none() || s.kind == g.kind) {
+            for slot in slots
+                .iter()
+                .filter(|s| g.kind.is_none() || s.kind == g.kind)
+            {
                 let (count, bits) = match &on.indices {
                     Some(ix) => {
                         let mut bm = Bitmap::new(len as u32);
-                        ix.iter().filter(|&&i| slot.contains(i)).for_each(|&i| bm.set(i));
+                        ix.iter()
+                            .filter(|&&i| slot.contains(i))
+                            .for_each(|&i| bm.set(i));
                         (u64::from(bm.count_ones()), Some(bm))
                     }
                     // Count-only: the types are filled in order.
@@ -189,7 +211,10 @@ pub fn alloc_records(specs: &[&NodeSpec], gres: &[GresAlloc]) -> Vec<AllocRecord
                         (c, None)
                     }
                 };
-                let pos = match out.iter().position(|r| r.name == g.name && r.state.type_name == slot.kind) {
+                let pos = match out
+                    .iter()
+                    .position(|r| r.name == g.name && r.state.type_name == slot.kind)
+                {
                     Some(p) => p,
                     None => {
                         out.push(AllocRecord {
@@ -254,7 +279,9 @@ pub fn details(records: &[AllocRecord]) -> (Vec<String>, Option<String>) {
     let mut total: Option<String> = None;
     for r in records {
         let st = &r.state;
-        let Some(bits) = st.gres_bit_alloc.as_ref() else { continue };
+        let Some(bits) = st.gres_bit_alloc.as_ref() else {
+            continue;
+        };
         if per_node.is_empty() {
             per_node = vec![String::new(); st.node_cnt as usize];
         }
@@ -288,7 +315,12 @@ pub fn details(records: &[AllocRecord]) -> (Vec<String>, Option<String>) {
 /// plus `Type=` or `Cores=`) it is `gpu:a100:1(IDX:0)` per type
 /// (`gpu:a100:0(IDX:N/A)` when idle); otherwise counts: `gpu:a100:1`, or
 /// `gpu:1` for untyped GRES. None without GresTypes.
-pub fn node_used(gres_types: &[String], spec: &NodeSpec, held: &[HeldGres], reported: &[GresSlurmdConf]) -> Option<String> {
+pub fn node_used(
+    gres_types: &[String],
+    spec: &NodeSpec,
+    held: &[HeldGres],
+    reported: &[GresSlurmdConf],
+) -> Option<String> {
     if gres_types.is_empty() {
         return None;
     }
@@ -296,9 +328,16 @@ pub fn node_used(gres_types: &[String], spec: &NodeSpec, held: &[HeldGres], repo
     for name in gres_types {
         let slots = node_slots(spec, name);
         let len = total(&slots);
-        let recs: Vec<&GresSlurmdConf> = reported.iter().filter(|r| r.name.as_deref() == Some(name.as_str())).collect();
-        let has_file = recs.iter().any(|r| r.config_flags & GRES_CONF_HAS_FILE != 0);
-        let has_topo = recs.iter().any(|r| r.cpus.is_some() || r.type_name.is_some());
+        let recs: Vec<&GresSlurmdConf> = reported
+            .iter()
+            .filter(|r| r.name.as_deref() == Some(name.as_str()))
+            .collect();
+        let has_file = recs
+            .iter()
+            .any(|r| r.config_flags & GRES_CONF_HAS_FILE != 0);
+        let has_topo = recs
+            .iter()
+            .any(|r| r.cpus.is_some() || r.type_name.is_some());
         let reported_total: u64 = recs.iter().map(|r| r.count).sum();
         if has_file && has_topo && reported_total == len && len <= MAX_GRES_BITMAP {
             let used = busy(held, name, len);
@@ -308,10 +347,13 @@ pub fn node_used(gres_types: &[String], spec: &NodeSpec, held: &[HeldGres], repo
             let mut first = 0u64;
             for r in &recs {
                 let kind = r.type_name.as_deref();
-                let pos = types.iter().position(|(k, _)| *k == kind).unwrap_or_else(|| {
-                    types.push((kind, Bitmap::new(len as u32)));
-                    types.len() - 1
-                });
+                let pos = types
+                    .iter()
+                    .position(|(k, _)| *k == kind)
+                    .unwrap_or_else(|| {
+                        types.push((kind, Bitmap::new(len as u32)));
+                        types.len() - 1
+                    });
                 (first..first + r.count).for_each(|i| types[pos].1.set(i as u32));
                 first += r.count;
             }
@@ -322,8 +364,15 @@ pub fn node_used(gres_types: &[String], spec: &NodeSpec, held: &[HeldGres], repo
                     }
                 }
                 let n = bits.count_ones();
-                let idx = if n > 0 { bits.to_ranges() } else { "N/A".to_string() };
-                out.push(format!("{name}:{}:{n}(IDX:{idx})", kind.unwrap_or("(null)")));
+                let idx = if n > 0 {
+                    bits.to_ranges()
+                } else {
+                    "N/A".to_string()
+                };
+                out.push(format!(
+                    "{name}:{}:{n}(IDX:{idx})",
+                    kind.unwrap_or("(null)")
+                ));
             }
             continue;
         }
@@ -333,7 +382,9 @@ pub fn node_used(gres_types: &[String], spec: &NodeSpec, held: &[HeldGres], repo
                 .map(|h| match (&h.held.indices, kind) {
                     (Some(ix), Some(k)) => {
                         let slot = slots.iter().find(|s| s.kind.as_deref() == Some(k));
-                        ix.iter().filter(|&&i| slot.is_some_and(|s| s.contains(i))).count() as u64
+                        ix.iter()
+                            .filter(|&&i| slot.is_some_and(|s| s.contains(i)))
+                            .count() as u64
                     }
                     (None, Some(k)) if h.kind.as_deref() != Some(k) => 0,
                     _ => h.held.count,
@@ -363,11 +414,20 @@ mod tests {
     }
 
     fn item(name: &str, kind: Option<&str>, count: u64) -> GresItem {
-        GresItem { name: name.into(), kind: kind.map(str::to_string), count }
+        GresItem {
+            name: name.into(),
+            kind: kind.map(str::to_string),
+            count,
+        }
     }
 
     fn hold(job_id: u32, on: GresOnNode) -> HeldGres {
-        HeldGres { job_id, name: "gpu".into(), kind: None, held: on }
+        HeldGres {
+            job_id,
+            name: "gpu".into(),
+            kind: None,
+            held: on,
+        }
     }
 
     #[test]
@@ -375,10 +435,20 @@ mod tests {
         let n = node("gpu:a100:2,gpu:v100:2");
         let got = pick(&n, &[], &[item("gpu", Some("v100"), 1)]).unwrap();
         assert_eq!(got[0].indices, Some(vec![2]));
-        let held = vec![hold(1, GresOnNode { count: 1, indices: Some(vec![0]) })];
+        let held = vec![hold(
+            1,
+            GresOnNode {
+                count: 1,
+                indices: Some(vec![0]),
+            },
+        )];
         let got = pick(&n, &held, &[item("gpu", None, 2)]).unwrap();
         assert_eq!(got[0].indices, Some(vec![1, 2]));
-        let got = pick(&n, &held, &[item("gpu", Some("a100"), 1), item("gpu", Some("a100"), 1)]);
+        let got = pick(
+            &n,
+            &held,
+            &[item("gpu", Some("a100"), 1), item("gpu", Some("a100"), 1)],
+        );
         assert_eq!(got, None, "only one a100 is left");
         assert_eq!(pick(&n, &held, &[item("gpu", Some("h100"), 1)]), None);
     }
@@ -389,10 +459,16 @@ mod tests {
         let alloc = GresAlloc {
             name: "gpu".into(),
             kind: None,
-            nodes: vec![GresOnNode { count: 2, indices: Some(vec![1, 2]) }],
+            nodes: vec![GresOnNode {
+                count: 2,
+                indices: Some(vec![1, 2]),
+            }],
         };
         let recs = alloc_records(&[&n], std::slice::from_ref(&alloc));
-        let kinds: Vec<_> = recs.iter().map(|r| r.state.type_name.clone().unwrap()).collect();
+        let kinds: Vec<_> = recs
+            .iter()
+            .map(|r| r.state.type_name.clone().unwrap())
+            .collect();
         assert_eq!(kinds, ["a100", "v100"]);
         assert_eq!(recs[0].state.gres_cnt_node_alloc, Some(vec![1]));
         assert_eq!(recs[1].state.total_gres, 1);
@@ -400,15 +476,30 @@ mod tests {
         assert_eq!(per_node, ["gpu:a100:1(IDX:1),gpu:v100:1(IDX:2)"]);
         assert_eq!(total.as_deref(), Some("gpu:a100:1,gpu:v100:1"));
         let epi = epilog_records(&[&n], &[alloc]);
-        assert_eq!(epi[0].gres_bit_alloc.as_ref().unwrap()[0].as_ref().unwrap().to_ranges(), "1-2");
+        assert_eq!(
+            epi[0].gres_bit_alloc.as_ref().unwrap()[0]
+                .as_ref()
+                .unwrap()
+                .to_ranges(),
+            "1-2"
+        );
     }
 
     #[test]
     fn node_gres_used_with_and_without_topology() {
         let n = node("gpu:a100:2");
-        let held = vec![hold(1, GresOnNode { count: 1, indices: Some(vec![1]) })];
+        let held = vec![hold(
+            1,
+            GresOnNode {
+                count: 1,
+                indices: Some(vec![1]),
+            },
+        )];
         let types = vec!["gpu".to_string()];
-        assert_eq!(node_used(&types, &n, &held, &[]).as_deref(), Some("gpu:a100:1"));
+        assert_eq!(
+            node_used(&types, &n, &held, &[]).as_deref(),
+            Some("gpu:a100:1")
+        );
         let reg = GresSlurmdConf {
             count: 2,
             config_flags: 0x9e6,
@@ -417,9 +508,18 @@ mod tests {
             type_name: Some("a100".into()),
             ..GresSlurmdConf::default()
         };
-        assert_eq!(node_used(&types, &n, &held, std::slice::from_ref(&reg)).as_deref(), Some("gpu:a100:1(IDX:1)"));
-        assert_eq!(node_used(&types, &n, &[], &[reg]).as_deref(), Some("gpu:a100:0(IDX:N/A)"));
-        assert_eq!(node_used(&types, &NodeSpec::simple("c1", 2, 100), &[], &[]).as_deref(), Some("gpu:0"));
+        assert_eq!(
+            node_used(&types, &n, &held, std::slice::from_ref(&reg)).as_deref(),
+            Some("gpu:a100:1(IDX:1)")
+        );
+        assert_eq!(
+            node_used(&types, &n, &[], &[reg]).as_deref(),
+            Some("gpu:a100:0(IDX:N/A)")
+        );
+        assert_eq!(
+            node_used(&types, &NodeSpec::simple("c1", 2, 100), &[], &[]).as_deref(),
+            Some("gpu:0")
+        );
         assert_eq!(node_used(&[], &n, &held, &[]), None);
     }
 }

@@ -212,7 +212,11 @@ impl Dependencies {
         let mut items = Vec::new();
         for clause in spec.split([',', '?']) {
             if clause.eq_ignore_ascii_case("singleton") {
-                items.push(Dependency { kind: DependencyKind::Singleton, job_id: 0, array_task: None });
+                items.push(Dependency {
+                    kind: DependencyKind::Singleton,
+                    job_id: 0,
+                    array_task: None,
+                });
                 continue;
             }
             let mut parts = clause.split(':');
@@ -236,7 +240,11 @@ impl Dependencies {
                 if job == 0 {
                     return None;
                 }
-                items.push(Dependency { kind, job_id: job, array_task: task });
+                items.push(Dependency {
+                    kind,
+                    job_id: job,
+                    array_task: task,
+                });
                 n += 1;
             }
             if n == 0 {
@@ -393,7 +401,14 @@ impl Job {
         p.u32(self.priority);
         p.string(&self.partition);
         p.u32(self.time_limit.unwrap_or(NO_VAL));
-        for t in [self.submit_time, self.eligible_time, self.accrue_time, self.last_sched_eval, self.start_time, self.end_time] {
+        for t in [
+            self.submit_time,
+            self.eligible_time,
+            self.accrue_time,
+            self.last_sched_eval,
+            self.start_time,
+            self.end_time,
+        ] {
             p.time(t);
         }
         p.u32(self.exit_code);
@@ -453,7 +468,10 @@ impl Job {
         let array_task_id = Some(u.u32("array_task_id")?).filter(|&t| t != NO_VAL);
         let array = if u.bool("array")? {
             let pending = u.bitmap("array.pending")?.unwrap_or_default();
-            Some(ArrayTasks { pending, max_run: u.u32("array.max_run")? })
+            Some(ArrayTasks {
+                pending,
+                max_run: u.u32("array.max_run")?,
+            })
         } else {
             None
         };
@@ -463,7 +481,8 @@ impl Job {
         let reason = JobReason(u.u16("reason")?);
         let state_desc = u.str("state_desc")?;
         let priority = u.u32("priority")?;
-        let partition = unpack_text(u, "partition", SLOT_PARTITION, strings)?.unwrap_or_else(|| strings.get(""));
+        let partition = unpack_text(u, "partition", SLOT_PARTITION, strings)?
+            .unwrap_or_else(|| strings.get(""));
         let time_limit = Some(u.u32("time_limit")?).filter(|&t| t != NO_VAL);
         let mut times = [0i64; 6];
         for t in times.iter_mut() {
@@ -473,9 +492,14 @@ impl Job {
         let derived_ec = u.u32("derived_ec")?;
         let restart_cnt = u.u16("restart_cnt")?;
         let admin_hold = u.bool("admin_hold")?;
-        let tres_req = unpack_text(u, "tres_req", SLOT_TRES_REQ, strings)?.unwrap_or_else(|| strings.get(""));
+        let tres_req =
+            unpack_text(u, "tres_req", SLOT_TRES_REQ, strings)?.unwrap_or_else(|| strings.get(""));
         let alloc = if u.bool("alloc")? {
-            let nodes = u.u32_array("alloc.nodes")?.into_iter().map(|n| n as usize).collect();
+            let nodes = u
+                .u32_array("alloc.nodes")?
+                .into_iter()
+                .map(|n| n as usize)
+                .collect();
             let cpus = u.u16_array("alloc.cpus")?;
             let mem_per_node = u.u64("alloc.mem")?;
             let n = u.count("alloc.gres", 16)?;
@@ -486,7 +510,11 @@ impl Job {
                 let count = u.u64("alloc.gres.count")?;
                 gres.push((name, kind, count));
             }
-            let completing = u.u32_array("alloc.completing")?.into_iter().map(|n| n as usize).collect();
+            let completing = u
+                .u32_array("alloc.completing")?
+                .into_iter()
+                .map(|n| n as usize)
+                .collect();
             let k = u.count("alloc.cores", 4)?;
             let mut cores = Vec::with_capacity(k);
             for _ in 0..k {
@@ -510,19 +538,40 @@ impl Job {
                         let mut v = Vec::with_capacity(k);
                         for _ in 0..k {
                             let count = u.u64("alloc.gres.node_count")?;
-                            let indices =
-                                if u.bool("alloc.gres.has_indices")? { Some(u.u32_array("alloc.gres.indices")?) } else { None };
+                            let indices = if u.bool("alloc.gres.has_indices")? {
+                                Some(u.u32_array("alloc.gres.indices")?)
+                            } else {
+                                None
+                            };
                             v.push(GresOnNode { count, indices });
                         }
                         v
                     } else {
                         // An older record: counts only; the controller
                         // picks indices again when it restores the job.
-                        nodes.iter().map(|_| GresOnNode { count, indices: None }).collect()
+                        nodes
+                            .iter()
+                            .map(|_| GresOnNode {
+                                count,
+                                indices: None,
+                            })
+                            .collect()
                     };
-                    out.push(GresAlloc { name, kind, nodes: per_node });
+                    out.push(GresAlloc {
+                        name,
+                        kind,
+                        nodes: per_node,
+                    });
                 }
-                Some(super::alloc::Allocation { nodes, cpus, mem_per_node, gres: out, completing, cores, released })
+                Some(super::alloc::Allocation {
+                    nodes,
+                    cpus,
+                    mem_per_node,
+                    gres: out,
+                    completing,
+                    cores,
+                    released,
+                })
             }
         };
         let dependencies = desc.dependency.as_deref().and_then(Dependencies::parse);
@@ -579,8 +628,18 @@ mod tests {
     #[test]
     fn dependency_specs() {
         let d = Dependencies::parse("afterok:1000").unwrap();
-        assert_eq!(d.items[0], Dependency { kind: DependencyKind::AfterOk, job_id: 1000, array_task: None });
-        assert_eq!(format_dependencies(&d, &[DependencyStatus::Unfulfilled]), "afterok:1000(unfulfilled)");
+        assert_eq!(
+            d.items[0],
+            Dependency {
+                kind: DependencyKind::AfterOk,
+                job_id: 1000,
+                array_task: None
+            }
+        );
+        assert_eq!(
+            format_dependencies(&d, &[DependencyStatus::Unfulfilled]),
+            "afterok:1000(unfulfilled)"
+        );
         assert!(Dependencies::parse("afterok:abc").is_none());
         assert!(Dependencies::parse("whenever:1000").is_none());
         assert!(Dependencies::parse("afterok").is_none());

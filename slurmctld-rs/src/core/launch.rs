@@ -52,7 +52,10 @@ pub fn run_length<T: Copy + PartialEq>(values: &[T]) -> (Vec<T>, Vec<u32>) {
 
 impl Controller {
     pub(crate) fn job_hostlist(&self, nodes: &[usize]) -> String {
-        let names: Vec<String> = nodes.iter().map(|&i| self.spec.nodes[i].name.clone()).collect();
+        let names: Vec<String> = nodes
+            .iter()
+            .map(|&i| self.spec.nodes[i].name.clone())
+            .collect();
         wire::hostlist::compress(&names)
     }
 
@@ -63,21 +66,41 @@ impl Controller {
 
     /// `setup_cred_arg` + `slurm_cred_create`: the job part of a credential
     /// (user, GRES, cores, CPUs). The caller sets the step part.
-    fn job_credential(&self, job: &Job, alloc: &Allocation, pw: Option<&Passwd>, now: i64) -> JobCredential {
+    fn job_credential(
+        &self,
+        job: &Job,
+        alloc: &Allocation,
+        pw: Option<&Passwd>,
+        now: i64,
+    ) -> JobCredential {
         let d = &job.desc.to_descriptor();
         let (cpu_array, cpu_array_reps) = run_length(&alloc.cpus);
         // The job's cores as one bitmap over its nodes (node order, each
         // node's cores socket-major), plus the per-node layout that lets
         // slurmstepd find its own slice: what `job_resources` carries.
         let (core_bitmap, tot_core_cnt) = self.job_core_bitmap(alloc);
-        let layout: Vec<(u16, u16)> =
-            alloc.nodes.iter().map(|&i| (self.spec.nodes[i].cores_per_socket, self.spec.nodes[i].sockets)).collect();
+        let layout: Vec<(u16, u16)> = alloc
+            .nodes
+            .iter()
+            .map(|&i| {
+                (
+                    self.spec.nodes[i].cores_per_socket,
+                    self.spec.nodes[i].sockets,
+                )
+            })
+            .collect();
         let (layout_vals, layout_reps) = run_length(&layout);
         let pw = pw.cloned().unwrap_or_default();
-        let job_gres_list =
-            gres::alloc_records(&self.alloc_specs(alloc), &alloc.gres).into_iter().map(|r| r.state).collect();
+        let job_gres_list = gres::alloc_records(&self.alloc_specs(alloc), &alloc.gres)
+            .into_iter()
+            .map(|r| r.state)
+            .collect();
         JobCredential {
-            step_id: StepId { job_id: job.job_id, step_id: NO_VAL, step_het_comp: NO_VAL },
+            step_id: StepId {
+                job_id: job.job_id,
+                step_id: NO_VAL,
+                step_het_comp: NO_VAL,
+            },
             uid: job.user_id,
             gid: job.group_id,
             pw_name: (!pw.name.is_empty()).then(|| pw.name.clone()),
@@ -112,7 +135,11 @@ impl Controller {
             cpu_array,
             cpu_array_reps,
             job_nhosts: alloc.nodes.len() as u32,
-            job_ntasks: if d.num_tasks == NO_VAL { 0 } else { d.num_tasks },
+            job_ntasks: if d.num_tasks == NO_VAL {
+                0
+            } else {
+                d.num_tasks
+            },
             job_hostlist: Some(self.job_hostlist(&alloc.nodes)),
             job_mem_alloc: Vec::new(),
             job_mem_alloc_rep_count: Vec::new(),
@@ -128,7 +155,10 @@ impl Controller {
         let per_node_cores: Vec<u32> = alloc
             .nodes
             .iter()
-            .map(|&i| u32::from(self.spec.nodes[i].sockets) * u32::from(self.spec.nodes[i].cores_per_socket))
+            .map(|&i| {
+                u32::from(self.spec.nodes[i].sockets)
+                    * u32::from(self.spec.nodes[i].cores_per_socket)
+            })
             .collect();
         let tot_core_cnt: u32 = per_node_cores.iter().sum();
         let mut core_bitmap = wire::pack::Bitmap::new(tot_core_cnt);
@@ -144,7 +174,12 @@ impl Controller {
 
     /// REQUEST_BATCH_JOB_LAUNCH for a job that was just allocated: the batch
     /// host's index, the protocol version to pack it with, and the message.
-    pub fn batch_launch(&self, job_id: u32, pw: Option<&Passwd>, now: i64) -> Option<(usize, ProtocolVersion, BatchJobLaunch)> {
+    pub fn batch_launch(
+        &self,
+        job_id: u32,
+        pw: Option<&Passwd>,
+        now: i64,
+    ) -> Option<(usize, ProtocolVersion, BatchJobLaunch)> {
         let job = self.jobs.get(&job_id)?;
         let alloc = job.alloc.as_ref()?;
         let host = alloc.batch_host();
@@ -170,10 +205,18 @@ impl Controller {
             user_name: None,
             gids: Vec::new(),
             partition: Some(job.partition.to_string()),
-            ntasks: if d.num_tasks == NO_VAL { 0 } else { d.num_tasks },
+            ntasks: if d.num_tasks == NO_VAL {
+                0
+            } else {
+                d.num_tasks
+            },
             pn_min_memory: d.pn_min_memory,
             open_mode: d.open_mode,
-            overcommit: if d.overcommit == NO_VAL8 { 0 } else { d.overcommit },
+            overcommit: if d.overcommit == NO_VAL8 {
+                0
+            } else {
+                d.overcommit
+            },
             array_job_id: job.array_job_id,
             array_task_id: job.array_task_id.unwrap_or(NO_VAL),
             acctg_freq: d.acctg_freq.clone(),
@@ -181,7 +224,11 @@ impl Controller {
             cpu_bind_type: 0,
             cpus_per_task: d.cpus_per_task,
             restart_cnt: job.restart_cnt,
-            job_core_spec: if d.core_spec == NO_VAL16 { 0 } else { d.core_spec },
+            job_core_spec: if d.core_spec == NO_VAL16 {
+                0
+            } else {
+                d.core_spec
+            },
             cpus_per_node: cpu_array,
             cpu_count_reps: cpu_array_reps,
             alias_list: None,
@@ -198,7 +245,9 @@ impl Controller {
             job_mem: d.pn_min_memory,
             cred_version: version,
             cred: SignedCredential::unsigned(cred, version),
-            select_jobinfo: SelectJobInfo { plugin_id: self.spec.limits.select_plugin_id },
+            select_jobinfo: SelectJobInfo {
+                plugin_id: self.spec.limits.select_plugin_id,
+            },
             account: d.account.clone(),
             qos: d.qos.clone(),
             resv_name: d.reservation.clone(),
@@ -219,21 +268,31 @@ impl Controller {
         let cred = job.zip(alloc).map(|(j, a)| {
             SignedCredential::unsigned(self.job_credential(j, a, pw, now), ProtocolVersion::CURRENT)
         });
-        let job_gres_info = alloc.map(|a| gres::epilog_records(&self.alloc_specs(a), &a.gres)).unwrap_or_default();
+        let job_gres_info = alloc
+            .map(|a| gres::epilog_records(&self.alloc_specs(a), &a.gres))
+            .unwrap_or_default();
         KillJob {
             cred,
             details: job.and_then(|j| j.state_desc.clone()),
             derived_ec: job.map_or(0, |j| j.derived_ec),
             exit_code: job.map_or(0, |j| j.exit_code),
             job_gres_info,
-            step_id: StepId { job_id, step_id: NO_VAL, step_het_comp: NO_VAL },
+            step_id: StepId {
+                job_id,
+                step_id: NO_VAL,
+                step_het_comp: NO_VAL,
+            },
             het_job_id: 0,
             job_state: job.map_or(0, |j| j.state),
             job_uid: job.map_or(0, |j| j.user_id),
             job_gid: job.map_or(0, |j| j.group_id),
             nodes,
-            select_jobinfo: SelectJobInfo { plugin_id: self.spec.limits.select_plugin_id },
-            spank_job_env: job.map(|j| j.desc.spank_job_env.clone()).unwrap_or_default(),
+            select_jobinfo: SelectJobInfo {
+                plugin_id: self.spec.limits.select_plugin_id,
+            },
+            spank_job_env: job
+                .map(|j| j.desc.spank_job_env.clone())
+                .unwrap_or_default(),
             start_time: job.map_or(0, |j| j.start_time),
             time: now,
             work_dir: job.and_then(|j| j.desc.work_dir.as_deref().map(str::to_owned)),

@@ -83,14 +83,24 @@ pub enum Effect {
     /// `KILL_JOB_BATCH` only the batch host's batch step is signalled,
     /// otherwise every node of the job (upstream's `_signal_job`). Several
     /// signals go out in order (a warning is SIGCONT then its signal).
-    SignalJob { job_id: u32, signals: Vec<u16>, flags: u16 },
+    SignalJob {
+        job_id: u32,
+        signals: Vec<u16>,
+        flags: u16,
+    },
     /// Kill a job a node runs that we do not know (REQUEST_ABORT_JOB).
     AbortJob { job_id: u32, node: usize },
     /// Run PrologSlurmctld for an allocated job, then report back with
     /// [`Controller::prolog_slurmctld_done`] (launch waits for it).
-    RunPrologSlurmctld { job_id: u32, env: Vec<(String, String)> },
+    RunPrologSlurmctld {
+        job_id: u32,
+        env: Vec<(String, String)>,
+    },
     /// Run EpilogSlurmctld for a job that ended (nothing waits for it).
-    RunEpilogSlurmctld { job_id: u32, env: Vec<(String, String)> },
+    RunEpilogSlurmctld {
+        job_id: u32,
+        env: Vec<(String, String)>,
+    },
 }
 
 /// The outcome of one request.
@@ -106,7 +116,11 @@ pub struct Outcome {
 
 impl Outcome {
     pub(crate) fn reply(reply: Message) -> Self {
-        Outcome { reply, durable: Vec::new(), effects: Vec::new() }
+        Outcome {
+            reply,
+            durable: Vec::new(),
+            effects: Vec::new(),
+        }
     }
     pub(crate) fn rc(rc: SlurmRc) -> Self {
         Outcome::reply(Message::SlurmRc { rc: rc.0 })
@@ -127,10 +141,15 @@ pub struct StaticUsers(pub Vec<(u32, String, Vec<String>)>);
 
 impl UserDirectory for StaticUsers {
     fn user_name(&self, uid: u32) -> Option<String> {
-        self.0.iter().find(|(u, _, _)| *u == uid).map(|(_, n, _)| n.clone())
+        self.0
+            .iter()
+            .find(|(u, _, _)| *u == uid)
+            .map(|(_, n, _)| n.clone())
     }
     fn in_group(&self, uid: u32, group: &str) -> bool {
-        self.0.iter().any(|(u, _, g)| *u == uid && g.iter().any(|x| x == group))
+        self.0
+            .iter()
+            .any(|(u, _, g)| *u == uid && g.iter().any(|x| x == group))
     }
 }
 
@@ -173,7 +192,11 @@ pub struct Controller {
 impl Controller {
     /// A fresh controller: no jobs, every node unregistered.
     pub fn new(spec: ClusterSpec, users: Box<dyn UserDirectory>, now: i64) -> Self {
-        let nodes = spec.nodes.iter().map(|_| NodeRuntime::unregistered()).collect();
+        let nodes = spec
+            .nodes
+            .iter()
+            .map(|_| NodeRuntime::unregistered())
+            .collect();
         let next_job_id = spec.limits.first_job_id.max(1);
         Controller {
             spec,
@@ -268,13 +291,23 @@ impl Controller {
                         // Records from before GRES indices were kept: pick them
                         // now, before the node's other jobs can take them.
                         for g in a.gres.iter_mut() {
-                            let Some(on) = g.nodes.get_mut(k).filter(|on| on.indices.is_none()) else { continue };
-                            let want = spec::GresItem { name: g.name.clone(), kind: g.kind.clone(), count: on.count };
-                            if let Some(p) = gres::pick(&self.spec.nodes[i], &self.nodes[i].alloc_gres, &[want]) {
+                            let Some(on) = g.nodes.get_mut(k).filter(|on| on.indices.is_none())
+                            else {
+                                continue;
+                            };
+                            let want = spec::GresItem {
+                                name: g.name.clone(),
+                                kind: g.kind.clone(),
+                                count: on.count,
+                            };
+                            if let Some(p) =
+                                gres::pick(&self.spec.nodes[i], &self.nodes[i].alloc_gres, &[want])
+                            {
                                 *on = p.into_iter().next().unwrap_or_default();
                             }
                         }
-                        let held: Vec<gres::HeldGres> = alloc::held_gres(job.job_id, a, k).collect();
+                        let held: Vec<gres::HeldGres> =
+                            alloc::held_gres(job.job_id, a, k).collect();
                         let node = &mut self.nodes[i];
                         node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
                         node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
@@ -296,22 +329,43 @@ impl Controller {
             Message::Ping => Outcome::rc(SlurmRc::SUCCESS),
             Message::FedInfoRequest => Outcome::reply(Message::FedInfoNone),
             Message::BuildInfoRequest { last_update } => self.build_info_reply(last_update, now),
-            Message::NodeInfoRequest { last_update, show_flags } => {
+            Message::NodeInfoRequest {
+                last_update,
+                show_flags,
+            } => {
                 if not_modified(last_update, self.last_node_update) {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
-                Outcome::reply(Message::NodeInfo(view::node_info(self, caller, show_flags, None, now)))
+                Outcome::reply(Message::NodeInfo(view::node_info(
+                    self, caller, show_flags, None, now,
+                )))
             }
-            Message::NodeInfoSingleRequest { node_name, show_flags } => Outcome::reply(Message::NodeInfo(
-                view::node_info(self, caller, show_flags, node_name.as_deref(), now),
-            )),
-            Message::PartitionInfoRequest { last_update, show_flags } => {
+            Message::NodeInfoSingleRequest {
+                node_name,
+                show_flags,
+            } => Outcome::reply(Message::NodeInfo(view::node_info(
+                self,
+                caller,
+                show_flags,
+                node_name.as_deref(),
+                now,
+            ))),
+            Message::PartitionInfoRequest {
+                last_update,
+                show_flags,
+            } => {
                 if not_modified(last_update, self.last_part_update) {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
-                Outcome::reply(Message::PartitionInfo(view::partition_info(self, caller, show_flags, now)))
+                Outcome::reply(Message::PartitionInfo(view::partition_info(
+                    self, caller, show_flags, now,
+                )))
             }
-            Message::JobInfoRequest { last_update, show_flags, job_ids } => {
+            Message::JobInfoRequest {
+                last_update,
+                show_flags,
+                job_ids,
+            } => {
                 if not_modified(last_update, self.last_job_update) {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
@@ -330,8 +384,12 @@ impl Controller {
                 }
                 Outcome::reply(Message::JobInfoPacked(body))
             }
-            Message::JobUserInfoRequest { user_id, show_flags } => {
-                let (body, _) = view::job_info(self, caller, show_flags, now, |j| j.user_id == user_id);
+            Message::JobUserInfoRequest {
+                user_id,
+                show_flags,
+            } => {
+                let (body, _) =
+                    view::job_info(self, caller, show_flags, now, |j| j.user_id == user_id);
                 Outcome::reply(Message::JobInfoPacked(body))
             }
             Message::JobStepInfoRequest { last_update, .. } => {
@@ -339,19 +397,28 @@ impl Controller {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
                 // No job runs until node daemons exist, so there are no steps.
-                Outcome::reply(Message::JobStepInfo { last_update: now, steps: Vec::new() })
+                Outcome::reply(Message::JobStepInfo {
+                    last_update: now,
+                    steps: Vec::new(),
+                })
             }
             Message::ReservationInfoRequest { last_update } => {
                 if not_modified(last_update, self.boot_time) {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
-                Outcome::reply(Message::ReservationInfo { last_update: now, reservations: Vec::new() })
+                Outcome::reply(Message::ReservationInfo {
+                    last_update: now,
+                    reservations: Vec::new(),
+                })
             }
             Message::LicenseInfoRequest { last_update, .. } => {
                 if not_modified(last_update, self.last_conf_update) {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
-                Outcome::reply(Message::LicenseInfo { last_update: now, licenses: view::licenses(self) })
+                Outcome::reply(Message::LicenseInfo {
+                    last_update: now,
+                    licenses: view::licenses(self),
+                })
             }
             Message::SubmitBatchJob(mut desc) => {
                 // Upstream names the submit host after the credential, not
@@ -370,22 +437,32 @@ impl Controller {
             Message::KillJob(k) => update::kill_job(self, caller, &k, now),
             Message::CancelJobStep(k) => update::cancel_step(self, caller, &k, now),
             Message::UpdateJob(desc) => update::update_job(self, caller, &desc, now),
-            Message::JobRequeue { job_id, job_id_str, flags } => {
-                update::requeue(self, caller, job_id, job_id_str.as_deref(), flags, now)
-            }
+            Message::JobRequeue {
+                job_id,
+                job_id_str,
+                flags,
+            } => update::requeue(self, caller, job_id, job_id_str.as_deref(), flags, now),
             Message::UpdateNode(u) => update::update_node(self, caller, &u, now),
             Message::UpdatePartition(u) => update::update_partition(self, caller, &u, now),
             Message::Reconfigure => {
                 if !self.is_privileged(caller.uid) {
                     return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
                 }
-                Outcome { reply: Message::SlurmRc { rc: 0 }, durable: Vec::new(), effects: vec![Effect::Reconfigure] }
+                Outcome {
+                    reply: Message::SlurmRc { rc: 0 },
+                    durable: Vec::new(),
+                    effects: vec![Effect::Reconfigure],
+                }
             }
             Message::Shutdown { .. } => {
                 if !self.is_privileged(caller.uid) {
                     return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
                 }
-                Outcome { reply: Message::SlurmRc { rc: 0 }, durable: Vec::new(), effects: vec![Effect::Shutdown] }
+                Outcome {
+                    reply: Message::SlurmRc { rc: 0 },
+                    durable: Vec::new(),
+                    effects: vec![Effect::Shutdown],
+                }
             }
             Message::NodeRegistration(reg) => self.registration_rpc(&caller, &reg, now),
             Message::CompleteBatchScript(m) => {
@@ -398,7 +475,11 @@ impl Controller {
                 }
                 let mut effects = effects;
                 effects.push(Effect::ScheduleSoon);
-                Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Job(m.job_id)], effects }
+                Outcome {
+                    reply: Message::SlurmRc { rc: 0 },
+                    durable: vec![Durable::Job(m.job_id)],
+                    effects,
+                }
             }
             Message::EpilogComplete(m) => {
                 if !self.is_node_daemon(caller.uid) {
@@ -451,16 +532,30 @@ impl Controller {
     /// Applies a re-read slurm.conf. Nodes keep their runtime state; a
     /// changed node list needs a restart (jobs and bitmaps index it), as
     /// upstream also requires for most node changes.
-    pub fn reconfigure(&mut self, spec: ClusterSpec, build_info: BuildInfo, now: i64) -> Result<(), String> {
+    pub fn reconfigure(
+        &mut self,
+        spec: ClusterSpec,
+        build_info: BuildInfo,
+        now: i64,
+    ) -> Result<(), String> {
         let old: Vec<&str> = self.spec.nodes.iter().map(|n| n.name.as_str()).collect();
         let new: Vec<&str> = spec.nodes.iter().map(|n| n.name.as_str()).collect();
         if old != new {
             return Err("the node list changed; restart slurmctld-rs to apply it".into());
         }
         for job in self.jobs.values_mut() {
-            match spec.partitions.iter().position(|p| *p.name == *job.partition) {
+            match spec
+                .partitions
+                .iter()
+                .position(|p| *p.name == *job.partition)
+            {
                 Some(i) => job.part_index = i,
-                None => return Err(format!("partition {} has jobs and is gone from slurm.conf", job.partition)),
+                None => {
+                    return Err(format!(
+                        "partition {} has jobs and is gone from slurm.conf",
+                        job.partition
+                    ))
+                }
             }
         }
         self.spec = spec;

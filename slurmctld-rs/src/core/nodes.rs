@@ -56,7 +56,12 @@ impl Controller {
     }
 
     /// MESSAGE_NODE_REGISTRATION_STATUS.
-    pub fn registration_rpc(&mut self, caller: &Caller, reg: &NodeRegistration, now: i64) -> Outcome {
+    pub fn registration_rpc(
+        &mut self,
+        caller: &Caller,
+        reg: &NodeRegistration,
+        now: i64,
+    ) -> Outcome {
         tracing::debug!(node = ?reg.node_name, status = reg.status, "node registration");
         if !self.is_node_daemon(caller.uid) {
             return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
@@ -75,7 +80,11 @@ impl Controller {
             version: reg.version.clone(),
             boot_time: now - i64::from(reg.up_time),
             slurmd_start_time: reg.slurmd_start_time,
-            gres: reg.gres_info.as_ref().map(|g| g.records.clone()).unwrap_or_default(),
+            gres: reg
+                .gres_info
+                .as_ref()
+                .map(|g| g.records.clone())
+                .unwrap_or_default(),
         };
         let effects = match self.node_registered(&report, now) {
             Ok(e) => e,
@@ -90,11 +99,18 @@ impl Controller {
         let mut effects = effects;
         effects.push(Effect::ScheduleSoon);
         let reply = if reg.flags & reg_flags::RESP != 0 {
-            Message::NodeRegistrationResponse(NodeRegistrationResponse { tres_list: Some(self.cluster_tres()), node_name: None })
+            Message::NodeRegistrationResponse(NodeRegistrationResponse {
+                tres_list: Some(self.cluster_tres()),
+                node_name: None,
+            })
         } else {
             Message::SlurmRc { rc: 0 }
         };
-        Outcome { reply, durable: vec![super::Durable::Nodes], effects }
+        Outcome {
+            reply,
+            durable: vec![super::Durable::Nodes],
+            effects,
+        }
     }
 
     /// The cluster's TRES list as upstream reports it to registering slurmds.
@@ -123,14 +139,22 @@ impl Controller {
     /// A registration from `report.node_name`. Returns the effects (jobs the
     /// node runs that we do not know, to be terminated) or an error if the
     /// node is not in slurm.conf.
-    pub fn node_registered(&mut self, report: &NodeReport, now: i64) -> Result<Vec<Effect>, UnknownNode> {
-        let i = self.node_index(&report.node_name).ok_or_else(|| UnknownNode(report.node_name.clone()))?;
+    pub fn node_registered(
+        &mut self,
+        report: &NodeReport,
+        now: i64,
+    ) -> Result<Vec<Effect>, UnknownNode> {
+        let i = self
+            .node_index(&report.node_name)
+            .ok_or_else(|| UnknownNode(report.node_name.clone()))?;
         let spec = self.spec.nodes[i].clone();
         let mut reasons: Vec<String> = Vec::new();
         if !self.spec.limits.config_overrides {
-            let reported_threads = u32::from(report.sockets) * u32::from(report.cores) * u32::from(report.threads);
-            let configured_threads =
-                u32::from(spec.sockets) * u32::from(spec.cores_per_socket) * u32::from(spec.threads_per_core);
+            let reported_threads =
+                u32::from(report.sockets) * u32::from(report.cores) * u32::from(report.threads);
+            let configured_threads = u32::from(spec.sockets)
+                * u32::from(spec.cores_per_socket)
+                * u32::from(spec.threads_per_core);
             if reported_threads < configured_threads {
                 reasons.push("Low socket*core*thread count".into());
             }
@@ -191,12 +215,16 @@ impl Controller {
             }
             match node.base() {
                 base::UNKNOWN | base::FUTURE => {
-                    node.state = (flags & !flag::INVALID_REG) | if busy { base::ALLOCATED } else { base::IDLE };
+                    node.state = (flags & !flag::INVALID_REG)
+                        | if busy { base::ALLOCATED } else { base::IDLE };
                 }
                 base::DOWN => {
                     let not_responding_only = node.reason.as_deref() == Some("Not responding");
-                    if self.spec.limits.ret2service == 2 || (self.spec.limits.ret2service == 1 && not_responding_only) {
-                        node.state = (flags & !flag::INVALID_REG) | if busy { base::ALLOCATED } else { base::IDLE };
+                    if self.spec.limits.ret2service == 2
+                        || (self.spec.limits.ret2service == 1 && not_responding_only)
+                    {
+                        node.state = (flags & !flag::INVALID_REG)
+                            | if busy { base::ALLOCATED } else { base::IDLE };
                         if node.state & flag::DRAIN == 0 {
                             node.reason = None;
                             node.reason_time = 0;
@@ -211,10 +239,10 @@ impl Controller {
         // Jobs the node runs that we know nothing about are orphans: kill them.
         let mut effects = Vec::new();
         for &job_id in &report.job_ids {
-            let known_here = self
-                .jobs
-                .get(&job_id)
-                .is_some_and(|j| j.alloc.as_ref().is_some_and(|a| a.nodes.contains(&i)) && !j.base_state().is_finished());
+            let known_here = self.jobs.get(&job_id).is_some_and(|j| {
+                j.alloc.as_ref().is_some_and(|a| a.nodes.contains(&i))
+                    && !j.base_state().is_finished()
+            });
             if !known_here {
                 effects.push(Effect::AbortJob { job_id, node: i });
             }
@@ -224,7 +252,9 @@ impl Controller {
 
     /// A ping answered (or not) by node `i`.
     pub fn node_ping(&mut self, i: usize, ok: bool, now: i64) {
-        let Some(node) = self.nodes.get_mut(i) else { return };
+        let Some(node) = self.nodes.get_mut(i) else {
+            return;
+        };
         if ok {
             node.last_response = now;
             if node.state & flag::NO_RESPOND != 0 {
@@ -272,7 +302,11 @@ impl Controller {
             .jobs
             .values()
             .filter(|j| j.base_state() == JobState::Running)
-            .filter(|j| j.alloc.as_ref().is_some_and(|a| a.nodes.iter().any(|n| down.contains(n))))
+            .filter(|j| {
+                j.alloc
+                    .as_ref()
+                    .is_some_and(|a| a.nodes.iter().any(|n| down.contains(n)))
+            })
             .map(|j| j.job_id)
             .collect();
         for &id in &victims {
@@ -284,7 +318,9 @@ impl Controller {
     /// A job lost a node: requeue it when allowed, else NODE_FAIL.
     fn node_fail_job(&mut self, job_id: u32, now: i64) {
         let requeue_default = self.spec.limits.job_requeue;
-        let Some(job) = self.jobs.get_mut(&job_id) else { return };
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return;
+        };
         let requeue = match job.desc.requeue {
             wire::pack::NO_VAL16 => requeue_default,
             v => v != 0,

@@ -35,8 +35,12 @@ impl Controller {
     /// record into one of its own with a new job id; the last task keeps
     /// the array's id. Returns the id of the record to start.
     fn split_array_task(&mut self, meta: &mut Job, now: i64) -> u32 {
-        let Some(array) = meta.array.as_mut() else { return meta.job_id };
-        let Some(task) = array.pending.ones().next() else { return meta.job_id };
+        let Some(array) = meta.array.as_mut() else {
+            return meta.job_id;
+        };
+        let Some(task) = array.pending.ones().next() else {
+            return meta.job_id;
+        };
         if array.count() <= 1 {
             meta.array = None;
             meta.array_task_id = Some(task);
@@ -56,7 +60,12 @@ impl Controller {
 
     /// Nodes of partition `part` the scheduler may use now.
     pub fn available_nodes(&self, part: usize) -> Vec<usize> {
-        self.spec.partitions[part].nodes.iter().copied().filter(|&i| self.nodes[i].is_available()).collect()
+        self.spec.partitions[part]
+            .nodes
+            .iter()
+            .copied()
+            .filter(|&i| self.nodes[i].is_available())
+            .collect()
     }
 
     /// Nodes of partition `part` that are down, drained or silent, as a hostlist.
@@ -85,7 +94,9 @@ impl Controller {
         }
         let mut seen: Vec<((usize, u32), JobReason, Option<String>)> = Vec::new();
         for &id in &eligible {
-            let Some(job) = self.jobs.get_mut(&id) else { continue };
+            let Some(job) = self.jobs.get_mut(&id) else {
+                continue;
+            };
             let key = (job.part_index, job.desc.min_nodes.max(1));
             if let Some((_, reason, desc)) = seen.iter().find(|(k, _, _)| *k == key) {
                 job.last_sched_eval = now;
@@ -134,7 +145,11 @@ impl Controller {
         let mut order: Vec<(u32, u32)> = self
             .jobs
             .values()
-            .filter(|j| j.is_pending() && j.priority != 0 && j.state & super::job::state_flags::COMPLETING == 0)
+            .filter(|j| {
+                j.is_pending()
+                    && j.priority != 0
+                    && j.state & super::job::state_flags::COMPLETING == 0
+            })
             .map(|j| (j.priority, j.job_id))
             .collect();
         // Priority descending, then job id ascending, as upstream's queue sort.
@@ -158,28 +173,46 @@ impl Controller {
                     continue;
                 }
             }
-            let Some(mut job) = self.jobs.remove(&id) else { continue };
-            let before = (job.reason, job.state_desc.clone(), job.eligible_time, job.last_sched_eval);
+            let Some(mut job) = self.jobs.remove(&id) else {
+                continue;
+            };
+            let before = (
+                job.reason,
+                job.state_desc.clone(),
+                job.eligible_time,
+                job.last_sched_eval,
+            );
             self.refresh_eligibility(&mut job, now);
             // A job that is eligible but not accruing priority age fails
             // upstream's acct_policy_job_runnable_pre_select and is passed
             // over with its reason untouched (this is what a job restored
             // after a restart looks like until something re-queues it).
-            let runnable =
-                job.priority != 0 && job.eligible_time != 0 && job.eligible_time <= now && job.accrue_time != 0;
-            if job.is_pending() && job.priority != 0 && job.eligible_time > now && job.reason == JobReason::WAIT_NO_REASON {
+            let runnable = job.priority != 0
+                && job.eligible_time != 0
+                && job.eligible_time <= now
+                && job.accrue_time != 0;
+            if job.is_pending()
+                && job.priority != 0
+                && job.eligible_time > now
+                && job.reason == JobReason::WAIT_NO_REASON
+            {
                 Controller::set_reason(&mut job, JobReason::WAIT_TIME, None);
             }
             if runnable {
                 if failed_parts.contains(&job.part_index) {
-                    if job.reason == JobReason::WAIT_NO_REASON || job.reason == JobReason::WAIT_RESOURCES {
+                    if job.reason == JobReason::WAIT_NO_REASON
+                        || job.reason == JobReason::WAIT_RESOURCES
+                    {
                         Controller::set_reason(&mut job, JobReason::WAIT_PRIORITY, None);
                     }
                 } else {
                     job.last_sched_eval = now;
                     job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
                     let avail = self.available_nodes(job.part_index).len() as u32;
-                    let part_limit_ok = match (job.time_limit, self.spec.partitions[job.part_index].max_time) {
+                    let part_limit_ok = match (
+                        job.time_limit,
+                        self.spec.partitions[job.part_index].max_time,
+                    ) {
                         (Some(t), Some(max)) => t != wire::pack::INFINITE && t <= max,
                         _ => true,
                     };
@@ -194,7 +227,11 @@ impl Controller {
                     } else if !part_limit_ok {
                         // An admin raised the limit above the partition's MaxTime.
                         Controller::set_reason(&mut job, JobReason::WAIT_PART_TIME_LIMIT, None);
-                    } else if job.array.as_ref().is_some_and(|a| a.max_run > 0 && self.running_tasks(id) >= a.max_run) {
+                    } else if job
+                        .array
+                        .as_ref()
+                        .is_some_and(|a| a.max_run > 0 && self.running_tasks(id) >= a.max_run)
+                    {
                         Controller::set_reason(&mut job, JobReason::WAIT_ARRAY_TASK_LIMIT, None);
                     } else if let Some(alloc) = self.try_allocate(&job) {
                         let run_id = self.split_array_task(&mut job, now);
@@ -211,7 +248,14 @@ impl Controller {
                     }
                 }
             }
-            if before != (job.reason, job.state_desc.clone(), job.eligible_time, job.last_sched_eval) {
+            if before
+                != (
+                    job.reason,
+                    job.state_desc.clone(),
+                    job.eligible_time,
+                    job.last_sched_eval,
+                )
+            {
                 changed.push(id);
             }
             self.jobs.insert(id, job);

@@ -58,7 +58,11 @@ impl NodeSpec {
 
     /// How many GRES of `name` (and `kind`, when given) this node has.
     pub fn gres_count(&self, name: &str, kind: Option<&str>) -> u64 {
-        self.gres.as_deref().map(parse_gres_list).unwrap_or_default().iter()
+        self.gres
+            .as_deref()
+            .map(parse_gres_list)
+            .unwrap_or_default()
+            .iter()
             .filter(|r| r.name == name && (kind.is_none() || r.kind.as_deref() == kind))
             .map(|r| r.count)
             .sum()
@@ -328,7 +332,11 @@ pub fn parse_gres_list(s: &str) -> Vec<GresItem> {
                 [n, t, c] => (*n, Some(*t), parse_count(c)),
                 _ => return None,
             };
-            Some(GresItem { name: name.to_string(), kind: kind.map(str::to_string), count: count? })
+            Some(GresItem {
+                name: name.to_string(),
+                kind: kind.map(str::to_string),
+                count: count?,
+            })
         })
         .collect()
 }
@@ -350,9 +358,30 @@ mod tests {
     #[test]
     fn gres_lists() {
         let g = parse_gres_list("gpu:a100:4,gpu:2,nic");
-        assert_eq!(g[0], GresItem { name: "gpu".into(), kind: Some("a100".into()), count: 4 });
-        assert_eq!(g[1], GresItem { name: "gpu".into(), kind: None, count: 2 });
-        assert_eq!(g[2], GresItem { name: "nic".into(), kind: None, count: 1 });
+        assert_eq!(
+            g[0],
+            GresItem {
+                name: "gpu".into(),
+                kind: Some("a100".into()),
+                count: 4
+            }
+        );
+        assert_eq!(
+            g[1],
+            GresItem {
+                name: "gpu".into(),
+                kind: None,
+                count: 2
+            }
+        );
+        assert_eq!(
+            g[2],
+            GresItem {
+                name: "nic".into(),
+                kind: None,
+                count: 1
+            }
+        );
         let mut n = NodeSpec::simple("n1", 4, 100);
         n.gres = Some("gpu:a100:4".into());
         assert_eq!(n.gres_count("gpu", None), 4);

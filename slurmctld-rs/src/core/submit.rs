@@ -34,14 +34,24 @@ impl Refusal {
         Refusal { rc, msg: None }
     }
     fn with_msg(rc: SlurmRc, msg: impl Into<String>) -> Self {
-        Refusal { rc, msg: Some(msg.into()) }
+        Refusal {
+            rc,
+            msg: Some(msg.into()),
+        }
     }
     fn into_outcome(self) -> Outcome {
         let reply = match self.msg {
-            Some(m) => Message::SlurmRcMsg { rc: self.rc.0, msg: Some(m) },
+            Some(m) => Message::SlurmRcMsg {
+                rc: self.rc.0,
+                msg: Some(m),
+            },
             None => Message::SlurmRc { rc: self.rc.0 },
         };
-        Outcome { reply, durable: Vec::new(), effects: Vec::new() }
+        Outcome {
+            reply,
+            durable: Vec::new(),
+            effects: Vec::new(),
+        }
     }
 }
 
@@ -85,7 +95,12 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         Ok(_) => {}
     }
     // Build the job as submission would, to ask the allocator.
-    let part_index = match probe.partition.as_deref().and_then(|p| p.split(',').next()).and_then(|p| c.partition_index(p)) {
+    let part_index = match probe
+        .partition
+        .as_deref()
+        .and_then(|p| p.split(',').next())
+        .and_then(|p| c.partition_index(p))
+    {
         Some(i) => i,
         None => match c.default_partition() {
             Some(i) => i,
@@ -140,7 +155,11 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
             let soonest = c
                 .jobs
                 .values()
-                .filter(|j| j.base_state() == JobState::Running && j.part_index == part_index && j.end_time != 0)
+                .filter(|j| {
+                    j.base_state() == JobState::Running
+                        && j.part_index == part_index
+                        && j.end_time != 0
+                })
                 .map(|j| j.end_time)
                 .min()
                 .unwrap_or(now + 365 * 24 * 3600);
@@ -148,7 +167,11 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         }
     };
     let node_list = alloc.as_ref().map(|a| {
-        let names: Vec<String> = a.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect();
+        let names: Vec<String> = a
+            .nodes
+            .iter()
+            .map(|&i| c.spec.nodes[i].name.clone())
+            .collect();
         wire::hostlist::compress(&names)
     });
     Outcome {
@@ -229,7 +252,9 @@ pub fn create(
             }
             first.ok_or(Refusal::code(SlurmRc::ESLURM_INVALID_PARTITION_NAME))?
         }
-        None => c.default_partition().ok_or(Refusal::code(SlurmRc::ESLURM_DEFAULT_PARTITION_NOT_SET))?,
+        None => c
+            .default_partition()
+            .ok_or(Refusal::code(SlurmRc::ESLURM_DEFAULT_PARTITION_NOT_SET))?,
     };
     let part = c.spec.partitions[part_index].clone();
     desc.partition = Some(part.name.clone());
@@ -242,10 +267,16 @@ pub fn create(
     if let Some(groups) = &part.allow_groups {
         let ok = desc.user_id == 0 || groups.split(',').any(|g| c.user_in_group(desc.user_id, g));
         if !ok {
-            return Err(Refusal::code(SlurmRc::ESLURM_JOB_MISSING_REQUIRED_PARTITION_GROUP));
+            return Err(Refusal::code(
+                SlurmRc::ESLURM_JOB_MISSING_REQUIRED_PARTITION_GROUP,
+            ));
         }
     }
-    let total_cpus: u32 = part.nodes.iter().map(|&i| u32::from(c.spec.nodes[i].cpus)).sum();
+    let total_cpus: u32 = part
+        .nodes
+        .iter()
+        .map(|&i| u32::from(c.spec.nodes[i].cpus))
+        .sum();
     let total_nodes = part.nodes.len() as u32;
     let schedulable = part.state_up & PART_STATE_SCHED != 0;
     if schedulable && desc.min_cpus != NO_VAL && desc.min_cpus > total_cpus {
@@ -272,7 +303,11 @@ pub fn create(
         }
     }
     let max_time = part.max_time.unwrap_or(INFINITE);
-    if enforce && desc.time_limit != NO_VAL && desc.time_limit != INFINITE && desc.time_limit > max_time {
+    if enforce
+        && desc.time_limit != NO_VAL
+        && desc.time_limit != INFINITE
+        && desc.time_limit > max_time
+    {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_LIMIT));
     }
     if enforce && desc.time_limit == INFINITE && max_time != INFINITE {
@@ -286,7 +321,11 @@ pub fn create(
     normalise_counts(&mut desc);
     // No memory request: the partition's, else the cluster's DefMemPerCPU/Node.
     if desc.pn_min_memory == 0 {
-        let def = if part.def_mem_per_cpu != 0 { part.def_mem_per_cpu } else { c.spec.limits.def_mem_per_cpu };
+        let def = if part.def_mem_per_cpu != 0 {
+            part.def_mem_per_cpu
+        } else {
+            c.spec.limits.def_mem_per_cpu
+        };
         if def != 0 {
             desc.pn_min_memory = def;
         }
@@ -321,7 +360,11 @@ pub fn create(
     // job_allocate sets the priority before its test selection, so a job
     // refused there has still used up a priority value.
     let held = desc.priority == 0;
-    let priority = if held || test_only { 0 } else { c.next_priority(desc.nice) };
+    let priority = if held || test_only {
+        0
+    } else {
+        c.next_priority(desc.nice)
+    };
 
     let desc = JobDesc::from_descriptor(desc, &mut c.strings);
     // Test-only node selection: can any node of the partition ever hold
@@ -332,10 +375,12 @@ pub fn create(
     let mut fitting = 0u32;
     for &i in &part.nodes {
         let n = &c.spec.nodes[i];
-        let cpu_fit = need.cpus <= u32::from(n.cpus)
-            && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
+        let cpu_fit =
+            need.cpus <= u32::from(n.cpus) && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
         let mem_fit = need.memory_mb <= n.real_memory;
-        let gres_fit = gres_per_node.iter().all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);
+        let gres_fit = gres_per_node
+            .iter()
+            .all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);
         cpus_ok |= cpu_fit;
         mem_ok |= cpu_fit && mem_fit;
         if cpu_fit && mem_fit && gres_fit {
@@ -355,7 +400,9 @@ pub fn create(
         ));
     }
     if fitting < desc.min_nodes.max(1) {
-        return Err(Refusal::code(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE));
+        return Err(Refusal::code(
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+        ));
     }
 
     if test_only {
@@ -397,17 +444,34 @@ pub fn create(
     if let Some(a) = &job.array {
         // What `_create_job_array` adds to an array job's environment.
         let ids: Vec<u32> = a.pending.ones().collect();
-        let step = job.desc.array_inx.as_deref().and_then(|s| s.split_once(':')).and_then(|(_, st)| st.split('%').next()?.parse::<u32>().ok()).unwrap_or(1);
-        files.environment.push(format!("SLURM_ARRAY_TASK_COUNT={}", ids.len()));
-        files.environment.push(format!("SLURM_ARRAY_TASK_MIN={}", ids.first().copied().unwrap_or(0)));
-        files.environment.push(format!("SLURM_ARRAY_TASK_MAX={}", ids.last().copied().unwrap_or(0)));
-        files.environment.push(format!("SLURM_ARRAY_TASK_STEP={step}"));
+        let step = job
+            .desc
+            .array_inx
+            .as_deref()
+            .and_then(|s| s.split_once(':'))
+            .and_then(|(_, st)| st.split('%').next()?.parse::<u32>().ok())
+            .unwrap_or(1);
+        files
+            .environment
+            .push(format!("SLURM_ARRAY_TASK_COUNT={}", ids.len()));
+        files.environment.push(format!(
+            "SLURM_ARRAY_TASK_MIN={}",
+            ids.first().copied().unwrap_or(0)
+        ));
+        files.environment.push(format!(
+            "SLURM_ARRAY_TASK_MAX={}",
+            ids.last().copied().unwrap_or(0)
+        ));
+        files
+            .environment
+            .push(format!("SLURM_ARRAY_TASK_STEP={step}"));
     }
     job.last_sched_eval = now;
     // A dependency on a job we no longer know is treated as satisfied, as
     // upstream does for purged jobs; keep only the ones that can wait.
     job.dependencies = dependencies.and_then(|mut d| {
-        d.items.retain(|item| item.job_id == 0 || c.jobs.contains_key(&item.job_id));
+        d.items
+            .retain(|item| item.job_id == 0 || c.jobs.contains_key(&item.job_id));
         (!d.items.is_empty()).then_some(d)
     });
     if job.dependencies.is_none() {
@@ -421,10 +485,18 @@ pub fn create(
         SlurmRc::SUCCESS
     };
     c.refresh_eligibility(&mut job, now);
-    let code = if !held && job.eligible_time != 0 { c.submit_time_selection(&mut job, now) } else { code };
+    let code = if !held && job.eligible_time != 0 {
+        c.submit_time_selection(&mut job, now)
+    } else {
+        code
+    };
     // Queued until resources free up is no error to the submitter
     // (upstream's `job_allocate` clears it; NODE_NOT_AVAIL stays).
-    let code = if code == SlurmRc::ESLURM_NODES_BUSY { SlurmRc::SUCCESS } else { code };
+    let code = if code == SlurmRc::ESLURM_NODES_BUSY {
+        SlurmRc::SUCCESS
+    } else {
+        code
+    };
     c.job_count += records;
     c.jobs.insert(job_id, Box::new(job));
     c.last_job_update = now;
@@ -456,7 +528,11 @@ pub fn normalise_counts(d: &mut JobDescriptor) {
         };
         d.min_cpus = tasks.max(1) * cpus_per_task;
     }
-    let mut pn = if d.pn_min_cpus == NO_VAL16 { d.cpus_per_task } else { d.pn_min_cpus.max(d.cpus_per_task) };
+    let mut pn = if d.pn_min_cpus == NO_VAL16 {
+        d.cpus_per_task
+    } else {
+        d.pn_min_cpus.max(d.cpus_per_task)
+    };
     if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
         pn = pn.max(d.ntasks_per_node.saturating_mul(d.cpus_per_task));
     }
@@ -483,8 +559,13 @@ pub fn per_node_need(d: &JobDesc) -> PerNodeNeed {
 /// GRES per node from `tres_per_node` ("gres:gpu:a100:4,gres:nic:1" or the
 /// plain form).
 pub fn requested_gres(tres_per_node: Option<&str>) -> Vec<super::spec::GresItem> {
-    let Some(s) = tres_per_node else { return Vec::new() };
-    let plain: Vec<&str> = s.split(',').map(|item| item.strip_prefix("gres:").unwrap_or(item)).collect();
+    let Some(s) = tres_per_node else {
+        return Vec::new();
+    };
+    let plain: Vec<&str> = s
+        .split(',')
+        .map(|item| item.strip_prefix("gres:").unwrap_or(item))
+        .collect();
     parse_gres_list(&plain.join(","))
 }
 
@@ -509,7 +590,11 @@ impl Controller {
 
     /// The next priority/basic value for a job with `nice` (NO_VAL = none).
     pub fn next_priority(&mut self, nice: u32) -> u32 {
-        let mut prio = if self.lowest_prio >= 2 { self.lowest_prio - 1 } else { 1 };
+        let mut prio = if self.lowest_prio >= 2 {
+            self.lowest_prio - 1
+        } else {
+            1
+        };
         if nice != NO_VAL {
             let offset = i64::from(nice) - 0x8000_0000i64;
             if offset <= 0 || i64::from(prio) > offset + 1 {
@@ -536,12 +621,16 @@ impl Controller {
                         super::job::DependencyKind::After => st != JobState::Pending,
                         super::job::DependencyKind::AfterAny => st.is_finished(),
                         super::job::DependencyKind::AfterOk => st == JobState::Complete,
-                        super::job::DependencyKind::AfterNotOk => st.is_finished() && st != JobState::Complete,
+                        super::job::DependencyKind::AfterNotOk => {
+                            st.is_finished() && st != JobState::Complete
+                        }
                         super::job::DependencyKind::Singleton => true,
                         _ => st.is_finished(),
                     };
                     let never = match d.kind {
-                        super::job::DependencyKind::AfterOk => st.is_finished() && st != JobState::Complete,
+                        super::job::DependencyKind::AfterOk => {
+                            st.is_finished() && st != JobState::Complete
+                        }
                         super::job::DependencyKind::AfterNotOk => st == JobState::Complete,
                         _ => false,
                     };

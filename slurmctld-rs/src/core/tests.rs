@@ -44,7 +44,12 @@ fn cluster() -> Controller {
 }
 
 fn caller(uid: u32) -> Caller {
-    Caller { uid, gid: uid, version: ProtocolVersion::V22_05, host: Some("login1".into()) }
+    Caller {
+        uid,
+        gid: uid,
+        version: ProtocolVersion::V22_05,
+        host: Some("login1".into()),
+    }
 }
 
 fn desc(uid: u32) -> JobDescriptor {
@@ -58,7 +63,8 @@ fn desc(uid: u32) -> JobDescriptor {
 }
 
 fn submit(c: &mut Controller, uid: u32, d: JobDescriptor) -> Message {
-    c.handle(caller(uid), Message::SubmitBatchJob(Box::new(d)), T0).reply
+    c.handle(caller(uid), Message::SubmitBatchJob(Box::new(d)), T0)
+        .reply
 }
 
 fn rc_of(m: &Message) -> i32 {
@@ -91,17 +97,91 @@ fn job_ids_start_at_first_job_id_and_priorities_count_down() {
 fn submission_checks_answer_with_upstreams_codes() {
     let mut c = cluster();
     let cases: Vec<(&str, JobDescriptor, SlurmRc)> = vec![
-        ("unknown partition", JobDescriptor { partition: Some("nosuch".into()), ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_PARTITION_NAME),
-        ("too many nodes", JobDescriptor { min_nodes: 3, ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_NODE_COUNT),
-        ("time above MaxTime", JobDescriptor { time_limit: 121, ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_TIME_LIMIT),
-        ("cpus per task", JobDescriptor { cpus_per_task: 64, ..desc(ALICE) }, SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE),
-        ("memory", JobDescriptor { pn_min_memory: 300_000, ..desc(ALICE) }, SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE),
-        ("gpus", JobDescriptor { tres_per_node: Some("gres:gpu:8".into()), ..desc(ALICE) }, SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE),
-        ("unknown gres", JobDescriptor { tres_per_node: Some("gres:fpga:1".into()), ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_GRES),
-        ("bad dependency", JobDescriptor { dependency: Some("afterok:abc".into()), ..desc(ALICE) }, SlurmRc::ESLURM_DEPENDENCY),
-        ("array too big", JobDescriptor { array_inx: Some("0-101".into()), ..desc(ALICE) }, SlurmRc::ESLURM_INVALID_ARRAY),
-        ("no script", JobDescriptor { script: None, ..desc(ALICE) }, SlurmRc::ESLURM_JOB_SCRIPT_MISSING),
-        ("someone else's uid", desc(BOB), SlurmRc::ESLURM_USER_ID_MISSING),
+        (
+            "unknown partition",
+            JobDescriptor {
+                partition: Some("nosuch".into()),
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_INVALID_PARTITION_NAME,
+        ),
+        (
+            "too many nodes",
+            JobDescriptor {
+                min_nodes: 3,
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_INVALID_NODE_COUNT,
+        ),
+        (
+            "time above MaxTime",
+            JobDescriptor {
+                time_limit: 121,
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_INVALID_TIME_LIMIT,
+        ),
+        (
+            "cpus per task",
+            JobDescriptor {
+                cpus_per_task: 64,
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+        ),
+        (
+            "memory",
+            JobDescriptor {
+                pn_min_memory: 300_000,
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+        ),
+        (
+            "gpus",
+            JobDescriptor {
+                tres_per_node: Some("gres:gpu:8".into()),
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+        ),
+        (
+            "unknown gres",
+            JobDescriptor {
+                tres_per_node: Some("gres:fpga:1".into()),
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_INVALID_GRES,
+        ),
+        (
+            "bad dependency",
+            JobDescriptor {
+                dependency: Some("afterok:abc".into()),
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_DEPENDENCY,
+        ),
+        (
+            "array too big",
+            JobDescriptor {
+                array_inx: Some("0-101".into()),
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_INVALID_ARRAY,
+        ),
+        (
+            "no script",
+            JobDescriptor {
+                script: None,
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_JOB_SCRIPT_MISSING,
+        ),
+        (
+            "someone else's uid",
+            desc(BOB),
+            SlurmRc::ESLURM_USER_ID_MISSING,
+        ),
     ];
     for (what, d, want) in cases {
         assert_eq!(rc_of(&submit(&mut c, ALICE, d)), want.0, "{what}");
@@ -112,8 +192,19 @@ fn submission_checks_answer_with_upstreams_codes() {
 #[test]
 fn max_job_count_counts_array_tasks_and_answers_eagain() {
     let mut c = cluster();
-    submitted_id(&submit(&mut c, ALICE, JobDescriptor { array_inx: Some("0-48".into()), ..desc(ALICE) }));
-    assert_eq!(rc_of(&submit(&mut c, ALICE, desc(ALICE))), 11, "EAGAIN, so sbatch retries");
+    submitted_id(&submit(
+        &mut c,
+        ALICE,
+        JobDescriptor {
+            array_inx: Some("0-48".into()),
+            ..desc(ALICE)
+        },
+    ));
+    assert_eq!(
+        rc_of(&submit(&mut c, ALICE, desc(ALICE))),
+        11,
+        "EAGAIN, so sbatch retries"
+    );
 }
 
 #[test]
@@ -122,7 +213,11 @@ fn users_touch_only_their_own_jobs() {
     let id = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
     let kill = |uid| {
         let k = JobStepKill {
-            step_id: StepId { job_id: id, step_id: NO_VAL, step_het_comp: NO_VAL },
+            step_id: StepId {
+                job_id: id,
+                step_id: NO_VAL,
+                step_het_comp: NO_VAL,
+            },
             sjob_id: Some(id.to_string()),
             sibling: None,
             signal: 9,
@@ -131,32 +226,87 @@ fn users_touch_only_their_own_jobs() {
         (caller(uid), Message::KillJob(k))
     };
     let (who, m) = kill(BOB);
-    assert_eq!(rc_of(&c.handle(who, m, T0).reply), SlurmRc::ESLURM_ACCESS_DENIED.0);
-    let update = JobDescriptor { job_id: id, job_id_str: Some(id.to_string()), time_limit: 5, ..JobDescriptor::default() };
-    let r = c.handle(caller(BOB), Message::UpdateJob(Box::new(update.clone())), T0).reply;
+    assert_eq!(
+        rc_of(&c.handle(who, m, T0).reply),
+        SlurmRc::ESLURM_ACCESS_DENIED.0
+    );
+    let update = JobDescriptor {
+        job_id: id,
+        job_id_str: Some(id.to_string()),
+        time_limit: 5,
+        ..JobDescriptor::default()
+    };
+    let r = c
+        .handle(
+            caller(BOB),
+            Message::UpdateJob(Box::new(update.clone())),
+            T0,
+        )
+        .reply;
     assert_eq!(rc_of(&r), SlurmRc::ESLURM_USER_ID_MISSING.0);
-    assert_eq!(c.jobs[&id].time_limit, None, "the refused update changed nothing");
+    assert_eq!(
+        c.jobs[&id].time_limit, None,
+        "the refused update changed nothing"
+    );
     // The owner may lower the limit; root may do anything.
-    assert_eq!(rc_of(&c.handle(caller(ALICE), Message::UpdateJob(Box::new(update)), T0).reply), 0);
+    assert_eq!(
+        rc_of(
+            &c.handle(caller(ALICE), Message::UpdateJob(Box::new(update)), T0)
+                .reply
+        ),
+        0
+    );
     assert_eq!(c.jobs[&id].time_limit, Some(5));
     let (who, m) = kill(ROOT);
     assert_eq!(rc_of(&c.handle(who, m, T0).reply), 0);
     assert!(c.jobs[&id].base_state().is_finished());
     // Admin-only RPCs.
-    assert_eq!(rc_of(&c.handle(caller(ALICE), Message::Shutdown { options: 0 }, T0).reply), SlurmRc::ESLURM_USER_ID_MISSING.0);
+    assert_eq!(
+        rc_of(
+            &c.handle(caller(ALICE), Message::Shutdown { options: 0 }, T0)
+                .reply
+        ),
+        SlurmRc::ESLURM_USER_ID_MISSING.0
+    );
 }
 
 #[test]
 fn hold_by_root_is_an_admin_hold_the_owner_cannot_release() {
     let mut c = cluster();
     let id = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
-    let hold = JobDescriptor { job_id_str: Some(id.to_string()), priority: 0, ..JobDescriptor::default() };
-    assert_eq!(rc_of(&c.handle(caller(ROOT), Message::UpdateJob(Box::new(hold)), T0).reply), 0);
+    let hold = JobDescriptor {
+        job_id_str: Some(id.to_string()),
+        priority: 0,
+        ..JobDescriptor::default()
+    };
+    assert_eq!(
+        rc_of(
+            &c.handle(caller(ROOT), Message::UpdateJob(Box::new(hold)), T0)
+                .reply
+        ),
+        0
+    );
     assert_eq!(c.jobs[&id].reason, JobReason::WAIT_HELD);
-    let release = JobDescriptor { job_id_str: Some(id.to_string()), priority: wire::pack::INFINITE, ..JobDescriptor::default() };
-    let r = c.handle(caller(ALICE), Message::UpdateJob(Box::new(release.clone())), T0).reply;
+    let release = JobDescriptor {
+        job_id_str: Some(id.to_string()),
+        priority: wire::pack::INFINITE,
+        ..JobDescriptor::default()
+    };
+    let r = c
+        .handle(
+            caller(ALICE),
+            Message::UpdateJob(Box::new(release.clone())),
+            T0,
+        )
+        .reply;
     assert_eq!(rc_of(&r), SlurmRc::ESLURM_ACCESS_DENIED.0);
-    assert_eq!(rc_of(&c.handle(caller(ROOT), Message::UpdateJob(Box::new(release)), T0).reply), 0);
+    assert_eq!(
+        rc_of(
+            &c.handle(caller(ROOT), Message::UpdateJob(Box::new(release)), T0)
+                .reply
+        ),
+        0
+    );
     assert!(c.jobs[&id].priority > 0);
 }
 
@@ -167,8 +317,21 @@ fn private_data_hides_other_users_jobs() {
     submit(&mut c, ALICE, desc(ALICE));
     submit(&mut c, BOB, desc(BOB));
     let list = |c: &mut Controller, uid| {
-        let reply = c.handle(caller(uid), Message::JobInfoRequest { last_update: 0, show_flags: 0, job_ids: None }, T0).reply;
-        job_list(reply).iter().map(|j| j.user_id).collect::<Vec<_>>()
+        let reply = c
+            .handle(
+                caller(uid),
+                Message::JobInfoRequest {
+                    last_update: 0,
+                    show_flags: 0,
+                    job_ids: None,
+                },
+                T0,
+            )
+            .reply;
+        job_list(reply)
+            .iter()
+            .map(|j| j.user_id)
+            .collect::<Vec<_>>()
     };
     assert_eq!(list(&mut c, ALICE), vec![ALICE]);
     assert_eq!(list(&mut c, ROOT), vec![ALICE, BOB]);
@@ -177,10 +340,22 @@ fn private_data_hides_other_users_jobs() {
 #[test]
 fn unchanged_tables_answer_no_change_in_data() {
     let mut c = cluster();
-    let req = |t| Message::NodeInfoRequest { last_update: t, show_flags: 0 };
-    assert!(matches!(c.handle(caller(ALICE), req(0), T0).reply, Message::NodeInfo(_)));
-    assert_eq!(rc_of(&c.handle(caller(ALICE), req(T0 + 1), T0).reply), SlurmRc::SLURM_NO_CHANGE_IN_DATA.0);
-    assert!(matches!(c.handle(caller(ALICE), req(T0), T0).reply, Message::NodeInfo(_)));
+    let req = |t| Message::NodeInfoRequest {
+        last_update: t,
+        show_flags: 0,
+    };
+    assert!(matches!(
+        c.handle(caller(ALICE), req(0), T0).reply,
+        Message::NodeInfo(_)
+    ));
+    assert_eq!(
+        rc_of(&c.handle(caller(ALICE), req(T0 + 1), T0).reply),
+        SlurmRc::SLURM_NO_CHANGE_IN_DATA.0
+    );
+    assert!(matches!(
+        c.handle(caller(ALICE), req(T0), T0).reply,
+        Message::NodeInfo(_)
+    ));
 }
 
 #[test]
@@ -189,12 +364,18 @@ fn pending_reasons_follow_upstreams_scheduler_passes() {
     let first = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
     let second = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
     // At submit: the selection test finds no usable node.
-    assert_eq!(c.jobs[&second].state_desc.as_deref(), Some("ReqNodeNotAvail, UnavailableNodes:gpu[01-02]"));
+    assert_eq!(
+        c.jobs[&second].state_desc.as_deref(),
+        Some("ReqNodeNotAvail, UnavailableNodes:gpu[01-02]")
+    );
     let _ = c.main_schedule(T0 + 1);
     // The top job of the partition gets the main scheduler's text; the
     // others keep theirs.
     assert_eq!(c.jobs[&first].reason, JobReason::WAIT_RESOURCES);
-    assert_eq!(c.jobs[&first].state_desc.as_deref(), Some(super::sched::NODES_REQUIRED_DESC));
+    assert_eq!(
+        c.jobs[&first].state_desc.as_deref(),
+        Some(super::sched::NODES_REQUIRED_DESC)
+    );
     assert_eq!(c.jobs[&second].reason, JobReason::WAIT_NODE_NOT_AVAIL);
 }
 
@@ -202,11 +383,25 @@ fn pending_reasons_follow_upstreams_scheduler_passes() {
 fn dependency_on_a_pending_job_waits() {
     let mut c = cluster();
     let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
-    let b = submitted_id(&submit(&mut c, ALICE, JobDescriptor { dependency: Some(format!("afterok:{a}")), ..desc(ALICE) }));
+    let b = submitted_id(&submit(
+        &mut c,
+        ALICE,
+        JobDescriptor {
+            dependency: Some(format!("afterok:{a}")),
+            ..desc(ALICE)
+        },
+    ));
     assert_eq!(c.jobs[&b].reason, JobReason::WAIT_DEPENDENCY);
     assert_eq!(c.jobs[&b].eligible_time, 0);
     // A dependency on a job that no longer exists is dropped, as upstream does.
-    let d = submitted_id(&submit(&mut c, ALICE, JobDescriptor { dependency: Some("afterok:99999".into()), ..desc(ALICE) }));
+    let d = submitted_id(&submit(
+        &mut c,
+        ALICE,
+        JobDescriptor {
+            dependency: Some("afterok:99999".into()),
+            ..desc(ALICE)
+        },
+    ));
     assert!(c.jobs[&d].dependencies.is_none());
 }
 
@@ -215,17 +410,34 @@ fn a_job_over_its_partitions_max_time_still_gets_the_node_reason() {
     let mut c = cluster();
     let id = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
     let _ = c.main_schedule(T0 + 1);
-    let update = JobDescriptor { job_id_str: Some(id.to_string()), time_limit: 24 * 60, ..JobDescriptor::default() };
-    assert_eq!(rc_of(&c.handle(caller(ROOT), Message::UpdateJob(Box::new(update)), T0 + 2).reply), 0);
+    let update = JobDescriptor {
+        job_id_str: Some(id.to_string()),
+        time_limit: 24 * 60,
+        ..JobDescriptor::default()
+    };
+    assert_eq!(
+        rc_of(
+            &c.handle(caller(ROOT), Message::UpdateJob(Box::new(update)), T0 + 2)
+                .reply
+        ),
+        0
+    );
     assert_eq!(c.jobs[&id].reason, JobReason::WAIT_NO_REASON);
     let _ = c.main_schedule(T0 + 3);
-    assert_eq!(c.jobs[&id].state_desc.as_deref(), Some(super::sched::NODES_REQUIRED_DESC));
+    assert_eq!(
+        c.jobs[&id].state_desc.as_deref(),
+        Some(super::sched::NODES_REQUIRED_DESC)
+    );
 }
 
 /// Decodes a job list reply as a client would.
 fn job_list(reply: Message) -> Vec<wire::msg::JobInfo> {
     let body = reply.into_body(ProtocolVersion::V22_05);
-    match Message::unpack(wire::msg::msg_type::RESPONSE_JOB_INFO, ProtocolVersion::V22_05, &body) {
+    match Message::unpack(
+        wire::msg::msg_type::RESPONSE_JOB_INFO,
+        ProtocolVersion::V22_05,
+        &body,
+    ) {
         Ok(Message::JobInfo(r)) => r.jobs,
         other => panic!("{other:?}"),
     }
@@ -241,17 +453,54 @@ fn job_list_reply_carries_the_job_fields() {
         ..desc(ALICE)
     };
     let id = submitted_id(&submit(&mut c, ALICE, d));
-    let jobs = job_list(c.handle(caller(ALICE), Message::JobInfoSingleRequest { job_id: id, show_flags: 0 }, T0).reply);
+    let jobs = job_list(
+        c.handle(
+            caller(ALICE),
+            Message::JobInfoSingleRequest {
+                job_id: id,
+                show_flags: 0,
+            },
+            T0,
+        )
+        .reply,
+    );
     assert_eq!(jobs.len(), 1);
     let j = &jobs[0];
-    assert_eq!((j.job_id, j.name.as_deref(), j.work_dir.as_deref()), (id, Some("named"), Some("/home/alice")));
+    assert_eq!(
+        (j.job_id, j.name.as_deref(), j.work_dir.as_deref()),
+        (id, Some("named"), Some("/home/alice"))
+    );
     assert_eq!(j.std_out.as_deref(), Some("/home/alice/out"));
-    assert_eq!(j.partition.as_deref(), Some(c.spec.partitions[0].name.as_str()));
-    assert_eq!(j.mail_user.as_deref(), Some("alice"), "mail_user defaults to the owner's name");
-    assert_eq!(j.tres_req_str.as_deref(), Some(c.jobs[&id].tres_req.as_str()));
+    assert_eq!(
+        j.partition.as_deref(),
+        Some(c.spec.partitions[0].name.as_str())
+    );
+    assert_eq!(
+        j.mail_user.as_deref(),
+        Some("alice"),
+        "mail_user defaults to the owner's name"
+    );
+    assert_eq!(
+        j.tres_req_str.as_deref(),
+        Some(c.jobs[&id].tres_req.as_str())
+    );
     // An unknown id is refused, as upstream does.
-    let none = c.handle(caller(ALICE), Message::JobInfoSingleRequest { job_id: 99_999, show_flags: 0 }, T0).reply;
-    assert_eq!(none, Message::SlurmRc { rc: SlurmRc::ESLURM_INVALID_JOB_ID.0 });
+    let none = c
+        .handle(
+            caller(ALICE),
+            Message::JobInfoSingleRequest {
+                job_id: 99_999,
+                show_flags: 0,
+            },
+            T0,
+        )
+        .reply;
+    assert_eq!(
+        none,
+        Message::SlurmRc {
+            rc: SlurmRc::ESLURM_INVALID_JOB_ID.0
+        }
+    );
 }
 
 #[test]
@@ -259,19 +508,49 @@ fn restart_rederives_pending_reasons_once_per_partition_and_size() {
     let mut c = cluster();
     let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
     let b = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
-    let wide = submitted_id(&submit(&mut c, ALICE, JobDescriptor { min_nodes: 2, ..desc(ALICE) }));
-    let held = submitted_id(&submit(&mut c, ALICE, JobDescriptor { priority: 0, ..desc(ALICE) }));
-    let expected: Vec<_> = [a, wide].iter().map(|id| (c.jobs[id].reason, c.jobs[id].state_desc.clone())).collect();
+    let wide = submitted_id(&submit(
+        &mut c,
+        ALICE,
+        JobDescriptor {
+            min_nodes: 2,
+            ..desc(ALICE)
+        },
+    ));
+    let held = submitted_id(&submit(
+        &mut c,
+        ALICE,
+        JobDescriptor {
+            priority: 0,
+            ..desc(ALICE)
+        },
+    ));
+    let expected: Vec<_> = [a, wide]
+        .iter()
+        .map(|id| (c.jobs[id].reason, c.jobs[id].state_desc.clone()))
+        .collect();
     for j in c.jobs.values_mut() {
         j.reason = JobReason::WAIT_NO_REASON;
         j.state_desc = None;
         j.accrue_time = T0;
     }
     assert_eq!(c.restore_pending_reasons(T0 + 5), 3);
-    assert_eq!((c.jobs[&a].reason, c.jobs[&a].state_desc.clone()), expected[0]);
-    assert_eq!((c.jobs[&b].reason, c.jobs[&b].state_desc.clone()), expected[0]);
-    assert_eq!((c.jobs[&wide].reason, c.jobs[&wide].state_desc.clone()), expected[1]);
+    assert_eq!(
+        (c.jobs[&a].reason, c.jobs[&a].state_desc.clone()),
+        expected[0]
+    );
+    assert_eq!(
+        (c.jobs[&b].reason, c.jobs[&b].state_desc.clone()),
+        expected[0]
+    );
+    assert_eq!(
+        (c.jobs[&wide].reason, c.jobs[&wide].state_desc.clone()),
+        expected[1]
+    );
     assert_eq!(c.jobs[&b].last_sched_eval, T0 + 5);
-    assert_eq!(c.jobs[&held].reason, JobReason::WAIT_NO_REASON, "held jobs keep theirs");
+    assert_eq!(
+        c.jobs[&held].reason,
+        JobReason::WAIT_NO_REASON,
+        "held jobs keep theirs"
+    );
     assert!(c.jobs.values().all(|j| j.accrue_time == 0));
 }

@@ -22,8 +22,10 @@ const T0: i64 = 1_800_000_000;
 /// The compat-tests node cluster (conf/slurm-nodes.conf.in): n1-n4, 2 CPUs,
 /// 2000 MB and `Gres=gpu:a100:2` each, CR_Core_Memory, DefMemPerCPU=100.
 fn node_cluster() -> Controller {
-    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../compat-tests/conf/slurm-nodes.conf.in");
-    let text = std::fs::read_to_string(&template).unwrap()
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../compat-tests/conf/slurm-nodes.conf.in");
+    let text = std::fs::read_to_string(&template)
+        .unwrap()
         .replace("@DIR@", "/tmp/gpucap/c")
         .replace("@MUNGE_SOCKET@", "/tmp/gpucap/c/munge/munge.socket")
         .replace("@CTLD_PORT@", "9817")
@@ -32,7 +34,11 @@ fn node_cluster() -> Controller {
         .replace("@NODES@", "n[1-4]");
     let conf = wire::conf::SlurmConf::from_str(&text, "/tmp/gpucap/c/slurm.conf").unwrap();
     let spec = crate::config::cluster_spec(&conf);
-    let mut c = Controller::new(spec, Box::new(StaticUsers(vec![(0, "root".into(), vec![])])), T0);
+    let mut c = Controller::new(
+        spec,
+        Box::new(StaticUsers(vec![(0, "root".into(), vec![])])),
+        T0,
+    );
     for i in 0..c.nodes.len() {
         let name = c.spec.nodes[i].name.clone();
         c.node_registered(&registration(&name), T0).unwrap();
@@ -64,11 +70,19 @@ fn registration(node: &str) -> NodeReport {
 }
 
 fn root() -> Caller {
-    Caller { uid: 0, gid: 0, version: ProtocolVersion::V22_05, host: Some("localhost".into()) }
+    Caller {
+        uid: 0,
+        gid: 0,
+        version: ProtocolVersion::V22_05,
+        host: Some("localhost".into()),
+    }
 }
 
 fn submit(c: &mut Controller, d: JobDescriptor, now: i64) -> u32 {
-    match c.handle(root(), Message::SubmitBatchJob(Box::new(d)), now).reply {
+    match c
+        .handle(root(), Message::SubmitBatchJob(Box::new(d)), now)
+        .reply
+    {
         Message::SubmitBatchJobResponse { job_id, .. } => job_id,
         other => panic!("submit refused: {other:?}"),
     }
@@ -92,7 +106,11 @@ fn gpu_job(tres_per_node: &str, node: &str) -> JobDescriptor {
 
 fn gpus_of(c: &Controller, id: u32) -> Vec<Vec<u32>> {
     let a = c.jobs[&id].alloc.as_ref().expect("allocated");
-    a.gres[0].nodes.iter().map(|on| on.indices.clone().unwrap()).collect()
+    a.gres[0]
+        .nodes
+        .iter()
+        .map(|on| on.indices.clone().unwrap())
+        .collect()
 }
 
 fn finish(c: &mut Controller, id: u32, now: i64) {
@@ -104,7 +122,9 @@ fn finish(c: &mut Controller, id: u32, now: i64) {
 }
 
 fn golden(rel: &str) -> Message {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wire/tests/golden/gpu_job").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../wire/tests/golden/gpu_job")
+        .join(rel);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let f = wire::frame::decode(&bytes).unwrap();
     Message::unpack(f.header.msg_type, f.header.version, f.body).unwrap()
@@ -117,20 +137,30 @@ fn gpu_jobs_get_the_lowest_free_gpus_and_give_them_back() {
     let b = submit(&mut c, gpu_job("gres:gpu:a100:1", "n1"), T0);
     let _ = c.main_schedule(T0 + 1);
     // As stock slurmctld chose for the same two jobs (golden frame 34).
-    assert_eq!((gpus_of(&c, a), gpus_of(&c, b)), (vec![vec![0]], vec![vec![1]]));
+    assert_eq!(
+        (gpus_of(&c, a), gpus_of(&c, b)),
+        (vec![vec![0]], vec![vec![1]])
+    );
     // GPUs run out before CPUs: a second job fits n2's CPUs but not its GPUs.
     let x = submit(&mut c, gpu_job("gres:gpu:2", "n2"), T0 + 2);
     let y = submit(&mut c, gpu_job("gres:gpu:1", "n2"), T0 + 2);
     let _ = c.main_schedule(T0 + 3);
     assert_eq!(gpus_of(&c, x), vec![vec![0, 1]]);
-    assert!(c.jobs[&y].is_pending(), "no GPU left on n2 although a CPU is");
+    assert!(
+        c.jobs[&y].is_pending(),
+        "no GPU left on n2 although a CPU is"
+    );
     // Completion gives them back; the waiting job gets the lowest again.
     finish(&mut c, x, T0 + 4);
     let _ = c.main_schedule(T0 + 5);
     assert_eq!(gpus_of(&c, y), vec![vec![0]]);
     // Cancelling does too, once the node's epilog is done.
     let _ = c.cancel_running(a, T0 + 6);
-    assert_eq!(c.nodes[0].alloc_gres.len(), 2, "held until the epilog completes");
+    assert_eq!(
+        c.nodes[0].alloc_gres.len(),
+        2,
+        "held until the epilog completes"
+    );
     c.epilog_complete(a, 0, T0 + 7);
     let held: Vec<u32> = c.nodes[0].alloc_gres.iter().map(|h| h.job_id).collect();
     assert_eq!(held, vec![b]);
@@ -171,7 +201,11 @@ fn gpu_allocations_survive_a_restart() {
     assert_eq!(restarted.nodes[0].alloc_gres, c.nodes[0].alloc_gres);
     let b = submit(&mut restarted, gpu_job("gres:gpu:1", "n1"), T0 + 2);
     let _ = restarted.main_schedule(T0 + 3);
-    assert_eq!(gpus_of(&restarted, b), vec![vec![1]], "GPU 0 is still taken after the restart");
+    assert_eq!(
+        gpus_of(&restarted, b),
+        vec![vec![1]],
+        "GPU 0 is still taken after the restart"
+    );
 }
 
 #[test]
@@ -189,7 +223,13 @@ fn job_records_from_before_gpu_indices_still_load() {
     let mut restarted = node_cluster();
     let back = Job::unpack(&mut Unpacker::new(old), &mut restarted.strings).unwrap();
     let on = &back.alloc.as_ref().unwrap().gres[0].nodes[0];
-    assert_eq!(*on, GresOnNode { count: 1, indices: None });
+    assert_eq!(
+        *on,
+        GresOnNode {
+            count: 1,
+            indices: None
+        }
+    );
     // Restoring picks the GPU again and holds it.
     restarted.restore_job(back);
     restarted.restore_allocations();
@@ -201,7 +241,9 @@ fn job_records_from_before_gpu_indices_still_load() {
 /// the core on the same cluster and compares what we would send with what
 /// stock slurmctld sent.
 fn train_job() -> (Controller, u32) {
-    let Message::SubmitBatchJob(desc) = golden("10-0-req-4003.bin") else { panic!("not a submit") };
+    let Message::SubmitBatchJob(desc) = golden("10-0-req-4003.bin") else {
+        panic!("not a submit")
+    };
     let mut c = node_cluster();
     c.next_job_id = 1000;
     let id = submit(&mut c, *desc, T0);
@@ -224,7 +266,9 @@ fn root_pw() -> Passwd {
 #[test]
 fn batch_credential_gres_equals_stock_slurmctlds() {
     let (c, id) = train_job();
-    let Message::BatchJobLaunch(want) = golden("11-0-req-4005.bin") else { panic!("not a launch") };
+    let Message::BatchJobLaunch(want) = golden("11-0-req-4005.bin") else {
+        panic!("not a launch")
+    };
     let want = &want.cred.credential;
     let (host, _, msg) = c.batch_launch(id, Some(&root_pw()), want.ctime).unwrap();
     assert_eq!(c.spec.nodes[host].name, "n1");
@@ -252,7 +296,9 @@ fn batch_credential_gres_equals_stock_slurmctlds() {
     // And the rest of the credential, byte for byte.
     assert_eq!(got, want);
     assert_eq!(msg.cred.body, {
-        let Message::BatchJobLaunch(w) = golden("11-0-req-4005.bin") else { unreachable!() };
+        let Message::BatchJobLaunch(w) = golden("11-0-req-4005.bin") else {
+            unreachable!()
+        };
         w.cred.body
     });
 }
@@ -260,13 +306,25 @@ fn batch_credential_gres_equals_stock_slurmctlds() {
 #[test]
 fn kill_message_gres_equals_stock_slurmctlds() {
     let (mut c, id) = train_job();
-    let Message::TerminateJob(want) = golden("13-0-req-6011.bin") else { panic!("not a terminate") };
+    let Message::TerminateJob(want) = golden("13-0-req-6011.bin") else {
+        panic!("not a terminate")
+    };
     let _ = c.batch_complete(id, 0, 0, want.time);
     c.jobs.get_mut(&id).unwrap().start_time = want.start_time;
-    let got = c.kill_job_msg(id, Some(&root_pw()), want.cred.as_ref().unwrap().credential.ctime);
+    let got = c.kill_job_msg(
+        id,
+        Some(&root_pw()),
+        want.cred.as_ref().unwrap().credential.ctime,
+    );
     assert_eq!(got.job_gres_info, want.job_gres_info);
-    assert_eq!(got.cred.as_ref().map(|c| &c.credential), want.cred.as_ref().map(|c| &c.credential));
-    assert_eq!((got.job_state, got.nodes.as_deref()), (want.job_state, want.nodes.as_deref()));
+    assert_eq!(
+        got.cred.as_ref().map(|c| &c.credential),
+        want.cred.as_ref().map(|c| &c.credential)
+    );
+    assert_eq!(
+        (got.job_state, got.nodes.as_deref()),
+        (want.job_state, want.nodes.as_deref())
+    );
 }
 
 #[test]
@@ -277,29 +335,45 @@ fn scontrol_detail_and_node_gres_used_equal_stock_slurmctlds() {
     let b = submit(&mut c, gpu_job("gres:gpu:a100:1", "n1"), T0);
     let _ = c.main_schedule(T0 + 1);
     // scontrol -d show job 1002 (golden frame 38).
-    let Message::JobInfo(want) = golden("38-0-resp-2004.bin") else { panic!("not job info") };
+    let Message::JobInfo(want) = golden("38-0-resp-2004.bin") else {
+        panic!("not job info")
+    };
     let want = &want.jobs[0];
     let mut scratch = super::view::Scratch::default();
     let got = super::view::job_record(&c, &c.jobs[&b], DETAIL, T0 + 2, "root", &mut scratch);
     assert_eq!(got.gres_used, want.gres_used.as_deref());
-    assert_eq!(got.gres_detail, want.gres_detail.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        got.gres_detail,
+        want.gres_detail
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(got.job_resources, want.job_resources);
     // Without detail: the total only.
     let mut scratch = super::view::Scratch::default();
     let plain = super::view::job_record(&c, &c.jobs[&b], 0, T0 + 2, "root", &mut scratch);
     assert_eq!((plain.job_resources, plain.gres_detail.len()), (None, 0));
     // sinfo -O GresUsed (golden frame 43): n1 full, n4 idle.
-    let Message::NodeInfo(nodes) = golden("43-0-resp-2008.bin") else { panic!("not node info") };
+    let Message::NodeInfo(nodes) = golden("43-0-resp-2008.bin") else {
+        panic!("not node info")
+    };
     let got = super::view::node_info(&c, root(), DETAIL, None, T0 + 2);
     for i in [0, 3] {
         assert_eq!(got.nodes[i].gres_used, nodes.nodes[i].gres_used, "node {i}");
-        assert_eq!(got.nodes[i].gres_drain, nodes.nodes[i].gres_drain, "node {i}");
+        assert_eq!(
+            got.nodes[i].gres_drain, nodes.nodes[i].gres_drain,
+            "node {i}"
+        );
     }
     // Once it ends the total stays, the per-node detail goes.
     finish(&mut c, b, T0 + 3);
     let mut scratch = super::view::Scratch::default();
     let done = super::view::job_record(&c, &c.jobs[&b], DETAIL, T0 + 4, "root", &mut scratch);
-    assert_eq!((done.gres_used, done.gres_detail.len()), (Some("gpu:a100:1"), 0));
+    assert_eq!(
+        (done.gres_used, done.gres_detail.len()),
+        (Some("gpu:a100:1"), 0)
+    );
 }
 
 /// Upstream's `ping_nodes`: a node is DOWN at a cycle only if its last
@@ -314,8 +388,14 @@ fn silent_nodes_go_down_one_ping_cycle_after_slurmd_timeout() {
     let _ = c.check_node_timeouts(answered + 5);
     assert!(!down(&c), "first cycle never judges");
     let _ = c.check_node_timeouts(answered + 12);
-    assert!(!down(&c), "previous cycle at +5: dead only if answered before -5");
+    assert!(
+        !down(&c),
+        "previous cycle at +5: dead only if answered before -5"
+    );
     let _ = c.check_node_timeouts(answered + 16);
-    assert!(down(&c), "previous cycle at +12: an answer at +0 is older than +2");
+    assert!(
+        down(&c),
+        "previous cycle at +12: an answer at +0 is older than +2"
+    );
     assert_eq!(c.nodes[1].reason.as_deref(), Some("Not responding"));
 }

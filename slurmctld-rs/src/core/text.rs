@@ -118,7 +118,11 @@ impl Interner {
     }
 
     fn recent_hit(&self, slot: usize, raw: &[u8]) -> Option<Text> {
-        self.recent.get(slot)?.as_ref().filter(|t| t.as_bytes() == raw).cloned()
+        self.recent
+            .get(slot)?
+            .as_ref()
+            .filter(|t| t.as_bytes() == raw)
+            .cloned()
     }
 
     fn remember(&mut self, slot: usize, t: &Text) {
@@ -180,7 +184,10 @@ mod tests {
         let b = i.take("/home/alice".to_string());
         assert!(Arc::ptr_eq(&a.0, &b.0));
         assert_eq!(a, "/home/alice");
-        assert_eq!(std::mem::size_of::<Option<Text>>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<Option<Text>>(),
+            std::mem::size_of::<usize>()
+        );
         drop(i.get("gone"));
         let c = i.bytes_at(3, b"/home/alice");
         assert!(Arc::ptr_eq(&a.0, &c.0));

@@ -35,7 +35,10 @@ impl JobIdExpr {
             None => (s, None),
             Some((j, "*")) => (j, None),
             Some((j, t)) => {
-                let t = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(t);
+                let t = t
+                    .strip_prefix('[')
+                    .and_then(|t| t.strip_suffix(']'))
+                    .unwrap_or(t);
                 let t = t.split('%').next()?;
                 let mut ids = Vec::new();
                 for part in t.split(',') {
@@ -59,19 +62,34 @@ impl JobIdExpr {
 }
 
 fn rc(code: SlurmRc) -> Outcome {
-    Outcome { reply: Message::SlurmRc { rc: code.0 }, durable: Vec::new(), effects: Vec::new() }
+    Outcome {
+        reply: Message::SlurmRc { rc: code.0 },
+        durable: Vec::new(),
+        effects: Vec::new(),
+    }
 }
 
 fn changed(reply_rc: SlurmRc, durable: Vec<Durable>) -> Outcome {
-    Outcome { reply: Message::SlurmRc { rc: reply_rc.0 }, durable, effects: vec![Effect::ScheduleSoon] }
+    Outcome {
+        reply: Message::SlurmRc { rc: reply_rc.0 },
+        durable,
+        effects: vec![Effect::ScheduleSoon],
+    }
 }
 
 /// The job a `job_id_str`/`job_id` pair names, resolving array task ids to
 /// the record that holds them.
-fn resolve(c: &Controller, id_str: Option<&str>, job_id: u32) -> Result<(u32, Option<Vec<u32>>), SlurmRc> {
+fn resolve(
+    c: &Controller,
+    id_str: Option<&str>,
+    job_id: u32,
+) -> Result<(u32, Option<Vec<u32>>), SlurmRc> {
     let expr = match id_str.filter(|s| !s.is_empty()) {
         Some(s) => JobIdExpr::parse(s).ok_or(SlurmRc::ESLURM_INVALID_JOB_ID)?,
-        None => JobIdExpr { job_id, tasks: None },
+        None => JobIdExpr {
+            job_id,
+            tasks: None,
+        },
     };
     if !c.jobs.contains_key(&expr.job_id) {
         // A split-off task is addressed as array_job_id_task.
@@ -94,7 +112,9 @@ pub fn kill_job(c: &mut Controller, caller: Caller, k: &JobStepKill, now: i64) -
         Err(e) => return rc(e),
     };
     let privileged = c.is_privileged(caller.uid);
-    let Some(job) = c.jobs.get_mut(&job_id) else { return rc(SlurmRc::ESLURM_INVALID_JOB_ID) };
+    let Some(job) = c.jobs.get_mut(&job_id) else {
+        return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    };
     if job.user_id != caller.uid && !privileged {
         return rc(SlurmRc::ESLURM_ACCESS_DENIED);
     }
@@ -108,9 +128,17 @@ pub fn kill_job(c: &mut Controller, caller: Caller, k: &JobStepKill, now: i64) -
         let effects = if k.signal == SIGKILL && !narrowed {
             c.cancel_running(job_id, now)
         } else {
-            vec![Effect::SignalJob { job_id, signals: vec![k.signal], flags: k.flags }]
+            vec![Effect::SignalJob {
+                job_id,
+                signals: vec![k.signal],
+                flags: k.flags,
+            }]
         };
-        return Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Job(job_id)], effects };
+        return Outcome {
+            reply: Message::SlurmRc { rc: 0 },
+            durable: vec![Durable::Job(job_id)],
+            effects,
+        };
     }
     if !job.is_pending() {
         return rc(SlurmRc::ESLURM_TRANSITION_STATE_NO_UPDATE);
@@ -157,7 +185,9 @@ fn cancel_pending(job: &mut super::Job, now: i64) {
 
 /// REQUEST_CANCEL_JOB_STEP (scancel J.S): pending jobs have no steps.
 pub fn cancel_step(c: &mut Controller, caller: Caller, k: &JobStepKill, _now: i64) -> Outcome {
-    let Some(job) = c.jobs.get(&k.step_id.job_id) else { return rc(SlurmRc::ESLURM_INVALID_JOB_ID) };
+    let Some(job) = c.jobs.get(&k.step_id.job_id) else {
+        return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    };
     if job.user_id != caller.uid && !c.is_privileged(caller.uid) {
         return rc(SlurmRc::ESLURM_ACCESS_DENIED);
     }
@@ -190,13 +220,25 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
         Err(e) => {
             // Fields applied before the error stay applied, as upstream's do.
             c.last_job_update = now;
-            Outcome { reply: Message::SlurmRc { rc: e.0 }, durable: vec![Durable::Job(job_id)], effects: Vec::new() }
+            Outcome {
+                reply: Message::SlurmRc { rc: e.0 },
+                durable: vec![Durable::Job(job_id)],
+                effects: Vec::new(),
+            }
         }
     }
 }
 
-fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privileged: bool, now: i64) -> Result<(), SlurmRc> {
-    let Some(mut job) = c.jobs.remove(&job_id) else { return Err(SlurmRc::ESLURM_INVALID_JOB_ID) };
+fn apply_update(
+    c: &mut Controller,
+    job_id: u32,
+    spec: &JobDescriptor,
+    privileged: bool,
+    now: i64,
+) -> Result<(), SlurmRc> {
+    let Some(mut job) = c.jobs.remove(&job_id) else {
+        return Err(SlurmRc::ESLURM_INVALID_JOB_ID);
+    };
     let result = (|| {
         let pending = job.is_pending();
         if job.base_state().is_finished() {
@@ -214,7 +256,9 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
             if !pending {
                 return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
             }
-            let idx = c.partition_index(part).ok_or(SlurmRc::ESLURM_INVALID_PARTITION_NAME)?;
+            let idx = c
+                .partition_index(part)
+                .ok_or(SlurmRc::ESLURM_INVALID_PARTITION_NAME)?;
             job.part_index = idx;
             job.partition = c.strings.get(part);
             job.desc.partition = Some(job.partition.clone());
@@ -222,7 +266,9 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
         }
         if spec.time_limit != NO_VAL {
             let current = job.time_limit.unwrap_or(INFINITE);
-            if !privileged && (spec.time_limit > current || spec.time_limit == INFINITE && current != INFINITE) {
+            if !privileged
+                && (spec.time_limit > current || spec.time_limit == INFINITE && current != INFINITE)
+            {
                 return Err(SlurmRc::ESLURM_ACCESS_DENIED);
             }
             job.time_limit = Some(spec.time_limit);
@@ -299,7 +345,11 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
                 let user_hold = !privileged || spec.alloc_sid == ALLOC_SID_USER_HOLD;
                 job.priority = 0;
                 job.admin_hold = !user_hold;
-                job.reason = if user_hold { JobReason::WAIT_HELD_USER } else { JobReason::WAIT_HELD };
+                job.reason = if user_hold {
+                    JobReason::WAIT_HELD_USER
+                } else {
+                    JobReason::WAIT_HELD
+                };
                 job.state_desc = None;
                 job.eligible_time = 0;
                 job.accrue_time = 0;
@@ -333,13 +383,22 @@ fn apply_update(c: &mut Controller, job_id: u32, spec: &JobDescriptor, privilege
 }
 
 /// REQUEST_JOB_REQUEUE (scontrol requeue).
-pub fn requeue(c: &mut Controller, caller: Caller, job_id: u32, id_str: Option<&str>, flags: u32, now: i64) -> Outcome {
+pub fn requeue(
+    c: &mut Controller,
+    caller: Caller,
+    job_id: u32,
+    id_str: Option<&str>,
+    flags: u32,
+    now: i64,
+) -> Outcome {
     let (job_id, _) = match resolve(c, id_str, job_id) {
         Ok(x) => x,
         Err(e) => return rc(e),
     };
     let privileged = c.is_privileged(caller.uid);
-    let Some(job) = c.jobs.get(&job_id) else { return rc(SlurmRc::ESLURM_INVALID_JOB_ID) };
+    let Some(job) = c.jobs.get(&job_id) else {
+        return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    };
     if job.user_id != caller.uid && !privileged {
         return rc(SlurmRc::ESLURM_ACCESS_DENIED);
     }
@@ -359,7 +418,11 @@ pub fn requeue(c: &mut Controller, caller: Caller, job_id: u32, id_str: Option<&
         return rc(SlurmRc::ESLURM_DISABLED);
     }
     let effects = c.requeue_running(job_id, flags, now);
-    Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Job(job_id)], effects }
+    Outcome {
+        reply: Message::SlurmRc { rc: 0 },
+        durable: vec![Durable::Job(job_id)],
+        effects,
+    }
 }
 
 /// REQUEST_UPDATE_NODE (scontrol update nodename=... state=...).
@@ -367,7 +430,9 @@ pub fn update_node(c: &mut Controller, caller: Caller, u: &UpdateNode, now: i64)
     if !c.is_privileged(caller.uid) {
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
-    let Some(expr) = u.node_names.as_deref() else { return rc(SlurmRc::ESLURM_INVALID_NODE_NAME) };
+    let Some(expr) = u.node_names.as_deref() else {
+        return rc(SlurmRc::ESLURM_INVALID_NODE_NAME);
+    };
     let names = match wire::hostlist::expand(expr) {
         Ok(n) => n,
         Err(_) => return rc(SlurmRc::ESLURM_INVALID_NODE_NAME),
@@ -384,7 +449,11 @@ pub fn update_node(c: &mut Controller, caller: Caller, u: &UpdateNode, now: i64)
         let node = &mut c.nodes[i];
         if let Some(reason) = u.reason.as_deref() {
             node.reason = (!reason.is_empty()).then(|| reason.to_string());
-            node.reason_uid = if u.reason_uid != NO_VAL { u.reason_uid } else { caller.uid };
+            node.reason_uid = if u.reason_uid != NO_VAL {
+                u.reason_uid
+            } else {
+                caller.uid
+            };
             node.reason_time = now;
         }
         if u.weight != NO_VAL {
@@ -420,7 +489,11 @@ pub fn update_node(c: &mut Controller, caller: Caller, u: &UpdateNode, now: i64)
             if node.reason.is_none() {
                 return rc(SlurmRc::ESLURM_INVALID_NODE_STATE);
             }
-            node.state |= if requested == flag::FAIL { flag::FAIL } else { flag::DRAIN };
+            node.state |= if requested == flag::FAIL {
+                flag::FAIL
+            } else {
+                flag::DRAIN
+            };
         } else if requested == base::DOWN {
             if node.reason.is_none() {
                 return rc(SlurmRc::ESLURM_INVALID_NODE_STATE);
@@ -434,19 +507,34 @@ pub fn update_node(c: &mut Controller, caller: Caller, u: &UpdateNode, now: i64)
     }
     c.last_node_update = now;
     c.last_part_update = now;
-    Outcome { reply: Message::SlurmRc { rc: result.0 }, durable: vec![Durable::Nodes], effects: vec![Effect::ScheduleSoon] }
+    Outcome {
+        reply: Message::SlurmRc { rc: result.0 },
+        durable: vec![Durable::Nodes],
+        effects: vec![Effect::ScheduleSoon],
+    }
 }
 
 /// REQUEST_UPDATE_PARTITION (scontrol update partitionname=...).
-pub fn update_partition(c: &mut Controller, caller: Caller, u: &UpdatePartition, now: i64) -> Outcome {
+pub fn update_partition(
+    c: &mut Controller,
+    caller: Caller,
+    u: &UpdatePartition,
+    now: i64,
+) -> Outcome {
     if !c.is_privileged(caller.uid) {
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
-    let Some(name) = u.name.as_deref() else { return rc(SlurmRc::ESLURM_INVALID_PARTITION_NAME) };
-    let Some(idx) = c.partition_index(name) else { return rc(SlurmRc::ESLURM_INVALID_PARTITION_NAME) };
+    let Some(name) = u.name.as_deref() else {
+        return rc(SlurmRc::ESLURM_INVALID_PARTITION_NAME);
+    };
+    let Some(idx) = c.partition_index(name) else {
+        return rc(SlurmRc::ESLURM_INVALID_PARTITION_NAME);
+    };
     let new_nodes = match u.nodes.as_deref() {
         None => None,
-        Some(expr) if expr.eq_ignore_ascii_case("ALL") => Some((0..c.spec.nodes.len()).collect::<Vec<_>>()),
+        Some(expr) if expr.eq_ignore_ascii_case("ALL") => {
+            Some((0..c.spec.nodes.len()).collect::<Vec<_>>())
+        }
         Some("") => Some(Vec::new()),
         Some(expr) => {
             let names = match wire::hostlist::expand(expr) {
@@ -499,7 +587,11 @@ pub fn update_partition(c: &mut Controller, caller: Caller, u: &UpdatePartition,
         p.nodes_expr = u.nodes.clone();
     }
     c.last_part_update = now;
-    Outcome { reply: Message::SlurmRc { rc: 0 }, durable: vec![Durable::Partitions], effects: vec![Effect::ScheduleSoon] }
+    Outcome {
+        reply: Message::SlurmRc { rc: 0 },
+        durable: vec![Durable::Partitions],
+        effects: vec![Effect::ScheduleSoon],
+    }
 }
 
 #[cfg(test)]
@@ -508,10 +600,34 @@ mod tests {
 
     #[test]
     fn job_id_expressions() {
-        assert_eq!(JobIdExpr::parse("1000"), Some(JobIdExpr { job_id: 1000, tasks: None }));
-        assert_eq!(JobIdExpr::parse("1000_7"), Some(JobIdExpr { job_id: 1000, tasks: Some(vec![7]) }));
-        assert_eq!(JobIdExpr::parse("1000_[1-3,5]"), Some(JobIdExpr { job_id: 1000, tasks: Some(vec![1, 2, 3, 5]) }));
-        assert_eq!(JobIdExpr::parse("1000_*"), Some(JobIdExpr { job_id: 1000, tasks: None }));
+        assert_eq!(
+            JobIdExpr::parse("1000"),
+            Some(JobIdExpr {
+                job_id: 1000,
+                tasks: None
+            })
+        );
+        assert_eq!(
+            JobIdExpr::parse("1000_7"),
+            Some(JobIdExpr {
+                job_id: 1000,
+                tasks: Some(vec![7])
+            })
+        );
+        assert_eq!(
+            JobIdExpr::parse("1000_[1-3,5]"),
+            Some(JobIdExpr {
+                job_id: 1000,
+                tasks: Some(vec![1, 2, 3, 5])
+            })
+        );
+        assert_eq!(
+            JobIdExpr::parse("1000_*"),
+            Some(JobIdExpr {
+                job_id: 1000,
+                tasks: None
+            })
+        );
         assert_eq!(JobIdExpr::parse("abc"), None);
         assert_eq!(JobIdExpr::parse("0"), None);
         assert_eq!(JobIdExpr::parse("5_[3-1]"), None);

@@ -4,7 +4,10 @@
 use wire::msg::common::{MultiCore, SelectJobInfo, SelectNodeInfo};
 use wire::msg::job_info::JobInfoT;
 use wire::msg::show_flags::DETAIL as SHOW_DETAIL;
-use wire::msg::{JobInfoResponse, JobResources, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo, PartitionInfoResponse};
+use wire::msg::{
+    JobInfoResponse, JobResources, LicenseInfo, NodeInfo, NodeInfoResponse, PartitionInfo,
+    PartitionInfoResponse,
+};
 use wire::pack::{Bitmap, Packer, ScaledDouble, INFINITE, INFINITE16, NO_VAL, NO_VAL16, NO_VAL64};
 
 use super::alloc::Allocation;
@@ -12,9 +15,9 @@ use super::desc::JobDesc;
 use super::gres;
 use super::job::{format_dependencies, DependencyStatus, Job, JobState};
 use super::launch::run_length;
-use super::text::Text;
 use super::spec::PART_STATE_UP;
 use super::submit::MEM_PER_CPU;
+use super::text::Text;
 use super::{Caller, Controller};
 
 /// `PRIVATE_DATA_JOBS`.
@@ -74,14 +77,24 @@ pub fn job_tres_req(c: &Controller, job: &Job) -> String {
         d.pn_min_memory
     } else {
         // No request: the job is charged a whole node's memory.
-        c.spec.partitions[job.part_index].nodes.iter().map(|&i| c.spec.nodes[i].real_memory).max().unwrap_or(0)
+        c.spec.partitions[job.part_index]
+            .nodes
+            .iter()
+            .map(|&i| c.spec.nodes[i].real_memory)
+            .max()
+            .unwrap_or(0)
     };
-    format!("cpu={cpus},mem={},node={nodes},billing={cpus}", format_mem_mb(mem_per_node.saturating_mul(u64::from(nodes))))
+    format!(
+        "cpu={cpus},mem={},node={nodes},billing={cpus}",
+        format_mem_mb(mem_per_node.saturating_mul(u64::from(nodes)))
+    )
 }
 
 /// Whether `caller` may see `job` under PrivateData.
 fn may_see_job(c: &Controller, caller: &Caller, job: &Job) -> bool {
-    c.spec.limits.private_data & PRIVATE_DATA_JOBS == 0 || job.user_id == caller.uid || c.is_privileged(caller.uid)
+    c.spec.limits.private_data & PRIVATE_DATA_JOBS == 0
+        || job.user_id == caller.uid
+        || c.is_privileged(caller.uid)
 }
 
 /// RESPONSE_JOB_INFO for the jobs `keep` selects, packed straight from the
@@ -109,7 +122,13 @@ pub fn job_info(
         if !keep(j) || !may_see_job(c, &caller, j) {
             continue;
         }
-        if show_flags & SHOW_ALL == 0 && !privileged && c.spec.partitions.get(j.part_index).is_some_and(|p| p.hidden) {
+        if show_flags & SHOW_ALL == 0
+            && !privileged
+            && c.spec
+                .partitions
+                .get(j.part_index)
+                .is_some_and(|p| p.hidden)
+        {
             continue;
         }
         let user = if j.desc.mail_user.is_some() {
@@ -188,12 +207,14 @@ pub fn job_record<'a>(
         let status: Vec<DependencyStatus> = deps
             .items
             .iter()
-            .map(|item| match c.jobs.get(&item.job_id).map(|j| j.base_state()) {
-                None => DependencyStatus::Fulfilled,
-                Some(JobState::Complete) => DependencyStatus::Fulfilled,
-                Some(s) if s.is_finished() => DependencyStatus::Failed,
-                _ => DependencyStatus::Unfulfilled,
-            })
+            .map(
+                |item| match c.jobs.get(&item.job_id).map(|j| j.base_state()) {
+                    None => DependencyStatus::Fulfilled,
+                    Some(JobState::Complete) => DependencyStatus::Fulfilled,
+                    Some(s) if s.is_finished() => DependencyStatus::Failed,
+                    _ => DependencyStatus::Unfulfilled,
+                },
+            )
             .collect();
         format_dependencies(deps, &status)
     });
@@ -214,8 +235,12 @@ pub fn job_record<'a>(
         bitflags &= !JOB_DEPENDENT;
     }
     let alloc = job.alloc.as_ref();
-    let alloc_names: Option<Vec<String>> =
-        alloc.map(|a| a.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect());
+    let alloc_names: Option<Vec<String>> = alloc.map(|a| {
+        a.nodes
+            .iter()
+            .map(|&i| c.spec.nodes[i].name.clone())
+            .collect()
+    });
     let node_bitmap = alloc.map(|a| {
         let mut bm = Bitmap::new(c.spec.nodes.len() as u32);
         a.nodes.iter().for_each(|&i| bm.set(i as u32));
@@ -224,7 +249,11 @@ pub fn job_record<'a>(
     let tres_alloc = alloc.map(|a| {
         let cpus = a.total_cpus();
         let mem = a.mem_per_node.saturating_mul(a.nodes.len() as u64);
-        format!("cpu={cpus},mem={},node={},billing={cpus}", format_mem_mb(mem), a.nodes.len())
+        format!(
+            "cpu={cpus},mem={},node={},billing={cpus}",
+            format_mem_mb(mem),
+            a.nodes.len()
+        )
     });
     // GRES as upstream's gres_ctld_job_build_details leaves them: the total
     // stays with the job after it ends, the per-node detail is sent only
@@ -238,7 +267,11 @@ pub fn job_record<'a>(
     };
     let running = matches!(job.base_state(), JobState::Running | JobState::Suspended);
     let detail = show_flags & SHOW_DETAIL != 0;
-    scratch.gres_detail = if detail && running { gres_detail } else { Vec::new() };
+    scratch.gres_detail = if detail && running {
+        gres_detail
+    } else {
+        Vec::new()
+    };
     let (array_task_str, array_max_tasks) = match &job.array {
         Some(a) => (Some(a.task_str()), a.max_run),
         None => (None, 0),
@@ -250,7 +283,11 @@ pub fn job_record<'a>(
         array_max_tasks,
         assoc_id: 0,
         container: text(&d.container),
-        delay_boot: if d.delay_boot == NO_VAL { 0 } else { d.delay_boot },
+        delay_boot: if d.delay_boot == NO_VAL {
+            0
+        } else {
+            d.delay_boot
+        },
         job_id: job.job_id,
         user_id: job.user_id,
         group_id: job.group_id,
@@ -269,13 +306,21 @@ pub fn job_record<'a>(
         alloc_sid: d.alloc_sid,
         time_limit,
         time_min: if d.time_min == NO_VAL { 0 } else { d.time_min },
-        nice: if d.nice == NO_VAL { NICE_OFFSET } else { d.nice },
+        nice: if d.nice == NO_VAL {
+            NICE_OFFSET
+        } else {
+            d.nice
+        },
         submit_time: job.submit_time,
         begin_time: job.eligible_time,
         accrue_time: job.accrue_time,
         // A pending job that may only start later reports that time as its
         // expected start, and start + limit as its end (pack_job).
-        start_time: if pending && job.eligible_time > now { job.eligible_time } else { job.start_time },
+        start_time: if pending && job.eligible_time > now {
+            job.eligible_time
+        } else {
+            job.start_time
+        },
         end_time: if pending && job.eligible_time > now {
             match time_limit {
                 INFINITE => 0,
@@ -292,12 +337,19 @@ pub fn job_record<'a>(
         priority: job.priority,
         billable_tres: ScaledDouble::from_f64(f64::from(NO_VAL)),
         cluster: Some(&c.spec.limits.cluster_name),
-        nodes: set(&mut scratch.nodes, alloc_names.as_ref().map(|n| wire::hostlist::compress(n))),
+        nodes: set(
+            &mut scratch.nodes,
+            alloc_names.as_ref().map(|n| wire::hostlist::compress(n)),
+        ),
         sched_nodes: None,
         partition: Some(&job.partition),
         account: text(&d.account),
         admin_comment: text(&d.admin_comment),
-        site_factor: if d.site_factor == NO_VAL { NICE_OFFSET } else { d.site_factor },
+        site_factor: if d.site_factor == NO_VAL {
+            NICE_OFFSET
+        } else {
+            d.site_factor
+        },
         network: text(&d.network),
         comment: text(&d.comment),
         container_again: text(&d.container),
@@ -320,11 +372,21 @@ pub fn job_record<'a>(
         name: text(&d.name),
         user_name: None,
         wckey: text(&d.wckey),
-        req_switch: if d.req_switch == NO_VAL { 0 } else { d.req_switch },
-        wait4switch: if d.wait4switch == NO_VAL { 0 } else { d.wait4switch },
+        req_switch: if d.req_switch == NO_VAL {
+            0
+        } else {
+            d.req_switch
+        },
+        wait4switch: if d.wait4switch == NO_VAL {
+            0
+        } else {
+            d.wait4switch
+        },
         alloc_node: text(&d.alloc_node),
         node_bitmap,
-        select_jobinfo: SelectJobInfo { plugin_id: c.spec.limits.select_plugin_id },
+        select_jobinfo: SelectJobInfo {
+            plugin_id: c.spec.limits.select_plugin_id,
+        },
         features: text(&d.features),
         prefer: if pending { text(&d.prefer) } else { None },
         cluster_features: text(&d.cluster_features),
@@ -337,17 +399,33 @@ pub fn job_record<'a>(
         },
         max_cpus: if d.max_cpus == NO_VAL { 0 } else { d.max_cpus },
         min_nodes: alloc.map_or(d.min_nodes, |a| a.nodes.len() as u32),
-        max_nodes: if d.max_nodes == NO_VAL { 0 } else { d.max_nodes },
+        max_nodes: if d.max_nodes == NO_VAL {
+            0
+        } else {
+            d.max_nodes
+        },
         requeue: if d.requeue == NO_VAL16 { 1 } else { d.requeue },
-        ntasks_per_node: if d.ntasks_per_node == NO_VAL16 { 0 } else { d.ntasks_per_node },
-        ntasks_per_tres: if d.ntasks_per_tres == NO_VAL16 { 0 } else { d.ntasks_per_tres },
+        ntasks_per_node: if d.ntasks_per_node == NO_VAL16 {
+            0
+        } else {
+            d.ntasks_per_node
+        },
+        ntasks_per_tres: if d.ntasks_per_tres == NO_VAL16 {
+            0
+        } else {
+            d.ntasks_per_tres
+        },
         num_tasks,
         shared: shared_value(d.shared),
         cpu_freq_min: d.cpu_freq_min,
         cpu_freq_max: d.cpu_freq_max,
         cpu_freq_gov: d.cpu_freq_gov,
         cronspec: None,
-        contiguous: if d.contiguous == NO_VAL16 { 0 } else { d.contiguous },
+        contiguous: if d.contiguous == NO_VAL16 {
+            0
+        } else {
+            d.contiguous
+        },
         core_spec: d.core_spec,
         cpus_per_task: d.cpus_per_task,
         pn_min_cpus: d.pn_min_cpus,
@@ -399,11 +477,18 @@ fn job_resources(c: &Controller, job: &Job, a: &Allocation) -> JobResources {
         NODE_CR_ONE_ROW
     };
     let (cpu_array_value, cpu_array_reps) = run_length(&a.cpus);
-    let layout: Vec<(u16, u16)> =
-        a.nodes.iter().map(|&i| (c.spec.nodes[i].sockets, c.spec.nodes[i].cores_per_socket)).collect();
+    let layout: Vec<(u16, u16)> = a
+        .nodes
+        .iter()
+        .map(|&i| (c.spec.nodes[i].sockets, c.spec.nodes[i].cores_per_socket))
+        .collect();
     let (layout_vals, sock_core_rep_count) = run_length(&layout);
     let (core_bitmap, cores) = c.job_core_bitmap(a);
-    let names: Vec<String> = a.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect();
+    let names: Vec<String> = a
+        .nodes
+        .iter()
+        .map(|&i| c.spec.nodes[i].name.clone())
+        .collect();
     JobResources {
         nhosts: a.nodes.len() as u32,
         ncpus: a.total_cpus(),
@@ -417,7 +502,11 @@ fn job_resources(c: &Controller, job: &Job, a: &Allocation) -> JobResources {
             _ => 0,
         },
         threads_per_core: d.threads_per_core,
-        cr_type: if part.cr_type != 0 { part.cr_type } else { c.spec.limits.select_type_param },
+        cr_type: if part.cr_type != 0 {
+            part.cr_type
+        } else {
+            c.spec.limits.select_type_param
+        },
         cpu_array_reps,
         cpu_array_value,
         cpus: a.cpus.clone(),
@@ -466,9 +555,18 @@ fn multi_core(d: &JobDesc) -> MultiCore {
 }
 
 /// RESPONSE_NODE_INFO: every node slot, or the one named.
-pub fn node_info(c: &Controller, caller: Caller, show_flags: u16, only: Option<&str>, now: i64) -> NodeInfoResponse {
+pub fn node_info(
+    c: &Controller,
+    caller: Caller,
+    show_flags: u16,
+    only: Option<&str>,
+    now: i64,
+) -> NodeInfoResponse {
     if c.spec.limits.private_data & PRIVATE_DATA_NODES != 0 && !c.is_privileged(caller.uid) {
-        return NodeInfoResponse { last_update: now, nodes: Vec::new() };
+        return NodeInfoResponse {
+            last_update: now,
+            nodes: Vec::new(),
+        };
     }
     let nodes = c
         .spec
@@ -478,7 +576,10 @@ pub fn node_info(c: &Controller, caller: Caller, show_flags: u16, only: Option<&
         .filter(|(_, n)| only.is_none_or(|name| n.name == name))
         .map(|(i, _)| node_record(c, i, show_flags))
         .collect();
-    NodeInfoResponse { last_update: now, nodes }
+    NodeInfoResponse {
+        last_update: now,
+        nodes,
+    }
 }
 
 fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
@@ -531,7 +632,12 @@ fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
         gres: s.gres.clone(),
         gres_drain: detail.then(|| "N/A".to_string()),
         gres_used: if detail {
-            gres::node_used(&c.spec.limits.gres_types, s, &r.alloc_gres, &r.gres_reported)
+            gres::node_used(
+                &c.spec.limits.gres_types,
+                s,
+                &r.alloc_gres,
+                &r.gres_reported,
+            )
         } else {
             None
         },
@@ -547,14 +653,27 @@ fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
             current_watts: 0,
         },
         power_cap_watts: NO_VAL,
-        tres_fmt_str: Some(format!("cpu={},mem={},billing={}", s.cpus, format_mem_mb(s.real_memory), s.cpus)),
+        tres_fmt_str: Some(format!(
+            "cpu={},mem={},billing={}",
+            s.cpus,
+            format_mem_mb(s.real_memory),
+            s.cpus
+        )),
     }
 }
 
 /// RESPONSE_PARTITION_INFO.
-pub fn partition_info(c: &Controller, caller: Caller, show_flags: u16, now: i64) -> PartitionInfoResponse {
+pub fn partition_info(
+    c: &Controller,
+    caller: Caller,
+    show_flags: u16,
+    now: i64,
+) -> PartitionInfoResponse {
     if c.spec.limits.private_data & PRIVATE_DATA_PARTITIONS != 0 && !c.is_privileged(caller.uid) {
-        return PartitionInfoResponse { last_update: now, partitions: Vec::new() };
+        return PartitionInfoResponse {
+            last_update: now,
+            partitions: Vec::new(),
+        };
     }
     let partitions = c
         .spec
@@ -562,9 +681,17 @@ pub fn partition_info(c: &Controller, caller: Caller, show_flags: u16, now: i64)
         .iter()
         .filter(|p| !p.hidden || show_flags & SHOW_ALL != 0)
         .map(|p| {
-            let total_cpus: u32 = p.nodes.iter().map(|&i| u32::from(c.spec.nodes[i].cpus)).sum();
+            let total_cpus: u32 = p
+                .nodes
+                .iter()
+                .map(|&i| u32::from(c.spec.nodes[i].cpus))
+                .sum();
             let total_mem: u64 = p.nodes.iter().map(|&i| c.spec.nodes[i].real_memory).sum();
-            let names: Vec<String> = p.nodes.iter().map(|&i| c.spec.nodes[i].name.clone()).collect();
+            let names: Vec<String> = p
+                .nodes
+                .iter()
+                .map(|&i| c.spec.nodes[i].name.clone())
+                .collect();
             let mut bitmap = Bitmap::new(c.spec.nodes.len() as u32);
             p.nodes.iter().for_each(|&i| bitmap.set(i as u32));
             let mut flags = p.flags & !PART_FLAG_DEFAULT;
@@ -593,7 +720,11 @@ pub fn partition_info(c: &Controller, caller: Caller, show_flags: u16, now: i64)
                 preempt_mode: p.preempt_mode,
                 priority_job_factor: p.priority_job_factor,
                 priority_tier: p.priority_tier,
-                state_up: if p.state_up > PART_STATE_UP { PART_STATE_UP } else { p.state_up },
+                state_up: if p.state_up > PART_STATE_UP {
+                    PART_STATE_UP
+                } else {
+                    p.state_up
+                },
                 cr_type: p.cr_type,
                 resume_timeout: p.resume_timeout,
                 suspend_timeout: p.suspend_timeout,
@@ -624,7 +755,10 @@ pub fn partition_info(c: &Controller, caller: Caller, show_flags: u16, now: i64)
             }
         })
         .collect();
-    PartitionInfoResponse { last_update: now, partitions }
+    PartitionInfoResponse {
+        last_update: now,
+        partitions,
+    }
 }
 
 /// RESPONSE_LICENSE_INFO records from `Licenses=`.
@@ -633,7 +767,13 @@ pub fn licenses(c: &Controller) -> Vec<LicenseInfo> {
         .limits
         .licenses
         .iter()
-        .map(|(name, total)| LicenseInfo { name: Some(name.clone()), total: *total, in_use: 0, reserved: 0, remote: 0 })
+        .map(|(name, total)| LicenseInfo {
+            name: Some(name.clone()),
+            total: *total,
+            in_use: 0,
+            reserved: 0,
+            remote: 0,
+        })
         .collect()
 }
 

@@ -12,13 +12,17 @@ use super::{BatchJob, NodeContext, MEM_PER_CPU, NO_VAL, NO_VAL16};
 
 /// Value of `name` in an environment array.
 pub fn get<'a>(env: &'a [String], name: &str) -> Option<&'a str> {
-    env.iter().find_map(|e| e.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+    env.iter()
+        .find_map(|e| e.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
 }
 
 /// Sets `name`, replacing an existing entry in place (`env_array_overwrite`).
 pub fn overwrite(env: &mut Vec<String>, name: &str, value: &str) {
     let entry = format!("{name}={value}");
-    match env.iter_mut().find(|e| e.strip_prefix(name).is_some_and(|r| r.starts_with('='))) {
+    match env
+        .iter_mut()
+        .find(|e| e.strip_prefix(name).is_some_and(|r| r.starts_with('=')))
+    {
         Some(e) => *e = entry,
         None => env.push(entry),
     }
@@ -41,7 +45,13 @@ pub fn compressed_to_str(values: &[u16], reps: &[u32]) -> String {
     values
         .iter()
         .zip(reps)
-        .map(|(v, r)| if *r > 1 { format!("{v}(x{r})") } else { v.to_string() })
+        .map(|(v, r)| {
+            if *r > 1 {
+                format!("{v}(x{r})")
+            } else {
+                v.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -109,24 +119,51 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
     let mut env = job.environment.clone();
 
     // env_array_for_batch_job
-    let num_hosts: u32 = job.cpu_count_reps.iter().fold(0u32, |a, &r| a.saturating_add(r));
-    overwrite(&mut env, "SLURM_CLUSTER_NAME", or_null(node.cluster_name.as_deref()));
+    let num_hosts: u32 = job
+        .cpu_count_reps
+        .iter()
+        .fold(0u32, |a, &r| a.saturating_add(r));
+    overwrite(
+        &mut env,
+        "SLURM_CLUSTER_NAME",
+        or_null(node.cluster_name.as_deref()),
+    );
     overwrite(&mut env, "SLURM_JOB_ID", &job.job_id.to_string());
     overwrite(&mut env, "SLURM_JOB_NUM_NODES", &num_hosts.to_string());
     if job.array_task_id != NO_VAL {
-        overwrite(&mut env, "SLURM_ARRAY_JOB_ID", &job.array_job_id.to_string());
-        overwrite(&mut env, "SLURM_ARRAY_TASK_ID", &job.array_task_id.to_string());
+        overwrite(
+            &mut env,
+            "SLURM_ARRAY_JOB_ID",
+            &job.array_job_id.to_string(),
+        );
+        overwrite(
+            &mut env,
+            "SLURM_ARRAY_TASK_ID",
+            &job.array_task_id.to_string(),
+        );
     }
     overwrite(&mut env, "SLURM_JOB_NODELIST", &job.nodes);
     overwrite(&mut env, "SLURM_JOB_PARTITION", &job.partition);
-    overwrite(&mut env, "SLURM_NODE_ALIASES", or_null(job.alias_list.as_deref()));
-    overwrite(&mut env, "SLURM_JOB_CPUS_PER_NODE", &compressed_to_str(&job.cpus_per_node, &job.cpu_count_reps));
+    overwrite(
+        &mut env,
+        "SLURM_NODE_ALIASES",
+        or_null(job.alias_list.as_deref()),
+    );
+    overwrite(
+        &mut env,
+        "SLURM_JOB_CPUS_PER_NODE",
+        &compressed_to_str(&job.cpus_per_node, &job.cpu_count_reps),
+    );
     overwrite(&mut env, "ENVIRONMENT", "BATCH");
     overwrite(&mut env, "HOSTNAME", &node.node_name);
     overwrite(&mut env, "SLURM_JOBID", &job.job_id.to_string());
     overwrite(&mut env, "SLURM_NNODES", &num_hosts.to_string());
     overwrite(&mut env, "SLURM_NODELIST", &job.nodes);
-    let cpus_per_task = if job.cpus_per_task != 0 && job.cpus_per_task != NO_VAL16 { job.cpus_per_task } else { 1 };
+    let cpus_per_task = if job.cpus_per_task != 0 && job.cpus_per_task != NO_VAL16 {
+        job.cpus_per_task
+    } else {
+        1
+    };
     if get(&env, "SLURM_CPUS_PER_TASK").is_some() {
         overwrite(&mut env, "SLURM_CPUS_PER_TASK", &cpus_per_task.to_string());
     }
@@ -142,14 +179,24 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
         append(&mut env, "SLURM_NPROCS", &job.ntasks.to_string());
         job.ntasks
     } else {
-        per_node_tasks_cap.iter().fold(0u32, |a, &c| a.saturating_add(c))
+        per_node_tasks_cap
+            .iter()
+            .fold(0u32, |a, &c| a.saturating_add(c))
     };
     let layout = block_layout(&per_node_tasks_cap, ntasks);
     overwrite(&mut env, "SLURM_TASKS_PER_NODE", &array_to_str(&layout));
     if job.pn_min_memory & MEM_PER_CPU != 0 {
-        overwrite(&mut env, "SLURM_MEM_PER_CPU", &(job.pn_min_memory & !MEM_PER_CPU).to_string());
+        overwrite(
+            &mut env,
+            "SLURM_MEM_PER_CPU",
+            &(job.pn_min_memory & !MEM_PER_CPU).to_string(),
+        );
     } else if job.pn_min_memory != 0 {
-        overwrite(&mut env, "SLURM_MEM_PER_NODE", &job.pn_min_memory.to_string());
+        overwrite(
+            &mut env,
+            "SLURM_MEM_PER_NODE",
+            &job.pn_min_memory.to_string(),
+        );
     }
     if let Some(a) = &job.account {
         overwrite(&mut env, "SLURM_JOB_ACCOUNT", a);
@@ -175,14 +222,21 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
     // ulimits.c: every SLURM_RLIMIT_* sbatch sent becomes the job's limit
     // and leaves the environment.
     let mut rlimits = Vec::new();
-    env.retain(|e| match e.strip_prefix("SLURM_RLIMIT_").and_then(|r| r.split_once('=')) {
-        Some((name, value)) => {
-            if let (Some(resource), Ok(v)) = (rlimit_resource(name), value.trim().parse::<u64>()) {
-                rlimits.push((resource, v));
+    env.retain(|e| {
+        match e
+            .strip_prefix("SLURM_RLIMIT_")
+            .and_then(|r| r.split_once('='))
+        {
+            Some((name, value)) => {
+                if let (Some(resource), Ok(v)) =
+                    (rlimit_resource(name), value.trim().parse::<u64>())
+                {
+                    rlimits.push((resource, v));
+                }
+                false
             }
-            false
+            None => true,
         }
-        None => true,
     });
 
     // setup_env for the batch task (no ntasks/nhosts/nodelist of its own).
@@ -202,7 +256,11 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
     overwrite(&mut env, "SLURM_LOCALID", "0");
     overwrite(&mut env, "SLURM_GTIDS", "0");
     if job.restart_cnt != 0 {
-        overwrite(&mut env, "SLURM_RESTART_COUNT", &job.restart_cnt.to_string());
+        overwrite(
+            &mut env,
+            "SLURM_RESTART_COUNT",
+            &job.restart_cnt.to_string(),
+        );
     }
     overwrite(&mut env, "SLURM_JOB_UID", &job.uid.to_string());
     overwrite(&mut env, "SLURM_JOB_USER", &job.user_name);
@@ -216,7 +274,12 @@ pub fn batch_environment(job: &BatchJob, node: &NodeContext) -> BatchEnv {
     if let Some(f) = &job.tres_freq {
         overwrite(&mut env, "SLURMD_TRES_FREQ", f);
     }
-    BatchEnv { env, umask, prio_process: prio, rlimits }
+    BatchEnv {
+        env,
+        umask,
+        prio_process: prio,
+        rlimits,
+    }
 }
 
 /// The setrlimit(2) resource for a SLURM_RLIMIT_<NAME> variable.
@@ -357,10 +420,20 @@ mod tests {
         ] {
             assert_eq!(get(e, k), Some(v), "{k}");
         }
-        for k in ["SLURM_UMASK", "SLURM_ARRAY_JOB_ID", "SLURM_NTASKS", "SLURM_STEP_ID"] {
+        for k in [
+            "SLURM_UMASK",
+            "SLURM_ARRAY_JOB_ID",
+            "SLURM_NTASKS",
+            "SLURM_STEP_ID",
+        ] {
             assert_eq!(get(e, k), None, "{k}");
         }
-        let array = BatchJob { array_job_id: 40, array_task_id: 2, ntasks: 3, ..job };
+        let array = BatchJob {
+            array_job_id: 40,
+            array_task_id: 2,
+            ntasks: 3,
+            ..job
+        };
         let e = batch_environment(&array, &node()).env;
         assert_eq!(get(&e, "SLURM_ARRAY_JOB_ID"), Some("40"));
         assert_eq!(get(&e, "SLURM_ARRAY_TASK_ID"), Some("2"));

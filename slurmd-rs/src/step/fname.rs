@@ -134,7 +134,10 @@ fn expand_batch(path: &str, ctx: &FnameContext<'_>) -> String {
             while p < b.len() && b[p].is_ascii_digit() {
                 p += 1;
             }
-            width = path[start..p].parse::<usize>().unwrap_or(usize::MAX).min(MAX_WIDTH);
+            width = path[start..p]
+                .parse::<usize>()
+                .unwrap_or(usize::MAX)
+                .min(MAX_WIDTH);
             q = p - 1;
             if p >= b.len() {
                 break;
@@ -143,7 +146,14 @@ fn expand_batch(path: &str, ctx: &FnameContext<'_>) -> String {
         let Some(&c) = b.get(p) else { break };
         let value = match c {
             b'a' => Some(pad(ctx.array_task_id, width)),
-            b'A' => Some(pad(if ctx.array_task_id == NO_VAL { ctx.job_id } else { ctx.array_job_id }, width)),
+            b'A' => Some(pad(
+                if ctx.array_task_id == NO_VAL {
+                    ctx.job_id
+                } else {
+                    ctx.array_job_id
+                },
+                width,
+            )),
             b'j' => Some(pad(ctx.job_id, width)),
             b'J' => {
                 let mut s = pad(ctx.job_id, width);
@@ -154,7 +164,11 @@ fn expand_batch(path: &str, ctx: &FnameContext<'_>) -> String {
             }
             b'n' => Some(pad(ctx.node_id, width)),
             b'N' => Some(ctx.hostname.to_string()),
-            b's' => Some(if ctx.step_id == SLURM_BATCH_SCRIPT { "batch".to_string() } else { pad(ctx.step_id, width) }),
+            b's' => Some(if ctx.step_id == SLURM_BATCH_SCRIPT {
+                "batch".to_string()
+            } else {
+                pad(ctx.step_id, width)
+            }),
             b't' => Some(pad(ctx.task_id, width)),
             b'u' => Some(ctx.user_name.to_string()),
             b'x' => Some(ctx.job_name.unwrap_or("(null)").to_string()),
@@ -201,7 +215,10 @@ mod tests {
     fn all_patterns() {
         let c = ctx();
         assert_eq!(expand("out-%j.txt", &c), "/home/alice/out-42.txt");
-        assert_eq!(expand("/o/%J-%x-%u-%N-%n-%t-%s", &c), "/o/42-train-alice-vm-0-0-batch");
+        assert_eq!(
+            expand("/o/%J-%x-%u-%N-%n-%t-%s", &c),
+            "/o/42-train-alice-vm-0-0-batch"
+        );
         assert_eq!(expand("/o/%A", &c), "/o/42");
         assert_eq!(expand("/o/%5j.%3t", &c), "/o/00042.000");
         assert_eq!(expand("/o/100%%-%j", &c), "/o/100%-42");
@@ -210,13 +227,28 @@ mod tests {
         assert_eq!(expand("/o/%5z", &c), "/o/5z");
         assert_eq!(expand("/o/%", &c), "/o/%");
         assert_eq!(expand("/o/a%3", &c), "/o/a3");
-        let a = FnameContext { array_task_id: 7, ..ctx() };
-        assert_eq!(expand(default_pattern(a.array_task_id), &a), "/home/alice/slurm-40_7.out");
+        let a = FnameContext {
+            array_task_id: 7,
+            ..ctx()
+        };
+        assert_eq!(
+            expand(default_pattern(a.array_task_id), &a),
+            "/home/alice/slurm-40_7.out"
+        );
         assert_eq!(expand("/o/%A_%3a", &a), "/o/40_007");
-        assert_eq!(expand(default_pattern(NO_VAL), &c), "/home/alice/slurm-42.out");
-        let s = FnameContext { step_id: 3, ..ctx() };
+        assert_eq!(
+            expand(default_pattern(NO_VAL), &c),
+            "/home/alice/slurm-42.out"
+        );
+        let s = FnameContext {
+            step_id: 3,
+            ..ctx()
+        };
         assert_eq!(expand("/o/%J.%s", &s), "/o/42.3.3");
-        let noname = FnameContext { job_name: None, ..ctx() };
+        let noname = FnameContext {
+            job_name: None,
+            ..ctx()
+        };
         assert_eq!(expand("/o/%x", &noname), "/o/(null)");
     }
 
@@ -228,7 +260,10 @@ mod tests {
         assert_eq!(expand("/o/a\\\\b", &c), "/o/a\\b");
         assert_eq!(expand("0", &c), "/home/alice/0");
         assert_eq!(expand("1", &c), "/dev/null");
-        let root = FnameContext { work_dir: "/", ..ctx() };
+        let root = FnameContext {
+            work_dir: "/",
+            ..ctx()
+        };
         assert_eq!(expand("x", &root), "/x");
     }
 }

@@ -31,12 +31,16 @@ pub struct StepExit {
 impl StepExit {
     /// Exit code when the leader exited normally.
     pub fn exit_code(&self) -> Option<i32> {
-        self.status.filter(|s| libc::WIFEXITED(*s)).map(|s| libc::WEXITSTATUS(s))
+        self.status
+            .filter(|s| libc::WIFEXITED(*s))
+            .map(|s| libc::WEXITSTATUS(s))
     }
 
     /// Signal number when the leader was killed by a signal.
     pub fn signal(&self) -> Option<i32> {
-        self.status.filter(|s| libc::WIFSIGNALED(*s)).map(|s| libc::WTERMSIG(s))
+        self.status
+            .filter(|s| libc::WIFSIGNALED(*s))
+            .map(|s| libc::WTERMSIG(s))
     }
 }
 
@@ -125,9 +129,16 @@ impl StepManager {
     /// REQUEST_COMPLETE_BATCH_SCRIPT from there.
     pub fn new(node: NodeContext, on_exit: impl Fn(StepExit) + Send + Sync + 'static) -> Self {
         let records_dir = node.spool_dir.join("rs-steps");
-        let inner = Arc::new(Inner { node, records_dir, steps: Mutex::new(HashMap::new()), on_exit: Box::new(on_exit) });
+        let inner = Arc::new(Inner {
+            node,
+            records_dir,
+            steps: Mutex::new(HashMap::new()),
+            on_exit: Box::new(on_exit),
+        });
         let weak = Arc::downgrade(&inner);
-        let _ = std::thread::Builder::new().name("step-tracker".into()).spawn(move || track_loop(weak));
+        let _ = std::thread::Builder::new()
+            .name("step-tracker".into())
+            .spawn(move || track_loop(weak));
         StepManager { inner }
     }
 
@@ -151,14 +162,20 @@ impl StepManager {
     pub fn launch_batch(&self, job: &BatchJob) -> Result<StepId, StepError> {
         let step = StepId::batch(job.job_id);
         if job.user_name.is_empty() {
-            return Err(StepError::InvalidLaunch { job_id: job.job_id, reason: "no user name".into() });
+            return Err(StepError::InvalidLaunch {
+                job_id: job.job_id,
+                reason: "no user name".into(),
+            });
         }
         let benv = env::batch_environment(job, &self.inner.node);
         let mut steps = self.lock();
         if steps.contains_key(&step) {
             return Err(StepError::Duplicate(step));
         }
-        let status_path = self.inner.records_dir.join(record::status_file_name(&self.inner.node.node_name, step));
+        let status_path = self
+            .inner
+            .records_dir
+            .join(record::status_file_name(&self.inner.node.node_name, step));
         let spawned = spawn::spawn_batch(job, &self.inner.node, &benv, &status_path)?;
         let record = StepRecord {
             step,
@@ -169,7 +186,10 @@ impl StepManager {
             uid: job.uid,
             gid: job.gid,
             exit_status: None,
-            keeper: Some(Keeper { pid: spawned.keeper_pid, start_time: spawned.keeper_start_time }),
+            keeper: Some(Keeper {
+                pid: spawned.keeper_pid,
+                start_time: spawned.keeper_start_time,
+            }),
         };
         if let Err(e) = record.save(&self.inner.records_dir) {
             // The step runs; only a restart would lose track of it.
@@ -191,7 +211,9 @@ impl StepManager {
         drop(steps);
         let weak = Arc::downgrade(&self.inner);
         let keeper = spawned.keeper_pid;
-        let spawn = std::thread::Builder::new().name(format!("wait-{step}")).spawn(move || wait_keeper(weak, step, keeper));
+        let spawn = std::thread::Builder::new()
+            .name(format!("wait-{step}"))
+            .spawn(move || wait_keeper(weak, step, keeper));
         if let Err(e) = spawn {
             warn!(step = %step, "cannot start waiter thread: {e}");
         }
@@ -218,7 +240,11 @@ impl StepManager {
 
     /// Steps whose leader still runs (what registration reports).
     pub fn running_steps(&self) -> Vec<StepId> {
-        self.steps().into_iter().filter(|s| s.state == StepState::Running).map(|s| s.step).collect()
+        self.steps()
+            .into_iter()
+            .filter(|s| s.state == StepState::Running)
+            .map(|s| s.step)
+            .collect()
     }
 
     /// State of one step.
@@ -245,18 +271,28 @@ impl StepManager {
     pub fn processes(&self, step: StepId, by_environ: bool) -> Vec<ProcInfo> {
         let snap = proctrack::snapshot();
         let mut steps = self.lock();
-        let Some(entry) = steps.get_mut(&step) else { return Vec::new() };
+        let Some(entry) = steps.get_mut(&step) else {
+            return Vec::new();
+        };
         let node = &self.inner.node;
         step_processes(entry, &snap, by_environ.then_some(node.node_name.as_str()))
     }
 
     /// Sends `sig` to the step (upstream REQUEST_SIGNAL_TASKS → stepd).
     /// Returns how many processes were signalled.
-    pub fn signal(&self, step: StepId, sig: Signal, scope: SignalScope) -> Result<usize, StepError> {
+    pub fn signal(
+        &self,
+        step: StepId,
+        sig: Signal,
+        scope: SignalScope,
+    ) -> Result<usize, StepError> {
         let (leader, running) = {
             let steps = self.lock();
             let e = steps.get(&step).ok_or(StepError::NotFound(step))?;
-            ((e.record.pid, e.record.start_time), e.state == StepState::Running)
+            (
+                (e.record.pid, e.record.start_time),
+                e.state == StepState::Running,
+            )
         };
         match scope {
             SignalScope::BatchShell => {
@@ -279,8 +315,15 @@ impl StepManager {
 
     /// Sends `sig` to every step of `job_id`; returns the processes reached.
     pub fn signal_job(&self, job_id: u32, sig: Signal, scope: SignalScope) -> usize {
-        let ids: Vec<StepId> = self.lock().keys().filter(|s| s.job_id == job_id).copied().collect();
-        ids.into_iter().filter_map(|s| self.signal(s, sig, scope).ok()).sum()
+        let ids: Vec<StepId> = self
+            .lock()
+            .keys()
+            .filter(|s| s.job_id == job_id)
+            .copied()
+            .collect();
+        ids.into_iter()
+            .filter_map(|s| self.signal(s, sig, scope).ok())
+            .sum()
     }
 
     /// Kills the whole step as upstream does on cancel and time limit:
@@ -296,7 +339,12 @@ impl StepManager {
                 let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.pid), sig);
             }
         };
-        let live = |m: &Self| -> Vec<ProcInfo> { m.processes(step, true).into_iter().filter(ProcInfo::is_live).collect() };
+        let live = |m: &Self| -> Vec<ProcInfo> {
+            m.processes(step, true)
+                .into_iter()
+                .filter(ProcInfo::is_live)
+                .collect()
+        };
         let procs = live(self);
         send(Signal::SIGCONT, &procs);
         send(Signal::SIGTERM, &procs);
@@ -325,18 +373,28 @@ impl StepManager {
     /// Terminates every step of `job_id` (REQUEST_TERMINATE_JOB); steps run
     /// down in parallel. Returns whether all of them are gone.
     pub fn terminate_job(&self, job_id: u32, kill_wait: Duration) -> bool {
-        let ids: Vec<StepId> = self.lock().keys().filter(|s| s.job_id == job_id).copied().collect();
+        let ids: Vec<StepId> = self
+            .lock()
+            .keys()
+            .filter(|s| s.job_id == job_id)
+            .copied()
+            .collect();
         let mut all_gone = true;
         let mut handles = Vec::new();
         for s in ids {
             let m = self.clone();
-            match std::thread::Builder::new().name(format!("kill-{s}")).spawn(move || m.terminate(s, kill_wait).unwrap_or(true)) {
+            match std::thread::Builder::new()
+                .name(format!("kill-{s}"))
+                .spawn(move || m.terminate(s, kill_wait).unwrap_or(true))
+            {
                 Ok(h) => handles.push(h),
                 // No thread to spare: run this one down here.
                 Err(_) => all_gone &= self.terminate(s, kill_wait).unwrap_or(true),
             }
         }
-        handles.into_iter().fold(all_gone, |acc, h| h.join().unwrap_or(false) && acc)
+        handles
+            .into_iter()
+            .fold(all_gone, |acc, h| h.join().unwrap_or(false) && acc)
     }
 
     /// Forgets an ended step once the controller knows (upstream
@@ -345,7 +403,9 @@ impl StepManager {
         let entry = {
             let mut steps = self.lock();
             match steps.get(&step) {
-                Some(e) if matches!(e.state, StepState::Running) => return Err(StepError::StillRunning(step)),
+                Some(e) if matches!(e.state, StepState::Running) => {
+                    return Err(StepError::StillRunning(step))
+                }
                 Some(_) => {}
                 None => return Err(StepError::NotFound(step)),
             }
@@ -355,7 +415,9 @@ impl StepManager {
             if let Err(err) = e.record.remove(&self.inner.records_dir) {
                 warn!(step = %step, "{err}");
             }
-            let dir = e.job_dir.unwrap_or_else(|| spawn::job_dir(&self.inner.node.spool_dir, step));
+            let dir = e
+                .job_dir
+                .unwrap_or_else(|| spawn::job_dir(&self.inner.node.spool_dir, step));
             let script = e.script.unwrap_or_else(|| dir.join("slurm_script"));
             let _ = std::fs::remove_file(&script);
             if let Err(err) = std::fs::remove_dir(&dir) {
@@ -375,7 +437,10 @@ impl StepManager {
     pub fn reattach(&self) -> ReattachReport {
         let dir = &self.inner.records_dir;
         let (records, bad) = record::load_all(dir, &self.inner.node.node_name);
-        let mut report = ReattachReport { unreadable: bad.iter().map(ToString::to_string).collect(), ..Default::default() };
+        let mut report = ReattachReport {
+            unreadable: bad.iter().map(ToString::to_string).collect(),
+            ..Default::default()
+        };
         for mut rec in records {
             let step = rec.step;
             if self.lock().contains_key(&step) {
@@ -391,18 +456,37 @@ impl StepManager {
             let state = if running {
                 StepState::Running
             } else {
-                StepState::Exited(StepExit { step, status: rec.exit_status })
+                StepState::Exited(StepExit {
+                    step,
+                    status: rec.exit_status,
+                })
             };
             let tracked = BTreeSet::from([(rec.pid, rec.start_time)]);
-            self.lock().insert(step, Entry { record: rec.clone(), state, reattached: true, tracked, job_dir: None, script: None, stderr_path: None });
+            self.lock().insert(
+                step,
+                Entry {
+                    record: rec.clone(),
+                    state,
+                    reattached: true,
+                    tracked,
+                    job_dir: None,
+                    script: None,
+                    stderr_path: None,
+                },
+            );
             if running {
                 info!(step = %step, pid = rec.pid, keeper = ?rec.keeper.map(|k| k.pid), "reattached to running step");
                 report.running.push(step);
                 let weak = Arc::downgrade(&self.inner);
-                let _ = std::thread::Builder::new().name(format!("watch-{step}")).spawn(move || watch_foreign(weak, rec));
+                let _ = std::thread::Builder::new()
+                    .name(format!("watch-{step}"))
+                    .spawn(move || watch_foreign(weak, rec));
             } else {
                 info!(step = %step, status = ?rec.exit_status, "step ended while slurmd was down");
-                report.ended.push(StepExit { step, status: rec.exit_status });
+                report.ended.push(StepExit {
+                    step,
+                    status: rec.exit_status,
+                });
             }
         }
         report
@@ -421,12 +505,18 @@ impl StepManager {
 }
 
 /// The live processes of one step; updates its tracked set.
-fn step_processes(entry: &mut Entry, snap: &[ProcInfo], environ_node: Option<&str>) -> Vec<ProcInfo> {
+fn step_processes(
+    entry: &mut Entry,
+    snap: &[ProcInfo],
+    environ_node: Option<&str>,
+) -> Vec<ProcInfo> {
     let rec = &entry.record;
     let me = std::process::id() as i32;
     let by_pid: HashMap<i32, &ProcInfo> = snap.iter().map(|p| (p.pid, p)).collect();
     let mut members: BTreeSet<i32> = BTreeSet::new();
-    let leader_alive = by_pid.get(&rec.pid).is_some_and(|p| p.start_time == rec.start_time);
+    let leader_alive = by_pid
+        .get(&rec.pid)
+        .is_some_and(|p| p.start_time == rec.start_time);
     if leader_alive {
         members.insert(rec.pid);
         members.extend(proctrack::descendants(snap, rec.pid));
@@ -445,13 +535,19 @@ fn step_processes(entry: &mut Entry, snap: &[ProcInfo], environ_node: Option<&st
         }
     }
     if let Some(node) = environ_node {
-        let needles = [format!("SLURM_JOB_ID={}", rec.step.job_id), format!("SLURMD_NODENAME={node}")];
+        let needles = [
+            format!("SLURM_JOB_ID={}", rec.step.job_id),
+            format!("SLURMD_NODENAME={node}"),
+        ];
         let step_needle;
         let (needles, absent): (Vec<String>, Vec<&str>) = if rec.step.is_batch() {
             (needles.to_vec(), vec!["SLURM_STEP_ID"])
         } else {
             step_needle = format!("SLURM_STEP_ID={}", rec.step.step_id);
-            (needles.iter().cloned().chain([step_needle]).collect(), vec![])
+            (
+                needles.iter().cloned().chain([step_needle]).collect(),
+                vec![],
+            )
         };
         for p in snap {
             // Only the job owner's processes: a root daemon that happens to
@@ -478,17 +574,25 @@ fn step_processes(entry: &mut Entry, snap: &[ProcInfo], environ_node: Option<&st
     };
     outsiders(&mut members);
     // Descendants of descendants found by other means.
-    let extra: Vec<i32> = members.iter().flat_map(|&m| proctrack::descendants(snap, m)).collect();
+    let extra: Vec<i32> = members
+        .iter()
+        .flat_map(|&m| proctrack::descendants(snap, m))
+        .collect();
     members.extend(extra);
     outsiders(&mut members);
-    let out: Vec<ProcInfo> = members.iter().filter_map(|pid| by_pid.get(pid).map(|p| **p)).collect();
+    let out: Vec<ProcInfo> = members
+        .iter()
+        .filter_map(|pid| by_pid.get(pid).map(|p| **p))
+        .collect();
     for p in &out {
         if p.is_live() {
             entry.tracked.insert((p.pid, p.start_time));
         }
     }
     // Forget processes that are gone, so the set stays small.
-    entry.tracked.retain(|(pid, start)| by_pid.get(pid).is_some_and(|p| p.start_time == *start));
+    entry
+        .tracked
+        .retain(|(pid, start)| by_pid.get(pid).is_some_and(|p| p.start_time == *start));
     out
 }
 
@@ -496,7 +600,9 @@ fn finish(inner: &Inner, step: StepId, status: Option<i32>) {
     let exit = StepExit { step, status };
     {
         let mut steps = inner.steps.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(entry) = steps.get_mut(&step) else { return };
+        let Some(entry) = steps.get_mut(&step) else {
+            return;
+        };
         entry.state = StepState::Exited(exit);
         entry.record.exit_status = status;
         if status.is_some() {
@@ -526,7 +632,12 @@ fn wait_keeper(inner: Weak<Inner>, step: StepId, keeper: i32) {
         warn!(step = %step, keeper, status, "keeper did not record the exit status");
     }
     let rec = match inner.upgrade() {
-        Some(i) => i.steps.lock().unwrap_or_else(|p| p.into_inner()).get(&step).map(|e| e.record.clone()),
+        Some(i) => i
+            .steps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&step)
+            .map(|e| e.record.clone()),
         None => return,
     };
     // Normally the leader is gone and the status is there (no wait); a

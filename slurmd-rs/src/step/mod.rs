@@ -53,7 +53,10 @@ pub struct StepId {
 impl StepId {
     /// The batch script step of `job_id`.
     pub fn batch(job_id: u32) -> Self {
-        StepId { job_id, step_id: SLURM_BATCH_SCRIPT }
+        StepId {
+            job_id,
+            step_id: SLURM_BATCH_SCRIPT,
+        }
     }
 
     /// Whether this is a batch script step.
@@ -211,7 +214,9 @@ impl StepError {
         use wire::errno::SlurmRc;
         match self {
             StepError::InvalidLaunch { .. } => SlurmRc::ESLURMD_SETUP_ENVIRONMENT_ERROR,
-            StepError::EmptyScript(_) | StepError::Io { .. } => SlurmRc::ESLURMD_CREATE_BATCH_DIR_ERROR,
+            StepError::EmptyScript(_) | StepError::Io { .. } => {
+                SlurmRc::ESLURMD_CREATE_BATCH_DIR_ERROR
+            }
             StepError::Duplicate(_) => SlurmRc::ESLURMD_STEP_EXISTS,
             StepError::StillRunning(_) => SlurmRc::ESLURMD_STEP_EXISTS,
             StepError::NotFound(_) => SlurmRc::ESLURMD_JOB_NOTRUNNING,

@@ -71,12 +71,16 @@ pub fn read_proc(pid: i32) -> Option<ProcInfo> {
 
 /// Start time of `pid`, if it exists and is not a zombie.
 pub fn live_start_time(pid: i32) -> Option<u64> {
-    read_proc(pid).filter(ProcInfo::is_live).map(|p| p.start_time)
+    read_proc(pid)
+        .filter(ProcInfo::is_live)
+        .map(|p| p.start_time)
 }
 
 /// Every process under `proc_root`.
 pub fn snapshot_at(proc_root: &Path) -> Vec<ProcInfo> {
-    let Ok(dir) = std::fs::read_dir(proc_root) else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir(proc_root) else {
+        return Vec::new();
+    };
     dir.flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
         .filter_map(|pid| read_proc_at(proc_root, pid))
@@ -109,10 +113,16 @@ pub fn descendants(procs: &[ProcInfo], root: i32) -> BTreeSet<i32> {
 /// Whether the environment `/proc/<pid>/environ` holds every `needles`
 /// entry and none of `absent` names.
 pub fn environ_matches(pid: i32, needles: &[String], absent: &[&str]) -> bool {
-    let Ok(raw) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
+    let Ok(raw) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
     let vars: Vec<&[u8]> = raw.split(|&b| b == 0).collect();
     needles.iter().all(|n| vars.contains(&n.as_bytes()))
-        && absent.iter().all(|a| !vars.iter().any(|v| v.starts_with(a.as_bytes()) && v.get(a.len()) == Some(&b'=')))
+        && absent.iter().all(|a| {
+            !vars
+                .iter()
+                .any(|v| v.starts_with(a.as_bytes()) && v.get(a.len()) == Some(&b'='))
+        })
 }
 
 #[cfg(test)]
@@ -123,15 +133,33 @@ mod tests {
     fn stat_with_odd_command_name() {
         let s = "1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 100 ...";
         let p = parse_stat(s).unwrap();
-        assert_eq!((p.pid, p.ppid, p.pgid, p.sid, p.start_time, p.state), (1234, 1, 1234, 1234, 98765, 'S'));
+        assert_eq!(
+            (p.pid, p.ppid, p.pgid, p.sid, p.start_time, p.state),
+            (1234, 1, 1234, 1234, 98765, 'S')
+        );
         assert!(parse_stat("garbage").is_none());
         assert!(parse_stat("12 (x) S 1 2").is_none());
     }
 
     #[test]
     fn tree_walk() {
-        let mk = |pid, ppid| ProcInfo { pid, ppid, pgid: 0, sid: 0, start_time: 0, state: 'S', uid: 0 };
-        let procs = [mk(1, 0), mk(10, 1), mk(11, 10), mk(12, 11), mk(13, 1), mk(14, 12)];
+        let mk = |pid, ppid| ProcInfo {
+            pid,
+            ppid,
+            pgid: 0,
+            sid: 0,
+            start_time: 0,
+            state: 'S',
+            uid: 0,
+        };
+        let procs = [
+            mk(1, 0),
+            mk(10, 1),
+            mk(11, 10),
+            mk(12, 11),
+            mk(13, 1),
+            mk(14, 12),
+        ];
         assert_eq!(descendants(&procs, 10), BTreeSet::from([11, 12, 14]));
         assert!(descendants(&procs, 99).is_empty());
     }

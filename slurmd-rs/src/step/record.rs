@@ -81,7 +81,10 @@ pub fn status_file_name(node_name: &str, step: StepId) -> String {
 
 /// Parses a status file's text: the raw wait status in decimal.
 pub fn parse_status(text: &str) -> Option<i32> {
-    text.trim().parse::<u32>().ok().and_then(|v| i32::try_from(v).ok())
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .and_then(|v| i32::try_from(v).ok())
 }
 
 impl StepRecord {
@@ -89,13 +92,23 @@ impl StepRecord {
     pub fn to_text(&self) -> String {
         let mut s = format!(
             "job_id={}\nstep_id={}\nnode_name={}\npid={}\npgid={}\nstart_time={}\nuid={}\ngid={}\n",
-            self.step.job_id, self.step.step_id, self.node_name, self.pid, self.pgid, self.start_time, self.uid, self.gid
+            self.step.job_id,
+            self.step.step_id,
+            self.node_name,
+            self.pid,
+            self.pgid,
+            self.start_time,
+            self.uid,
+            self.gid
         );
         if let Some(st) = self.exit_status {
             s.push_str(&format!("exit_status={st}\n"));
         }
         if let Some(k) = self.keeper {
-            s.push_str(&format!("keeper_pid={}\nkeeper_start_time={}\n", k.pid, k.start_time));
+            s.push_str(&format!(
+                "keeper_pid={}\nkeeper_start_time={}\n",
+                k.pid, k.start_time
+            ));
         }
         s
     }
@@ -105,10 +118,20 @@ impl StepRecord {
         let get = |field: &'static str| -> Result<&str, RecordError> {
             text.lines()
                 .find_map(|l| l.strip_prefix(field).and_then(|r| r.strip_prefix('=')))
-                .ok_or(RecordError::Field { path: path.to_path_buf(), field })
+                .ok_or(RecordError::Field {
+                    path: path.to_path_buf(),
+                    field,
+                })
         };
-        fn num<T: std::str::FromStr>(v: &str, path: &Path, field: &'static str) -> Result<T, RecordError> {
-            v.trim().parse().map_err(|_| RecordError::Field { path: path.to_path_buf(), field })
+        fn num<T: std::str::FromStr>(
+            v: &str,
+            path: &Path,
+            field: &'static str,
+        ) -> Result<T, RecordError> {
+            v.trim().parse().map_err(|_| RecordError::Field {
+                path: path.to_path_buf(),
+                field,
+            })
         }
         let exit_status = match get("exit_status") {
             Ok(v) => Some(num(v, path, "exit_status")?),
@@ -122,7 +145,10 @@ impl StepRecord {
             Err(_) => None,
         };
         Ok(StepRecord {
-            step: StepId { job_id: num(get("job_id")?, path, "job_id")?, step_id: num(get("step_id")?, path, "step_id")? },
+            step: StepId {
+                job_id: num(get("job_id")?, path, "job_id")?,
+                step_id: num(get("step_id")?, path, "step_id")?,
+            },
             node_name: get("node_name")?.to_string(),
             pid: num(get("pid")?, path, "pid")?,
             pgid: num(get("pgid")?, path, "pgid")?,
@@ -160,7 +186,10 @@ impl StepRecord {
 
     /// The wait status the keeper left in `dir`, if it has written one.
     pub fn read_status(&self, dir: &Path) -> Option<i32> {
-        std::fs::read_to_string(self.status_path_in(dir)).ok().as_deref().and_then(parse_status)
+        std::fs::read_to_string(self.status_path_in(dir))
+            .ok()
+            .as_deref()
+            .and_then(parse_status)
     }
 
     /// Removes the record and its status file from `dir` (missing files
@@ -185,7 +214,9 @@ impl StepRecord {
 
     /// Whether the step's keeper is still the same live process.
     pub fn keeper_alive(&self) -> bool {
-        self.keeper.is_some_and(|k| k.start_time != 0 && proctrack::live_start_time(k.pid) == Some(k.start_time))
+        self.keeper.is_some_and(|k| {
+            k.start_time != 0 && proctrack::live_start_time(k.pid) == Some(k.start_time)
+        })
     }
 }
 
@@ -194,7 +225,9 @@ impl StepRecord {
 pub fn load_all(dir: &Path, node_name: &str) -> (Vec<StepRecord>, Vec<RecordError>) {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return (ok, bad) };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (ok, bad);
+    };
     let prefix = format!("{node_name}_");
     for e in entries.flatten() {
         let name = e.file_name();
@@ -240,11 +273,22 @@ mod tests {
         let me = std::process::id() as i32;
         let start = proctrack::live_start_time(me).unwrap();
         let live = rec(me, start);
-        let recycled = StepRecord { step: StepId { job_id: 78, step_id: 0 }, ..rec(me, start + 1) };
+        let recycled = StepRecord {
+            step: StepId {
+                job_id: 78,
+                step_id: 0,
+            },
+            ..rec(me, start + 1)
+        };
         live.save(dir.path()).unwrap();
         recycled.save(dir.path()).unwrap();
         // Another node's record and junk files are ignored or reported.
-        StepRecord { node_name: "n2".into(), ..rec(me, start) }.save(dir.path()).unwrap();
+        StepRecord {
+            node_name: "n2".into(),
+            ..rec(me, start)
+        }
+        .save(dir.path())
+        .unwrap();
         std::fs::write(dir.path().join("n1_1.2.step"), "job_id=1\n").unwrap();
         std::fs::write(dir.path().join("unrelated"), "x").unwrap();
         let (recs, bad) = load_all(dir.path(), "n1");
@@ -252,16 +296,35 @@ mod tests {
         assert_eq!(bad.len(), 1);
         assert!(live.leader_alive());
         assert!(!recycled.leader_alive());
-        let finished = StepRecord { exit_status: Some(3 << 8), ..live.clone() };
+        let finished = StepRecord {
+            exit_status: Some(3 << 8),
+            ..live.clone()
+        };
         assert!(!finished.leader_alive());
         let back = StepRecord::from_text(&finished.to_text(), Path::new("x")).unwrap();
         assert_eq!(back, finished);
         // The keeper fields, and a status file beside the record.
-        let kept = StepRecord { keeper: Some(Keeper { pid: me, start_time: start }), ..live.clone() };
-        assert_eq!(StepRecord::from_text(&kept.to_text(), Path::new("x")).unwrap(), kept);
+        let kept = StepRecord {
+            keeper: Some(Keeper {
+                pid: me,
+                start_time: start,
+            }),
+            ..live.clone()
+        };
+        assert_eq!(
+            StepRecord::from_text(&kept.to_text(), Path::new("x")).unwrap(),
+            kept
+        );
         assert!(kept.keeper_alive());
         assert!(!live.keeper_alive());
-        assert!(!StepRecord { keeper: Some(Keeper { pid: me, start_time: 0 }), ..live.clone() }.keeper_alive());
+        assert!(!StepRecord {
+            keeper: Some(Keeper {
+                pid: me,
+                start_time: 0
+            }),
+            ..live.clone()
+        }
+        .keeper_alive());
         assert_eq!(live.read_status(dir.path()), None);
         std::fs::write(live.status_path_in(dir.path()), "768\n").unwrap();
         assert_eq!(live.read_status(dir.path()), Some(768));

@@ -75,7 +75,11 @@ pub(crate) fn write_script(spool: &Path, job: &BatchJob) -> Result<(PathBuf, Pat
     if job.script.is_empty() {
         return Err(StepError::EmptyScript(job.job_id));
     }
-    std::fs::DirBuilder::new().recursive(true).mode(0o755).create(spool).map_err(io_err("mkdir", spool))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(spool)
+        .map_err(io_err("mkdir", spool))?;
     let dir = job_dir(spool, StepId::batch(job.job_id));
     match std::fs::DirBuilder::new().mode(0o750).create(&dir) {
         Ok(()) => {}
@@ -83,7 +87,8 @@ pub(crate) fn write_script(spool: &Path, job: &BatchJob) -> Result<(PathBuf, Pat
         Err(e) => return Err(io_err("mkdir", &dir)(e)),
     }
     std::os::unix::fs::chown(&dir, None, Some(job.gid)).map_err(io_err("chown", &dir))?;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).map_err(io_err("chmod", &dir))?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750))
+        .map_err(io_err("chmod", &dir))?;
     let script = dir.join("slurm_script");
     let mut f = std::fs::OpenOptions::new()
         .read(true)
@@ -136,7 +141,10 @@ unsafe fn send(fd: libc::c_int, kind: u32, a: i32, b: i32) {
 }
 
 fn cstring(what: &'static str, job_id: u32, s: &[u8]) -> Result<CString, StepError> {
-    CString::new(s).map_err(|_| StepError::InvalidLaunch { job_id, reason: format!("NUL byte in {what}") })
+    CString::new(s).map_err(|_| StepError::InvalidLaunch {
+        job_id,
+        reason: format!("NUL byte in {what}"),
+    })
 }
 
 /// Writes `n` in decimal into `buf` (no allocation: runs in the child).
@@ -189,7 +197,12 @@ struct KeeperPlan {
 /// Starts the batch script of `job` as its user under a keeper that will
 /// write the script's wait status to `status_path`. `benv` is the prepared
 /// environment (see [`env::batch_environment`]).
-pub(crate) fn spawn_batch(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, status_path: &Path) -> Result<Spawned, StepError> {
+pub(crate) fn spawn_batch(
+    job: &BatchJob,
+    node: &NodeContext,
+    benv: &BatchEnv,
+    status_path: &Path,
+) -> Result<Spawned, StepError> {
     let step = StepId::batch(job.job_id);
     let (job_dir, script) = write_script(&node.spool_dir, job)?;
     let result = start(job, node, benv, &script, status_path);
@@ -226,7 +239,10 @@ struct Started {
 /// stdout, stdout to `slurm-%j.out` / `slurm-%A_%a.out`.
 pub(crate) fn batch_output_paths(job: &BatchJob, node: &NodeContext) -> (String, String) {
     let ctx = batch_fname_context(job, node);
-    let out_pattern = job.std_out.as_deref().unwrap_or(fname::default_pattern(job.array_task_id));
+    let out_pattern = job
+        .std_out
+        .as_deref()
+        .unwrap_or(fname::default_pattern(job.array_task_id));
     let stdout_path = fname::expand(out_pattern, &ctx);
     let stderr_path = match job.std_err.as_deref() {
         Some(p) => fname::expand(p, &ctx),
@@ -250,7 +266,13 @@ fn batch_fname_context<'a>(job: &'a BatchJob, node: &'a NodeContext) -> FnameCon
     }
 }
 
-fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, status_path: &Path) -> Result<Started, StepError> {
+fn start(
+    job: &BatchJob,
+    node: &NodeContext,
+    benv: &BatchEnv,
+    script: &Path,
+    status_path: &Path,
+) -> Result<Started, StepError> {
     let job_id = job.job_id;
     let ctx = batch_fname_context(job, node);
     let (stdout_path, stderr_path) = batch_output_paths(job, node);
@@ -259,10 +281,15 @@ fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, sta
         None => "/dev/null".to_string(),
     };
     let append = job.open_mode.appends(node.job_file_append);
-    let out_flags = libc::O_CREAT | libc::O_WRONLY | libc::O_APPEND | if append { 0 } else { libc::O_TRUNC };
+    let out_flags =
+        libc::O_CREAT | libc::O_WRONLY | libc::O_APPEND | if append { 0 } else { libc::O_TRUNC };
 
     // argv[0] is the script path; the rest follow the launch's argv[1..].
-    let mut argv = vec![cstring("script path", job_id, script.as_os_str().as_bytes())?];
+    let mut argv = vec![cstring(
+        "script path",
+        job_id,
+        script.as_os_str().as_bytes(),
+    )?];
     for a in job.argv.iter().skip(1) {
         argv.push(cstring("argv", job_id, a.as_bytes())?);
     }
@@ -300,7 +327,9 @@ fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, sta
     let status_dir = status_path.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(status_dir).map_err(io_err("mkdir", status_dir))?;
     match std::fs::remove_file(status_path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err("unlink", status_path)(e)),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(io_err("unlink", status_path)(e))
+        }
         _ => {}
     }
     let mut tmp_name = status_path.as_os_str().to_owned();
@@ -316,17 +345,31 @@ fn start(job: &BatchJob, node: &NodeContext, benv: &BatchEnv, script: &Path, sta
         status_tmp: cstring("status path", job_id, tmp_name.as_bytes())?,
         all_signals,
     };
-    let (keeper_pid, pid) = fork_exec(&plan, &keeper)
-        .map_err(|(stage, source)| StepError::Exec { step: StepId::batch(job_id), stage, source })?;
+    let (keeper_pid, pid) =
+        fork_exec(&plan, &keeper).map_err(|(stage, source)| StepError::Exec {
+            step: StepId::batch(job_id),
+            stage,
+            source,
+        })?;
     let start_time = super::proctrack::read_proc(pid).map_or(0, |p| p.start_time);
     let keeper_start_time = super::proctrack::read_proc(keeper_pid).map_or(0, |p| p.start_time);
-    Ok(Started { pid, start_time, keeper_pid, keeper_start_time, stdout_path, stderr_path })
+    Ok(Started {
+        pid,
+        start_time,
+        keeper_pid,
+        keeper_start_time,
+        stdout_path,
+        stderr_path,
+    })
 }
 
 /// Forks the keeper, which forks the script's child; that one becomes the
 /// user and execs the script. Returns `(keeper pid, script pid)` once exec
 /// has succeeded.
-fn fork_exec(plan: &ChildPlan, keeper_plan: &KeeperPlan) -> Result<(i32, i32), (&'static str, std::io::Error)> {
+fn fork_exec(
+    plan: &ChildPlan,
+    keeper_plan: &KeeperPlan,
+) -> Result<(i32, i32), (&'static str, std::io::Error)> {
     let mut argv: Vec<*const libc::c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
     // SLURM_TASK_PID=<pid>: the digits are written by the child.
@@ -363,7 +406,17 @@ fn fork_exec(plan: &ChildPlan, keeper_plan: &KeeperPlan) -> Result<(i32, i32), (
         // SAFETY: see above; every pointer refers to memory owned by `plan`,
         // `keeper_plan`, `argv`, `envp` or `pid_entry`, all alive in the
         // child's copy.
-        unsafe { keeper(plan, keeper_plan, wr, argv.as_ptr(), envp.as_ptr(), pid_ptr.add(prefix), tmp.as_ptr()) }
+        unsafe {
+            keeper(
+                plan,
+                keeper_plan,
+                wr,
+                argv.as_ptr(),
+                envp.as_ptr(),
+                pid_ptr.add(prefix),
+                tmp.as_ptr(),
+            )
+        }
     }
     // SAFETY: the parent closes its copy of the write end.
     unsafe { libc::close(wr) };
@@ -383,7 +436,9 @@ fn fork_exec(plan: &ChildPlan, keeper_plan: &KeeperPlan) -> Result<(i32, i32), (
     }
     // SAFETY: closing the read end we own.
     unsafe { libc::close(rd) };
-    let word = |m: &[u8], i: usize| u32::from_ne_bytes([m[4 * i], m[4 * i + 1], m[4 * i + 2], m[4 * i + 3]]);
+    let word = |m: &[u8], i: usize| {
+        u32::from_ne_bytes([m[4 * i], m[4 * i + 1], m[4 * i + 2], m[4 * i + 3]])
+    };
     let mut leader = None;
     let mut failure = None;
     for m in buf[..got - got % MSG_LEN].chunks(MSG_LEN) {
@@ -404,7 +459,10 @@ fn fork_exec(plan: &ChildPlan, keeper_plan: &KeeperPlan) -> Result<(i32, i32), (
             // SAFETY: a NUL-terminated path.
             unsafe { libc::unlink(keeper_plan.status.as_ptr()) };
             let (stage, errno) = failure.unwrap_or((STAGES.len(), libc::EIO));
-            Err((STAGES.get(stage).copied().unwrap_or("start"), std::io::Error::from_raw_os_error(errno)))
+            Err((
+                STAGES.get(stage).copied().unwrap_or("start"),
+                std::io::Error::from_raw_os_error(errno),
+            ))
         }
     }
 }
@@ -442,7 +500,13 @@ unsafe fn keeper(
     // Its own session: a kill of the daemon's process group, or the
     // daemon's terminal going away, does not reach it.
     libc::setsid();
-    libc::prctl(libc::PR_SET_NAME, c"slurmd-keeper".as_ptr() as libc::c_ulong, 0, 0, 0);
+    libc::prctl(
+        libc::PR_SET_NAME,
+        c"slurmd-keeper".as_ptr() as libc::c_ulong,
+        0,
+        0,
+        0,
+    );
     let pid = libc::fork();
     if pid < 0 {
         send(wr, MSG_FAIL, STAGE_FORK as i32, *libc::__errno_location());
@@ -469,13 +533,18 @@ unsafe fn keeper(
     let mut text = [0u8; 12];
     let n = write_decimal(&mut text, status as u32);
     text[n] = b'\n';
-    let fd = libc::open(kp.status_tmp.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC, 0o644 as libc::c_uint);
+    let fd = libc::open(
+        kp.status_tmp.as_ptr(),
+        libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+        0o644 as libc::c_uint,
+    );
     if fd < 0 {
         libc::_exit(1);
     }
     let written = libc::write(fd, text.as_ptr().cast(), n + 1);
     libc::close(fd);
-    if written != (n + 1) as isize || libc::rename(kp.status_tmp.as_ptr(), kp.status.as_ptr()) != 0 {
+    if written != (n + 1) as isize || libc::rename(kp.status_tmp.as_ptr(), kp.status.as_ptr()) != 0
+    {
         libc::unlink(kp.status_tmp.as_ptr());
         libc::_exit(1);
     }
@@ -490,7 +559,12 @@ unsafe fn close_from(first: libc::c_int, keep: libc::c_int) {
         if lo > hi {
             continue;
         }
-        let r = libc::syscall(libc::SYS_close_range, lo as libc::c_uint, hi as libc::c_uint, 0 as libc::c_uint);
+        let r = libc::syscall(
+            libc::SYS_close_range,
+            lo as libc::c_uint,
+            hi as libc::c_uint,
+            0 as libc::c_uint,
+        );
         if r != 0 {
             for fd in lo..hi.min(65536) {
                 libc::close(fd);
@@ -532,10 +606,20 @@ unsafe fn child(
     for &(resource, value) in &plan.rlimits {
         // The submitter's soft limit, capped by the hard limit here (as root
         // we could raise the hard limit, but upstream leaves it alone).
-        let mut cur = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut cur = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(resource as _, &mut cur) == 0 {
-            let soft = if value > cur.rlim_max { cur.rlim_max } else { value };
-            let new = libc::rlimit { rlim_cur: soft, rlim_max: cur.rlim_max };
+            let soft = if value > cur.rlim_max {
+                cur.rlim_max
+            } else {
+                value
+            };
+            let new = libc::rlimit {
+                rlim_cur: soft,
+                rlim_max: cur.rlim_max,
+            };
             libc::setrlimit(resource as _, &new);
         }
     }
@@ -599,7 +683,19 @@ mod tests {
 
     #[test]
     fn dirs() {
-        assert_eq!(job_dir(Path::new("/s"), StepId::batch(42)), PathBuf::from("/s/job00042"));
-        assert_eq!(job_dir(Path::new("/s"), StepId { job_id: 123456, step_id: 3 }), PathBuf::from("/s/job123456.00003"));
+        assert_eq!(
+            job_dir(Path::new("/s"), StepId::batch(42)),
+            PathBuf::from("/s/job00042")
+        );
+        assert_eq!(
+            job_dir(
+                Path::new("/s"),
+                StepId {
+                    job_id: 123456,
+                    step_id: 3
+                }
+            ),
+            PathBuf::from("/s/job123456.00003")
+        );
     }
 }

@@ -43,7 +43,10 @@ struct TurboShake {
 
 impl TurboShake {
     fn new() -> Self {
-        TurboShake { state: [0; 25], pos: 0 }
+        TurboShake {
+            state: [0; 25],
+            pos: 0,
+        }
     }
 
     fn xor_byte(&mut self, i: usize, b: u8) {
@@ -54,7 +57,9 @@ impl TurboShake {
         while !data.is_empty() {
             if self.pos == 0 && data.len() >= RATE {
                 for (w, word) in data[..RATE].chunks_exact(8).enumerate() {
-                    self.state[w] ^= u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+                    self.state[w] ^= u64::from_le_bytes([
+                        word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+                    ]);
                 }
                 keccak::p1600(&mut self.state, 12);
                 data = &data[RATE..];
@@ -195,7 +200,10 @@ mod x4 {
     macro_rules! rol {
         ($v:expr, $n:literal) => {{
             let v = $v;
-            _mm256_or_si256(_mm256_slli_epi64::<$n>(v), _mm256_srli_epi64::<{ 64 - $n }>(v))
+            _mm256_or_si256(
+                _mm256_slli_epi64::<$n>(v),
+                _mm256_srli_epi64::<{ 64 - $n }>(v),
+            )
         }};
     }
 
@@ -203,67 +211,67 @@ mod x4 {
     #[target_feature(enable = "avx2")]
     unsafe fn permute(a: &mut [__m256i; 25]) {
         for rc in RC12 {
-        let c0 = xor!(xor!(xor!(a[0], a[5]), xor!(a[10], a[15])), a[20]);
-        let c1 = xor!(xor!(xor!(a[1], a[6]), xor!(a[11], a[16])), a[21]);
-        let c2 = xor!(xor!(xor!(a[2], a[7]), xor!(a[12], a[17])), a[22]);
-        let c3 = xor!(xor!(xor!(a[3], a[8]), xor!(a[13], a[18])), a[23]);
-        let c4 = xor!(xor!(xor!(a[4], a[9]), xor!(a[14], a[19])), a[24]);
-        let d0 = xor!(c4, rol!(c1, 1));
-        let d1 = xor!(c0, rol!(c2, 1));
-        let d2 = xor!(c1, rol!(c3, 1));
-        let d3 = xor!(c2, rol!(c4, 1));
-        let d4 = xor!(c3, rol!(c0, 1));
-        let b0 = xor!(a[0], d0);
-        let b10 = rol!(xor!(a[1], d1), 1);
-        let b20 = rol!(xor!(a[2], d2), 62);
-        let b5 = rol!(xor!(a[3], d3), 28);
-        let b15 = rol!(xor!(a[4], d4), 27);
-        let b16 = rol!(xor!(a[5], d0), 36);
-        let b1 = rol!(xor!(a[6], d1), 44);
-        let b11 = rol!(xor!(a[7], d2), 6);
-        let b21 = rol!(xor!(a[8], d3), 55);
-        let b6 = rol!(xor!(a[9], d4), 20);
-        let b7 = rol!(xor!(a[10], d0), 3);
-        let b17 = rol!(xor!(a[11], d1), 10);
-        let b2 = rol!(xor!(a[12], d2), 43);
-        let b12 = rol!(xor!(a[13], d3), 25);
-        let b22 = rol!(xor!(a[14], d4), 39);
-        let b23 = rol!(xor!(a[15], d0), 41);
-        let b8 = rol!(xor!(a[16], d1), 45);
-        let b18 = rol!(xor!(a[17], d2), 15);
-        let b3 = rol!(xor!(a[18], d3), 21);
-        let b13 = rol!(xor!(a[19], d4), 8);
-        let b14 = rol!(xor!(a[20], d0), 18);
-        let b24 = rol!(xor!(a[21], d1), 2);
-        let b9 = rol!(xor!(a[22], d2), 61);
-        let b19 = rol!(xor!(a[23], d3), 56);
-        let b4 = rol!(xor!(a[24], d4), 14);
-        a[0] = xor!(b0, _mm256_andnot_si256(b1, b2));
-        a[1] = xor!(b1, _mm256_andnot_si256(b2, b3));
-        a[2] = xor!(b2, _mm256_andnot_si256(b3, b4));
-        a[3] = xor!(b3, _mm256_andnot_si256(b4, b0));
-        a[4] = xor!(b4, _mm256_andnot_si256(b0, b1));
-        a[5] = xor!(b5, _mm256_andnot_si256(b6, b7));
-        a[6] = xor!(b6, _mm256_andnot_si256(b7, b8));
-        a[7] = xor!(b7, _mm256_andnot_si256(b8, b9));
-        a[8] = xor!(b8, _mm256_andnot_si256(b9, b5));
-        a[9] = xor!(b9, _mm256_andnot_si256(b5, b6));
-        a[10] = xor!(b10, _mm256_andnot_si256(b11, b12));
-        a[11] = xor!(b11, _mm256_andnot_si256(b12, b13));
-        a[12] = xor!(b12, _mm256_andnot_si256(b13, b14));
-        a[13] = xor!(b13, _mm256_andnot_si256(b14, b10));
-        a[14] = xor!(b14, _mm256_andnot_si256(b10, b11));
-        a[15] = xor!(b15, _mm256_andnot_si256(b16, b17));
-        a[16] = xor!(b16, _mm256_andnot_si256(b17, b18));
-        a[17] = xor!(b17, _mm256_andnot_si256(b18, b19));
-        a[18] = xor!(b18, _mm256_andnot_si256(b19, b15));
-        a[19] = xor!(b19, _mm256_andnot_si256(b15, b16));
-        a[20] = xor!(b20, _mm256_andnot_si256(b21, b22));
-        a[21] = xor!(b21, _mm256_andnot_si256(b22, b23));
-        a[22] = xor!(b22, _mm256_andnot_si256(b23, b24));
-        a[23] = xor!(b23, _mm256_andnot_si256(b24, b20));
-        a[24] = xor!(b24, _mm256_andnot_si256(b20, b21));
-        a[0] = xor!(a[0], _mm256_set1_epi64x(rc as i64));
+            let c0 = xor!(xor!(xor!(a[0], a[5]), xor!(a[10], a[15])), a[20]);
+            let c1 = xor!(xor!(xor!(a[1], a[6]), xor!(a[11], a[16])), a[21]);
+            let c2 = xor!(xor!(xor!(a[2], a[7]), xor!(a[12], a[17])), a[22]);
+            let c3 = xor!(xor!(xor!(a[3], a[8]), xor!(a[13], a[18])), a[23]);
+            let c4 = xor!(xor!(xor!(a[4], a[9]), xor!(a[14], a[19])), a[24]);
+            let d0 = xor!(c4, rol!(c1, 1));
+            let d1 = xor!(c0, rol!(c2, 1));
+            let d2 = xor!(c1, rol!(c3, 1));
+            let d3 = xor!(c2, rol!(c4, 1));
+            let d4 = xor!(c3, rol!(c0, 1));
+            let b0 = xor!(a[0], d0);
+            let b10 = rol!(xor!(a[1], d1), 1);
+            let b20 = rol!(xor!(a[2], d2), 62);
+            let b5 = rol!(xor!(a[3], d3), 28);
+            let b15 = rol!(xor!(a[4], d4), 27);
+            let b16 = rol!(xor!(a[5], d0), 36);
+            let b1 = rol!(xor!(a[6], d1), 44);
+            let b11 = rol!(xor!(a[7], d2), 6);
+            let b21 = rol!(xor!(a[8], d3), 55);
+            let b6 = rol!(xor!(a[9], d4), 20);
+            let b7 = rol!(xor!(a[10], d0), 3);
+            let b17 = rol!(xor!(a[11], d1), 10);
+            let b2 = rol!(xor!(a[12], d2), 43);
+            let b12 = rol!(xor!(a[13], d3), 25);
+            let b22 = rol!(xor!(a[14], d4), 39);
+            let b23 = rol!(xor!(a[15], d0), 41);
+            let b8 = rol!(xor!(a[16], d1), 45);
+            let b18 = rol!(xor!(a[17], d2), 15);
+            let b3 = rol!(xor!(a[18], d3), 21);
+            let b13 = rol!(xor!(a[19], d4), 8);
+            let b14 = rol!(xor!(a[20], d0), 18);
+            let b24 = rol!(xor!(a[21], d1), 2);
+            let b9 = rol!(xor!(a[22], d2), 61);
+            let b19 = rol!(xor!(a[23], d3), 56);
+            let b4 = rol!(xor!(a[24], d4), 14);
+            a[0] = xor!(b0, _mm256_andnot_si256(b1, b2));
+            a[1] = xor!(b1, _mm256_andnot_si256(b2, b3));
+            a[2] = xor!(b2, _mm256_andnot_si256(b3, b4));
+            a[3] = xor!(b3, _mm256_andnot_si256(b4, b0));
+            a[4] = xor!(b4, _mm256_andnot_si256(b0, b1));
+            a[5] = xor!(b5, _mm256_andnot_si256(b6, b7));
+            a[6] = xor!(b6, _mm256_andnot_si256(b7, b8));
+            a[7] = xor!(b7, _mm256_andnot_si256(b8, b9));
+            a[8] = xor!(b8, _mm256_andnot_si256(b9, b5));
+            a[9] = xor!(b9, _mm256_andnot_si256(b5, b6));
+            a[10] = xor!(b10, _mm256_andnot_si256(b11, b12));
+            a[11] = xor!(b11, _mm256_andnot_si256(b12, b13));
+            a[12] = xor!(b12, _mm256_andnot_si256(b13, b14));
+            a[13] = xor!(b13, _mm256_andnot_si256(b14, b10));
+            a[14] = xor!(b14, _mm256_andnot_si256(b10, b11));
+            a[15] = xor!(b15, _mm256_andnot_si256(b16, b17));
+            a[16] = xor!(b16, _mm256_andnot_si256(b17, b18));
+            a[17] = xor!(b17, _mm256_andnot_si256(b18, b19));
+            a[18] = xor!(b18, _mm256_andnot_si256(b19, b15));
+            a[19] = xor!(b19, _mm256_andnot_si256(b15, b16));
+            a[20] = xor!(b20, _mm256_andnot_si256(b21, b22));
+            a[21] = xor!(b21, _mm256_andnot_si256(b22, b23));
+            a[22] = xor!(b22, _mm256_andnot_si256(b23, b24));
+            a[23] = xor!(b23, _mm256_andnot_si256(b24, b20));
+            a[24] = xor!(b24, _mm256_andnot_si256(b20, b21));
+            a[0] = xor!(a[0], _mm256_set1_epi64x(rc as i64));
         }
     }
 
@@ -428,7 +436,8 @@ mod x4 {
                 }
                 for j in 0..4 {
                     for (w, lanes) in words.iter().enumerate() {
-                        cvs[j * CV_LEN + 8 * w..j * CV_LEN + 8 * w + 8].copy_from_slice(&lanes[j].to_le_bytes());
+                        cvs[j * CV_LEN + 8 * w..j * CV_LEN + 8 * w + 8]
+                            .copy_from_slice(&lanes[j].to_le_bytes());
                     }
                 }
             }
@@ -454,7 +463,9 @@ mod tests {
 
     #[test]
     fn matches_the_reference_implementation() {
-        let data: Vec<u8> = (0..CHUNK * 13 + 500).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0]).collect();
+        let data: Vec<u8> = (0..CHUNK * 13 + 500)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0])
+            .collect();
         // Around every boundary: single node, first chunk, the 4-lane path
         // (needs 1 + 4 whole chunks), leftovers, and a tail that straddles
         // a chunk boundary.
@@ -487,7 +498,12 @@ mod tests {
                 }
                 let mut out = [0u8; 32];
                 kt128(&data[..len], custom, &mut out);
-                assert_eq!(out, reference(&data[..len], custom), "len {len}, custom {}", custom.len());
+                assert_eq!(
+                    out,
+                    reference(&data[..len], custom),
+                    "len {len}, custom {}",
+                    custom.len()
+                );
             }
         }
     }

@@ -286,7 +286,13 @@ impl CredentialService for Munge {
         // IPv4 address of the host whose munged encoded the credential.
         let mut addr4: u32 = 0;
         // SAFETY: ctx is live after a decode; MUNGE_OPT_ADDR4 writes 4 bytes.
-        let e = unsafe { sys::munge_ctx_get(ctx.0, sys::munge_opt_MUNGE_OPT_ADDR4 as c_int, &mut addr4 as *mut u32) };
+        let e = unsafe {
+            sys::munge_ctx_get(
+                ctx.0,
+                sys::munge_opt_MUNGE_OPT_ADDR4 as c_int,
+                &mut addr4 as *mut u32,
+            )
+        };
         ctx.check(e, self)?;
         let origin = (addr4 != 0).then(|| std::net::Ipv4Addr::from(addr4.to_ne_bytes()));
         let encoded_at = if encoded >= 0 {

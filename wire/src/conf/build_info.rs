@@ -147,7 +147,11 @@ impl SlurmConf {
             bb_type: c.bb_type.clone(),
             bcast_exclude: s(&c.bcast_exclude),
             bcast_parameters: c.bcast_parameters.clone(),
-            cgroup_conf: if uses_cgroup { dynamic.cgroup_conf.clone() } else { None },
+            cgroup_conf: if uses_cgroup {
+                dynamic.cgroup_conf.clone()
+            } else {
+                None
+            },
             cli_filter_plugins: c.cli_filter_plugins.clone(),
             cluster_name: c.cluster_name.clone(),
             comm_params: c.comm_params.clone(),
@@ -298,7 +302,10 @@ impl SlurmConf {
             slurm_conf: s(&c.slurm_conf),
             slurm_user_id: c.slurm_user_id.or(dynamic.slurm_user_id).unwrap_or(NO_VAL),
             slurm_user_name: s(&c.slurm_user_name),
-            slurmd_user_id: c.slurmd_user_id.or(dynamic.slurmd_user_id).unwrap_or(NO_VAL),
+            slurmd_user_id: c
+                .slurmd_user_id
+                .or(dynamic.slurmd_user_id)
+                .unwrap_or(NO_VAL),
             slurmd_user_name: s(&c.slurmd_user_name),
             slurmctld_addr: c.slurmctld_addr.clone(),
             slurmctld_debug: c.slurmctld_debug,
@@ -401,7 +408,13 @@ mod tests {
         let b = conf(&text).to_build_info(&dynamic);
         assert_eq!(b.cgroup_conf, None);
         assert_eq!(b.node_features_conf, Some(Vec::new()));
-        assert_eq!(b.job_defaults, Some(vec![JobDefault { kind: 2, value: 100 }]));
+        assert_eq!(
+            b.job_defaults,
+            Some(vec![JobDefault {
+                kind: 2,
+                value: 100
+            }])
+        );
     }
 
     #[test]
@@ -412,7 +425,9 @@ mod tests {
             hash_val: Some(5),
             ..BuildInfoDynamic::default()
         };
-        let text = format!("{BASE}SlurmUser=slurm\nMaxNodeCount=10\nDebugFlags=Backfill\nDefMemPerCPU=100\n");
+        let text = format!(
+            "{BASE}SlurmUser=slurm\nMaxNodeCount=10\nDebugFlags=Backfill\nDefMemPerCPU=100\n"
+        );
         let b = conf(&text).to_build_info(&dynamic);
         assert_eq!(b.control_machine, ["head"]);
         assert_eq!(b.control_addr, ["localhost"]);

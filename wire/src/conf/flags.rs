@@ -147,7 +147,10 @@ pub fn parse_debug_flags(s: &str) -> ValueResult<u64> {
         if tok.eq_ignore_ascii_case("Task") {
             continue;
         }
-        match DEBUG_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(tok)) {
+        match DEBUG_NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(tok))
+        {
             Some((_, bit)) => out |= bit,
             None => return Err(format!("Invalid DebugFlag: {tok}")),
         }
@@ -279,7 +282,9 @@ pub fn parse_task_plugin_param(s: &str, task_plugin: &str) -> ValueResult<u32> {
             auto_set = true;
         } else if lower == "slurmdoffspec" {
             if contains_ci(task_plugin, "cray_aries") {
-                return Err("TaskPluginParam=SlurmdOffSpec invalid with TaskPlugin=task/cray_aries".into());
+                return Err(
+                    "TaskPluginParam=SlurmdOffSpec invalid with TaskPlugin=task/cray_aries".into(),
+                );
             }
             out |= SLURMD_OFF_SPEC;
         } else {
@@ -536,13 +541,16 @@ fn check_gov(s: &str, illegal: u32) -> u32 {
 /// CpuFreqDef → `cpu_freq_def`: a governor other than UserSpace; `None`
 /// (NO_VAL, "Unknown") when unset or invalid, as upstream only logs it.
 pub fn parse_cpu_freq_def(s: Option<&str>) -> Option<u32> {
-    s.map(|v| check_gov(v, cpu_freq::USERSPACE)).filter(|&g| g != 0)
+    s.map(|v| check_gov(v, cpu_freq::USERSPACE))
+        .filter(|&g| g != 0)
 }
 
 /// CpuFreqGovernors → `cpu_freq_govs`; the default set when unset or when
 /// any listed governor is unknown (upstream only logs it).
 pub fn parse_cpu_freq_govs(s: Option<&str>) -> u32 {
-    let Some(s) = s else { return cpu_freq::DEFAULT_GOVS };
+    let Some(s) = s else {
+        return cpu_freq::DEFAULT_GOVS;
+    };
     let mut govs = 0;
     let mut any = false;
     for tok in tokens(s) {
@@ -593,7 +601,10 @@ mod tests {
         assert_eq!(parse_prolog_flags("contain", pt), Ok(ALLOC | CONTAIN));
         assert_eq!(parse_prolog_flags("X11", pt), Ok(ALLOC | CONTAIN | X11));
         assert_eq!(parse_prolog_flags("NoHold", pt), Ok(NOHOLD | ALLOC));
-        assert_eq!(parse_prolog_flags("Serial,DeferBatch", pt), Ok(SERIAL | DEFER_BATCH));
+        assert_eq!(
+            parse_prolog_flags("Serial,DeferBatch", pt),
+            Ok(SERIAL | DEFER_BATCH)
+        );
         assert!(parse_prolog_flags("NoHold,Contain", pt).is_err());
         assert!(parse_prolog_flags("X11", "proctrack/linuxproc").is_err());
         assert_eq!(
@@ -614,11 +625,23 @@ mod tests {
     fn task_plugin_param() {
         use cpu_bind::*;
         let tp = "task/affinity";
-        assert_eq!(parse_task_plugin_param("Cores,Verbose", tp), Ok(TO_CORES | VERBOSE));
+        assert_eq!(
+            parse_task_plugin_param("Cores,Verbose", tp),
+            Ok(TO_CORES | VERBOSE)
+        );
         assert_eq!(parse_task_plugin_param("none", tp), Ok(NONE));
-        assert_eq!(parse_task_plugin_param("autobind=Threads", tp), Ok(AUTO_TO_THREADS));
-        assert_eq!(parse_task_plugin_param("autobind=none,sockets", tp), Ok(TO_SOCKETS));
-        assert_eq!(parse_task_plugin_param("SlurmdOffSpec", tp), Ok(SLURMD_OFF_SPEC));
+        assert_eq!(
+            parse_task_plugin_param("autobind=Threads", tp),
+            Ok(AUTO_TO_THREADS)
+        );
+        assert_eq!(
+            parse_task_plugin_param("autobind=none,sockets", tp),
+            Ok(TO_SOCKETS)
+        );
+        assert_eq!(
+            parse_task_plugin_param("SlurmdOffSpec", tp),
+            Ok(SLURMD_OFF_SPEC)
+        );
         assert!(parse_task_plugin_param("SlurmdOffSpec", "task/cray_aries").is_err());
         assert!(parse_task_plugin_param("cores,threads", tp).is_err());
         assert!(parse_task_plugin_param("autobind=cores,autobind=none", tp).is_err());
@@ -630,12 +653,26 @@ mod tests {
     fn priority_flags() {
         use priority::*;
         assert_eq!(parse_priority_flags(None), FAIR_TREE);
-        assert_eq!(parse_priority_flags(Some("ACCRUE_ALWAYS")), FAIR_TREE | ACCRUE_ALWAYS);
-        assert_eq!(parse_priority_flags(Some("no_fair_tree,max_tres")), MAX_TRES);
-        assert_eq!(parse_priority_flags(Some("DEPTH_OBLIVIOUS")), DEPTH_OBLIVIOUS);
+        assert_eq!(
+            parse_priority_flags(Some("ACCRUE_ALWAYS")),
+            FAIR_TREE | ACCRUE_ALWAYS
+        );
+        assert_eq!(
+            parse_priority_flags(Some("no_fair_tree,max_tres")),
+            MAX_TRES
+        );
+        assert_eq!(
+            parse_priority_flags(Some("DEPTH_OBLIVIOUS")),
+            DEPTH_OBLIVIOUS
+        );
         assert_eq!(
             parse_priority_flags(Some("NO_NORMAL_ALL,SMALL_RELATIVE_TO_TIME")),
-            FAIR_TREE | SIZE_RELATIVE | NO_NORMAL_ASSOC | NO_NORMAL_PART | NO_NORMAL_QOS | NO_NORMAL_TRES
+            FAIR_TREE
+                | SIZE_RELATIVE
+                | NO_NORMAL_ASSOC
+                | NO_NORMAL_PART
+                | NO_NORMAL_QOS
+                | NO_NORMAL_TRES
         );
         assert_eq!(parse_priority_flags(Some("whatever")), FAIR_TREE);
         assert_eq!(parse_priority_flags(Some("")), FAIR_TREE);
@@ -646,7 +683,10 @@ mod tests {
         use preempt::*;
         assert_eq!(parse_preempt_mode(None, "preempt/none"), Ok(OFF));
         assert_eq!(parse_preempt_mode(Some("GANG"), "preempt/none"), Ok(GANG));
-        assert_eq!(parse_preempt_mode(Some("requeue"), "preempt/qos"), Ok(REQUEUE));
+        assert_eq!(
+            parse_preempt_mode(Some("requeue"), "preempt/qos"),
+            Ok(REQUEUE)
+        );
         assert_eq!(
             parse_preempt_mode(Some("suspend,gang"), "preempt/partition_prio"),
             Ok(SUSPEND | GANG)
@@ -674,8 +714,14 @@ mod tests {
             parse_health_check_node_state(Some("IDLE,mixed")),
             NODE_IDLE | NODE_MIXED
         );
-        assert_eq!(parse_health_check_node_state(Some("CYCLE")), CYCLE | NODE_ANY);
-        assert_eq!(parse_health_check_node_state(Some("alloc,cycle")), CYCLE | NODE_ALLOC);
+        assert_eq!(
+            parse_health_check_node_state(Some("CYCLE")),
+            CYCLE | NODE_ANY
+        );
+        assert_eq!(
+            parse_health_check_node_state(Some("alloc,cycle")),
+            CYCLE | NODE_ALLOC
+        );
         assert_eq!(parse_health_check_node_state(Some("bogus")), NODE_ANY);
     }
 
@@ -709,7 +755,10 @@ mod tests {
             parse_cpu_freq_govs(Some("Performance,PowerSave")),
             PERFORMANCE | POWERSAVE
         );
-        assert_eq!(parse_cpu_freq_govs(Some("userspace,schedutil")), USERSPACE | SCHEDUTIL);
+        assert_eq!(
+            parse_cpu_freq_govs(Some("userspace,schedutil")),
+            USERSPACE | SCHEDUTIL
+        );
         assert_eq!(parse_cpu_freq_govs(Some("Performance,Turbo")), DEFAULT_GOVS);
         assert_eq!(parse_cpu_freq_govs(Some(",")), DEFAULT_GOVS);
     }

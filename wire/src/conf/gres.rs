@@ -160,7 +160,9 @@ pub fn contexts(gres_types: Option<&str>) -> Result<Vec<GresContext>, GresConfEr
     }
     if !deferred.is_empty() {
         if !have_gpu {
-            return Err(GresConfError::GresTypes("gres/'shared' requires that gres/gpu also be configured".into()));
+            return Err(GresConfError::GresTypes(
+                "gres/'shared' requires that gres/gpu also be configured".into(),
+            ));
         }
         order.extend(deferred);
     }
@@ -177,8 +179,16 @@ pub fn contexts(gres_types: Option<&str>) -> Result<Vec<GresContext>, GresConfEr
                 other.name
             )));
         }
-        let count_only = if PLUGINS.contains(&name) { 0 } else { conf_flags::COUNT_ONLY };
-        out.push(GresContext { name: name.to_string(), plugin_id: id, config_flags: count_only });
+        let count_only = if PLUGINS.contains(&name) {
+            0
+        } else {
+            conf_flags::COUNT_ONLY
+        };
+        out.push(GresContext {
+            name: name.to_string(),
+            plugin_id: id,
+            config_flags: count_only,
+        });
     }
     Ok(out)
 }
@@ -210,7 +220,13 @@ fn strtoll(s: &str) -> (i64, &str) {
     let mut overflow = false;
     for b in digits[..n].bytes() {
         let d = i64::from(b - b'0');
-        match v.checked_mul(10).and_then(|x| if neg { x.checked_sub(d) } else { x.checked_add(d) }) {
+        match v.checked_mul(10).and_then(|x| {
+            if neg {
+                x.checked_sub(d)
+            } else {
+                x.checked_add(d)
+            }
+        }) {
             Some(x) => v = x,
             None => overflow = true,
         }
@@ -448,7 +464,9 @@ fn links_valid(links: &str) -> bool {
     }
     let mut self_at = None;
     for (i, tok) in links.split(',').filter(|t| !t.is_empty()).enumerate() {
-        let Ok(v) = tok.parse::<i64>() else { return false };
+        let Ok(v) = tok.parse::<i64>() else {
+            return false;
+        };
         if !(-2..=MAX_LINK).contains(&v) {
             return false;
         }
@@ -476,8 +494,21 @@ fn cores_valid(s: &str, limit: u32) -> bool {
 }
 
 /// The keys a `Name=` / `NodeName=` line may carry (upstream `_gres_options`).
-const OPTIONS: [&str; 13] =
-    ["AutoDetect", "Count", "CPUs", "Cores", "File", "Files", "Flags", "Link", "Links", "MultipleFiles", "Name", "Type", "NodeName"];
+const OPTIONS: [&str; 13] = [
+    "AutoDetect",
+    "Count",
+    "CPUs",
+    "Cores",
+    "File",
+    "Files",
+    "Flags",
+    "Link",
+    "Links",
+    "MultipleFiles",
+    "Name",
+    "Type",
+    "NodeName",
+];
 
 /// First pass over gres.conf: lines in file order, includes followed.
 struct Parser<'a> {
@@ -499,14 +530,21 @@ impl Parser<'_> {
     fn parse_text(&mut self, text: &str, path: &Path, depth: usize) -> Result<(), GresConfError> {
         let mut hash = 0;
         for line in reader::logical_lines(text, &mut hash) {
-            let at = Location { file: path.to_path_buf(), line: line.line };
+            let at = Location {
+                file: path.to_path_buf(),
+                line: line.line,
+            };
             if line.text.is_empty() {
                 continue;
             }
             if let Some((file, rest)) = reader::include_directive(&line.text) {
                 self.include(file, path, depth, &at)?;
                 if !reader::is_blank(rest) {
-                    return Err(ConfError::Syntax { at, text: rest.trim().to_string() }.into());
+                    return Err(ConfError::Syntax {
+                        at,
+                        text: rest.trim().to_string(),
+                    }
+                    .into());
                 }
                 continue;
             }
@@ -514,49 +552,102 @@ impl Parser<'_> {
                 if reader::is_blank(&line.text) {
                     continue;
                 }
-                return Err(ConfError::Syntax { at, text: line.text.trim().to_string() }.into());
+                return Err(ConfError::Syntax {
+                    at,
+                    text: line.text.trim().to_string(),
+                }
+                .into());
             };
             let rest = if pair.key.eq_ignore_ascii_case("AutoDetect") {
                 self.global_autodetect = Some(pair.value.to_string());
                 pair.rest
-            } else if pair.key.eq_ignore_ascii_case("Name") || pair.key.eq_ignore_ascii_case("NodeName") {
+            } else if pair.key.eq_ignore_ascii_case("Name")
+                || pair.key.eq_ignore_ascii_case("NodeName")
+            {
                 let node_line = pair.key.eq_ignore_ascii_case("NodeName");
                 let (opts, rest) = line_options(pair.rest, &at)?;
                 self.record(node_line, pair.value, opts, &at)?;
                 rest
             } else {
-                return Err(ConfError::UnknownKey { at, key: pair.key.to_string() }.into());
+                return Err(ConfError::UnknownKey {
+                    at,
+                    key: pair.key.to_string(),
+                }
+                .into());
             };
             if !reader::is_blank(rest) {
-                return Err(ConfError::Syntax { at, text: rest.trim().to_string() }.into());
+                return Err(ConfError::Syntax {
+                    at,
+                    text: rest.trim().to_string(),
+                }
+                .into());
             }
         }
         Ok(())
     }
 
-    fn include(&mut self, file: &str, from: &Path, depth: usize, at: &Location) -> Result<(), GresConfError> {
-        let wrap = |source: ConfError| ConfError::Include { at: at.clone(), source: Box::new(source) };
+    fn include(
+        &mut self,
+        file: &str,
+        from: &Path,
+        depth: usize,
+        at: &Location,
+    ) -> Result<(), GresConfError> {
+        let wrap = |source: ConfError| ConfError::Include {
+            at: at.clone(),
+            source: Box::new(source),
+        };
         if depth >= MAX_INCLUDE_DEPTH {
-            return Err(ConfError::IncludeTooDeep { at: at.clone(), max: MAX_INCLUDE_DEPTH }.into());
+            return Err(ConfError::IncludeTooDeep {
+                at: at.clone(),
+                max: MAX_INCLUDE_DEPTH,
+            }
+            .into());
         }
         let file = match (file.contains("%c"), self.input.cluster_name) {
             (false, _) => file.to_string(),
             (true, Some(c)) => file.replace("%c", c),
-            (true, None) => return Err(ConfError::bad_value(at, "Include", "%c used but ClusterName is not set").into()),
+            (true, None) => {
+                return Err(ConfError::bad_value(
+                    at,
+                    "Include",
+                    "%c used but ClusterName is not set",
+                )
+                .into())
+            }
         };
         let p = Path::new(&file);
-        let path = if p.is_absolute() { p.to_path_buf() } else { from.parent().map_or_else(|| p.to_path_buf(), |d| d.join(p)) };
-        let text = std::fs::read_to_string(&path).map_err(|source| wrap(ConfError::Io { path: path.clone(), source }))?;
-        self.parse_text(&text, &path, depth + 1).map_err(|e| match e {
-            GresConfError::Conf(c) => GresConfError::Conf(wrap(c)),
-            other => other,
-        })
+        let path = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            from.parent().map_or_else(|| p.to_path_buf(), |d| d.join(p))
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| {
+            wrap(ConfError::Io {
+                path: path.clone(),
+                source,
+            })
+        })?;
+        self.parse_text(&text, &path, depth + 1)
+            .map_err(|e| match e {
+                GresConfError::Conf(c) => GresConfError::Conf(wrap(c)),
+                other => other,
+            })
     }
 
     /// `_parse_gres_config_node` + `_parse_gres_config` for one line.
-    fn record(&mut self, node_line: bool, value: &str, opts: HashMap<&'static str, String>, at: &Location) -> Result<(), GresConfError> {
+    fn record(
+        &mut self,
+        node_line: bool,
+        value: &str,
+        opts: HashMap<&'static str, String>,
+        at: &Location,
+    ) -> Result<(), GresConfError> {
         // A NodeName= that does not parse matches no node (upstream too).
-        if node_line && !hostlist::expand(value).is_ok_and(|hosts| hosts.iter().any(|h| h == self.input.node_name)) {
+        if node_line
+            && !hostlist::expand(value)
+                .is_ok_and(|hosts| hosts.iter().any(|h| h == self.input.node_name))
+        {
             return Ok(());
         }
         let get = |k: &str| opts.get(k).map(String::as_str);
@@ -568,13 +659,17 @@ impl Parser<'_> {
                     return Err(GresConfError::Record {
                         at: at.clone(),
                         name: get("Name").unwrap_or("").to_string(),
-                        reason: "duplicate node-local AutoDetect specification does not match the first".into(),
+                        reason:
+                            "duplicate node-local AutoDetect specification does not match the first"
+                                .into(),
                     });
                 }
                 self.autodetect |= local;
                 local_autodetect = true;
             } else {
-                self.warnings.push(format!("{at}: In-line AutoDetect requires NodeName to take effect"));
+                self.warnings.push(format!(
+                    "{at}: In-line AutoDetect requires NodeName to take effect"
+                ));
             }
         }
         let name = if node_line {
@@ -582,7 +677,8 @@ impl Parser<'_> {
                 Some(n) => n.to_string(),
                 None => {
                     if !local_autodetect {
-                        self.warnings.push(format!("{at}: Invalid GRES data, no type name"));
+                        self.warnings
+                            .push(format!("{at}: Invalid GRES data, no type name"));
                     }
                     return Ok(());
                 }
@@ -590,24 +686,38 @@ impl Parser<'_> {
         } else {
             value.to_string()
         };
-        let err = |reason: String| GresConfError::Record { at: at.clone(), name: name.clone(), reason };
-        let mut r = GresConfRecord { name: name.clone(), cpu_cnt: self.input.cpu_cnt, ..Default::default() };
+        let err = |reason: String| GresConfError::Record {
+            at: at.clone(),
+            name: name.clone(),
+            reason,
+        };
+        let mut r = GresConfRecord {
+            name: name.clone(),
+            cpu_cnt: self.input.cpu_cnt,
+            ..Default::default()
+        };
         if let Some(t) = get("Type") {
             r.type_name = Some(t.to_string());
             r.config_flags |= conf_flags::HAS_TYPE;
         }
-        if let Some((key, c)) = get("Cores").map(|c| ("Cores", c)).or_else(|| get("CPUs").map(|c| ("CPUs", c))) {
+        if let Some((key, c)) = get("Cores")
+            .map(|c| ("Cores", c))
+            .or_else(|| get("CPUs").map(|c| ("CPUs", c)))
+        {
             if !cores_valid(c, self.input.core_cnt.max(1)) {
-                self.warnings.push(format!("{at}: Invalid GRES data for {name}, {key}={c}"));
+                self.warnings
+                    .push(format!("{at}: Invalid GRES data for {name}, {key}={c}"));
             }
             r.cpus = Some(c.to_string());
         }
         let check = self.input.file_check;
         let count_files = |f: &str| {
-            let files = hostlist::expand(f).map_err(|e| err(format!("can't parse File={f}: {e}")))?;
+            let files =
+                hostlist::expand(f).map_err(|e| err(format!("can't parse File={f}: {e}")))?;
             if let Some(check) = check {
                 for file in &files {
-                    check(file).map_err(|why| err(format!("can't stat gres.conf file {file}: {why}")))?;
+                    check(file)
+                        .map_err(|why| err(format!("can't stat gres.conf file {file}: {why}")))?;
                 }
             }
             Ok::<u64, GresConfError>(files.len() as u64)
@@ -619,10 +729,14 @@ impl Parser<'_> {
         }
         if let Some(f) = get("MultipleFiles") {
             if r.config_flags & conf_flags::HAS_FILE != 0 {
-                return Err(err("File and MultipleFiles options are mutually exclusive".into()));
+                return Err(err(
+                    "File and MultipleFiles options are mutually exclusive".into()
+                ));
             }
             if count_files(f)? < 2 {
-                return Err(err("MultipleFiles does not contain multiple files. Use File instead".into()));
+                return Err(err(
+                    "MultipleFiles does not contain multiple files. Use File instead".into(),
+                ));
             }
             r.count = 1;
             r.file = Some(f.to_string());
@@ -643,13 +757,22 @@ impl Parser<'_> {
             if env != 0 || no_gpu_env {
                 default_envs = false;
                 let p = &self.prev_env;
-                if p.name_hash != 0 && p.name_hash == plugin_id(&name) && (p.flags != env || p.no_gpu_env != no_gpu_env) {
+                if p.name_hash != 0
+                    && p.name_hash == plugin_id(&name)
+                    && (p.flags != env || p.no_gpu_env != no_gpu_env)
+                {
                     return Err(err(format!("Flags ({fs}) does not match env flags for previous GRES of same node and name")));
                 }
                 r.config_flags |= env;
-                self.prev_env = PrevEnv { flags: env, name_hash: plugin_id(&name), no_gpu_env };
+                self.prev_env = PrevEnv {
+                    flags: env,
+                    name_hash: plugin_id(&name),
+                    no_gpu_env,
+                };
             }
-        } else if (self.prev_env.flags != 0 || self.prev_env.no_gpu_env) && self.prev_env.name_hash == plugin_id(&name) {
+        } else if (self.prev_env.flags != 0 || self.prev_env.no_gpu_env)
+            && self.prev_env.name_hash == plugin_id(&name)
+        {
             default_envs = false;
             if !self.prev_env.no_gpu_env {
                 r.config_flags |= self.prev_env.flags;
@@ -660,13 +783,18 @@ impl Parser<'_> {
         if default_envs && name.eq_ignore_ascii_case("gpu") {
             let env = conf_flags::ENV_SET | conf_flags::ENV_DEF;
             r.config_flags |= env;
-            self.prev_env = PrevEnv { flags: env, name_hash: plugin_id(&name), no_gpu_env: false };
+            self.prev_env = PrevEnv {
+                flags: env,
+                name_hash: plugin_id(&name),
+                no_gpu_env: false,
+            };
         }
         if let Some(l) = get("Link").or_else(|| get("Links")) {
             if links_valid(l) {
                 r.links = Some(l.to_string());
             } else {
-                self.warnings.push(format!("{at}: Ignoring invalid Links={l} for Name={name}"));
+                self.warnings
+                    .push(format!("{at}: Ignoring invalid Links={l} for Name={name}"));
             }
         }
         if is_shared_name(&name) {
@@ -689,8 +817,14 @@ impl Parser<'_> {
         } else if r.count == 0 {
             r.count = 1;
         }
-        let Some(ctx) = self.contexts.iter().find(|c| c.name.eq_ignore_ascii_case(&name)) else {
-            self.warnings.push(format!("{at}: Ignoring gres.conf record, invalid name: {name}"));
+        let Some(ctx) = self
+            .contexts
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&name))
+        else {
+            self.warnings.push(format!(
+                "{at}: Ignoring gres.conf record, invalid name: {name}"
+            ));
             return Ok(());
         };
         r.plugin_id = ctx.plugin_id;
@@ -705,15 +839,26 @@ impl Parser<'_> {
 
 /// The options after a line's first key; unknown keys are errors, a
 /// repeated key keeps its last value.
-fn line_options<'t>(mut rest: &'t str, at: &Location) -> Result<(HashMap<&'static str, String>, &'t str), GresConfError> {
+fn line_options<'t>(
+    mut rest: &'t str,
+    at: &Location,
+) -> Result<(HashMap<&'static str, String>, &'t str), GresConfError> {
     let mut opts = HashMap::new();
     while let Some(pair) = next_pair(rest) {
         let Some(&key) = OPTIONS.iter().find(|k| k.eq_ignore_ascii_case(pair.key)) else {
-            return Err(ConfError::UnknownKey { at: at.clone(), key: pair.key.to_string() }.into());
+            return Err(ConfError::UnknownKey {
+                at: at.clone(),
+                key: pair.key.to_string(),
+            }
+            .into());
         };
         // NodeName is only valid as a line's first key.
         if key == "NodeName" {
-            return Err(ConfError::UnknownKey { at: at.clone(), key: pair.key.to_string() }.into());
+            return Err(ConfError::UnknownKey {
+                at: at.clone(),
+                key: pair.key.to_string(),
+            }
+            .into());
         }
         opts.insert(key, pair.value.to_string());
         rest = pair.rest;
@@ -730,17 +875,31 @@ impl GresNodeConf {
             Ok(text) => Self::from_str(Some(&text), path, input),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut c = Self::from_str(None, path, input)?;
-                c.warnings.insert(0, format!("Can not stat gres.conf file ({}), using slurm.conf data", path.display()));
+                c.warnings.insert(
+                    0,
+                    format!(
+                        "Can not stat gres.conf file ({}), using slurm.conf data",
+                        path.display()
+                    ),
+                );
                 Ok(c)
             }
-            Err(source) => Err(ConfError::Io { path: path.to_path_buf(), source }.into()),
+            Err(source) => Err(ConfError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+            .into()),
         }
     }
 
     /// Builds the node's records from gres.conf text (`None`: no gres.conf)
     /// and slurm.conf; `path` names the file in errors and anchors includes.
     #[allow(clippy::should_implement_trait)] // It needs more than a string.
-    pub fn from_str(text: Option<&str>, path: impl AsRef<Path>, input: NodeInput<'_>) -> Result<Self, GresConfError> {
+    pub fn from_str(
+        text: Option<&str>,
+        path: impl AsRef<Path>,
+        input: NodeInput<'_>,
+    ) -> Result<Self, GresConfError> {
         let mut contexts = contexts(input.gres_types)?;
         if contexts.is_empty() {
             // No GRES plugins: gres.conf is not even read.
@@ -764,12 +923,21 @@ impl GresNodeConf {
                 p.autodetect |= parse_autodetect(&g, &mut p.warnings);
             }
         }
-        let Parser { mut name_records, node_records, autodetect, mut warnings, .. } = p;
+        let Parser {
+            mut name_records,
+            node_records,
+            autodetect,
+            mut warnings,
+            ..
+        } = p;
         // Upstream takes all `Name=` records, then all `NodeName=` ones.
         name_records.extend(node_records);
         let mut records = name_records;
         if autodetect & (autodetect::NVML | autodetect::RSMI | autodetect::ONEAPI) != 0 {
-            warnings.push("AutoDetect: no GPU library can be used here, only configured GPUs are reported".into());
+            warnings.push(
+                "AutoDetect: no GPU library can be used here, only configured GPUs are reported"
+                    .into(),
+            );
         }
 
         let mut slurm_conf: Vec<NodeGres> = Vec::new();
@@ -779,7 +947,10 @@ impl GresNodeConf {
             if !ng.types.is_empty() && ng.count > typed {
                 return Err(GresConfError::NodeGres {
                     gres: input.node_gres.unwrap_or("").to_string(),
-                    reason: format!("Some {} GRES in slurm.conf have a type while others do not", ctx.name),
+                    reason: format!(
+                        "Some {} GRES in slurm.conf have a type while others do not",
+                        ctx.name
+                    ),
                 });
             }
             validate_records(&records, ctx)?;
@@ -789,10 +960,24 @@ impl GresNodeConf {
         let mut merged = Vec::new();
         for (ctx, ng) in contexts.iter().zip(&slurm_conf) {
             if ng.types.is_empty() {
-                merge_one(&mut records, &mut merged, ng.count, None, ctx, input.cpu_cnt);
+                merge_one(
+                    &mut records,
+                    &mut merged,
+                    ng.count,
+                    None,
+                    ctx,
+                    input.cpu_cnt,
+                );
             } else {
                 for (ty, count) in &ng.types {
-                    merge_one(&mut records, &mut merged, *count, Some(ty), ctx, input.cpu_cnt);
+                    merge_one(
+                        &mut records,
+                        &mut merged,
+                        *count,
+                        Some(ty),
+                        ctx,
+                        input.cpu_cnt,
+                    );
                 }
             }
         }
@@ -819,12 +1004,21 @@ impl GresNodeConf {
                 keep
             });
         }
-        Ok(GresNodeConf { contexts, records: merged, device_records, autodetect, warnings })
+        Ok(GresNodeConf {
+            contexts,
+            records: merged,
+            device_records,
+            autodetect,
+            warnings,
+        })
     }
 
     /// The `gres_info` of a registration (`gres_node_config_pack`).
     pub fn to_wire(&self, version: u16) -> GresNodeConfig {
-        GresNodeConfig { version, records: self.records.iter().map(GresConfRecord::to_wire).collect() }
+        GresNodeConfig {
+            version,
+            records: self.records.iter().map(GresConfRecord::to_wire).collect(),
+        }
     }
 
     /// The plugin slot called `name`, if GresTypes has it.
@@ -835,7 +1029,9 @@ impl GresNodeConf {
     /// The env flags the records of the node ask for, together
     /// (`gres_common_set_env_types_on_node_flags` over every record).
     pub fn env_flags(&self) -> u32 {
-        self.device_records.iter().fold(0, |a, r| a | (r.config_flags & conf_flags::ENV_SET))
+        self.device_records
+            .iter()
+            .fold(0, |a, r| a | (r.config_flags & conf_flags::ENV_SET))
     }
 
     /// The device files of GRES `name` with their bitmap indices
@@ -843,18 +1039,27 @@ impl GresNodeConf {
     /// character/block device test; a file failing it is left out without
     /// using up an index, as upstream does. A MultipleFiles record is one
     /// device (one index) however many files it has.
-    pub fn devices(&self, name: &str, mut check: impl FnMut(&str) -> Result<(), String>) -> Result<GresDevices, GresConfError> {
+    pub fn devices(
+        &self,
+        name: &str,
+        mut check: impl FnMut(&str) -> Result<(), String>,
+    ) -> Result<GresDevices, GresConfError> {
         let mut out = GresDevices::default();
         let mut seen: Vec<String> = Vec::new();
         let mut index = 0u32;
         let mut max_dev_num = -1i32;
         for r in &self.device_records {
-            let Some(file) = r.file.as_deref().filter(|_| r.config_flags & conf_flags::HAS_FILE != 0 && r.name == name) else {
+            let Some(file) = r
+                .file
+                .as_deref()
+                .filter(|_| r.config_flags & conf_flags::HAS_FILE != 0 && r.name == name)
+            else {
                 continue;
             };
             let mult = r.config_flags & conf_flags::HAS_MULT != 0;
             let Ok(paths) = hostlist::expand(file) else {
-                out.skipped.push((file.to_string(), "can't parse gres.conf file record".into()));
+                out.skipped
+                    .push((file.to_string(), "can't parse gres.conf file record".into()));
                 continue;
             };
             for path in paths {
@@ -863,14 +1068,25 @@ impl GresNodeConf {
                     continue;
                 }
                 let digits = path.bytes().rev().take_while(u8::is_ascii_digit).count();
-                let dev_num = if digits > 0 { atoi(&path[path.len() - digits..]) } else { -1 };
+                let dev_num = if digits > 0 {
+                    atoi(&path[path.len() - digits..])
+                } else {
+                    -1
+                };
                 max_dev_num = max_dev_num.max(dev_num);
-                out.devices.push(GresDevice { index, dev_num, path: path.clone() });
+                out.devices.push(GresDevice {
+                    index,
+                    dev_num,
+                    path: path.clone(),
+                });
                 if mult {
                     continue;
                 }
                 if seen.contains(&path) {
-                    return Err(GresConfError::DuplicateDevice { name: name.to_string(), file: path });
+                    return Err(GresConfError::DuplicateDevice {
+                        name: name.to_string(),
+                        file: path,
+                    });
                 }
                 seen.push(path);
                 index += 1;
@@ -891,29 +1107,44 @@ impl GresNodeConf {
 
 /// C `atoi` of a run of digits (wraps like the 32-bit int it returns).
 fn atoi(digits: &str) -> i32 {
-    digits.bytes().fold(0i32, |a, b| a.wrapping_mul(10).wrapping_add(i32::from(b - b'0')))
+    digits.bytes().fold(0i32, |a, b| {
+        a.wrapping_mul(10).wrapping_add(i32::from(b - b'0'))
+    })
 }
 
 /// `_validate_gres_conf` for one plugin: File= and Type= on all records
 /// of a GRES or on none, and at most one record with neither.
-fn validate_records(records: &[GresConfRecord], ctx: &mut GresContext) -> Result<(), GresConfError> {
+fn validate_records(
+    records: &[GresConfRecord],
+    ctx: &mut GresContext,
+) -> Result<(), GresConfError> {
     let mut has_file: Option<bool> = None;
     let mut has_type: Option<bool> = None;
     let mut n = 0;
-    let inconsistent = |reason: &str| GresConfError::Inconsistent { name: ctx.name.clone(), reason: reason.into() };
+    let inconsistent = |reason: &str| GresConfError::Inconsistent {
+        name: ctx.name.clone(),
+        reason: reason.into(),
+    };
     for r in records.iter().filter(|r| r.plugin_id == ctx.plugin_id) {
         ctx.config_flags |= r.config_flags & (conf_flags::COUNT_ONLY | conf_flags::ONE_SHARING);
         n += 1;
         let f = r.config_flags & conf_flags::HAS_FILE != 0;
         if *has_file.get_or_insert(f) != f {
-            return Err(inconsistent("some records have \"File\" specification while others do not"));
+            return Err(inconsistent(
+                "some records have \"File\" specification while others do not",
+            ));
         }
         let t = r.config_flags & conf_flags::HAS_TYPE != 0;
         if *has_type.get_or_insert(t) != t {
-            return Err(inconsistent("some records have \"Type=\" specification while others do not"));
+            return Err(inconsistent(
+                "some records have \"Type=\" specification while others do not",
+            ));
         }
         if !f && !t && n > 1 {
-            return Err(GresConfError::Inconsistent { name: ctx.name.clone(), reason: "duplicate records".into() });
+            return Err(GresConfError::Inconsistent {
+                name: ctx.name.clone(),
+                reason: "duplicate records".into(),
+            });
         }
     }
     Ok(())
@@ -979,7 +1210,9 @@ fn merge_one(
         return;
     }
     while count > 0 {
-        let Some(pos) = records.iter().position(|r| r.plugin_id == ctx.plugin_id && (ty.is_none() || eq_ci(r.type_name.as_deref(), ty))) else {
+        let Some(pos) = records.iter().position(|r| {
+            r.plugin_id == ctx.plugin_id && (ty.is_none() || eq_ci(r.type_name.as_deref(), ty))
+        }) else {
             break;
         };
         let mut m = records.remove(pos);
@@ -1037,9 +1270,23 @@ fn merge_one(
 /// the shared GRES (mps, shard) in front of it, taking the shared line of
 /// the same file (or an even share of a file-less line's Count, or count
 /// 0); shared GRES with no count at all disappear.
-fn share_devices(list: &mut Vec<GresConfRecord>, shared_name: &str, warnings: &mut Vec<String>) -> Result<(), GresConfError> {
-    let fatal = |reason: &str| GresConfError::Inconsistent { name: shared_name.to_string(), reason: reason.into() };
-    let with_type = |r: &GresConfRecord| r.config_flags | if r.type_name.is_some() { conf_flags::HAS_TYPE } else { 0 };
+fn share_devices(
+    list: &mut Vec<GresConfRecord>,
+    shared_name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(), GresConfError> {
+    let fatal = |reason: &str| GresConfError::Inconsistent {
+        name: shared_name.to_string(),
+        reason: reason.into(),
+    };
+    let with_type = |r: &GresConfRecord| {
+        r.config_flags
+            | if r.type_name.is_some() {
+                conf_flags::HAS_TYPE
+            } else {
+                0
+            }
+    };
     let mut sharing = Vec::new();
     let mut shared = Vec::new();
     let mut rest = Vec::new();
@@ -1055,14 +1302,26 @@ fn share_devices(list: &mut Vec<GresConfRecord>, shared_name: &str, warnings: &m
                 continue;
             };
             for f in hostlist::expand(file).unwrap_or_default() {
-                sharing.push(GresConfRecord { config_flags: with_type(&r), count: 1, file: Some(f), ..r.clone() });
+                sharing.push(GresConfRecord {
+                    config_flags: with_type(&r),
+                    count: 1,
+                    file: Some(f),
+                    ..r.clone()
+                });
             }
         } else if r.name == shared_name {
-            let base = GresConfRecord { config_flags: with_type(&r), links: None, file: None, ..r.clone() };
+            let base = GresConfRecord {
+                config_flags: with_type(&r),
+                links: None,
+                file: None,
+                ..r.clone()
+            };
             match &r.file {
                 None => {
                     if no_file > 0 {
-                        return Err(fatal("bad configuration, multiple configurations without \"File\""));
+                        return Err(fatal(
+                            "bad configuration, multiple configurations without \"File\"",
+                        ));
                     }
                     if with_file > 0 {
                         return Err(fatal("multiple configurations with and without \"File\""));
@@ -1078,7 +1337,11 @@ fn share_devices(list: &mut Vec<GresConfRecord>, shared_name: &str, warnings: &m
                     let files = hostlist::expand(file).unwrap_or_default();
                     let per_file = r.count / (files.len().max(1) as u64);
                     for f in files {
-                        shared.push(GresConfRecord { count: per_file, file: Some(f), ..base.clone() });
+                        shared.push(GresConfRecord {
+                            count: per_file,
+                            file: Some(f),
+                            ..base.clone()
+                        });
                     }
                 }
             }
@@ -1152,7 +1415,10 @@ fn share_devices(list: &mut Vec<GresConfRecord>, shared_name: &str, warnings: &m
             ));
         }
     }
-    let total = rest.iter().filter(|r| r.config_flags & conf_flags::SHARED != 0).fold(0u64, |a, r| a.wrapping_add(r.count));
+    let total = rest
+        .iter()
+        .filter(|r| r.config_flags & conf_flags::SHARED != 0)
+        .fold(0u64, |a, r| a.wrapping_add(r.count));
     if total == 0 {
         rest.retain(|r| r.name != shared_name);
     }

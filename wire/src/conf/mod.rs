@@ -20,8 +20,8 @@
 
 mod build_info;
 mod error;
-pub mod gres;
 pub mod flags;
+pub mod gres;
 pub mod keys;
 mod node;
 mod partition;
@@ -607,10 +607,18 @@ impl Settings<'_> {
     }
 
     fn at(&self, key: &str) -> Location {
-        self.raw.scalars.get(key).map(|s| s.at.clone()).unwrap_or_default()
+        self.raw
+            .scalars
+            .get(key)
+            .map(|s| s.at.clone())
+            .unwrap_or_default()
     }
 
-    fn parse<T>(&self, key: &str, f: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, ConfError> {
+    fn parse<T>(
+        &self,
+        key: &str,
+        f: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfError> {
         self.str(key)
             .map(|v| f(v).map_err(|r| ConfError::bad_value(&self.at(key), key, r)))
             .transpose()
@@ -719,7 +727,11 @@ fn parse_accounting_enforce(s: &str) -> Result<(u16, bool), String> {
             }
             "nojobs" => bits |= NO_JOBS | NO_STEPS,
             "nosteps" => bits |= NO_STEPS,
-            _ => return Err(format!("Invalid parameter for AccountingStorageEnforce: {tok}")),
+            _ => {
+                return Err(format!(
+                    "Invalid parameter for AccountingStorageEnforce: {tok}"
+                ))
+            }
         }
     }
     Ok((bits, wckey))
@@ -728,7 +740,12 @@ fn parse_accounting_enforce(s: &str) -> Result<(u16, bool), String> {
 /// `SlurmctldPort=port` or `port-port` → (first port, count).
 fn parse_ctld_port(s: &str) -> Result<(u32, u16), String> {
     let bad = || format!("\"{s}\" is not a port or port range");
-    let num = |t: &str| t.trim().parse::<u32>().ok().filter(|&p| p > 0 && p <= u32::from(u16::MAX));
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&p| p > 0 && p <= u32::from(u16::MAX))
+    };
     match s.split_once('-') {
         Some((lo, hi)) => {
             let (lo, hi) = (num(lo).ok_or_else(bad)?, num(hi).ok_or_else(bad)?);
@@ -755,12 +772,22 @@ fn parse_srun_ports(s: &str) -> Result<(u16, u16), String> {
 
 /// PriorityUsageResetPeriod → `PRIORITY_RESET_*`.
 fn parse_reset_period(s: &str) -> Result<u16, String> {
-    const WORDS: [&str; 7] = ["none", "now", "daily", "weekly", "monthly", "quarterly", "yearly"];
+    const WORDS: [&str; 7] = [
+        "none",
+        "now",
+        "daily",
+        "weekly",
+        "monthly",
+        "quarterly",
+        "yearly",
+    ];
     WORDS
         .iter()
         .position(|w| w.eq_ignore_ascii_case(s))
         .and_then(|i| u16::try_from(i).ok())
-        .ok_or_else(|| format!("\"{s}\" is not NONE, NOW, DAILY, WEEKLY, MONTHLY, QUARTERLY or YEARLY"))
+        .ok_or_else(|| {
+            format!("\"{s}\" is not NONE, NOW, DAILY, WEEKLY, MONTHLY, QUARTERLY or YEARLY")
+        })
 }
 
 impl SlurmConf {
@@ -808,7 +835,11 @@ impl SlurmConf {
         }
         self.max_dbd_msgs.unwrap_or_else(|| {
             let nodes = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
-            defaults::MAX_DBD_MSGS.max(self.max_job_cnt.saturating_mul(2).saturating_add(nodes.saturating_mul(4)))
+            defaults::MAX_DBD_MSGS.max(
+                self.max_job_cnt
+                    .saturating_mul(2)
+                    .saturating_add(nodes.saturating_mul(4)),
+            )
         })
     }
 
@@ -828,19 +859,29 @@ impl SlurmConf {
         // Controllers: SlurmctldHost lines win over the legacy keys.
         let mut control_hosts = Vec::new();
         for line in raw.entities.iter().filter(|e| e.kind == "SlurmctldHost") {
-            control_hosts.push(parse_controller(&line.name).map_err(|r| ConfError::bad_value(&line.at, "SlurmctldHost", r))?);
+            control_hosts.push(
+                parse_controller(&line.name)
+                    .map_err(|r| ConfError::bad_value(&line.at, "SlurmctldHost", r))?,
+            );
         }
         if control_hosts.is_empty() {
             let Some(primary) = s.string("ControlMachine") else {
                 return Err(ConfError::NoController);
             };
             let addr = s.string("ControlAddr").unwrap_or_else(|| primary.clone());
-            control_hosts.push(ControllerHost { name: primary, addr });
+            control_hosts.push(ControllerHost {
+                name: primary,
+                addr,
+            });
             if let Some(backup) = s.string("BackupController") {
                 let addr = s.string("BackupAddr").unwrap_or_else(|| backup.clone());
                 control_hosts.push(ControllerHost { name: backup, addr });
             } else if s.str("BackupAddr").is_some() {
-                return Err(ConfError::bad_value(&s.at("BackupAddr"), "BackupAddr", "BackupAddr given without BackupController"));
+                return Err(ConfError::bad_value(
+                    &s.at("BackupAddr"),
+                    "BackupAddr",
+                    "BackupAddr given without BackupController",
+                ));
             }
         }
 
@@ -890,7 +931,10 @@ impl SlurmConf {
             }
         }
         let slurmd_params = s.string("SlurmdParameters");
-        if slurmd_params.as_deref().is_some_and(|p| contains_ci(p, "config_override")) {
+        if slurmd_params
+            .as_deref()
+            .is_some_and(|p| contains_ci(p, "config_override"))
+        {
             conf_flags |= conf_flags::CONFIG_OVERRIDES;
         }
         if s.str("AccountingStoreJobComment").is_some() {
@@ -908,7 +952,8 @@ impl SlurmConf {
             conf_flags |= conf_flags::TRACK_WCKEY;
         }
 
-        let accounting_storage_type = s.or("AccountingStorageType", defaults::ACCOUNTING_STORAGE_TYPE);
+        let accounting_storage_type =
+            s.or("AccountingStorageType", defaults::ACCOUNTING_STORAGE_TYPE);
         let uses_dbd = contains_ci(&accounting_storage_type, "slurmdbd");
         let accounting_storage_port = match s.u16("AccountingStoragePort")? {
             Some(p) => p,
@@ -936,11 +981,19 @@ impl SlurmConf {
             .unwrap_or(defaults::MAX_JOB_ID)
             .min(defaults::MAX_JOB_ID_LIMIT);
         if first_job_id > max_job_id {
-            return Err(ConfError::bad_value(&s.at("FirstJobId"), "FirstJobId", "FirstJobId > MaxJobId"));
+            return Err(ConfError::bad_value(
+                &s.at("FirstJobId"),
+                "FirstJobId",
+                "FirstJobId > MaxJobId",
+            ));
         }
         let mut max_job_cnt = s.u32("MaxJobCount")?.unwrap_or(defaults::MAX_JOB_COUNT);
         if max_job_cnt < 1 {
-            return Err(ConfError::bad_value(&s.at("MaxJobCount"), "MaxJobCount", "No jobs permitted"));
+            return Err(ConfError::bad_value(
+                &s.at("MaxJobCount"),
+                "MaxJobCount",
+                "No jobs permitted",
+            ));
         }
         // Job arrays need an id per job: never more jobs than ids.
         max_job_cnt = max_job_cnt.min(max_job_id - first_job_id + 1);
@@ -954,7 +1007,11 @@ impl SlurmConf {
         }
         let max_step_cnt = s.u32("MaxStepCount")?.unwrap_or(defaults::MAX_STEP_COUNT);
         if max_step_cnt < 1 {
-            return Err(ConfError::bad_value(&s.at("MaxStepCount"), "MaxStepCount", "No steps permitted"));
+            return Err(ConfError::bad_value(
+                &s.at("MaxStepCount"),
+                "MaxStepCount",
+                "No steps permitted",
+            ));
         }
 
         let mem = |node_key: &str, cpu_key: &str| -> Result<Option<MemLimit>, ConfError> {
@@ -979,7 +1036,9 @@ impl SlurmConf {
         let slurmd_user_name = s.or("SlurmdUser", "root");
 
         // Upstream raises these to their minimums rather than failing.
-        let min_job_age = s.u32("MinJobAge")?.map_or(defaults::MIN_JOB_AGE, |a| a.max(MIN_JOB_AGE_FLOOR));
+        let min_job_age = s
+            .u32("MinJobAge")?
+            .map_or(defaults::MIN_JOB_AGE, |a| a.max(MIN_JOB_AGE_FLOOR));
         let tree_width = match s.u16("TreeWidth")? {
             Some(0) | None => defaults::TREE_WIDTH,
             Some(w) => w,
@@ -991,12 +1050,18 @@ impl SlurmConf {
         let job_requeue = s.u16("JobRequeue")?.map_or(1, |r| r.min(1));
         let suspend_time = match s.str("SuspendTime") {
             None => TimeLimit::Unlimited,
-            Some(v) if v.eq_ignore_ascii_case("NONE") || v.eq_ignore_ascii_case("INFINITE") || v == "-1" => {
+            Some(v)
+                if v.eq_ignore_ascii_case("NONE")
+                    || v.eq_ignore_ascii_case("INFINITE")
+                    || v == "-1" =>
+            {
                 TimeLimit::Unlimited
             }
             Some(_) => TimeLimit::Finite(
-                s.parse("SuspendTime", |v| v.trim().parse::<u32>().map_err(|e| e.to_string()))?
-                    .unwrap_or(0),
+                s.parse("SuspendTime", |v| {
+                    v.trim().parse::<u32>().map_err(|e| e.to_string())
+                })?
+                .unwrap_or(0),
             ),
         };
         let preempt_type = s.or("PreemptType", defaults::PREEMPT_TYPE);
@@ -1004,7 +1069,9 @@ impl SlurmConf {
             .map_err(|r| ConfError::bad_value(&s.at("PreemptMode"), "PreemptMode", r))?;
         let proctrack_type = s.or("ProctrackType", defaults::PROCTRACK_TYPE);
         let prolog_flags = s
-            .parse("PrologFlags", |v| flags::parse_prolog_flags(v, &proctrack_type))?
+            .parse("PrologFlags", |v| {
+                flags::parse_prolog_flags(v, &proctrack_type)
+            })?
             .unwrap_or(0);
         let job_container_plugin = s.or("JobContainerType", defaults::JOB_CONTAINER_PLUGIN);
         if job_container_plugin.contains("tmpfs") && prolog_flags & flags::prolog::CONTAIN == 0 {
@@ -1030,23 +1097,32 @@ impl SlurmConf {
             accounting_storage_tres,
             accounting_storage_type,
             accounting_storage_user,
-            acct_gather_energy_type: s.or("AcctGatherEnergyType", defaults::ACCT_GATHER_ENERGY_TYPE),
-            acct_gather_filesystem_type: s.or("AcctGatherFilesystemType", defaults::ACCT_GATHER_FILESYSTEM_TYPE),
+            acct_gather_energy_type: s
+                .or("AcctGatherEnergyType", defaults::ACCT_GATHER_ENERGY_TYPE),
+            acct_gather_filesystem_type: s.or(
+                "AcctGatherFilesystemType",
+                defaults::ACCT_GATHER_FILESYSTEM_TYPE,
+            ),
             acct_gather_interconnect_type: s
                 .string("AcctGatherInterconnectType")
                 .or_else(|| s.string("AcctGatherInfinibandType"))
                 .map(|t| t.replace("infiniband", "interconnect"))
                 .unwrap_or_else(|| defaults::ACCT_GATHER_INTERCONNECT_TYPE.to_string()),
             acct_gather_node_freq: s.u16("AcctGatherNodeFreq")?.unwrap_or(0),
-            acct_gather_profile_type: s.or("AcctGatherProfileType", defaults::ACCT_GATHER_PROFILE_TYPE),
+            acct_gather_profile_type: s
+                .or("AcctGatherProfileType", defaults::ACCT_GATHER_PROFILE_TYPE),
             authalttypes: s.string("AuthAltTypes"),
             authalt_params: s.string("AuthAltParameters"),
             authinfo: s.string("AuthInfo"),
             authtype: s.or("AuthType", defaults::AUTH_TYPE),
-            batch_start_timeout: s.u16("BatchStartTimeout")?.unwrap_or(defaults::BATCH_START_TIMEOUT),
+            batch_start_timeout: s
+                .u16("BatchStartTimeout")?
+                .unwrap_or(defaults::BATCH_START_TIMEOUT),
             bb_type: s.string("BurstBufferType"),
             bcast_exclude: s.or("BcastExclude", defaults::BCAST_EXCLUDE),
-            bcast_parameters: s.string("BcastParameters").or_else(|| s.string("SbcastParameters")),
+            bcast_parameters: s
+                .string("BcastParameters")
+                .or_else(|| s.string("SbcastParameters")),
             cli_filter_plugins: s.string("CliFilterPlugins"),
             cluster_name: s.string("ClusterName").map(|c| c.to_lowercase()),
             comm_params,
@@ -1061,7 +1137,9 @@ impl SlurmConf {
                 .or_else(|| s.string("CryptoType").map(|c| c.replace("crypto", "cred")))
                 .unwrap_or_else(|| defaults::CRED_TYPE.to_string()),
             def_mem_per_cpu: mem("DefMemPerNode", "DefMemPerCPU")?,
-            debug_flags: s.parse("DebugFlags", flags::parse_debug_flags)?.unwrap_or(0),
+            debug_flags: s
+                .parse("DebugFlags", flags::parse_debug_flags)?
+                .unwrap_or(0),
             dependency_params: s.string("DependencyParameters"),
             eio_timeout: s.u16("EioTimeout")?.unwrap_or(defaults::EIO_SHUTDOWN_WAIT),
             enforce_part_limits: s
@@ -1082,7 +1160,9 @@ impl SlurmConf {
             gpu_freq_def: s.or("GpuFreqDef", defaults::GPU_FREQ_DEF),
             hash_val: raw.hash,
             health_check_interval: s.u16("HealthCheckInterval")?.unwrap_or(0),
-            health_check_node_state: flags::parse_health_check_node_state(s.str("HealthCheckNodeState")),
+            health_check_node_state: flags::parse_health_check_node_state(
+                s.str("HealthCheckNodeState"),
+            ),
             health_check_program: s.string("HealthCheckProgram"),
             inactive_limit: s.u16("InactiveLimit")?.unwrap_or(0),
             interactive_step_opts: s.or("InteractiveStepOptions", defaults::INTERACTIVE_STEP_OPTS),
@@ -1091,13 +1171,20 @@ impl SlurmConf {
             job_acct_gather_params: s.string("JobAcctGatherParams"),
             job_comp_host: s.or("JobCompHost", defaults::STORAGE_HOST),
             job_comp_loc: s.string("JobCompLoc").unwrap_or_else(|| {
-                if job_comp_mysql { defaults::JOB_COMP_DB } else { defaults::JOB_COMP_LOC }.to_string()
+                if job_comp_mysql {
+                    defaults::JOB_COMP_DB
+                } else {
+                    defaults::JOB_COMP_LOC
+                }
+                .to_string()
             }),
             job_comp_params: s.string("JobCompParams"),
             job_comp_pass: s.string("JobCompPass"),
-            job_comp_port: s
-                .u32("JobCompPort")?
-                .unwrap_or(if job_comp_mysql { u32::from(defaults::MYSQL_PORT) } else { 0 }),
+            job_comp_port: s.u32("JobCompPort")?.unwrap_or(if job_comp_mysql {
+                u32::from(defaults::MYSQL_PORT)
+            } else {
+                0
+            }),
             job_comp_type,
             job_comp_user: s.or("JobCompUser", defaults::STORAGE_USER),
             job_container_plugin,
@@ -1122,7 +1209,9 @@ impl SlurmConf {
             max_mem_per_cpu: mem("MaxMemPerNode", "MaxMemPerCPU")?,
             max_node_cnt: s.u32("MaxNodeCount")?,
             max_step_cnt,
-            max_tasks_per_node: s.u16("MaxTasksPerNode")?.unwrap_or(defaults::MAX_TASKS_PER_NODE),
+            max_tasks_per_node: s
+                .u16("MaxTasksPerNode")?
+                .unwrap_or(defaults::MAX_TASKS_PER_NODE),
             mcs_plugin: s.or("MCSPlugin", defaults::MCS_PLUGIN),
             mcs_plugin_params: s.string("MCSParameters"),
             min_job_age,
@@ -1140,13 +1229,17 @@ impl SlurmConf {
             preempt_exempt_time,
             prep_params: s.string("PrEpParameters"),
             prep_plugins: s.or("PrEpPlugins", defaults::PREP_PLUGINS),
-            priority_decay_hl: s.minutes_as_secs("PriorityDecayHalfLife", defaults::PRIORITY_DECAY)?,
-            priority_calc_period: s.minutes_as_secs("PriorityCalcPeriod", defaults::PRIORITY_CALC_PERIOD)?,
+            priority_decay_hl: s
+                .minutes_as_secs("PriorityDecayHalfLife", defaults::PRIORITY_DECAY)?,
+            priority_calc_period: s
+                .minutes_as_secs("PriorityCalcPeriod", defaults::PRIORITY_CALC_PERIOD)?,
             priority_favor_small: u16::from(s.flag("PriorityFavorSmall")?),
             priority_flags: flags::parse_priority_flags(s.str("PriorityFlags")),
             priority_max_age: s.minutes_as_secs("PriorityMaxAge", defaults::PRIORITY_DECAY)?,
             priority_params: s.string("PriorityParameters"),
-            priority_reset_period: s.parse("PriorityUsageResetPeriod", parse_reset_period)?.unwrap_or(0),
+            priority_reset_period: s
+                .parse("PriorityUsageResetPeriod", parse_reset_period)?
+                .unwrap_or(0),
             priority_type: s.or("PriorityType", defaults::PRIORITY_TYPE),
             priority_weight_age: s.u32("PriorityWeightAge")?.unwrap_or(0),
             priority_weight_assoc: s.u32("PriorityWeightAssoc")?.unwrap_or(0),
@@ -1158,7 +1251,9 @@ impl SlurmConf {
             private_data: s.str("PrivateData").map_or(0, parse_private_data),
             proctrack_type,
             prolog: s.string("Prolog"),
-            prolog_epilog_timeout: s.u16("PrologEpilogTimeout")?.unwrap_or(defaults::PROLOG_EPILOG_TIMEOUT),
+            prolog_epilog_timeout: s
+                .u16("PrologEpilogTimeout")?
+                .unwrap_or(defaults::PROLOG_EPILOG_TIMEOUT),
             prolog_slurmctld: s.string("PrologSlurmctld"),
             prolog_flags,
             propagate_prio_process: s.u16("PropagatePrioProcess")?.unwrap_or(0),
@@ -1170,7 +1265,9 @@ impl SlurmConf {
             },
             propagate_rlimits_except: s.string("PropagateResourceLimitsExcept"),
             reboot_program: s.string("RebootProgram"),
-            reconfig_flags: s.parse("ReconfigFlags", flags::parse_reconfig_flags)?.unwrap_or(0),
+            reconfig_flags: s
+                .parse("ReconfigFlags", flags::parse_reconfig_flags)?
+                .unwrap_or(0),
             requeue_exit: s.string("RequeueExit"),
             requeue_exit_hold: s.string("RequeueExitHold"),
             resume_fail_program: s.string("ResumeFailProgram"),
@@ -1180,7 +1277,9 @@ impl SlurmConf {
             resv_epilog: s.string("ResvEpilog"),
             resv_over_run: s.u16("ResvOverRun")?.unwrap_or(0),
             resv_prolog: s.string("ResvProlog"),
-            ret2service: s.u16("ReturnToService")?.unwrap_or(defaults::RETURN_TO_SERVICE),
+            ret2service: s
+                .u16("ReturnToService")?
+                .unwrap_or(defaults::RETURN_TO_SERVICE),
             route_plugin: s.or("RoutePlugin", defaults::ROUTE_PLUGIN),
             sched_params: s.string("SchedulerParameters"),
             sched_logfile: s.string("SlurmSchedLogFile"),
@@ -1189,7 +1288,9 @@ impl SlurmConf {
             schedtype: s.or("SchedulerType", defaults::SCHEDTYPE),
             scron_params: s.string("ScronParameters"),
             select_type: s.or("SelectType", defaults::SELECT_TYPE),
-            select_type_param: s.parse("SelectTypeParameters", select_type::parse)?.unwrap_or(0),
+            select_type_param: s
+                .parse("SelectTypeParameters", select_type::parse)?
+                .unwrap_or(0),
             site_factor_params: s.string("PrioritySiteFactorParameters"),
             site_factor_plugin: s.or("PrioritySiteFactorPlugin", defaults::SITE_FACTOR_PLUGIN),
             slurm_conf: path.display().to_string(),
@@ -1208,7 +1309,9 @@ impl SlurmConf {
             slurmctld_primary_off_prog: s.string("SlurmctldPrimaryOffProg"),
             slurmctld_primary_on_prog: s.string("SlurmctldPrimaryOnProg"),
             slurmctld_syslog_debug: s.log_level("SlurmctldSyslogDebug", log_level::END)?,
-            slurmctld_timeout: s.u16("SlurmctldTimeout")?.unwrap_or(defaults::SLURMCTLD_TIMEOUT),
+            slurmctld_timeout: s
+                .u16("SlurmctldTimeout")?
+                .unwrap_or(defaults::SLURMCTLD_TIMEOUT),
             slurmd_debug: s.log_level("SlurmdDebug", log_level::INFO)?,
             slurmd_logfile: s.string("SlurmdLogFile"),
             slurmd_params,
@@ -1226,13 +1329,17 @@ impl SlurmConf {
             suspend_program: s.string("SuspendProgram"),
             suspend_rate: s.u16("SuspendRate")?.unwrap_or(defaults::SUSPEND_RATE),
             suspend_time,
-            suspend_timeout: s.u16("SuspendTimeout")?.unwrap_or(defaults::SUSPEND_TIMEOUT),
+            suspend_timeout: s
+                .u16("SuspendTimeout")?
+                .unwrap_or(defaults::SUSPEND_TIMEOUT),
             switch_param: s.string("SwitchParameters"),
             switch_type: s.or("SwitchType", defaults::SWITCH_TYPE),
             task_epilog: s.string("TaskEpilog"),
             task_prolog: s.string("TaskProlog"),
             task_plugin_param: s
-                .parse("TaskPluginParam", |v| flags::parse_task_plugin_param(v, &task_plugin))?
+                .parse("TaskPluginParam", |v| {
+                    flags::parse_task_plugin_param(v, &task_plugin)
+                })?
                 .unwrap_or(0),
             task_plugin,
             tcp_timeout: s.u16("TCPTimeout")?.unwrap_or(defaults::TCP_TIMEOUT),
@@ -1241,7 +1348,9 @@ impl SlurmConf {
             topology_plugin: s.or("TopologyPlugin", defaults::TOPOLOGY_PLUGIN),
             tree_width,
             unkillable_program: s.string("UnkillableStepProgram"),
-            unkillable_timeout: s.u16("UnkillableStepTimeout")?.unwrap_or(defaults::UNKILLABLE_TIMEOUT),
+            unkillable_timeout: s
+                .u16("UnkillableStepTimeout")?
+                .unwrap_or(defaults::UNKILLABLE_TIMEOUT),
             vsize_factor: s.u16("VSizeFactor")?.unwrap_or(0),
             wait_time: s.u16("WaitTime")?.unwrap_or(0),
             x11_params: s.string("X11Parameters"),

@@ -90,7 +90,11 @@ impl Lookup<'_> {
         })
     }
 
-    fn num<T>(&self, key: &str, parse: fn(&str) -> values::ValueResult<T>) -> Result<Option<T>, ConfError> {
+    fn num<T>(
+        &self,
+        key: &str,
+        parse: fn(&str) -> values::ValueResult<T>,
+    ) -> Result<Option<T>, ConfError> {
         self.str(key)
             .map(|v| parse(v).map_err(|r| ConfError::bad_value(&self.line.at, key, r)))
             .transpose()
@@ -114,7 +118,11 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
         let at = &line.at;
         if line.name.eq_ignore_ascii_case("DEFAULT") {
             if line.options.contains_key("NodeAddr") {
-                return Err(ConfError::bad_value(at, "NodeAddr", "NodeAddr not allowed with NodeName=DEFAULT"));
+                return Err(ConfError::bad_value(
+                    at,
+                    "NodeAddr",
+                    "NodeAddr not allowed with NodeName=DEFAULT",
+                ));
             }
             // A later DEFAULT line overrides the keys it names and keeps the rest.
             for (k, v) in &line.options {
@@ -123,7 +131,11 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
             continue;
         }
         if line.name.eq_ignore_ascii_case("ALL") {
-            return Err(ConfError::bad_value(at, "NodeName", "'ALL' is a reserved word disallowed for use with NodeName"));
+            return Err(ConfError::bad_value(
+                at,
+                "NodeName",
+                "'ALL' is a reserved word disallowed for use with NodeName",
+            ));
         }
         let l = Lookup {
             line,
@@ -164,19 +176,27 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
                 };
                 expand_at(p, "Port", at)?
             }
-                .iter()
-                .map(|s| values::parse_u16(s).map_err(|r| ConfError::bad_value(at, "Port", r)))
-                .collect::<Result<_, _>>()?,
+            .iter()
+            .map(|s| values::parse_u16(s).map_err(|r| ConfError::bad_value(at, "Port", r)))
+            .collect::<Result<_, _>>()?,
         };
         if ports.len() > 1 && ports.len() != names.len() {
-            return Err(ConfError::bad_value(at, "Port", "Port count must equal that of NodeName records or there must be no more than one"));
+            return Err(ConfError::bad_value(
+                at,
+                "Port",
+                "Port count must equal that of NodeName records or there must be no more than one",
+            ));
         }
 
         // This line's Feature or Features before either from DEFAULT.
         let features = ["Feature", "Features"]
             .iter()
             .find_map(|k| line.options.get(*k))
-            .or_else(|| ["Feature", "Features"].iter().find_map(|k| defaults.get(*k)))
+            .or_else(|| {
+                ["Feature", "Features"]
+                    .iter()
+                    .find_map(|k| defaults.get(*k))
+            })
             .cloned();
         let weight = match l.num("Weight", values::parse_u32)? {
             // Upstream keeps INFINITE out of the weight field.
@@ -195,8 +215,16 @@ pub(crate) fn build_nodes(lines: &[EntityLine]) -> Result<Vec<NodeConf>, ConfErr
             }
             nodes.push(NodeConf {
                 name: name.clone(),
-                hostname: hostnames.get(i).or(hostnames.last()).cloned().unwrap_or_else(|| name.clone()),
-                addr: addrs.get(i).or(addrs.last()).cloned().unwrap_or_else(|| name.clone()),
+                hostname: hostnames
+                    .get(i)
+                    .or(hostnames.last())
+                    .cloned()
+                    .unwrap_or_else(|| name.clone()),
+                addr: addrs
+                    .get(i)
+                    .or(addrs.last())
+                    .cloned()
+                    .unwrap_or_else(|| name.clone()),
                 bcast_addr: l.str("BcastAddr").map(str::to_string),
                 port: if ports.len() == 1 {
                     ports.first().copied()

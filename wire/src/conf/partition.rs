@@ -114,7 +114,9 @@ impl OverSubscribe {
         } else if upper == "FORCE" {
             OverSubscribe::Force(Self::DEFAULT_SHARE)
         } else {
-            return Err(format!("\"{s}\" is not NO, EXCLUSIVE, YES[:n] or FORCE[:n]"));
+            return Err(format!(
+                "\"{s}\" is not NO, EXCLUSIVE, YES[:n] or FORCE[:n]"
+            ));
         })
     }
 }
@@ -261,7 +263,12 @@ pub struct DownNodesConf {
 }
 
 /// Options a PartitionName line takes from itself only, never from DEFAULT.
-const NOT_DEFAULTED: [&str; 4] = ["DisableRootJobs", "ExclusiveUser", "SuspendTime", "SelectTypeParameters"];
+const NOT_DEFAULTED: [&str; 4] = [
+    "DisableRootJobs",
+    "ExclusiveUser",
+    "SuspendTime",
+    "SelectTypeParameters",
+];
 
 struct Lookup<'a> {
     line: &'a EntityLine,
@@ -279,7 +286,11 @@ impl Lookup<'_> {
         })
     }
 
-    fn parse<T>(&self, key: &str, f: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, ConfError> {
+    fn parse<T>(
+        &self,
+        key: &str,
+        f: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfError> {
         self.str(key)
             .map(|v| f(v).map_err(|r| ConfError::bad_value(&self.line.at, key, r)))
             .transpose()
@@ -342,12 +353,18 @@ fn over_time(s: &str) -> Result<u16, String> {
     if s.eq_ignore_ascii_case("INFINITE") || s.eq_ignore_ascii_case("UNLIMITED") {
         return Ok(values::INFINITE16);
     }
-    let n: i64 = s.trim().parse().map_err(|_| format!("\"{s}\" is not a number"))?;
+    let n: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a number"))?;
     if n < 0 {
         return Err(format!("\"{s}\" is negative"));
     }
     // Values above the largest finite u16 mean unlimited upstream.
-    Ok(u16::try_from(n).ok().filter(|&v| v != values::INFINITE16).unwrap_or(values::INFINITE16))
+    Ok(u16::try_from(n)
+        .ok()
+        .filter(|&v| v != values::INFINITE16)
+        .unwrap_or(values::INFINITE16))
 }
 
 fn suspend_time(s: &str) -> Result<TimeLimit, String> {
@@ -403,8 +420,15 @@ pub(crate) fn resolve_nodes(
 }
 
 /// Build NodeSets (before partitions, which may name them).
-pub(crate) fn build_node_sets(lines: &[EntityLine], nodes: &[NodeConf]) -> Result<Vec<NodeSetConf>, ConfError> {
-    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+pub(crate) fn build_node_sets(
+    lines: &[EntityLine],
+    nodes: &[NodeConf],
+) -> Result<Vec<NodeSetConf>, ConfError> {
+    let index: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
     let mut sets: Vec<NodeSetConf> = Vec::new();
     for line in lines.iter().filter(|l| l.kind == "NodeSet") {
         let feature = line.options.get("Feature").cloned();
@@ -414,7 +438,13 @@ pub(crate) fn build_node_sets(lines: &[EntityLine], nodes: &[NodeConf]) -> Resul
             None => Vec::new(),
         };
         if let Some(f) = &feature {
-            member.extend(nodes.iter().enumerate().filter(|(_, n)| n.has_feature(f)).map(|(i, _)| i));
+            member.extend(
+                nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.has_feature(f))
+                    .map(|(i, _)| i),
+            );
             member.sort_unstable();
             member.dedup();
         }
@@ -434,7 +464,11 @@ pub(crate) fn build_partitions(
     nodes: &[NodeConf],
     node_sets: &[NodeSetConf],
 ) -> Result<Vec<PartitionConf>, ConfError> {
-    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
     let mut defaults: HashMap<&'static str, String> = HashMap::new();
     let mut parts = Vec::new();
     for line in lines.iter().filter(|l| l.kind == "PartitionName") {
@@ -471,7 +505,11 @@ pub(crate) fn build_partitions(
         };
         parts.push(PartitionConf {
             name: line.name.clone(),
-            nodes: node_indices.iter().filter_map(|&i| nodes.get(i)).map(|n| n.name.clone()).collect(),
+            nodes: node_indices
+                .iter()
+                .filter_map(|&i| nodes.get(i))
+                .map(|n| n.name.clone())
+                .collect(),
             node_indices,
             nodes_expr,
             default: l.flag("Default")?,
@@ -493,15 +531,22 @@ pub(crate) fn build_partitions(
             def_mem: mem_limit(&l, "DefMemPerNode", "DefMemPerCPU")?,
             max_mem: mem_limit(&l, "MaxMemPerNode", "MaxMemPerCPU")?,
             grace_time: l.parse("GraceTime", values::parse_u32)?.unwrap_or(0),
-            state: l.parse("State", partition_state)?.unwrap_or(PartitionState::Up),
+            state: l
+                .parse("State", partition_state)?
+                .unwrap_or(PartitionState::Up),
             over_subscribe: match l.str("OverSubscribe").or_else(|| l.str("Shared")) {
-                Some(s) => OverSubscribe::parse(s).map_err(|r| ConfError::bad_value(at, "OverSubscribe", r))?,
+                Some(s) => OverSubscribe::parse(s)
+                    .map_err(|r| ConfError::bad_value(at, "OverSubscribe", r))?,
                 None => OverSubscribe::No,
             },
             over_time_limit: l.parse("OverTimeLimit", over_time)?,
             preempt_mode: l.text("PreemptMode"),
-            priority_job_factor: priority.or(l.parse("PriorityJobFactor", values::parse_u16)?).unwrap_or(1),
-            priority_tier: priority.or(l.parse("PriorityTier", values::parse_u16)?).unwrap_or(1),
+            priority_job_factor: priority
+                .or(l.parse("PriorityJobFactor", values::parse_u16)?)
+                .unwrap_or(1),
+            priority_tier: priority
+                .or(l.parse("PriorityTier", values::parse_u16)?)
+                .unwrap_or(1),
             resume_timeout: l.parse("ResumeTimeout", values::parse_u16)?,
             suspend_timeout: l.parse("SuspendTimeout", values::parse_u16)?,
             suspend_time: l.parse("SuspendTime", suspend_time)?,
@@ -532,8 +577,15 @@ pub(crate) fn build_partitions(
 }
 
 /// Build DownNodes lines, checking every name is a defined node.
-pub(crate) fn build_down_nodes(lines: &[EntityLine], nodes: &[NodeConf]) -> Result<Vec<DownNodesConf>, ConfError> {
-    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+pub(crate) fn build_down_nodes(
+    lines: &[EntityLine],
+    nodes: &[NodeConf],
+) -> Result<Vec<DownNodesConf>, ConfError> {
+    let index: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
     lines
         .iter()
         .filter(|l| l.kind == "DownNodes")

@@ -110,11 +110,9 @@ const PARTITION_OPTIONS: &[(&str, KeyKind)] = &[
     ("TRESBillingWeights", KeyKind::Str),
 ];
 
-const DOWN_NODES_OPTIONS: &[(&str, KeyKind)] =
-    &[("Reason", KeyKind::Str), ("State", KeyKind::Str)];
+const DOWN_NODES_OPTIONS: &[(&str, KeyKind)] = &[("Reason", KeyKind::Str), ("State", KeyKind::Str)];
 
-const NODE_SET_OPTIONS: &[(&str, KeyKind)] =
-    &[("Feature", KeyKind::Str), ("Nodes", KeyKind::Str)];
+const NODE_SET_OPTIONS: &[(&str, KeyKind)] = &[("Feature", KeyKind::Str), ("Nodes", KeyKind::Str)];
 
 const FRONTEND_OPTIONS: &[(&str, KeyKind)] = &[
     ("AllowGroups", KeyKind::Str),
@@ -156,7 +154,12 @@ const DEFUNCT_KEYS: &[&str] = &["SchedulerAuth"];
 
 impl RawConf {
     /// Parse one file's text; `path` names it in errors and anchors includes.
-    pub(crate) fn parse_text(&mut self, text: &str, path: &Path, depth: usize) -> Result<(), ConfError> {
+    pub(crate) fn parse_text(
+        &mut self,
+        text: &str,
+        path: &Path,
+        depth: usize,
+    ) -> Result<(), ConfError> {
         for line in reader::logical_lines(text, &mut self.hash) {
             let at = Location {
                 file: path.to_path_buf(),
@@ -191,7 +194,11 @@ impl RawConf {
                 });
             };
             if DEFUNCT_KEYS.contains(&key) {
-                return Err(ConfError::bad_value(&at, key, "the option is defunct, see man slurm.conf"));
+                return Err(ConfError::bad_value(
+                    &at,
+                    key,
+                    "the option is defunct, see man slurm.conf",
+                ));
             }
             check_kind(kind, key, pair.value, &at)?;
             let rest = if kind == KeyKind::Line {
@@ -227,9 +234,8 @@ impl RawConf {
         let table = entity_options(kind);
         let mut options = HashMap::new();
         while let Some(pair) = next_pair(rest) {
-            let Some(&(opt, opt_kind)) = table
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(pair.key))
+            let Some(&(opt, opt_kind)) =
+                table.iter().find(|(n, _)| n.eq_ignore_ascii_case(pair.key))
             else {
                 return Err(ConfError::UnknownKey {
                     at: at.clone(),
@@ -249,7 +255,13 @@ impl RawConf {
         Ok(rest)
     }
 
-    fn include(&mut self, file: &str, from: &Path, depth: usize, at: &Location) -> Result<(), ConfError> {
+    fn include(
+        &mut self,
+        file: &str,
+        from: &Path,
+        depth: usize,
+        at: &Location,
+    ) -> Result<(), ConfError> {
         if depth >= MAX_INCLUDE_DEPTH {
             return Err(ConfError::IncludeTooDeep {
                 at: at.clone(),
@@ -259,7 +271,11 @@ impl RawConf {
         // `%c` is replaced by ClusterName, which must already be set.
         let file = if file.contains("%c") {
             let Some(cluster) = self.scalars.get("ClusterName") else {
-                return Err(ConfError::bad_value(at, "Include", "%c used before ClusterName is set"));
+                return Err(ConfError::bad_value(
+                    at,
+                    "Include",
+                    "%c used before ClusterName is set",
+                ));
             };
             file.replace("%c", &cluster.value)
         } else {

@@ -56,7 +56,11 @@ fn continuation(line: &[u8]) -> Option<&[u8]> {
     while end > 0 && line[end - 1].is_ascii_whitespace() {
         end -= 1;
     }
-    let run = line[..end].iter().rev().take_while(|&&c| c == b'\\').count();
+    let run = line[..end]
+        .iter()
+        .rev()
+        .take_while(|&&c| c == b'\\')
+        .count();
     (!run.is_multiple_of(2)).then(|| &line[..end - 1])
 }
 
@@ -230,10 +234,7 @@ pub(crate) fn include_directive(line: &str) -> Option<(&str, &str)> {
         return None;
     }
     let trimmed = after.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
-    let end = trimmed
-        .bytes()
-        .position(is_space)
-        .unwrap_or(trimmed.len());
+    let end = trimmed.bytes().position(is_space).unwrap_or(trimmed.len());
     Some((&trimmed[..end], &trimmed[end..]))
 }
 
@@ -276,7 +277,10 @@ mod tests {
 
     #[test]
     fn include() {
-        assert_eq!(include_directive("Include a.conf\n"), Some(("a.conf", "\n")));
+        assert_eq!(
+            include_directive("Include a.conf\n"),
+            Some(("a.conf", "\n"))
+        );
         assert_eq!(include_directive("INCLUDE\t/x/y z"), Some(("/x/y", " z")));
         assert_eq!(include_directive("Include=a"), None);
         assert_eq!(include_directive(" Include a"), None);

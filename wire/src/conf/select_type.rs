@@ -49,7 +49,9 @@ pub fn parse(s: &str) -> Result<u16, String> {
             continue;
         }
         let Some(&(_, b)) = WORDS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word)) else {
-            return Err(format!("\"{word}\" is not a valid SelectTypeParameters word"));
+            return Err(format!(
+                "\"{word}\" is not a valid SelectTypeParameters word"
+            ));
         };
         bits |= b;
     }

@@ -27,7 +27,14 @@ fn every_key_in_table_is_accepted() {
             keys::KeyKind::Bool => "no",
             _ => "1",
         };
-        if ["SchedulerAuth", "AccountingStoreJobComment", "SrunPortRange", "FirstJobId"].contains(key) {
+        if [
+            "SchedulerAuth",
+            "AccountingStoreJobComment",
+            "SrunPortRange",
+            "FirstJobId",
+        ]
+        .contains(key)
+        {
             continue;
         }
         let text = format!("{key}={value}\n");
@@ -69,8 +76,14 @@ fn keys_are_case_insensitive_and_last_value_wins() {
 
 #[test]
 fn one_pair_per_plain_line() {
-    assert!(matches!(parse_err("KillWait=1 MinJobAge=2\n"), ConfError::Syntax { .. }));
-    assert!(matches!(parse_err("just words\n"), ConfError::Syntax { .. }));
+    assert!(matches!(
+        parse_err("KillWait=1 MinJobAge=2\n"),
+        ConfError::Syntax { .. }
+    ));
+    assert!(matches!(
+        parse_err("just words\n"),
+        ConfError::Syntax { .. }
+    ));
 }
 
 #[test]
@@ -92,10 +105,22 @@ fn bad_numbers_are_typed_errors() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(parse_err("KillWait=70000\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("NodeName=n1 CPUs=x\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("UsePAM=maybe\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("SchedulerAuth=x\n"), ConfError::BadValue { .. }));
+    assert!(matches!(
+        parse_err("KillWait=70000\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("NodeName=n1 CPUs=x\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("UsePAM=maybe\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("SchedulerAuth=x\n"),
+        ConfError::BadValue { .. }
+    ));
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -116,7 +141,10 @@ fn write(path: &Path, text: &str) {
 #[test]
 fn includes_relative_nested_and_bounded() {
     let dir = temp_dir("inc");
-    write(&dir.join("slurm.conf"), "SlurmctldHost=c\nClusterName=Clu\ninclude sub/nodes.conf\nPartitionName=p Nodes=ALL\n");
+    write(
+        &dir.join("slurm.conf"),
+        "SlurmctldHost=c\nClusterName=Clu\ninclude sub/nodes.conf\nPartitionName=p Nodes=ALL\n",
+    );
     write(&dir.join("sub/nodes.conf"), "Include more-%c.conf\n");
     write(&dir.join("sub/more-Clu.conf"), "NodeName=n[1-2]\n");
     let c = match SlurmConf::from_file(dir.join("slurm.conf")) {
@@ -126,7 +154,10 @@ fn includes_relative_nested_and_bounded() {
     assert_eq!(c.nodes.len(), 2);
     assert_eq!(c.partitions[0].nodes, ["n1", "n2"]);
 
-    write(&dir.join("loop.conf"), "SlurmctldHost=c\nInclude loop.conf\n");
+    write(
+        &dir.join("loop.conf"),
+        "SlurmctldHost=c\nInclude loop.conf\n",
+    );
     let e = SlurmConf::from_file(dir.join("loop.conf")).err();
     let mut depth = 0;
     let mut cur = e.as_ref();
@@ -134,10 +165,16 @@ fn includes_relative_nested_and_bounded() {
         depth += 1;
         cur = Some(source);
     }
-    assert!(matches!(cur, Some(ConfError::IncludeTooDeep { .. })), "{e:?}");
+    assert!(
+        matches!(cur, Some(ConfError::IncludeTooDeep { .. })),
+        "{e:?}"
+    );
     assert_eq!(depth, MAX_INCLUDE_DEPTH);
 
-    write(&dir.join("missing.conf"), "SlurmctldHost=c\nInclude nothere.conf\n");
+    write(
+        &dir.join("missing.conf"),
+        "SlurmctldHost=c\nInclude nothere.conf\n",
+    );
     match SlurmConf::from_file(dir.join("missing.conf")) {
         Err(ConfError::Include { at, source }) => {
             assert_eq!(at.line, 2);
@@ -155,16 +192,29 @@ fn controllers() {
     assert_eq!(
         hosts,
         [
-            ControllerHost { name: "a".into(), addr: "10.0.0.1".into() },
-            ControllerHost { name: "b".into(), addr: "b".into() },
+            ControllerHost {
+                name: "a".into(),
+                addr: "10.0.0.1".into()
+            },
+            ControllerHost {
+                name: "b".into(),
+                addr: "b".into()
+            },
         ]
     );
-    let c = SlurmConf::from_str("ControlMachine=m\nControlAddr=1.2.3.4\nBackupController=bk\n", "x").ok();
+    let c = SlurmConf::from_str(
+        "ControlMachine=m\nControlAddr=1.2.3.4\nBackupController=bk\n",
+        "x",
+    )
+    .ok();
     let hosts = c.map(|c| c.control_hosts).unwrap_or_default();
     assert_eq!(hosts.len(), 2);
     assert_eq!(hosts[0].addr, "1.2.3.4");
     assert_eq!(hosts[1].addr, "bk");
-    assert!(matches!(SlurmConf::from_str("ClusterName=x\n", "x"), Err(ConfError::NoController)));
+    assert!(matches!(
+        SlurmConf::from_str("ClusterName=x\n", "x"),
+        Err(ConfError::NoController)
+    ));
     let mut c = parse("");
     c.replace_localhost_controller("vm");
     assert_eq!(c.primary_controller().map(|h| h.name.as_str()), Some("ctl"));
@@ -172,7 +222,11 @@ fn controllers() {
     if let Some(c) = c.as_mut() {
         c.replace_localhost_controller("vm");
     }
-    assert_eq!(c.and_then(|c| c.primary_controller().cloned()).map(|h| h.name), Some("vm".into()));
+    assert_eq!(
+        c.and_then(|c| c.primary_controller().cloned())
+            .map(|h| h.name),
+        Some("vm".into())
+    );
 }
 
 #[test]
@@ -236,7 +290,10 @@ fn derived_values() {
     assert_eq!((c.slurmctld_debug, c.slurmd_debug), (log_level::DEBUG2, 7));
     assert_eq!(
         c.conf_flags,
-        conf_flags::CONFIG_OVERRIDES | conf_flags::USE_PAM | conf_flags::DISABLE_ROOT_JOBS | conf_flags::IPV6_ENABLED
+        conf_flags::CONFIG_OVERRIDES
+            | conf_flags::USE_PAM
+            | conf_flags::DISABLE_ROOT_JOBS
+            | conf_flags::IPV6_ENABLED
     );
     assert_eq!(
         c.accounting_storage_enforce,
@@ -251,20 +308,40 @@ fn derived_values() {
     // MaxJobId is capped and MaxJobCount limited to the id space.
     assert_eq!(c.max_job_id, 0x03ff_ffff);
     assert_eq!(c.max_job_cnt, 10000);
-    assert_eq!(c.def_mem_per_cpu.map(MemLimit::to_wire), Some(100 | MemLimit::MEM_PER_CPU));
+    assert_eq!(
+        c.def_mem_per_cpu.map(MemLimit::to_wire),
+        Some(100 | MemLimit::MEM_PER_CPU)
+    );
     assert_eq!(c.max_mem_per_cpu, Some(MemLimit::PerNode(u64::MAX)));
     let c = parse("PrivateData=all\nAccountingStorageEnforce=all\n");
     assert_eq!(c.private_data, 0xffff);
-    assert_eq!(c.conf_flags & conf_flags::TRACK_WCKEY, conf_flags::TRACK_WCKEY);
-    assert!(matches!(parse_err("EnforcePartLimits=maybe\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("SelectTypeParameters=CR_Bogus\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("SlurmctldDebug=loud\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("FirstJobId=10\nMaxJobId=5\n"), ConfError::BadValue { .. }));
+    assert_eq!(
+        c.conf_flags & conf_flags::TRACK_WCKEY,
+        conf_flags::TRACK_WCKEY
+    );
+    assert!(matches!(
+        parse_err("EnforcePartLimits=maybe\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("SelectTypeParameters=CR_Bogus\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("SlurmctldDebug=loud\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("FirstJobId=10\nMaxJobId=5\n"),
+        ConfError::BadValue { .. }
+    ));
 }
 
 #[test]
 fn nodes_expand_in_order_with_positional_addresses() {
-    let c = parse("NodeName=n[1-3] NodeAddr=10.0.0.[1-3] NodeHostname=h[1-3] Port=[7001-7003]\nNodeName=a0\n");
+    let c = parse(
+        "NodeName=n[1-3] NodeAddr=10.0.0.[1-3] NodeHostname=h[1-3] Port=[7001-7003]\nNodeName=a0\n",
+    );
     let names: Vec<_> = c.nodes.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["n1", "n2", "n3", "a0"]);
     assert_eq!(c.nodes[1].addr, "10.0.0.2");
@@ -273,11 +350,26 @@ fn nodes_expand_in_order_with_positional_addresses() {
     assert_eq!(c.nodes[3].addr, "a0");
     assert_eq!(c.nodes[3].port, None);
     assert_eq!(c.node_index("a0"), Some(3));
-    assert!(matches!(parse_err("NodeName=n[1-3] NodeAddr=a,b\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("NodeName=n1\nNodeName=n[0-1]\n"), ConfError::DuplicateNode { .. }));
-    assert!(matches!(parse_err("NodeName=n[3-1]\n"), ConfError::Hostlist { .. }));
-    assert!(matches!(parse_err("NodeName=ALL\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("NodeName=DEFAULT NodeAddr=x\n"), ConfError::BadValue { .. }));
+    assert!(matches!(
+        parse_err("NodeName=n[1-3] NodeAddr=a,b\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("NodeName=n1\nNodeName=n[0-1]\n"),
+        ConfError::DuplicateNode { .. }
+    ));
+    assert!(matches!(
+        parse_err("NodeName=n[3-1]\n"),
+        ConfError::Hostlist { .. }
+    ));
+    assert!(matches!(
+        parse_err("NodeName=ALL\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("NodeName=DEFAULT NodeAddr=x\n"),
+        ConfError::BadValue { .. }
+    ));
 }
 
 #[test]
@@ -289,7 +381,10 @@ fn node_defaults_line() {
         "NodeName=n2 CPUs=4 Features=b,c\n",
     ));
     let n1 = &c.nodes[0];
-    assert_eq!((n1.cpus, n1.real_memory, n1.weight, n1.tmp_disk), (8, 2000, 5, 10));
+    assert_eq!(
+        (n1.cpus, n1.real_memory, n1.weight, n1.tmp_disk),
+        (8, 2000, 5, 10)
+    );
     assert_eq!(n1.state.as_deref(), Some("UNKNOWN"));
     assert_eq!(n1.gres.as_deref(), Some("gpu:1"));
     assert_eq!(n1.reason.as_deref(), Some("being fixed"));
@@ -305,25 +400,46 @@ fn node_shape_derivation() {
     let shape = |opts: &str| {
         let c = parse(&format!("NodeName=n {opts}\n"));
         let n = &c.nodes[0];
-        (n.cpus, n.boards, n.sockets, n.cores_per_socket, n.threads_per_core)
+        (
+            n.cpus,
+            n.boards,
+            n.sockets,
+            n.cores_per_socket,
+            n.threads_per_core,
+        )
     };
     // Nothing given: one of everything.
     assert_eq!(shape(""), (1, 1, 1, 1, 1));
     // CPUs only: sockets inferred as CPUs/(cores*threads).
     assert_eq!(shape("CPUs=2"), (2, 1, 2, 1, 1));
     // Topology only: CPUs = sockets*cores*threads.
-    assert_eq!(shape("Sockets=2 CoresPerSocket=4 ThreadsPerCore=2"), (16, 1, 2, 4, 2));
+    assert_eq!(
+        shape("Sockets=2 CoresPerSocket=4 ThreadsPerCore=2"),
+        (16, 1, 2, 4, 2)
+    );
     // CPUs counting cores (not threads) is kept.
-    assert_eq!(shape("CPUs=8 Sockets=2 CoresPerSocket=4 ThreadsPerCore=2"), (8, 1, 2, 4, 2));
+    assert_eq!(
+        shape("CPUs=8 Sockets=2 CoresPerSocket=4 ThreadsPerCore=2"),
+        (8, 1, 2, 4, 2)
+    );
     // CPUs matching no level is reset to the full product.
     assert_eq!(shape("CPUs=7 Sockets=2 CoresPerSocket=2"), (4, 1, 2, 2, 1));
     // CPUs not divisible by cores*threads: sockets fall back to Boards.
     assert_eq!(shape("CPUs=6 CoresPerSocket=4"), (4, 1, 1, 4, 1));
     // Boards and SocketsPerBoard give total sockets; Sockets is then ignored.
-    assert_eq!(shape("Boards=2 SocketsPerBoard=2 CoresPerSocket=2"), (8, 2, 4, 2, 1));
-    assert_eq!(shape("Boards=2 SocketsPerBoard=2 Sockets=7"), (4, 2, 4, 1, 1));
+    assert_eq!(
+        shape("Boards=2 SocketsPerBoard=2 CoresPerSocket=2"),
+        (8, 2, 4, 2, 1)
+    );
+    assert_eq!(
+        shape("Boards=2 SocketsPerBoard=2 Sockets=7"),
+        (4, 2, 4, 1, 1)
+    );
     // Zeros are reset to one.
-    assert_eq!(shape("CPUs=0 CoresPerSocket=0 ThreadsPerCore=0"), (1, 1, 1, 1, 1));
+    assert_eq!(
+        shape("CPUs=0 CoresPerSocket=0 ThreadsPerCore=0"),
+        (1, 1, 1, 1, 1)
+    );
     // Procs is the old name of CPUs.
     assert_eq!(shape("Procs=4"), (4, 1, 4, 1, 1));
     // Fewer sockets than boards resets boards to 1.
@@ -367,7 +483,10 @@ fn partitions() {
     assert_eq!(p[2].flags(), 0x2 | 0x8 | 0x40);
     assert_eq!(p[3].nodes, ["a1", "a2"]);
     assert_eq!(p[3].over_subscribe, OverSubscribe::Force(2));
-    assert_eq!(p[3].over_subscribe.to_wire(), 2 | OverSubscribe::SHARED_FORCE);
+    assert_eq!(
+        p[3].over_subscribe.to_wire(),
+        2 | OverSubscribe::SHARED_FORCE
+    );
     assert_eq!((p[3].priority_tier, p[3].priority_job_factor), (5, 1));
     assert_eq!(p[3].allow_accounts.as_deref(), Some("acct"));
     assert_eq!(p[3].deny_accounts, None);
@@ -381,18 +500,32 @@ fn partitions() {
         parse_err("NodeName=a1\nPartitionName=p Nodes=a[1-2]\n"),
         ConfError::UnknownNode { node, entity, .. } if node == "a2" && entity == "p"
     ));
-    assert!(matches!(parse_err("PartitionName=p MaxTime=soon\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("PartitionName=p State=SIDEWAYS\n"), ConfError::BadValue { .. }));
-    assert!(matches!(parse_err("PartitionName=p OverSubscribe=LOTS\n"), ConfError::BadValue { .. }));
+    assert!(matches!(
+        parse_err("PartitionName=p MaxTime=soon\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("PartitionName=p State=SIDEWAYS\n"),
+        ConfError::BadValue { .. }
+    ));
+    assert!(matches!(
+        parse_err("PartitionName=p OverSubscribe=LOTS\n"),
+        ConfError::BadValue { .. }
+    ));
 }
 
 #[test]
 fn down_nodes_and_frontends() {
-    let c = parse("NodeName=n[1-2]\nDownNodes=n2 Reason=dead State=DOWN\nFrontendName=fe1 FrontendAddr=x\n");
+    let c = parse(
+        "NodeName=n[1-2]\nDownNodes=n2 Reason=dead State=DOWN\nFrontendName=fe1 FrontendAddr=x\n",
+    );
     assert_eq!(c.down_nodes[0].nodes, "n2");
     assert_eq!(c.down_nodes[0].reason.as_deref(), Some("dead"));
     assert_eq!(c.frontends, ["fe1"]);
-    assert!(matches!(parse_err("NodeName=n1\nDownNodes=n9\n"), ConfError::UnknownNode { .. }));
+    assert!(matches!(
+        parse_err("NodeName=n1\nDownNodes=n9\n"),
+        ConfError::UnknownNode { .. }
+    ));
 }
 
 #[test]
@@ -430,15 +563,30 @@ fn bitfields_from_conf() {
          LogTimeFormat=rfc5424_ms\nCpuFreqDef=Performance\nCpuFreqGovernors=Performance,SchedUtil\n",
     );
     assert_eq!(c.debug_flags, flags::debug::BACKFILL | flags::debug::GRES);
-    assert_eq!(c.prolog_flags, flags::prolog::ALLOC | flags::prolog::CONTAIN | flags::prolog::SERIAL);
+    assert_eq!(
+        c.prolog_flags,
+        flags::prolog::ALLOC | flags::prolog::CONTAIN | flags::prolog::SERIAL
+    );
     assert_eq!(c.reconfig_flags, flags::reconfig::KEEP_PART_INFO);
-    assert_eq!(c.task_plugin_param, flags::cpu_bind::TO_CORES | flags::cpu_bind::AUTO_TO_THREADS);
+    assert_eq!(
+        c.task_plugin_param,
+        flags::cpu_bind::TO_CORES | flags::cpu_bind::AUTO_TO_THREADS
+    );
     assert_eq!(c.priority_flags, flags::priority::MAX_TRES);
-    assert_eq!(c.preempt_mode, flags::preempt::REQUEUE | flags::preempt::GANG);
-    assert_eq!(c.health_check_node_state, flags::health_check::NODE_IDLE | flags::health_check::CYCLE);
+    assert_eq!(
+        c.preempt_mode,
+        flags::preempt::REQUEUE | flags::preempt::GANG
+    );
+    assert_eq!(
+        c.health_check_node_state,
+        flags::health_check::NODE_IDLE | flags::health_check::CYCLE
+    );
     assert_eq!(c.log_fmt, flags::log_fmt::RFC5424_MS);
     assert_eq!(c.cpu_freq_def, Some(flags::cpu_freq::PERFORMANCE));
-    assert_eq!(c.cpu_freq_govs, flags::cpu_freq::PERFORMANCE | flags::cpu_freq::SCHEDUTIL);
+    assert_eq!(
+        c.cpu_freq_govs,
+        flags::cpu_freq::PERFORMANCE | flags::cpu_freq::SCHEDUTIL
+    );
 }
 
 #[test]
@@ -456,14 +604,23 @@ fn bitfields_upstream_rejects() {
         ("DebugFlags=Backfill,Nope\n", "DebugFlags"),
         ("PrologFlags=Sometimes\n", "PrologFlags"),
         ("PrologFlags=NoHold,Contain\n", "PrologFlags"),
-        ("ProctrackType=proctrack/linuxproc\nPrologFlags=X11\n", "PrologFlags"),
+        (
+            "ProctrackType=proctrack/linuxproc\nPrologFlags=X11\n",
+            "PrologFlags",
+        ),
         ("JobContainerType=job_container/tmpfs\n", "JobContainerType"),
         ("ReconfigFlags=KeepAll\n", "ReconfigFlags"),
         ("TaskPluginParam=cores,sockets\n", "TaskPluginParam"),
         ("PreemptMode=REQUEUE\n", "PreemptMode"),
         ("PreemptType=preempt/qos\n", "PreemptMode"),
-        ("PreemptType=preempt/qos\nPreemptMode=SUSPEND\n", "PreemptMode"),
-        ("PreemptType=preempt/qos\nPreemptMode=GANG,WITHIN,CANCEL\n", "PreemptMode"),
+        (
+            "PreemptType=preempt/qos\nPreemptMode=SUSPEND\n",
+            "PreemptMode",
+        ),
+        (
+            "PreemptType=preempt/qos\nPreemptMode=GANG,WITHIN,CANCEL\n",
+            "PreemptMode",
+        ),
     ] {
         match parse_err(text) {
             ConfError::BadValue { key: k, .. } => assert_eq!(k, key, "{text}"),

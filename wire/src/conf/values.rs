@@ -42,7 +42,10 @@ fn strtoull_base0(s: &str) -> Option<(u64, usize, bool, bool)> {
     let mut v: u64 = 0;
     let mut overflow = false;
     while let Some(d) = b.get(j).and_then(|&c| (c as char).to_digit(radix as u32)) {
-        match v.checked_mul(radix).and_then(|x| x.checked_add(u64::from(d))) {
+        match v
+            .checked_mul(radix)
+            .and_then(|x| x.checked_add(u64::from(d)))
+        {
             Some(n) => v = n,
             None => overflow = true,
         }
@@ -57,14 +60,22 @@ fn strtoull_base0(s: &str) -> Option<(u64, usize, bool, bool)> {
 fn parse_unsigned(value: &str, max: u64, infinite: u64, kilo: bool) -> ValueResult<u64> {
     let bad = || format!("\"{value}\" is not a valid number");
     let Some((mut n, mut used, negative, overflow)) = strtoull_base0(value) else {
-        return if is_unlimited(value) { Ok(infinite) } else { Err(bad()) };
+        return if is_unlimited(value) {
+            Ok(infinite)
+        } else {
+            Err(bad())
+        };
     };
     if kilo && matches!(value.as_bytes().get(used), Some(b'k' | b'K')) {
         n = n.saturating_mul(1024);
         used += 1;
     }
     if used != value.len() {
-        return if is_unlimited(value) { Ok(infinite) } else { Err(bad()) };
+        return if is_unlimited(value) {
+            Ok(infinite)
+        } else {
+            Err(bad())
+        };
     }
     if overflow {
         return Err(format!("\"{value}\" is out of range"));
@@ -152,7 +163,13 @@ fn valid_timespec(s: &str) -> bool {
 
 fn scan_fields(s: &str, seps: &[char]) -> Vec<i64> {
     s.split(seps)
-        .map_while(|f| if f.is_empty() { None } else { f.parse::<i64>().ok() })
+        .map_while(|f| {
+            if f.is_empty() {
+                None
+            } else {
+                f.parse::<i64>().ok()
+            }
+        })
         .collect()
 }
 

@@ -34,7 +34,11 @@ pub struct JobDefault {
 }
 
 /// Reads a u32 list count where NO_VAL means "no list".
-fn list_count(u: &mut Unpacker<'_>, field: &'static str, min_elem: usize) -> DecodeResult<Option<usize>> {
+fn list_count(
+    u: &mut Unpacker<'_>,
+    field: &'static str,
+    min_elem: usize,
+) -> DecodeResult<Option<usize>> {
     let n = u.u32(field)?;
     if n == NO_VAL {
         return Ok(None);
@@ -57,11 +61,19 @@ pub fn pack_key_pairs(p: &mut Packer, list: Option<&[KeyPair]>) {
 }
 
 /// `unpack_key_pair_list`.
-pub fn unpack_key_pairs(u: &mut Unpacker<'_>, field: &'static str) -> DecodeResult<Option<Vec<KeyPair>>> {
-    let Some(n) = list_count(u, field, 8)? else { return Ok(None) };
+pub fn unpack_key_pairs(
+    u: &mut Unpacker<'_>,
+    field: &'static str,
+) -> DecodeResult<Option<Vec<KeyPair>>> {
+    let Some(n) = list_count(u, field, 8)? else {
+        return Ok(None);
+    };
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        out.push(KeyPair { name: u.str(field)?, value: u.str(field)? });
+        out.push(KeyPair {
+            name: u.str(field)?,
+            value: u.str(field)?,
+        });
     }
     Ok(Some(out))
 }
@@ -81,11 +93,19 @@ pub fn pack_plugin_params(p: &mut Packer, list: Option<&[PluginParams]>) {
 }
 
 /// `unpack_config_plugin_params_list`.
-pub fn unpack_plugin_params(u: &mut Unpacker<'_>, field: &'static str) -> DecodeResult<Option<Vec<PluginParams>>> {
-    let Some(n) = list_count(u, field, 8)? else { return Ok(None) };
+pub fn unpack_plugin_params(
+    u: &mut Unpacker<'_>,
+    field: &'static str,
+) -> DecodeResult<Option<Vec<PluginParams>>> {
+    let Some(n) = list_count(u, field, 8)? else {
+        return Ok(None);
+    };
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        out.push(PluginParams { name: u.str(field)?, key_pairs: unpack_key_pairs(u, field)? });
+        out.push(PluginParams {
+            name: u.str(field)?,
+            key_pairs: unpack_key_pairs(u, field)?,
+        });
     }
     Ok(Some(out))
 }
@@ -105,11 +125,19 @@ pub fn pack_job_defaults(p: &mut Packer, list: Option<&[JobDefault]>) {
 }
 
 /// `slurm_unpack_list(job_defaults_unpack)`.
-pub fn unpack_job_defaults(u: &mut Unpacker<'_>, field: &'static str) -> DecodeResult<Option<Vec<JobDefault>>> {
-    let Some(n) = list_count(u, field, 10)? else { return Ok(None) };
+pub fn unpack_job_defaults(
+    u: &mut Unpacker<'_>,
+    field: &'static str,
+) -> DecodeResult<Option<Vec<JobDefault>>> {
+    let Some(n) = list_count(u, field, 10)? else {
+        return Ok(None);
+    };
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        out.push(JobDefault { kind: u.u16(field)?, value: u.u64(field)? });
+        out.push(JobDefault {
+            kind: u.u16(field)?,
+            value: u.u64(field)?,
+        });
     }
     Ok(Some(out))
 }

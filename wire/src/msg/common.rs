@@ -23,7 +23,9 @@ pub struct SelectJobInfo {
 
 impl Default for SelectJobInfo {
     fn default() -> Self {
-        SelectJobInfo { plugin_id: select_plugin::CONS_TRES }
+        SelectJobInfo {
+            plugin_id: select_plugin::CONS_TRES,
+        }
     }
 }
 
@@ -36,8 +38,13 @@ impl SelectJobInfo {
     pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Self> {
         let plugin_id = u.u32("select_jobinfo.plugin_id")?;
         match plugin_id {
-            select_plugin::CONS_RES | select_plugin::LINEAR | select_plugin::CONS_TRES => Ok(SelectJobInfo { plugin_id }),
-            other => Err(DecodeError::InvalidValue { field: "select_jobinfo.plugin_id", value: other.into() }),
+            select_plugin::CONS_RES | select_plugin::LINEAR | select_plugin::CONS_TRES => {
+                Ok(SelectJobInfo { plugin_id })
+            }
+            other => Err(DecodeError::InvalidValue {
+                field: "select_jobinfo.plugin_id",
+                value: other.into(),
+            }),
         }
     }
 }
@@ -71,7 +78,12 @@ impl SelectNodeInfo {
         let plugin_id = u.u32("select_nodeinfo.plugin_id")?;
         match plugin_id {
             select_plugin::CONS_RES | select_plugin::LINEAR | select_plugin::CONS_TRES => {}
-            other => return Err(DecodeError::InvalidValue { field: "select_nodeinfo.plugin_id", value: other.into() }),
+            other => {
+                return Err(DecodeError::InvalidValue {
+                    field: "select_nodeinfo.plugin_id",
+                    value: other.into(),
+                })
+            }
         }
         Ok(SelectNodeInfo {
             plugin_id,
@@ -144,7 +156,10 @@ impl MultiCore {
                 ntasks_per_core: u.u16("multi_core.ntasks_per_core")?,
                 plane_size: u.u16("multi_core.plane_size")?,
             })),
-            other => Err(DecodeError::InvalidValue { field: "multi_core.flag", value: other.into() }),
+            other => Err(DecodeError::InvalidValue {
+                field: "multi_core.flag",
+                value: other.into(),
+            }),
         }
     }
 }

@@ -161,7 +161,12 @@ impl KillJob {
         let cred = match u.u8("kill_job.has_cred")? {
             0 => None,
             1 => Some(SignedCredential::unpack(u, version)?),
-            other => return Err(DecodeError::InvalidValue { field: "kill_job.has_cred", value: other.into() }),
+            other => {
+                return Err(DecodeError::InvalidValue {
+                    field: "kill_job.has_cred",
+                    value: other.into(),
+                })
+            }
         };
         Ok(KillJob {
             cred,

@@ -116,7 +116,10 @@ fn same_len(field: &'static str, want: usize, got: usize) -> DecodeResult<()> {
     if want == got {
         Ok(())
     } else {
-        Err(DecodeError::InvalidValue { field, value: got as u64 })
+        Err(DecodeError::InvalidValue {
+            field,
+            value: got as u64,
+        })
     }
 }
 
@@ -248,14 +251,22 @@ impl JobCredential {
             c.job_mem_alloc = u.u64_array("cred.job_mem_alloc")?;
             same_len("cred.job_mem_alloc", n, c.job_mem_alloc.len())?;
             c.job_mem_alloc_rep_count = u.u32_array("cred.job_mem_alloc_rep_count")?;
-            same_len("cred.job_mem_alloc_rep_count", n, c.job_mem_alloc_rep_count.len())?;
+            same_len(
+                "cred.job_mem_alloc_rep_count",
+                n,
+                c.job_mem_alloc_rep_count.len(),
+            )?;
         }
         let n = u.u32("cred.step_mem_alloc_size")? as usize;
         if n > 0 {
             c.step_mem_alloc = u.u64_array("cred.step_mem_alloc")?;
             same_len("cred.step_mem_alloc", n, c.step_mem_alloc.len())?;
             c.step_mem_alloc_rep_count = u.u32_array("cred.step_mem_alloc_rep_count")?;
-            same_len("cred.step_mem_alloc_rep_count", n, c.step_mem_alloc_rep_count.len())?;
+            same_len(
+                "cred.step_mem_alloc_rep_count",
+                n,
+                c.step_mem_alloc_rep_count.len(),
+            )?;
         }
         c.selinux_context = u.str("cred.selinux_context")?;
         Ok(c)
@@ -341,7 +352,11 @@ pub struct SignedCredential {
 impl SignedCredential {
     /// A credential without signature (upstream packs `mem` length 0).
     pub fn unsigned(credential: JobCredential, version: ProtocolVersion) -> Self {
-        SignedCredential { body: credential.pack_body(version), credential, signature: None }
+        SignedCredential {
+            body: credential.pack_body(version),
+            credential,
+            signature: None,
+        }
     }
 
     /// Packs and signs `credential` like `_cred_sign`/`cred_p_sign`: MUNGE
@@ -356,17 +371,26 @@ impl SignedCredential {
         let token = cred_service.encode(&body, restrict)?;
         let mut signature = token.into_bytes();
         signature.push(0);
-        Ok(SignedCredential { body, credential, signature: Some(signature) })
+        Ok(SignedCredential {
+            body,
+            credential,
+            signature: Some(signature),
+        })
     }
 
     /// Checks the signature like `cred_p_verify_sign`: the token decodes, its
     /// encoder is one of `allowed_signer_uids` (SlurmUser and root), and its
     /// payload equals the body bytes.
-    pub fn verify(&self, cred_service: &dyn CredentialService, allowed_signer_uids: &[u32]) -> Result<(), CredError> {
+    pub fn verify(
+        &self,
+        cred_service: &dyn CredentialService,
+        allowed_signer_uids: &[u32],
+    ) -> Result<(), CredError> {
         let sig = self.signature.as_deref().ok_or(CredError::Unsigned)?;
         let text = sig.strip_suffix(&[0]).unwrap_or(sig);
-        let text = std::str::from_utf8(text)
-            .map_err(|_| CredError::BadSignature(AuthError::Invalid("signature is not text".into())))?;
+        let text = std::str::from_utf8(text).map_err(|_| {
+            CredError::BadSignature(AuthError::Invalid("signature is not text".into()))
+        })?;
         let v = cred_service.decode(text).map_err(|e| match e {
             AuthError::Replayed => CredError::SignatureReplayed,
             other => CredError::BadSignature(other),
@@ -375,7 +399,10 @@ impl SignedCredential {
             return Err(CredError::BadSigner { uid: v.uid });
         }
         if v.payload.len() != self.body.len() {
-            return Err(CredError::SizeMismatch { signed: v.payload.len(), body: self.body.len() });
+            return Err(CredError::SizeMismatch {
+                signed: v.payload.len(),
+                body: self.body.len(),
+            });
         }
         if v.payload != self.body {
             return Err(CredError::DataMismatch);
@@ -406,6 +433,10 @@ impl SignedCredential {
         let credential = JobCredential::unpack(u, version)?;
         let body = start[..before - u.remaining()].to_vec();
         let signature = u.mem("cred.signature")?.map(<[u8]>::to_vec);
-        Ok(SignedCredential { body, credential, signature })
+        Ok(SignedCredential {
+            body,
+            credential,
+            signature,
+        })
     }
 }

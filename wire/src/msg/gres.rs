@@ -16,7 +16,9 @@ pub fn plugin_id(name: &str) -> u32 {
     name.bytes()
         .zip([0u32, 8, 16, 24].into_iter().cycle())
         // C sign-extends `char`; only matters for non-ASCII names.
-        .fold(0u32, |id, (b, shift)| id.wrapping_add(((b as i8) as i32 as u32).wrapping_shl(shift)))
+        .fold(0u32, |id, (b, shift)| {
+            id.wrapping_add(((b as i8) as i32 as u32).wrapping_shl(shift))
+        })
 }
 
 /// Smallest packed size of any GRES record (magic + plugin id), used to bound counts.
@@ -25,7 +27,10 @@ const MIN_RECORD: usize = 8;
 fn magic(u: &mut Unpacker<'_>, field: &'static str) -> DecodeResult<()> {
     match u.u32(field)? {
         GRES_MAGIC => Ok(()),
-        other => Err(DecodeError::InvalidValue { field, value: other.into() }),
+        other => Err(DecodeError::InvalidValue {
+            field,
+            value: other.into(),
+        }),
     }
 }
 
@@ -45,13 +50,20 @@ fn pack_bitmaps(p: &mut Packer, v: Option<&Vec<Option<Bitmap>>>) {
     }
 }
 
-fn unpack_bitmaps(u: &mut Unpacker<'_>, node_cnt: u32, field: &'static str) -> DecodeResult<Option<Vec<Option<Bitmap>>>> {
+fn unpack_bitmaps(
+    u: &mut Unpacker<'_>,
+    node_cnt: u32,
+    field: &'static str,
+) -> DecodeResult<Option<Vec<Option<Bitmap>>>> {
     if u.u8(field)? == 0 {
         return Ok(None);
     }
     // Each bitmap takes at least its u32 size.
     let n = u.check_count(field, node_cnt, 4)?;
-    (0..n).map(|_| u.bitmap(field)).collect::<DecodeResult<Vec<_>>>().map(Some)
+    (0..n)
+        .map(|_| u.bitmap(field))
+        .collect::<DecodeResult<Vec<_>>>()
+        .map(Some)
 }
 
 /// `u8 present` then, if 1, a `pack64_array`.
@@ -158,11 +170,15 @@ impl GresJobState {
         };
         g.gres_cnt_node_alloc = unpack_opt_u64s(u, "gres_job_state.gres_cnt_node_alloc")?;
         g.gres_bit_alloc = unpack_bitmaps(u, g.node_cnt, "gres_job_state.gres_bit_alloc")?;
-        g.gres_bit_step_alloc = unpack_bitmaps(u, g.node_cnt, "gres_job_state.gres_bit_step_alloc")?;
+        g.gres_bit_step_alloc =
+            unpack_bitmaps(u, g.node_cnt, "gres_job_state.gres_bit_step_alloc")?;
         if u.u8("gres_job_state.gres_cnt_step_alloc")? != 0 {
             let n = u.check_count("gres_job_state.gres_cnt_step_alloc", g.node_cnt, 8)?;
-            g.gres_cnt_step_alloc =
-                Some((0..n).map(|_| u.u64("gres_job_state.gres_cnt_step_alloc")).collect::<DecodeResult<_>>()?);
+            g.gres_cnt_step_alloc = Some(
+                (0..n)
+                    .map(|_| u.u64("gres_job_state.gres_cnt_step_alloc"))
+                    .collect::<DecodeResult<_>>()?,
+            );
         }
         Ok(g)
     }
@@ -387,4 +403,3 @@ mod tests {
         assert_eq!(plugin_id("abcde"), 0x6463_6261 + 0x65);
     }
 }
-

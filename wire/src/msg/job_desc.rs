@@ -6,7 +6,9 @@
 //! struct re-encodes byte for byte.
 
 use super::common::{CronEntry, SelectJobInfo};
-use crate::pack::{DecodeError, DecodeResult, Packer, Unpacker, NO_VAL, NO_VAL16, NO_VAL64, NO_VAL8};
+use crate::pack::{
+    DecodeError, DecodeResult, Packer, Unpacker, NO_VAL, NO_VAL16, NO_VAL64, NO_VAL8,
+};
 use crate::version::ProtocolVersion;
 
 /// `job_desc_msg_t`, 22.05 layout (REQUEST_SUBMIT_BATCH_JOB, REQUEST_JOB_WILL_RUN,

@@ -510,7 +510,6 @@ impl<S: AsRef<str>> JobInfoT<S> {
         p.str(opt(&self.mail_user));
         p.str(opt(&self.selinux_context));
     }
-
 }
 
 impl JobInfo {
@@ -660,7 +659,12 @@ pub struct JobInfoResponse {
 impl JobInfoResponse {
     /// Packs the body.
     pub fn pack(&self, p: &mut Packer, _version: ProtocolVersion) {
-        Self::pack_head(p, self.jobs.len() as u32, self.last_update, self.last_backfill);
+        Self::pack_head(
+            p,
+            self.jobs.len() as u32,
+            self.last_update,
+            self.last_backfill,
+        );
         for j in &self.jobs {
             j.pack(p);
         }
@@ -683,6 +687,10 @@ impl JobInfoResponse {
         for _ in 0..n {
             jobs.push(JobInfo::unpack(u)?);
         }
-        Ok(JobInfoResponse { last_update, last_backfill, jobs })
+        Ok(JobInfoResponse {
+            last_update,
+            last_backfill,
+            jobs,
+        })
     }
 }

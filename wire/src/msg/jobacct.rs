@@ -58,13 +58,19 @@ pub fn pack_tres_list(p: &mut Packer, list: Option<&[TresRec]>) {
 }
 
 /// Reads a `slurm_pack_list` of TRES records.
-pub fn unpack_tres_list(u: &mut Unpacker<'_>, field: &'static str) -> DecodeResult<Option<Vec<TresRec>>> {
+pub fn unpack_tres_list(
+    u: &mut Unpacker<'_>,
+    field: &'static str,
+) -> DecodeResult<Option<Vec<TresRec>>> {
     let n = u.u32(field)?;
     if n == NO_VAL {
         return Ok(None);
     }
     let n = u.check_count(field, n, TresRec::MIN_PACKED)?;
-    (0..n).map(|_| TresRec::unpack(u)).collect::<DecodeResult<Vec<_>>>().map(Some)
+    (0..n)
+        .map(|_| TresRec::unpack(u))
+        .collect::<DecodeResult<Vec<_>>>()
+        .map(Some)
 }
 
 /// Per-TRES usage arrays of `jobacctinfo_t`, each packed as a `pack64_array`
@@ -89,7 +95,15 @@ pub struct TresUsage {
 
 impl TresUsage {
     fn pack(&self, p: &mut Packer) {
-        for a in [&self.max, &self.max_nodeid, &self.max_taskid, &self.min, &self.min_nodeid, &self.min_taskid, &self.tot] {
+        for a in [
+            &self.max,
+            &self.max_nodeid,
+            &self.max_taskid,
+            &self.min,
+            &self.min_nodeid,
+            &self.min_taskid,
+            &self.tot,
+        ] {
             p.u64_array(a);
         }
     }
@@ -156,11 +170,19 @@ impl JobAcctInfo {
 
     /// Reads `u8 present` and, if present, the record. The 20.11 layout (u32
     /// cpu seconds) is refused.
-    pub fn unpack(u: &mut Unpacker<'_>, version: ProtocolVersion) -> DecodeResult<Option<JobAcctInfo>> {
+    pub fn unpack(
+        u: &mut Unpacker<'_>,
+        version: ProtocolVersion,
+    ) -> DecodeResult<Option<JobAcctInfo>> {
         match u.u8("jobacct.present")? {
             0 => return Ok(None),
             1 => {}
-            other => return Err(DecodeError::InvalidValue { field: "jobacct.present", value: other.into() }),
+            other => {
+                return Err(DecodeError::InvalidValue {
+                    field: "jobacct.present",
+                    value: other.into(),
+                })
+            }
         }
         if version < ProtocolVersion::V21_08 {
             return Err(DecodeError::UnsupportedVersion(version.0));

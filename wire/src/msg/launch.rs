@@ -23,7 +23,10 @@ fn counted_str_array(u: &mut Unpacker<'_>, field: &'static str) -> DecodeResult<
     let n = u.u32(field)?;
     let v = u.str_array(field)?;
     if v.len() as u64 != u64::from(n) {
-        return Err(DecodeError::InvalidValue { field, value: n.into() });
+        return Err(DecodeError::InvalidValue {
+            field,
+            value: n.into(),
+        });
     }
     Ok(v)
 }
@@ -197,8 +200,13 @@ impl BatchJobLaunch {
         if groups > 0 {
             cpus_per_node = u.u16_array("batch_launch.cpus_per_node")?;
             cpu_count_reps = u.u32_array("batch_launch.cpu_count_reps")?;
-            if cpus_per_node.len() as u64 != u64::from(groups) || cpu_count_reps.len() != cpus_per_node.len() {
-                return Err(DecodeError::InvalidValue { field: "batch_launch.num_cpu_groups", value: groups.into() });
+            if cpus_per_node.len() as u64 != u64::from(groups)
+                || cpu_count_reps.len() != cpus_per_node.len()
+            {
+                return Err(DecodeError::InvalidValue {
+                    field: "batch_launch.num_cpu_groups",
+                    value: groups.into(),
+                });
             }
         }
         let alias_list = u.str("batch_launch.alias_list")?;
@@ -335,7 +343,11 @@ impl PrologLaunch {
     pub fn unpack(u: &mut Unpacker<'_>, version: ProtocolVersion) -> DecodeResult<Self> {
         require_22_05(version)?;
         Ok(PrologLaunch {
-            job_gres_info: gres::unpack_list(u, "prolog_launch.job_gres_info", GresJobAlloc::unpack)?,
+            job_gres_info: gres::unpack_list(
+                u,
+                "prolog_launch.job_gres_info",
+                GresJobAlloc::unpack,
+            )?,
             job_id: u.u32("prolog_launch.job_id")?,
             het_job_id: u.u32("prolog_launch.het_job_id")?,
             uid: u.u32("prolog_launch.uid")?,

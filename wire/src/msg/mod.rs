@@ -21,17 +21,26 @@ use crate::version::ProtocolVersion;
 
 pub use build_info::BuildInfo;
 pub use common::StepId;
-pub use complete::{CompleteBatchScript, CompleteProlog, EpilogComplete, KillJob, SignalTasks, StepComplete};
+pub use complete::{
+    CompleteBatchScript, CompleteProlog, EpilogComplete, KillJob, SignalTasks, StepComplete,
+};
 pub use cred::{CredError, JobCredential, SignedCredential};
-pub use jobacct::{JobAcctInfo, TresRec};
-pub use launch::{BatchJobLaunch, PrologLaunch};
-pub use node::{AcctGatherNodeResponse, NodeRegistration, NodeRegistrationResponse, PingSlurmdResponse};
 pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
+pub use jobacct::{JobAcctInfo, TresRec};
+pub use launch::{BatchJobLaunch, PrologLaunch};
+pub use node::{
+    AcctGatherNodeResponse, NodeRegistration, NodeRegistrationResponse, PingSlurmdResponse,
+};
 pub use node_info::{NodeInfo, NodeInfoResponse};
 pub use part_info::{PartitionInfo, PartitionInfoResponse};
-pub use srun::{JobStepCreateRequest, JobStepCreateResponse, LaunchTasksRequest, ResourceAllocationResponse, LaunchTasksResponse, StepLayout, SwitchJobInfo, TaskExit};
-pub use records::{JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition};
+pub use records::{
+    JobStepInfo, JobStepKill, LicenseInfo, ReservationInfo, UpdateNode, UpdatePartition,
+};
+pub use srun::{
+    JobStepCreateRequest, JobStepCreateResponse, LaunchTasksRequest, LaunchTasksResponse,
+    ResourceAllocationResponse, StepLayout, SwitchJobInfo, TaskExit,
+};
 
 /// `slurm_msg_type_t` numbers of the messages we speak.
 pub mod msg_type {
@@ -248,15 +257,26 @@ pub enum Message {
     /// REQUEST_LICENSE_INFO.
     LicenseInfoRequest { last_update: i64, show_flags: u16 },
     /// REQUEST_NODE_INFO_SINGLE: `str node_name · u16 show_flags`.
-    NodeInfoSingleRequest { node_name: Option<String>, show_flags: u16 },
+    NodeInfoSingleRequest {
+        node_name: Option<String>,
+        show_flags: u16,
+    },
     /// REQUEST_JOB_INFO: `time · u16 · u32 count (NO_VAL = no list) · ids`.
-    JobInfoRequest { last_update: i64, show_flags: u16, job_ids: Option<Vec<u32>> },
+    JobInfoRequest {
+        last_update: i64,
+        show_flags: u16,
+        job_ids: Option<Vec<u32>>,
+    },
     /// REQUEST_JOB_INFO_SINGLE: `u32 job_id · u16 show_flags`.
     JobInfoSingleRequest { job_id: u32, show_flags: u16 },
     /// REQUEST_JOB_USER_INFO: `u32 user_id · u16 show_flags`.
     JobUserInfoRequest { user_id: u32, show_flags: u16 },
     /// REQUEST_JOB_STEP_INFO: `time · step_id · u16 show_flags`.
-    JobStepInfoRequest { last_update: i64, step_id: StepId, show_flags: u16 },
+    JobStepInfoRequest {
+        last_update: i64,
+        step_id: StepId,
+        show_flags: u16,
+    },
     /// REQUEST_SUBMIT_BATCH_JOB.
     SubmitBatchJob(Box<JobDescriptor>),
     /// REQUEST_JOB_WILL_RUN.
@@ -268,7 +288,11 @@ pub enum Message {
     /// REQUEST_CANCEL_JOB_STEP.
     CancelJobStep(JobStepKill),
     /// REQUEST_JOB_REQUEUE: `u32 job_id · str job_id_str · u32 flags`.
-    JobRequeue { job_id: u32, job_id_str: Option<String>, flags: u32 },
+    JobRequeue {
+        job_id: u32,
+        job_id_str: Option<String>,
+        flags: u32,
+    },
     /// REQUEST_UPDATE_NODE.
     UpdateNode(UpdateNode),
     /// REQUEST_UPDATE_PARTITION.
@@ -290,15 +314,29 @@ pub enum Message {
     /// RESPONSE_PARTITION_INFO.
     PartitionInfo(PartitionInfoResponse),
     /// RESPONSE_JOB_STEP_INFO: `u32 count · time` + steps.
-    JobStepInfo { last_update: i64, steps: Vec<JobStepInfo> },
+    JobStepInfo {
+        last_update: i64,
+        steps: Vec<JobStepInfo>,
+    },
     /// RESPONSE_RESERVATION_INFO: `u32 count · time` + reservations.
-    ReservationInfo { last_update: i64, reservations: Vec<ReservationRecord> },
+    ReservationInfo {
+        last_update: i64,
+        reservations: Vec<ReservationRecord>,
+    },
     /// RESPONSE_LICENSE_INFO: `u32 count · time` + licenses.
-    LicenseInfo { last_update: i64, licenses: Vec<LicenseInfo> },
+    LicenseInfo {
+        last_update: i64,
+        licenses: Vec<LicenseInfo>,
+    },
     /// RESPONSE_FED_INFO. We are never federated: `u8 0` (NULL record).
     FedInfoNone,
     /// RESPONSE_SUBMIT_BATCH_JOB.
-    SubmitBatchJobResponse { job_id: u32, step_id: u32, error_code: u32, job_submit_user_msg: Option<String> },
+    SubmitBatchJobResponse {
+        job_id: u32,
+        step_id: u32,
+        error_code: u32,
+        job_submit_user_msg: Option<String>,
+    },
     /// RESPONSE_JOB_WILL_RUN.
     JobWillRunResponse(WillRunResponse),
     /// RESPONSE_JOB_ARRAY_ERRORS: per array expression, an error code.
@@ -448,20 +486,35 @@ impl Message {
             | Message::HealthCheck
             | Message::AcctGatherUpdate => {}
             Message::Shutdown { options } => p.u16(*options),
-            Message::BuildInfoRequest { last_update } | Message::ReservationInfoRequest { last_update } => {
-                p.time(*last_update)
+            Message::BuildInfoRequest { last_update }
+            | Message::ReservationInfoRequest { last_update } => p.time(*last_update),
+            Message::NodeInfoRequest {
+                last_update,
+                show_flags,
             }
-            Message::NodeInfoRequest { last_update, show_flags }
-            | Message::PartitionInfoRequest { last_update, show_flags }
-            | Message::LicenseInfoRequest { last_update, show_flags } => {
+            | Message::PartitionInfoRequest {
+                last_update,
+                show_flags,
+            }
+            | Message::LicenseInfoRequest {
+                last_update,
+                show_flags,
+            } => {
                 p.time(*last_update);
                 p.u16(*show_flags);
             }
-            Message::NodeInfoSingleRequest { node_name, show_flags } => {
+            Message::NodeInfoSingleRequest {
+                node_name,
+                show_flags,
+            } => {
                 p.str(node_name.as_deref());
                 p.u16(*show_flags);
             }
-            Message::JobInfoRequest { last_update, show_flags, job_ids } => {
+            Message::JobInfoRequest {
+                last_update,
+                show_flags,
+                job_ids,
+            } => {
                 p.time(*last_update);
                 p.u16(*show_flags);
                 match job_ids {
@@ -472,12 +525,22 @@ impl Message {
                     }
                 }
             }
-            Message::JobInfoSingleRequest { job_id: a, show_flags }
-            | Message::JobUserInfoRequest { user_id: a, show_flags } => {
+            Message::JobInfoSingleRequest {
+                job_id: a,
+                show_flags,
+            }
+            | Message::JobUserInfoRequest {
+                user_id: a,
+                show_flags,
+            } => {
                 p.u32(*a);
                 p.u16(*show_flags);
             }
-            Message::JobStepInfoRequest { last_update, step_id, show_flags } => {
+            Message::JobStepInfoRequest {
+                last_update,
+                step_id,
+                show_flags,
+            } => {
                 p.time(*last_update);
                 step_id.pack(p);
                 p.u16(*show_flags);
@@ -487,7 +550,11 @@ impl Message {
             | Message::UpdateJob(d)
             | Message::ResourceAllocation(d) => d.pack(p, version),
             Message::KillJob(k) | Message::CancelJobStep(k) => k.pack(p),
-            Message::JobRequeue { job_id, job_id_str, flags } => {
+            Message::JobRequeue {
+                job_id,
+                job_id_str,
+                flags,
+            } => {
                 p.u32(*job_id);
                 p.str(job_id_str.as_deref());
                 p.u32(*flags);
@@ -509,7 +576,10 @@ impl Message {
                 p.time(*last_update);
                 steps.iter().for_each(|s| s.pack(p));
             }
-            Message::ReservationInfo { last_update, reservations } => {
+            Message::ReservationInfo {
+                last_update,
+                reservations,
+            } => {
                 p.u32(reservations.len() as u32);
                 p.time(*last_update);
                 for r in reservations {
@@ -521,13 +591,21 @@ impl Message {
                     }
                 }
             }
-            Message::LicenseInfo { last_update, licenses } => {
+            Message::LicenseInfo {
+                last_update,
+                licenses,
+            } => {
                 p.u32(licenses.len() as u32);
                 p.time(*last_update);
                 licenses.iter().for_each(|l| l.pack(p));
             }
             Message::FedInfoNone => p.u8(0),
-            Message::SubmitBatchJobResponse { job_id, step_id, error_code, job_submit_user_msg } => {
+            Message::SubmitBatchJobResponse {
+                job_id,
+                step_id,
+                error_code,
+                job_submit_user_msg,
+            } => {
                 p.u32(*job_id);
                 p.u32(*step_id);
                 p.u32(*error_code);
@@ -564,9 +642,10 @@ impl Message {
             Message::StepComplete(s) => s.pack(p),
             Message::CompleteBatchScript(c) => c.pack(p),
             Message::SignalTasks(s) | Message::TerminateTasks(s) => s.pack(p),
-            Message::KillTimelimit(k) | Message::TerminateJob(k) | Message::AbortJob(k) | Message::KillPreempted(k) => {
-                k.pack(p)
-            }
+            Message::KillTimelimit(k)
+            | Message::TerminateJob(k)
+            | Message::AbortJob(k)
+            | Message::KillPreempted(k) => k.pack(p),
             Message::EpilogComplete(e) => e.pack(p),
             Message::LaunchProlog(l) => l.pack(p),
             Message::CompleteProlog(c) => c.pack(p),
@@ -614,21 +693,31 @@ impl Message {
             REQUEST_PING => Message::Ping,
             REQUEST_RECONFIGURE => Message::Reconfigure,
             REQUEST_FED_INFO => Message::FedInfoRequest,
-            REQUEST_SHUTDOWN => Message::Shutdown { options: u.u16("shutdown.options")? },
-            REQUEST_BUILD_INFO => Message::BuildInfoRequest { last_update: u.time("last_update")? },
-            REQUEST_RESERVATION_INFO => Message::ReservationInfoRequest { last_update: u.time("last_update")? },
-            REQUEST_NODE_INFO => {
-                Message::NodeInfoRequest { last_update: u.time("last_update")?, show_flags: u.u16("show_flags")? }
-            }
-            REQUEST_PARTITION_INFO => {
-                Message::PartitionInfoRequest { last_update: u.time("last_update")?, show_flags: u.u16("show_flags")? }
-            }
-            REQUEST_LICENSE_INFO => {
-                Message::LicenseInfoRequest { last_update: u.time("last_update")?, show_flags: u.u16("show_flags")? }
-            }
-            REQUEST_NODE_INFO_SINGLE => {
-                Message::NodeInfoSingleRequest { node_name: u.str("node_name")?, show_flags: u.u16("show_flags")? }
-            }
+            REQUEST_SHUTDOWN => Message::Shutdown {
+                options: u.u16("shutdown.options")?,
+            },
+            REQUEST_BUILD_INFO => Message::BuildInfoRequest {
+                last_update: u.time("last_update")?,
+            },
+            REQUEST_RESERVATION_INFO => Message::ReservationInfoRequest {
+                last_update: u.time("last_update")?,
+            },
+            REQUEST_NODE_INFO => Message::NodeInfoRequest {
+                last_update: u.time("last_update")?,
+                show_flags: u.u16("show_flags")?,
+            },
+            REQUEST_PARTITION_INFO => Message::PartitionInfoRequest {
+                last_update: u.time("last_update")?,
+                show_flags: u.u16("show_flags")?,
+            },
+            REQUEST_LICENSE_INFO => Message::LicenseInfoRequest {
+                last_update: u.time("last_update")?,
+                show_flags: u.u16("show_flags")?,
+            },
+            REQUEST_NODE_INFO_SINGLE => Message::NodeInfoSingleRequest {
+                node_name: u.str("node_name")?,
+                show_flags: u.u16("show_flags")?,
+            },
             REQUEST_JOB_INFO => {
                 let last_update = u.time("last_update")?;
                 let show_flags = u.u16("show_flags")?;
@@ -637,23 +726,37 @@ impl Message {
                     None
                 } else {
                     let n = u.check_count("job_ids.count", count, 4)?;
-                    Some((0..n).map(|_| u.u32("job_ids")).collect::<DecodeResult<Vec<_>>>()?)
+                    Some(
+                        (0..n)
+                            .map(|_| u.u32("job_ids"))
+                            .collect::<DecodeResult<Vec<_>>>()?,
+                    )
                 };
-                Message::JobInfoRequest { last_update, show_flags, job_ids }
+                Message::JobInfoRequest {
+                    last_update,
+                    show_flags,
+                    job_ids,
+                }
             }
-            REQUEST_JOB_INFO_SINGLE => {
-                Message::JobInfoSingleRequest { job_id: u.u32("job_id")?, show_flags: u.u16("show_flags")? }
-            }
-            REQUEST_JOB_USER_INFO => {
-                Message::JobUserInfoRequest { user_id: u.u32("user_id")?, show_flags: u.u16("show_flags")? }
-            }
+            REQUEST_JOB_INFO_SINGLE => Message::JobInfoSingleRequest {
+                job_id: u.u32("job_id")?,
+                show_flags: u.u16("show_flags")?,
+            },
+            REQUEST_JOB_USER_INFO => Message::JobUserInfoRequest {
+                user_id: u.u32("user_id")?,
+                show_flags: u.u16("show_flags")?,
+            },
             REQUEST_JOB_STEP_INFO => Message::JobStepInfoRequest {
                 last_update: u.time("last_update")?,
                 step_id: StepId::unpack(u)?,
                 show_flags: u.u16("show_flags")?,
             },
-            REQUEST_SUBMIT_BATCH_JOB => Message::SubmitBatchJob(Box::new(JobDescriptor::unpack(u, version)?)),
-            REQUEST_JOB_WILL_RUN => Message::JobWillRun(Box::new(JobDescriptor::unpack(u, version)?)),
+            REQUEST_SUBMIT_BATCH_JOB => {
+                Message::SubmitBatchJob(Box::new(JobDescriptor::unpack(u, version)?))
+            }
+            REQUEST_JOB_WILL_RUN => {
+                Message::JobWillRun(Box::new(JobDescriptor::unpack(u, version)?))
+            }
             REQUEST_UPDATE_JOB => Message::UpdateJob(Box::new(JobDescriptor::unpack(u, version)?)),
             REQUEST_KILL_JOB => Message::KillJob(JobStepKill::unpack(u)?),
             REQUEST_CANCEL_JOB_STEP => Message::CancelJobStep(JobStepKill::unpack(u)?),
@@ -669,17 +772,26 @@ impl Message {
                 Message::UpdateNode(UpdateNode::unpack(u)?)
             }
             REQUEST_UPDATE_PARTITION => Message::UpdatePartition(UpdatePartition::unpack(u)?),
-            RESPONSE_SLURM_RC => Message::SlurmRc { rc: u.u32("return_code")? as i32 },
-            RESPONSE_SLURM_RC_MSG => Message::SlurmRcMsg { rc: u.u32("return_code")? as i32, msg: u.str("err_msg")? },
+            RESPONSE_SLURM_RC => Message::SlurmRc {
+                rc: u.u32("return_code")? as i32,
+            },
+            RESPONSE_SLURM_RC_MSG => Message::SlurmRcMsg {
+                rc: u.u32("return_code")? as i32,
+                msg: u.str("err_msg")?,
+            },
             RESPONSE_BUILD_INFO => Message::BuildInfo(Box::new(BuildInfo::unpack(u, version)?)),
             RESPONSE_JOB_INFO => Message::JobInfo(JobInfoResponse::unpack(u, version)?),
             RESPONSE_NODE_INFO => Message::NodeInfo(NodeInfoResponse::unpack(u, version)?),
-            RESPONSE_PARTITION_INFO => Message::PartitionInfo(PartitionInfoResponse::unpack(u, version)?),
+            RESPONSE_PARTITION_INFO => {
+                Message::PartitionInfo(PartitionInfoResponse::unpack(u, version)?)
+            }
             RESPONSE_JOB_STEP_INFO => {
                 require_22_05(version)?;
                 let n = u.count("job_step_info.count", 64)?;
                 let last_update = u.time("job_step_info.last_update")?;
-                let steps = (0..n).map(|_| JobStepInfo::unpack(u)).collect::<DecodeResult<Vec<_>>>()?;
+                let steps = (0..n)
+                    .map(|_| JobStepInfo::unpack(u))
+                    .collect::<DecodeResult<Vec<_>>>()?;
                 Message::JobStepInfo { last_update, steps }
             }
             RESPONSE_RESERVATION_INFO => {
@@ -690,17 +802,30 @@ impl Message {
                     let info = ReservationInfo::unpack(u)?;
                     let cores = u.count("resv_info.core_spec_cnt", 8)?;
                     let core_spec = (0..cores)
-                        .map(|_| Ok((u.str("resv_info.core_spec.node")?, u.str("resv_info.core_spec.cores")?)))
+                        .map(|_| {
+                            Ok((
+                                u.str("resv_info.core_spec.node")?,
+                                u.str("resv_info.core_spec.cores")?,
+                            ))
+                        })
                         .collect::<DecodeResult<Vec<_>>>()?;
                     reservations.push(ReservationRecord { info, core_spec });
                 }
-                Message::ReservationInfo { last_update, reservations }
+                Message::ReservationInfo {
+                    last_update,
+                    reservations,
+                }
             }
             RESPONSE_LICENSE_INFO => {
                 let n = u.count("license_info.count", 17)?;
                 let last_update = u.time("license_info.last_update")?;
-                let licenses = (0..n).map(|_| LicenseInfo::unpack(u)).collect::<DecodeResult<Vec<_>>>()?;
-                Message::LicenseInfo { last_update, licenses }
+                let licenses = (0..n)
+                    .map(|_| LicenseInfo::unpack(u))
+                    .collect::<DecodeResult<Vec<_>>>()?;
+                Message::LicenseInfo {
+                    last_update,
+                    licenses,
+                }
             }
             RESPONSE_FED_INFO => match u.u8("fed_info.present")? {
                 0 => Message::FedInfoNone,
@@ -723,7 +848,11 @@ impl Message {
                     None
                 } else {
                     let n = u.check_count("will_run.preemptee_count", count, 4)?;
-                    Some((0..n).map(|_| u.u32("will_run.preemptee")).collect::<DecodeResult<Vec<_>>>()?)
+                    Some(
+                        (0..n)
+                            .map(|_| u.u32("will_run.preemptee"))
+                            .collect::<DecodeResult<Vec<_>>>()?,
+                    )
                 };
                 Message::JobWillRunResponse(WillRunResponse {
                     job_id,
@@ -739,46 +868,76 @@ impl Message {
             RESPONSE_JOB_ARRAY_ERRORS => {
                 let n = u.count("array_errors.count", 8)?;
                 let errs = (0..n)
-                    .map(|_| Ok((u.u32("array_errors.code")?, u.str("array_errors.job_array_id")?)))
+                    .map(|_| {
+                        Ok((
+                            u.u32("array_errors.code")?,
+                            u.str("array_errors.job_array_id")?,
+                        ))
+                    })
                     .collect::<DecodeResult<Vec<_>>>()?;
                 Message::JobArrayErrors(errs)
             }
             REQUEST_NODE_REGISTRATION_STATUS => Message::NodeRegistrationStatusRequest,
             REQUEST_HEALTH_CHECK => Message::HealthCheck,
             REQUEST_ACCT_GATHER_UPDATE => Message::AcctGatherUpdate,
-            MESSAGE_NODE_REGISTRATION_STATUS => Message::NodeRegistration(Box::new(NodeRegistration::unpack(u, version)?)),
-            RESPONSE_NODE_REGISTRATION => Message::NodeRegistrationResponse(NodeRegistrationResponse::unpack(u)?),
+            MESSAGE_NODE_REGISTRATION_STATUS => {
+                Message::NodeRegistration(Box::new(NodeRegistration::unpack(u, version)?))
+            }
+            RESPONSE_NODE_REGISTRATION => {
+                Message::NodeRegistrationResponse(NodeRegistrationResponse::unpack(u)?)
+            }
             RESPONSE_PING_SLURMD => Message::PingSlurmdResponse(PingSlurmdResponse::unpack(u)?),
-            RESPONSE_ACCT_GATHER_UPDATE => Message::AcctGatherUpdateResponse(AcctGatherNodeResponse::unpack(u)?),
-            REQUEST_BATCH_JOB_LAUNCH => Message::BatchJobLaunch(Box::new(BatchJobLaunch::unpack(u, version)?)),
+            RESPONSE_ACCT_GATHER_UPDATE => {
+                Message::AcctGatherUpdateResponse(AcctGatherNodeResponse::unpack(u)?)
+            }
+            REQUEST_BATCH_JOB_LAUNCH => {
+                Message::BatchJobLaunch(Box::new(BatchJobLaunch::unpack(u, version)?))
+            }
             REQUEST_STEP_COMPLETE => Message::StepComplete(StepComplete::unpack(u, version)?),
-            REQUEST_COMPLETE_BATCH_SCRIPT => Message::CompleteBatchScript(CompleteBatchScript::unpack(u, version)?),
+            REQUEST_COMPLETE_BATCH_SCRIPT => {
+                Message::CompleteBatchScript(CompleteBatchScript::unpack(u, version)?)
+            }
             REQUEST_SIGNAL_TASKS => Message::SignalTasks(SignalTasks::unpack(u)?),
             REQUEST_TERMINATE_TASKS => Message::TerminateTasks(SignalTasks::unpack(u)?),
-            REQUEST_KILL_TIMELIMIT => Message::KillTimelimit(Box::new(KillJob::unpack(u, version)?)),
+            REQUEST_KILL_TIMELIMIT => {
+                Message::KillTimelimit(Box::new(KillJob::unpack(u, version)?))
+            }
             REQUEST_TERMINATE_JOB => Message::TerminateJob(Box::new(KillJob::unpack(u, version)?)),
             REQUEST_ABORT_JOB => Message::AbortJob(Box::new(KillJob::unpack(u, version)?)),
-            REQUEST_KILL_PREEMPTED => Message::KillPreempted(Box::new(KillJob::unpack(u, version)?)),
-            MESSAGE_EPILOG_COMPLETE => Message::EpilogComplete(EpilogComplete::unpack(u)?),
-            REQUEST_LAUNCH_PROLOG => Message::LaunchProlog(Box::new(PrologLaunch::unpack(u, version)?)),
-            REQUEST_COMPLETE_PROLOG => Message::CompleteProlog(CompleteProlog::unpack(u, version)?),
-            REQUEST_RESOURCE_ALLOCATION => Message::ResourceAllocation(Box::new(JobDescriptor::unpack(u, version)?)),
-            REQUEST_JOB_READY => {
-                Message::JobReadyRequest { job_id: u.u32("job_ready.job_id")?, show_flags: u.u16("job_ready.show_flags")? }
+            REQUEST_KILL_PREEMPTED => {
+                Message::KillPreempted(Box::new(KillJob::unpack(u, version)?))
             }
-            RESPONSE_JOB_READY => Message::JobReadyResponse { rc: u.u32("job_ready.return_code")? },
+            MESSAGE_EPILOG_COMPLETE => Message::EpilogComplete(EpilogComplete::unpack(u)?),
+            REQUEST_LAUNCH_PROLOG => {
+                Message::LaunchProlog(Box::new(PrologLaunch::unpack(u, version)?))
+            }
+            REQUEST_COMPLETE_PROLOG => Message::CompleteProlog(CompleteProlog::unpack(u, version)?),
+            REQUEST_RESOURCE_ALLOCATION => {
+                Message::ResourceAllocation(Box::new(JobDescriptor::unpack(u, version)?))
+            }
+            REQUEST_JOB_READY => Message::JobReadyRequest {
+                job_id: u.u32("job_ready.job_id")?,
+                show_flags: u.u16("job_ready.show_flags")?,
+            },
+            RESPONSE_JOB_READY => Message::JobReadyResponse {
+                rc: u.u32("job_ready.return_code")?,
+            },
             REQUEST_COMPLETE_JOB_ALLOCATION => Message::CompleteJobAllocation {
                 job_id: u.u32("complete_alloc.job_id")?,
                 job_rc: u.u32("complete_alloc.job_rc")?,
             },
-            REQUEST_LAUNCH_TASKS => Message::LaunchTasks(Box::new(LaunchTasksRequest::unpack(u, version)?)),
+            REQUEST_LAUNCH_TASKS => {
+                Message::LaunchTasks(Box::new(LaunchTasksRequest::unpack(u, version)?))
+            }
             RESPONSE_LAUNCH_TASKS => Message::LaunchTasksResponse(LaunchTasksResponse::unpack(u)?),
             MESSAGE_TASK_EXIT => Message::TaskExit(TaskExit::unpack(u)?),
             SRUN_JOB_COMPLETE => Message::SrunJobComplete(StepId::unpack(u)?),
-            RESPONSE_RESOURCE_ALLOCATION => {
-                Message::ResourceAllocationResponse(Box::new(ResourceAllocationResponse::unpack(u, version)?))
+            RESPONSE_RESOURCE_ALLOCATION => Message::ResourceAllocationResponse(Box::new(
+                ResourceAllocationResponse::unpack(u, version)?,
+            )),
+            REQUEST_JOB_STEP_CREATE => {
+                Message::JobStepCreate(Box::new(JobStepCreateRequest::unpack(u, version)?))
             }
-            REQUEST_JOB_STEP_CREATE => Message::JobStepCreate(Box::new(JobStepCreateRequest::unpack(u, version)?)),
             RESPONSE_JOB_STEP_CREATE => {
                 Message::JobStepCreateResponse(Box::new(JobStepCreateResponse::unpack(u, version)?))
             }

@@ -162,13 +162,18 @@ impl NodeRegistration {
             ..Default::default()
         };
         let n = u.count("node_reg.job_count", 12)?;
-        r.steps = (0..n).map(|_| StepId::unpack(u)).collect::<DecodeResult<_>>()?;
+        r.steps = (0..n)
+            .map(|_| StepId::unpack(u))
+            .collect::<DecodeResult<_>>()?;
         r.flags = u.u16("node_reg.flags")?;
         let size = u.u32("node_reg.gres_info_size")?;
         if size != 0 {
             let blob = u.mem("node_reg.gres_info")?.unwrap_or_default();
             if blob.len() as u64 != u64::from(size) {
-                return Err(DecodeError::InvalidValue { field: "node_reg.gres_info", value: blob.len() as u64 });
+                return Err(DecodeError::InvalidValue {
+                    field: "node_reg.gres_info",
+                    value: blob.len() as u64,
+                });
             }
             r.gres_info = Some(GresNodeConfig::unpack(blob)?);
         }
@@ -226,7 +231,10 @@ impl PingSlurmdResponse {
 
     /// Reads it.
     pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Self> {
-        Ok(PingSlurmdResponse { cpu_load: u.u32("ping_resp.cpu_load")?, free_mem: u.u64("ping_resp.free_mem")? })
+        Ok(PingSlurmdResponse {
+            cpu_load: u.u32("ping_resp.cpu_load")?,
+            free_mem: u.u64("ping_resp.free_mem")?,
+        })
     }
 }
 
@@ -253,7 +261,9 @@ impl AcctGatherNodeResponse {
         let node_name = u.str("acct_gather_resp.node_name")?;
         let n = u.u16("acct_gather_resp.sensor_cnt")?;
         let n = u.check_count("acct_gather_resp.sensor_cnt", n.into(), 40)?;
-        let energy = (0..n).map(|_| Energy::unpack(u)).collect::<DecodeResult<_>>()?;
+        let energy = (0..n)
+            .map(|_| Energy::unpack(u))
+            .collect::<DecodeResult<_>>()?;
         Ok(AcctGatherNodeResponse { node_name, energy })
     }
 }

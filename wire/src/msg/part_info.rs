@@ -198,6 +198,9 @@ impl PartitionInfoResponse {
         for _ in 0..n {
             partitions.push(PartitionInfo::unpack(u)?);
         }
-        Ok(PartitionInfoResponse { last_update, partitions })
+        Ok(PartitionInfoResponse {
+            last_update,
+            partitions,
+        })
     }
 }

@@ -531,4 +531,3 @@ impl JobStepKill {
         })
     }
 }
-

@@ -44,9 +44,18 @@ impl LaunchTasksResponse {
         let local_pids = u.u32_array("launch_resp.local_pids")?;
         let task_ids = u.u32_array("launch_resp.task_ids")?;
         if local_pids.len() as u64 != u64::from(count) || task_ids.len() != local_pids.len() {
-            return Err(DecodeError::InvalidValue { field: "launch_resp.count_of_pids", value: count.into() });
+            return Err(DecodeError::InvalidValue {
+                field: "launch_resp.count_of_pids",
+                value: count.into(),
+            });
         }
-        Ok(LaunchTasksResponse { step_id, return_code, node_name, local_pids, task_ids })
+        Ok(LaunchTasksResponse {
+            step_id,
+            return_code,
+            node_name,
+            local_pids,
+            task_ids,
+        })
     }
 }
 
@@ -77,9 +86,16 @@ impl TaskExit {
         let n = u.u32("task_exit.num_tasks")?;
         let task_id_list = u.u32_array("task_exit.task_id_list")?;
         if task_id_list.len() as u64 != u64::from(n) {
-            return Err(DecodeError::InvalidValue { field: "task_exit.num_tasks", value: n.into() });
+            return Err(DecodeError::InvalidValue {
+                field: "task_exit.num_tasks",
+                value: n.into(),
+            });
         }
-        Ok(TaskExit { return_code, task_id_list, step_id: StepId::unpack(u)? })
+        Ok(TaskExit {
+            return_code,
+            task_id_list,
+            step_id: StepId::unpack(u)?,
+        })
     }
 }
 
@@ -123,7 +139,12 @@ impl StepLayout {
         match u.u16("step_layout.present")? {
             0 => return Ok(None),
             1 => {}
-            other => return Err(DecodeError::InvalidValue { field: "step_layout.present", value: other.into() }),
+            other => {
+                return Err(DecodeError::InvalidValue {
+                    field: "step_layout.present",
+                    value: other.into(),
+                })
+            }
         }
         let front_end = u.str("step_layout.front_end")?;
         let node_list = u.str("step_layout.node_list")?;
@@ -132,8 +153,17 @@ impl StepLayout {
         let task_cnt = u.u32("step_layout.task_cnt")?;
         let task_dist = u.u32("step_layout.task_dist")?;
         let n = u.check_count("step_layout.node_cnt", node_cnt, 4)?;
-        let tids = (0..n).map(|_| u.u32_array("step_layout.tids")).collect::<DecodeResult<_>>()?;
-        Ok(Some(StepLayout { front_end, node_list, start_protocol_ver, task_cnt, task_dist, tids }))
+        let tids = (0..n)
+            .map(|_| u.u32_array("step_layout.tids"))
+            .collect::<DecodeResult<_>>()?;
+        Ok(Some(StepLayout {
+            front_end,
+            node_list,
+            start_protocol_ver,
+            task_cnt,
+            task_dist,
+            tids,
+        }))
     }
 }
 
@@ -210,7 +240,9 @@ pub struct SwitchJobInfo {
 
 impl Default for SwitchJobInfo {
     fn default() -> Self {
-        SwitchJobInfo { plugin_id: switch_plugin::NONE }
+        SwitchJobInfo {
+            plugin_id: switch_plugin::NONE,
+        }
     }
 }
 
@@ -223,8 +255,13 @@ impl SwitchJobInfo {
     /// Reads the plugin id.
     pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<Self> {
         match u.u32("switch_jobinfo.plugin_id")? {
-            switch_plugin::NONE => Ok(SwitchJobInfo { plugin_id: switch_plugin::NONE }),
-            other => Err(DecodeError::InvalidValue { field: "switch_jobinfo.plugin_id", value: other.into() }),
+            switch_plugin::NONE => Ok(SwitchJobInfo {
+                plugin_id: switch_plugin::NONE,
+            }),
+            other => Err(DecodeError::InvalidValue {
+                field: "switch_jobinfo.plugin_id",
+                value: other.into(),
+            }),
         }
     }
 }
@@ -511,12 +548,22 @@ impl ResourceAllocationResponse {
             1 if r.node_cnt > 0 => {
                 let n = u.count("alloc_resp.node_addr", 2)?;
                 if n as u64 != u64::from(r.node_cnt) {
-                    return Err(DecodeError::InvalidValue { field: "alloc_resp.node_addr", value: n as u64 });
+                    return Err(DecodeError::InvalidValue {
+                        field: "alloc_resp.node_addr",
+                        value: n as u64,
+                    });
                 }
-                let addrs = (0..n).map(|_| SlurmAddr::unpack(u, "alloc_resp.node_addr")).collect::<DecodeResult<_>>()?;
+                let addrs = (0..n)
+                    .map(|_| SlurmAddr::unpack(u, "alloc_resp.node_addr"))
+                    .collect::<DecodeResult<_>>()?;
                 r.node_addr = Some(addrs);
             }
-            other => return Err(DecodeError::InvalidValue { field: "alloc_resp.node_addr.present", value: other.into() }),
+            other => {
+                return Err(DecodeError::InvalidValue {
+                    field: "alloc_resp.node_addr.present",
+                    value: other.into(),
+                })
+            }
         }
         r.node_list = u.str("alloc_resp.node_list")?;
         r.ntasks_per_board = u.u16("alloc_resp.ntasks_per_board")?;
@@ -527,8 +574,13 @@ impl ResourceAllocationResponse {
         if groups > 0 {
             r.cpus_per_node = u.u16_array("alloc_resp.cpus_per_node")?;
             r.cpu_count_reps = u.u32_array("alloc_resp.cpu_count_reps")?;
-            if r.cpus_per_node.len() as u64 != u64::from(groups) || r.cpu_count_reps.len() != r.cpus_per_node.len() {
-                return Err(DecodeError::InvalidValue { field: "alloc_resp.num_cpu_groups", value: groups.into() });
+            if r.cpus_per_node.len() as u64 != u64::from(groups)
+                || r.cpu_count_reps.len() != r.cpus_per_node.len()
+            {
+                return Err(DecodeError::InvalidValue {
+                    field: "alloc_resp.num_cpu_groups",
+                    value: groups.into(),
+                });
             }
         }
         r.partition = u.str("alloc_resp.partition")?;
@@ -538,7 +590,10 @@ impl ResourceAllocationResponse {
         r.select_jobinfo = SelectJobInfo::unpack(u)?;
         match u.u8("alloc_resp.working_cluster_rec")? {
             0 => Ok(r),
-            other => Err(DecodeError::InvalidValue { field: "alloc_resp.working_cluster_rec", value: other.into() }),
+            other => Err(DecodeError::InvalidValue {
+                field: "alloc_resp.working_cluster_rec",
+                value: other.into(),
+            }),
         }
     }
 }
@@ -819,14 +874,22 @@ impl LaunchTasksRequest {
             None
         } else {
             let n = u.check_count("launch.het_job_nnodes", n, 4)?;
-            Some((0..n).map(|_| u.u32_array("launch.het_job_tids")).collect::<DecodeResult<Vec<_>>>()?)
+            Some(
+                (0..n)
+                    .map(|_| u.u32_array("launch.het_job_tids"))
+                    .collect::<DecodeResult<Vec<_>>>()?,
+            )
         };
         let n = u.u32("launch.het_job_ntasks")?;
         let het_job_tid_offsets = if n == NO_VAL {
             None
         } else {
             let n = u.check_count("launch.het_job_ntasks", n, 4)?;
-            Some((0..n).map(|_| u.u32("launch.het_job_tid_offsets")).collect::<DecodeResult<Vec<_>>>()?)
+            Some(
+                (0..n)
+                    .map(|_| u.u32("launch.het_job_tid_offsets"))
+                    .collect::<DecodeResult<Vec<_>>>()?,
+            )
         };
         let het_job_offset = u.u32("launch.het_job_offset")?;
         let het_job_step_cnt = u.u32("launch.het_job_step_cnt")?;
@@ -857,13 +920,18 @@ impl LaunchTasksRequest {
             let n = u.u16("launch.tasks_to_launch")?;
             let ids = u.u32_array("launch.global_task_ids")?;
             if ids.len() != usize::from(n) {
-                return Err(DecodeError::InvalidValue { field: "launch.tasks_to_launch", value: n.into() });
+                return Err(DecodeError::InvalidValue {
+                    field: "launch.tasks_to_launch",
+                    value: n.into(),
+                });
             }
             global_task_ids.push(ids);
         }
         let n = u.u16("launch.num_resp_port")?;
         let n = u.check_count("launch.num_resp_port", n.into(), 2)?;
-        let resp_port = (0..n).map(|_| u.u16("launch.resp_port")).collect::<DecodeResult<_>>()?;
+        let resp_port = (0..n)
+            .map(|_| u.u16("launch.resp_port"))
+            .collect::<DecodeResult<_>>()?;
         let orig_addr = SlurmAddr::unpack(u, "launch.orig_addr")?;
         let env = u.str_array("launch.env")?;
         let spank_job_env = u.str_array("launch.spank_job_env")?;
@@ -880,14 +948,19 @@ impl LaunchTasksRequest {
         let ifname = u.str("launch.ifname")?;
         let n = u.u16("launch.num_io_port")?;
         let n = u.check_count("launch.num_io_port", n.into(), 2)?;
-        let io_port = (0..n).map(|_| u.u16("launch.io_port")).collect::<DecodeResult<_>>()?;
+        let io_port = (0..n)
+            .map(|_| u.u16("launch.io_port"))
+            .collect::<DecodeResult<_>>()?;
         let profile = u.u32("launch.profile")?;
         let task_prolog = u.str("launch.task_prolog")?;
         let task_epilog = u.str("launch.task_epilog")?;
         let slurmd_debug = u.u16("launch.slurmd_debug")?;
         let switch_job = SwitchJobInfo::unpack(u)?;
         if u.str("launch.job_options.tag")?.as_deref() != Some(JOB_OPTIONS_PACK_TAG) {
-            return Err(DecodeError::Malformed { field: "launch.job_options.tag", reason: "not \"job_options\"" });
+            return Err(DecodeError::Malformed {
+                field: "launch.job_options.tag",
+                reason: "not \"job_options\"",
+            });
         }
         let n = u.count("launch.job_options.count", 12)?;
         let options = (0..n)
