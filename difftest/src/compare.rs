@@ -4,7 +4,9 @@
 use similar::TextDiff;
 
 use crate::case::Case;
-use crate::run::{run_case, Side, Transcript};
+use std::sync::mpsc;
+
+use crate::run::{Runner, Side, Step, Transcript};
 
 /// The first place two transcripts differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,7 @@ pub enum Verdict {
     UpstreamRefused(String),
 }
 
+/// Compares two transcripts (or start failures) step by step.
 pub fn compare(
     upstream: &Result<Transcript, String>,
     ours: &Result<Transcript, String>,
@@ -56,64 +59,151 @@ pub fn compare(
         Ok(t) => t,
     };
     let ours = match ours {
-        Err(e) => {
-            return Verdict::Differs(Difference {
-                step: 0,
-                section: "start".into(),
-                action: "start the cluster".into(),
-                expected: "started\n".into(),
-                actual: format!("{e}\n"),
-            })
-        }
+        Err(e) => return Verdict::Differs(start_failure(e)),
         Ok(t) => t,
     };
     for (i, (u, o)) in up.steps.iter().zip(&ours.steps).enumerate() {
-        let diff = |section: &str, expected: &str, actual: &str| {
-            Verdict::Differs(Difference {
-                step: i + 1,
-                section: section.to_string(),
-                action: u.action.clone(),
-                expected: expected.to_string(),
-                actual: actual.to_string(),
-            })
-        };
-        if u.output != o.output {
-            return diff("output", &u.output, &o.output);
-        }
-        for ((cmd, ue), (_, oe)) in u.observed.iter().zip(&o.observed) {
-            if ue != oe {
-                return diff(cmd, ue, oe);
-            }
+        if let Some(d) = compare_step(i + 1, u, o) {
+            return Verdict::Differs(d);
         }
     }
     Verdict::Same
 }
 
-/// Runs `case` on both sides at once (one cluster each).
-pub fn run_both(
-    case: &Case,
-    upstream: &Side,
-    ours: &Side,
-) -> (Result<Transcript, String>, Result<Transcript, String>) {
+fn start_failure(e: &str) -> Difference {
+    Difference {
+        step: 0,
+        section: "start".into(),
+        action: "start the cluster".into(),
+        expected: "started\n".into(),
+        actual: format!("{e}\n"),
+    }
+}
+
+/// The first section of step `n` that differs.
+pub fn compare_step(n: usize, u: &Step, o: &Step) -> Option<Difference> {
+    let diff = |section: &str, expected: &str, actual: &str| Difference {
+        step: n,
+        section: section.to_string(),
+        action: u.action.clone(),
+        expected: expected.to_string(),
+        actual: actual.to_string(),
+    };
+    if u.output != o.output {
+        return Some(diff("output", &u.output, &o.output));
+    }
+    u.observed
+        .iter()
+        .zip(&o.observed)
+        .find(|((_, ue), (_, oe))| ue != oe)
+        .map(|((cmd, ue), (_, oe))| diff(cmd, ue, oe))
+}
+
+/// Runs `case` on both sides in lockstep (one cluster each, side by side)
+/// and stops at the first step that differs.
+pub fn run_compare(case: &Case, upstream: &Side, ours: &Side) -> Verdict {
     std::thread::scope(|s| {
-        let u = s.spawn(|| guarded(case, upstream));
-        let o = s.spawn(|| guarded(case, ours));
-        (u.join().unwrap(), o.join().unwrap())
+        let (up_tx, up_rx) = mpsc::channel();
+        let (our_tx, our_rx) = mpsc::channel();
+        let (up_go, up_wait) = mpsc::channel::<bool>();
+        let (our_go, our_wait) = mpsc::channel::<bool>();
+        s.spawn(move || drive(case, upstream, up_tx, up_wait));
+        s.spawn(move || drive(case, ours, our_tx, our_wait));
+        let go = |more: bool| {
+            let _ = up_go.send(more);
+            let _ = our_go.send(more);
+        };
+        let verdict = lockstep(&up_rx, &our_rx, &go);
+        // Both runners stop (and tear their clusters down).
+        go(false);
+        verdict
     })
 }
 
+/// What a side reports: its start, then each step.
+enum Report {
+    Started(Result<(), String>),
+    Step(Result<Step, String>),
+    Finished,
+}
+
+fn lockstep(
+    up: &mpsc::Receiver<Report>,
+    ours: &mpsc::Receiver<Report>,
+    go: &dyn Fn(bool),
+) -> Verdict {
+    let (Ok(Report::Started(u)), Ok(Report::Started(o))) = (up.recv(), ours.recv()) else {
+        return Verdict::UpstreamRefused("a side died before starting".into());
+    };
+    if let Err(e) = u {
+        return Verdict::UpstreamRefused(e);
+    }
+    if let Err(e) = o {
+        return Verdict::Differs(start_failure(&e));
+    }
+    let mut n = 0;
+    loop {
+        go(true);
+        n += 1;
+        match (up.recv(), ours.recv()) {
+            (Ok(Report::Step(Ok(u))), Ok(Report::Step(Ok(o)))) => {
+                if let Some(d) = compare_step(n, &u, &o) {
+                    return Verdict::Differs(d);
+                }
+            }
+            (Ok(Report::Step(Err(e))), _) => {
+                return Verdict::UpstreamRefused(format!("upstream failed at step {n}: {e}"))
+            }
+            (_, Ok(Report::Step(Err(e)))) => {
+                return Verdict::Differs(Difference {
+                    step: n,
+                    section: "harness".into(),
+                    action: String::new(),
+                    expected: String::new(),
+                    actual: e,
+                })
+            }
+            _ => return Verdict::Same,
+        }
+    }
+}
+
+/// One side: start, then one step per `true` from the coordinator.
+fn drive(case: &Case, side: &Side, tx: mpsc::Sender<Report>, go: mpsc::Receiver<bool>) {
+    let started = catch(side, || Runner::start(case, side));
+    let mut runner = match started {
+        Ok(r) => {
+            let _ = tx.send(Report::Started(Ok(())));
+            r
+        }
+        Err(e) => {
+            let _ = tx.send(Report::Started(Err(e)));
+            return;
+        }
+    };
+    while let Ok(true) = go.recv() {
+        let report = match catch(side, || Ok(runner.step())) {
+            Ok(Some(step)) => Report::Step(step),
+            Ok(None) => Report::Finished,
+            Err(e) => Report::Step(Err(e)),
+        };
+        let last = !matches!(report, Report::Step(Ok(_)));
+        if tx.send(report).is_err() || last {
+            return;
+        }
+    }
+}
+
 /// A panic in the harness (a client that hung) is an error of that side.
-fn guarded(case: &Case, side: &Side) -> Result<Transcript, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(case, side))).unwrap_or_else(
-        |p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "panic".into());
-            Err(format!("{} side panicked: {msg}", side.name))
-        },
-    )
+fn catch<T>(side: &Side, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into());
+        Err(format!("{} side panicked: {msg}", side.name))
+    })
 }
 
 /// ddmin over the actions: the smallest sequence (1-minimal within the
@@ -181,8 +271,7 @@ fn still_differs(
     upstream: &Side,
     ours: &Side,
 ) -> Option<Difference> {
-    let (u, o) = run_both(case, upstream, ours);
-    match compare(&u, &o) {
+    match run_compare(case, upstream, ours) {
         Verdict::Differs(d) if d.kind() == found.kind() => Some(d),
         _ => None,
     }

@@ -217,7 +217,7 @@ fn generate_partitions(rng: &mut ChaCha8Rng, nodes: &[NodeSpec]) -> Vec<Partitio
                 nodes: node_names,
                 default: default_index == Some(i),
                 settings: partition_settings(rng),
-                state: if rng.random_bool(0.8) {
+                state: if rng.random_bool(0.9) {
                     "UP"
                 } else {
                     ["DOWN", "INACTIVE", "DRAIN"].choose(rng).unwrap()
@@ -250,36 +250,36 @@ fn partition_settings(rng: &mut ChaCha8Rng) -> Vec<String> {
             s.push(format!("DefaultTime={d}"));
         }
     }
-    let max_nodes = [None, Some(1), Some(2)].choose(rng).copied().flatten();
+    let max_nodes = [None, None, None, Some(1), Some(2)].choose(rng).copied().flatten();
     if let Some(m) = max_nodes {
         s.push(format!("MaxNodes={m}"));
     }
-    if let Some(m) = [None, None, Some(2)].choose(rng).copied().flatten() {
+    if let Some(m) = [None, None, None, None, Some(2)].choose(rng).copied().flatten() {
         if max_nodes.is_none_or(|max| m <= max) {
             s.push(format!("MinNodes={m}"));
         }
     }
-    if rng.random_bool(0.2) {
+    if rng.random_bool(0.1) {
         s.push(format!("MaxCPUsPerNode={}", rng.random_range(1..=2)));
     }
-    if rng.random_bool(0.3) {
+    if rng.random_bool(0.15) {
         let o = ["NO", "YES", "EXCLUSIVE", "FORCE:2"].choose(rng).unwrap();
         s.push(format!("OverSubscribe={o}"));
     }
-    if rng.random_bool(0.1) {
+    if rng.random_bool(0.05) {
         s.push("Hidden=YES".into());
     }
-    if rng.random_bool(0.1) {
+    if rng.random_bool(0.05) {
         s.push("RootOnly=YES".into());
     }
-    if rng.random_bool(0.15) {
+    if rng.random_bool(0.08) {
         let g = ["root", TEST_GROUP].choose(rng).unwrap();
         s.push(format!("AllowGroups={g}"));
     }
-    if rng.random_bool(0.2) {
+    if rng.random_bool(0.1) {
         s.push(format!("PriorityJobFactor={}", rng.random_range(1..=5)));
     }
-    if rng.random_bool(0.2) {
+    if rng.random_bool(0.1) {
         s.push(format!("PriorityTier={}", rng.random_range(1..=3)));
     }
     s

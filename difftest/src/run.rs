@@ -88,53 +88,94 @@ impl Transcript {
     }
 }
 
-/// Runs `case` on `side` and returns its transcript; Err when the cluster
-/// does not come up (which is itself a difference if the other side's did).
-pub fn run_case(case: &Case, side: &Side) -> Result<Transcript, String> {
-    let opts = ClusterOpts {
-        controller_bin: Some(side.controller.clone()),
-        slurmd_bin: Some(side.slurmd.clone()),
-        custom: Some(CustomLayout {
-            slurm_conf: case.slurm_conf.clone(),
-            node_names: case.nodes.clone(),
-            gres_conf: case.gres_conf.clone(),
-            fake_gpus: case.fake_gpus,
-        }),
-        ..ClusterOpts::default()
-    };
-    let mut cluster = Cluster::try_start(opts).map_err(|e| e.to_string())?;
-    // Values only this runner's observations have that vary by themselves.
-    cluster.normalize(r"\bCPULoad=\S+", "CPULoad=<LOAD>");
-    cluster.normalize(r"\bFreeMem=\S+", "FreeMem=<MEM>");
-    let done = cluster.dir().join("done");
-    fs::create_dir_all(&done).map_err(|e| e.to_string())?;
-    fs::set_permissions(&done, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-    let mut ids: HashMap<u32, String> = HashMap::new();
-    let mut steps = Vec::new();
-    let trace = std::env::var_os("DIFFTEST_TRACE").is_some();
-    for action in &case.actions {
+/// A case being run on one side, one action at a time.
+pub struct Runner<'a> {
+    case: &'a Case,
+    side: &'a Side,
+    cluster: Cluster,
+    ids: HashMap<u32, String>,
+    next: usize,
+}
+
+impl<'a> Runner<'a> {
+    /// Starts the side's cluster for `case`; Err when it does not come up
+    /// (which is itself a difference if the other side's did).
+    pub fn start(case: &'a Case, side: &'a Side) -> Result<Runner<'a>, String> {
+        let opts = ClusterOpts {
+            controller_bin: Some(side.controller.clone()),
+            slurmd_bin: Some(side.slurmd.clone()),
+            custom: Some(CustomLayout {
+                slurm_conf: case.slurm_conf.clone(),
+                node_names: case.nodes.clone(),
+                gres_conf: case.gres_conf.clone(),
+                fake_gpus: case.fake_gpus,
+            }),
+            ..ClusterOpts::default()
+        };
+        let mut cluster = Cluster::try_start(opts).map_err(|e| e.to_string())?;
+        // Values only this runner's observations have that vary by themselves.
+        cluster.normalize(r"\bCPULoad=\S+", "CPULoad=<LOAD>");
+        cluster.normalize(r"\bFreeMem=\S+", "FreeMem=<MEM>");
+        // Which pass started a job (main or backfill, both every second
+        // here) is a race in upstream itself.
+        cluster.normalize(r"\bScheduler=(Main|Backfill)", "Scheduler=<SCHED>");
+        let done = cluster.dir().join("done");
+        fs::create_dir_all(&done).map_err(|e| e.to_string())?;
+        fs::set_permissions(&done, fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
+        Ok(Runner {
+            case,
+            side,
+            cluster,
+            ids: HashMap::new(),
+            next: 0,
+        })
+    }
+
+    /// Performs the next action and observes the quiet state after it;
+    /// None when every action is done.
+    pub fn step(&mut self) -> Option<Result<Step, String>> {
+        let action = self.case.actions.get(self.next)?;
+        self.next += 1;
         let t0 = Instant::now();
-        let output = perform(&cluster, action, &mut ids)?;
-        let observed = observe_quiet(&cluster);
-        if trace {
+        let output = match perform(&self.cluster, action, &mut self.ids) {
+            Ok(o) => o,
+            Err(e) => return Some(Err(e)),
+        };
+        let observed = observe_quiet(&self.cluster);
+        if std::env::var_os("DIFFTEST_TRACE").is_some() {
             eprintln!(
                 "{}: {:.1} s: {action}",
-                side.name,
+                self.side.name,
                 t0.elapsed().as_secs_f64()
             );
         }
-        steps.push(Step {
+        Some(Ok(Step {
             action: action.to_string(),
             output,
             observed,
-        });
+        }))
     }
-    if std::env::var_os("DIFFTEST_KEEP").is_some() {
-        eprintln!(
-            "difftest: kept {} ({})",
-            cluster.keep_dir().display(),
-            side.name
-        );
+}
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        if std::env::var_os("DIFFTEST_KEEP").is_some() {
+            eprintln!(
+                "difftest: kept {} ({})",
+                self.cluster.keep_dir().display(),
+                self.side.name
+            );
+        }
+    }
+}
+
+/// Runs every action of `case` on `side` and returns the transcript.
+pub fn run_case(case: &Case, side: &Side) -> Result<Transcript, String> {
+    let mut runner = Runner::start(case, side)?;
+    let mut steps = Vec::new();
+    while let Some(step) = runner.step() {
+        steps.push(step?);
     }
     Ok(Transcript { steps })
 }

@@ -4,7 +4,7 @@ use wire::conf::{EnforcePartLimits as ConfEnforce, SlurmConf};
 use wire::msg::common::select_plugin;
 use wire::pack::{NO_VAL, NO_VAL16};
 
-use crate::core::spec::{ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec};
+use crate::core::spec::{ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec, PriorityPolicy};
 
 /// Compares node names as upstream's `strnatcmp` orders its node table:
 /// digit runs by value, everything else byte by byte.
@@ -153,6 +153,12 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         prolog_slurmctld: conf.prolog_slurmctld.clone(),
         epilog_slurmctld: conf.epilog_slurmctld.clone(),
         prolog_epilog_timeout: conf.prolog_epilog_timeout,
+        priority: match conf.priority_type.as_str() {
+            "priority/multifactor" => PriorityPolicy::Multifactor {
+                weight_partition: conf.priority_weight_part,
+            },
+            _ => PriorityPolicy::Basic,
+        },
         gres_types: conf
             .gres_plugins
             .as_deref()

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use difftest::case::Case;
-use difftest::compare::{compare, run_both, shrink, Verdict};
+use difftest::compare::{run_compare, shrink, Verdict};
 use difftest::run::{run_case, Side};
 
 #[derive(Parser)]
@@ -111,8 +111,7 @@ fn main() {
         ),
         Command::Compare { dir } => {
             let case = read_case(&dir);
-            let (u, o) = run_both(&case, &upstream, &ours);
-            match compare(&u, &o) {
+            match run_compare(&case, &upstream, &ours) {
                 Verdict::Same => {
                     println!("same");
                     0
@@ -212,8 +211,7 @@ fn run_seeds(
                 }
                 let t0 = Instant::now();
                 let case = Case::from_seed(seed, len);
-                let (u, o) = run_both(&case, upstream, ours);
-                let verdict = compare(&u, &o);
+                let verdict = run_compare(&case, upstream, ours);
                 let secs = t0.elapsed().as_secs();
                 let (result, step, section) = match &verdict {
                     Verdict::Same => ("same", 0, String::new()),

@@ -205,6 +205,11 @@ impl Controller {
                     {
                         Controller::set_reason(&mut job, JobReason::WAIT_PRIORITY, None);
                     }
+                } else if !deadline_ok(&job, now) {
+                    end_past_deadline(&mut job, now);
+                    changed.push(id);
+                    self.jobs.insert(id, job);
+                    continue;
                 } else {
                     job.last_sched_eval = now;
                     job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
@@ -234,6 +239,10 @@ impl Controller {
                     {
                         Controller::set_reason(&mut job, JobReason::WAIT_ARRAY_TASK_LIMIT, None);
                     } else if let Some(alloc) = self.try_allocate(&job) {
+                        // A job with a deadline runs at most until it.
+                        if let Some(limit) = deadline_time_limit(&job, &self.spec.partitions[job.part_index], now) {
+                            job.time_limit = Some(limit);
+                        }
                         let run_id = self.split_array_task(&mut job, now);
                         self.jobs.insert(id, job);
                         effects.extend(self.start_job(run_id, alloc, now));
@@ -265,4 +274,45 @@ impl Controller {
         }
         (changed, effects)
     }
+}
+
+/// Whether a job with `--deadline` can still finish before it when started
+/// now, judged on its `--time-min` if it has one, else its time limit
+/// (upstream's `deadline_ok`).
+fn deadline_ok(job: &Job, now: i64) -> bool {
+    let deadline = job.desc.deadline;
+    if deadline == 0 || deadline == i64::from(wire::pack::NO_VAL) {
+        return true;
+    }
+    let time_min = job.desc.time_min;
+    let minutes = if time_min != 0 && time_min != wire::pack::NO_VAL {
+        Some(time_min)
+    } else {
+        job.time_limit.filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL)
+    };
+    minutes.is_none_or(|m| deadline >= now + i64::from(m) * 60)
+}
+
+/// A pending job that can no longer meet its deadline ends DEADLINE with
+/// exit code 1, as upstream's scheduler ends it.
+fn end_past_deadline(job: &mut Job, now: i64) {
+    job.state = super::job::JobState::Deadline as u32;
+    job.exit_code = 1;
+    Controller::set_reason(job, JobReason::FAIL_DEADLINE, None);
+    job.start_time = now;
+    job.end_time = now;
+}
+
+/// The time limit a job with a deadline starts with: its own (or else the
+/// partition's DefaultTime, else MaxTime), cut to the minutes left.
+fn deadline_time_limit(job: &Job, part: &super::spec::PartitionSpec, now: i64) -> Option<u32> {
+    let deadline = job.desc.deadline;
+    if deadline == 0 || deadline == i64::from(wire::pack::NO_VAL) {
+        return None;
+    }
+    let left = u32::try_from((deadline - now) / 60).unwrap_or(0);
+    let own = job.time_limit.filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL);
+    let bound = own.or(part.default_time).or(part.max_time);
+    let limit = bound.map_or(left, |b| b.min(left));
+    (limit != 0).then_some(limit)
 }

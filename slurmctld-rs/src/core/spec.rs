@@ -259,6 +259,23 @@ pub struct Limits {
     pub epilog_slurmctld: Option<String>,
     /// PrologEpilogTimeout, seconds (0 / NO_VAL16 = none).
     pub prolog_epilog_timeout: u16,
+    /// PriorityType and its weights.
+    pub priority: PriorityPolicy,
+}
+
+/// How a new job's priority is set (PriorityType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PriorityPolicy {
+    /// priority/basic: each job just below the previous one.
+    #[default]
+    Basic,
+    /// priority/multifactor: a weighted sum of factors less the nice value.
+    /// Without accounting the fair-share, association and QOS factors are 0;
+    /// age and job size are not modelled yet (their weights default to 0).
+    Multifactor {
+        /// PriorityWeightPartition.
+        weight_partition: u32,
+    },
 }
 
 impl Default for Limits {
@@ -289,6 +306,7 @@ impl Default for Limits {
             prolog_slurmctld: None,
             epilog_slurmctld: None,
             prolog_epilog_timeout: wire::pack::NO_VAL16,
+            priority: PriorityPolicy::Basic,
         }
     }
 }

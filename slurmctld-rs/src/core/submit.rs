@@ -11,7 +11,7 @@ use wire::pack::{INFINITE, NO_VAL, NO_VAL16, NO_VAL64};
 
 use super::desc::{BatchFiles, JobDesc};
 use super::job::{ArrayTasks, Dependencies, Job, JobState};
-use super::spec::{parse_gres_list, EnforcePartLimits, PART_STATE_SCHED};
+use super::spec::{parse_gres_list, EnforcePartLimits, PriorityPolicy, PART_STATE_SCHED};
 use super::{Caller, Controller, Durable, Effect, Outcome};
 
 /// `MEM_PER_CPU`: pn_min_memory holds MB per CPU when this bit is set.
@@ -363,7 +363,7 @@ pub fn create(
     let priority = if held || test_only {
         0
     } else {
-        c.next_priority(desc.nice)
+        c.next_priority(desc.nice, part_index)
     };
 
     let desc = JobDesc::from_descriptor(desc, &mut c.strings);
@@ -583,13 +583,24 @@ impl Controller {
         }
     }
 
-    /// priority/basic: each new job just below the lowest so far, less its nice.
+    /// A job's priority once it is no longer held (PriorityType).
     pub fn set_priority(&mut self, job: &mut Job) {
-        job.priority = self.next_priority(job.desc.nice);
+        job.priority = self.next_priority(job.desc.nice, job.part_index);
     }
 
-    /// The next priority/basic value for a job with `nice` (NO_VAL = none).
-    pub fn next_priority(&mut self, nice: u32) -> u32 {
+    /// The priority of a new job with `nice` (NO_VAL = none) in partition
+    /// `part_index`.
+    pub fn next_priority(&mut self, nice: u32, part_index: usize) -> u32 {
+        match self.spec.limits.priority {
+            PriorityPolicy::Basic => self.next_basic_priority(nice),
+            PriorityPolicy::Multifactor { weight_partition } => {
+                self.multifactor_priority(nice, part_index, weight_partition)
+            }
+        }
+    }
+
+    /// priority/basic: each new job just below the lowest so far, less its nice.
+    fn next_basic_priority(&mut self, nice: u32) -> u32 {
         let mut prio = if self.lowest_prio >= 2 {
             self.lowest_prio - 1
         } else {
@@ -604,6 +615,33 @@ impl Controller {
         let prio = prio.max(1);
         self.lowest_prio = self.lowest_prio.min(prio);
         prio
+    }
+
+    /// priority/multifactor as upstream sums it: each factor (0..1) times
+    /// its weight, less the nice value, at least 1 (0 means held). The
+    /// partition factor is the partition's PriorityJobFactor over the
+    /// largest of any partition.
+    fn multifactor_priority(&self, nice: u32, part_index: usize, weight_partition: u32) -> u32 {
+        let max_factor = self
+            .spec
+            .partitions
+            .iter()
+            .map(|p| p.priority_job_factor)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let part_factor = self
+            .spec
+            .partitions
+            .get(part_index)
+            .map_or(0.0, |p| f64::from(p.priority_job_factor) / f64::from(max_factor));
+        let nice = if nice == NO_VAL {
+            0.0
+        } else {
+            (i64::from(nice) - 0x8000_0000i64) as f64
+        };
+        let prio = part_factor * f64::from(weight_partition) - nice;
+        prio.clamp(1.0, f64::from(u32::MAX)) as u32
     }
 
     /// Whether the job's dependencies are met, and the reason to show if not.

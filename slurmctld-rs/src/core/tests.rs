@@ -94,6 +94,31 @@ fn job_ids_start_at_first_job_id_and_priorities_count_down() {
 }
 
 #[test]
+fn multifactor_priority_is_the_weighted_factors_less_nice_at_least_one() {
+    let mut c = cluster();
+    c.spec.limits.priority = super::spec::PriorityPolicy::Multifactor {
+        weight_partition: 0,
+    };
+    // Every weight 0 (upstream's defaults): 1 for every job, as upstream.
+    let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let b = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    assert_eq!((c.jobs[&a].priority, c.jobs[&b].priority), (1, 1));
+    // A negative nice raises it (root only), a positive one cannot go below 1.
+    let mut d = desc(ROOT);
+    d.nice = 0x8000_0000 - 10;
+    let n = submitted_id(&submit(&mut c, ROOT, d));
+    assert_eq!(c.jobs[&n].priority, 10);
+    // PriorityWeightPartition times the partition factor (1 of 1 here).
+    c.spec.limits.priority = super::spec::PriorityPolicy::Multifactor {
+        weight_partition: 1000,
+    };
+    let mut d = desc(ALICE);
+    d.nice = 0x8000_0000 + 5;
+    let p = submitted_id(&submit(&mut c, ALICE, d));
+    assert_eq!(c.jobs[&p].priority, 995);
+}
+
+#[test]
 fn submission_checks_answer_with_upstreams_codes() {
     let mut c = cluster();
     let cases: Vec<(&str, JobDescriptor, SlurmRc)> = vec![
