@@ -69,6 +69,9 @@ pub enum StopKind {
 /// `CR_MEMORY` bit of SelectTypeParameters.
 const CR_MEMORY: u16 = 0x0010;
 
+/// Upstream's end time of a job without a time limit: a year on.
+const YEAR_SECONDS: i64 = 365 * 24 * 60 * 60;
+
 impl Controller {
     fn free_cpus(&self, i: usize) -> u16 {
         self.spec.nodes[i]
@@ -276,9 +279,19 @@ impl Controller {
         job.start_time = now;
         // A requeued job is warned again on its next run.
         job.desc.warn_flags &= !wire::msg::complete::kill_flags::WARN_SENT;
-        job.end_time = match job.time_limit {
-            Some(t) if t != wire::pack::INFINITE => now + i64::from(t) * 60,
-            _ => 0,
+        // A job without a limit takes its partition's as it starts
+        // (DefaultTime, else MaxTime); an unlimited one ends in a year.
+        let part = &self.spec.partitions[job.part_index];
+        let limit = job.time_limit.unwrap_or_else(|| {
+            part.default_time
+                .or(part.max_time)
+                .unwrap_or(wire::pack::INFINITE)
+        });
+        job.time_limit = Some(limit);
+        job.end_time = if limit == wire::pack::INFINITE {
+            now + YEAR_SECONDS
+        } else {
+            now + i64::from(limit) * 60
         };
         job.alloc = Some(alloc);
         self.last_job_update = now;

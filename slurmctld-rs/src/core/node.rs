@@ -55,6 +55,10 @@ pub struct NodeRuntime {
     pub last_busy: i64,
     /// Reported slurmd version.
     pub version: Option<String>,
+    /// Reported architecture.
+    pub arch: Option<String>,
+    /// Reported operating system.
+    pub os: Option<String>,
     /// Protocol version the node's slurmd registered with (what we pack for it).
     pub protocol_version: wire::version::ProtocolVersion,
     /// Last time the node answered anything.
@@ -85,6 +89,8 @@ impl NodeRuntime {
             slurmd_start_time: 0,
             last_busy: 0,
             version: None,
+            arch: None,
+            os: None,
             protocol_version: wire::version::ProtocolVersion::CURRENT,
             last_response: 0,
             alloc_cpus: 0,

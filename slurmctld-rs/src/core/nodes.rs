@@ -42,6 +42,10 @@ pub struct NodeReport {
     pub slurmd_start_time: i64,
     /// Its gres.conf records (device files, types).
     pub gres: Vec<wire::msg::gres::GresSlurmdConf>,
+    /// Machine architecture (`uname -m`).
+    pub arch: Option<String>,
+    /// Operating system (`uname -s -r -v`).
+    pub os: Option<String>,
 }
 
 /// A registration named a node that is not in slurm.conf.
@@ -78,6 +82,8 @@ impl Controller {
             status: reg.status,
             job_ids: reg.steps.iter().map(|s| s.job_id).collect(),
             version: reg.version.clone(),
+            arch: reg.arch.clone(),
+            os: reg.os.clone(),
             boot_time: now - i64::from(reg.up_time),
             slurmd_start_time: reg.slurmd_start_time,
             gres: reg
@@ -174,6 +180,8 @@ impl Controller {
         let node = &mut self.nodes[i];
         node.registered = true;
         node.version = report.version.clone();
+        node.arch = report.arch.clone();
+        node.os = report.os.clone();
         node.boot_time = report.boot_time;
         node.slurmd_start_time = report.slurmd_start_time;
         node.gres_reported = report.gres.clone();
@@ -217,6 +225,9 @@ impl Controller {
                 base::UNKNOWN | base::FUTURE => {
                     node.state = (flags & !flag::INVALID_REG)
                         | if busy { base::ALLOCATED } else { base::IDLE };
+                    if !busy {
+                        node.last_busy = now;
+                    }
                 }
                 base::DOWN => {
                     let not_responding_only = node.reason.as_deref() == Some("Not responding");

@@ -630,11 +630,9 @@ impl Controller {
             .max()
             .unwrap_or(1)
             .max(1);
-        let part_factor = self
-            .spec
-            .partitions
-            .get(part_index)
-            .map_or(0.0, |p| f64::from(p.priority_job_factor) / f64::from(max_factor));
+        let part_factor = self.spec.partitions.get(part_index).map_or(0.0, |p| {
+            f64::from(p.priority_job_factor) / f64::from(max_factor)
+        });
         let nice = if nice == NO_VAL {
             0.0
         } else {

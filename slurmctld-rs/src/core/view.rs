@@ -66,6 +66,21 @@ pub fn format_mem_mb(mb: u64) -> String {
     }
 }
 
+/// A TRES string as upstream formats one: `name=count` in TRES-id order,
+/// memory with a unit, zero counts left out (a job without memory
+/// shows no `mem=`).
+pub fn tres_str(items: &[(&str, u64)]) -> String {
+    items
+        .iter()
+        .filter(|(_, v)| *v != 0)
+        .map(|(name, v)| match *name {
+            "mem" => format!("mem={}", format_mem_mb(*v)),
+            _ => format!("{name}={v}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// `tres_req_str` for a job: what it asks for, as upstream accounts it.
 pub fn job_tres_req(c: &Controller, job: &Job) -> String {
     let d = &job.desc;
@@ -84,10 +99,13 @@ pub fn job_tres_req(c: &Controller, job: &Job) -> String {
             .max()
             .unwrap_or(0)
     };
-    format!(
-        "cpu={cpus},mem={},node={nodes},billing={cpus}",
-        format_mem_mb(mem_per_node.saturating_mul(u64::from(nodes)))
-    )
+    let cpus = u64::from(cpus);
+    tres_str(&[
+        ("cpu", cpus),
+        ("mem", mem_per_node.saturating_mul(u64::from(nodes))),
+        ("node", u64::from(nodes)),
+        ("billing", cpus),
+    ])
 }
 
 /// Whether `caller` may see `job` under PrivateData.
@@ -247,13 +265,13 @@ pub fn job_record<'a>(
         bm
     });
     let tres_alloc = alloc.map(|a| {
-        let cpus = a.total_cpus();
-        let mem = a.mem_per_node.saturating_mul(a.nodes.len() as u64);
-        format!(
-            "cpu={cpus},mem={},node={},billing={cpus}",
-            format_mem_mb(mem),
-            a.nodes.len()
-        )
+        let cpus = u64::from(a.total_cpus());
+        tres_str(&[
+            ("cpu", cpus),
+            ("mem", a.mem_per_node.saturating_mul(a.nodes.len() as u64)),
+            ("node", a.nodes.len() as u64),
+            ("billing", cpus),
+        ])
     });
     // GRES as upstream's gres_ctld_job_build_details leaves them: the total
     // stays with the job after it ends, the per-node detail is sent only
@@ -623,10 +641,10 @@ fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
             alloc_cpus: r.alloc_cpus,
             alloc_memory: r.alloc_mem,
             tres_alloc_fmt_str: (r.alloc_cpus > 0)
-                .then(|| format!("cpu={},mem={}", r.alloc_cpus, format_mem_mb(r.alloc_mem))),
+                .then(|| tres_str(&[("cpu", u64::from(r.alloc_cpus)), ("mem", r.alloc_mem)])),
             tres_alloc_weighted: ScaledDouble(0),
         },
-        arch: None,
+        arch: r.arch.clone(),
         features: s.features.clone(),
         features_act: s.features.clone(),
         gres: s.gres.clone(),
@@ -641,7 +659,7 @@ fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
         } else {
             None
         },
-        os: None,
+        os: r.os.clone(),
         comment: None,
         extra: None,
         reason: r.reason.clone(),
@@ -653,12 +671,11 @@ fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
             current_watts: 0,
         },
         power_cap_watts: NO_VAL,
-        tres_fmt_str: Some(format!(
-            "cpu={},mem={},billing={}",
-            s.cpus,
-            format_mem_mb(s.real_memory),
-            s.cpus
-        )),
+        tres_fmt_str: Some(tres_str(&[
+            ("cpu", u64::from(s.cpus)),
+            ("mem", s.real_memory),
+            ("billing", u64::from(s.cpus)),
+        ])),
     }
 }
 
@@ -741,11 +758,12 @@ pub fn partition_info(
                 nodesets: None,
                 node_bitmap: Some(bitmap),
                 billing_weights_str: p.billing_weights.clone(),
-                tres_fmt_str: Some(format!(
-                    "cpu={total_cpus},mem={},node={},billing={total_cpus}",
-                    format_mem_mb(total_mem),
-                    p.nodes.len()
-                )),
+                tres_fmt_str: Some(tres_str(&[
+                    ("cpu", u64::from(total_cpus)),
+                    ("mem", total_mem),
+                    ("node", p.nodes.len() as u64),
+                    ("billing", u64::from(total_cpus)),
+                ])),
                 job_defaults: (!p.job_defaults.is_empty()).then(|| {
                     p.job_defaults
                         .iter()
