@@ -108,6 +108,19 @@ pub fn job_tres_req(c: &Controller, job: &Job) -> String {
     ])
 }
 
+/// Whether a listing without SHOW_ALL shows partition `p` to `uid`: every
+/// partition to the privileged, otherwise those neither hidden nor closed
+/// to the user's groups (upstream's `_part_is_visible`).
+fn partition_visible(c: &Controller, p: &super::spec::PartitionSpec, uid: u32) -> bool {
+    if c.is_privileged(uid) {
+        return true;
+    }
+    !p.hidden
+        && p.allow_groups
+            .as_deref()
+            .is_none_or(|groups| groups.split(',').any(|g| c.user_in_group(uid, g)))
+}
+
 /// Whether `caller` may see `job` under PrivateData.
 fn may_see_job(c: &Controller, caller: &Caller, job: &Job) -> bool {
     c.spec.limits.private_data & PRIVATE_DATA_JOBS == 0
@@ -696,7 +709,7 @@ pub fn partition_info(
         .spec
         .partitions
         .iter()
-        .filter(|p| !p.hidden || show_flags & SHOW_ALL != 0)
+        .filter(|p| show_flags & SHOW_ALL != 0 || partition_visible(c, p, caller.uid))
         .map(|p| {
             let total_cpus: u32 = p
                 .nodes
