@@ -116,6 +116,9 @@ impl<'a> Runner<'a> {
         // Values only this runner's observations have that vary by themselves.
         cluster.normalize(r"\bCPULoad=\S+", "CPULoad=<LOAD>");
         cluster.normalize(r"\bFreeMem=\S+", "FreeMem=<MEM>");
+        // The kernel slurmd reports differs between the machine that
+        // recorded a case and the one replaying it.
+        cluster.normalize(r"(?m)^(\s*)OS=.*$", "${1}OS=<OS>");
         // Which pass started a job (main or backfill, both every second
         // here) is a race in upstream itself.
         cluster.normalize(r"\bScheduler=(Main|Backfill)", "Scheduler=<SCHED>");
