@@ -497,7 +497,10 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
 /// Pings every node every SlurmdTimeout/3 (upstream's `ping_nodes`), asks
 /// silent ones to register, and applies the SlurmdTimeout rule.
 pub async fn ping_loop(shared: Arc<Shared>, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
+    // Upstream's first cycle comes MIN_CHECKIN_TIME (3 s) after start: node
+    // daemons get that long to register before anyone counts as silent.
+    let first = tokio::time::Instant::now() + Duration::from_secs(3);
+    let mut tick = tokio::time::interval_at(first, interval);
     loop {
         tick.tick().await;
         // Upstream decides who is dead before sending this cycle's pings.

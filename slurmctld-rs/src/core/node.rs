@@ -76,11 +76,11 @@ pub struct NodeRuntime {
 }
 
 impl NodeRuntime {
-    /// A node nobody has heard from: UNKNOWN and not responding, as upstream
-    /// shows nodes whose slurmd never registered ("unk*").
+    /// A node nobody has heard from yet: UNKNOWN (`unk`). Not responding
+    /// (`unk*`) only once a ping has gone unanswered, as upstream.
     pub fn unregistered() -> Self {
         NodeRuntime {
-            state: base::UNKNOWN | flag::NO_RESPOND,
+            state: base::UNKNOWN,
             reason: None,
             reason_uid: wire::pack::NO_VAL,
             reason_time: 0,
