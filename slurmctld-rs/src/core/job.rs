@@ -161,6 +161,9 @@ pub struct Dependency {
     pub job_id: u32,
     /// Array task, when `jobid_task` was given.
     pub array_task: Option<u32>,
+    /// Where it stands; once fulfilled or failed it stays so (upstream's
+    /// `depend_state`).
+    pub state: DependencyStatus,
 }
 
 /// Dependency types (`SLURM_DEPEND_*`).
@@ -216,6 +219,7 @@ impl Dependencies {
                     kind: DependencyKind::Singleton,
                     job_id: 0,
                     array_task: None,
+                    state: DependencyStatus::Unfulfilled,
                 });
                 continue;
             }
@@ -244,6 +248,7 @@ impl Dependencies {
                     kind,
                     job_id: job,
                     array_task: task,
+                    state: DependencyStatus::Unfulfilled,
                 });
                 n += 1;
             }
@@ -256,8 +261,9 @@ impl Dependencies {
 }
 
 /// How a dependency stands right now, for the reason and the printed string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DependencyStatus {
+    #[default]
     /// Still waiting.
     Unfulfilled,
     /// Satisfied.
@@ -278,11 +284,11 @@ impl DependencyStatus {
 
 /// Formats a dependency list as `scontrol show job` prints it:
 /// `afterok:1000(unfulfilled),afterany:7_2(failed)`.
-pub fn format_dependencies(deps: &Dependencies, status: &[DependencyStatus]) -> String {
+pub fn format_dependencies(deps: &Dependencies) -> String {
     let sep = if deps.any { "?" } else { "," };
     deps.items
         .iter()
-        .zip(status)
+        .map(|d| (d, d.state))
         .map(|(d, s)| match d.kind {
             DependencyKind::Singleton => format!("singleton({})", s.name()),
             k => match d.array_task {
@@ -633,13 +639,11 @@ mod tests {
             Dependency {
                 kind: DependencyKind::AfterOk,
                 job_id: 1000,
-                array_task: None
+                array_task: None,
+                state: DependencyStatus::Unfulfilled,
             }
         );
-        assert_eq!(
-            format_dependencies(&d, &[DependencyStatus::Unfulfilled]),
-            "afterok:1000(unfulfilled)"
-        );
+        assert_eq!(format_dependencies(&d), "afterok:1000(unfulfilled)");
         assert!(Dependencies::parse("afterok:abc").is_none());
         assert!(Dependencies::parse("whenever:1000").is_none());
         assert!(Dependencies::parse("afterok").is_none());

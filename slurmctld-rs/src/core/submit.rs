@@ -10,7 +10,9 @@ use wire::msg::{JobDescriptor, Message};
 use wire::pack::{INFINITE, NO_VAL, NO_VAL16, NO_VAL64};
 
 use super::desc::{BatchFiles, JobDesc};
-use super::job::{ArrayTasks, Dependencies, Job, JobState};
+use super::job::{
+    ArrayTasks, Dependencies, Dependency, DependencyKind, DependencyStatus, Job, JobState,
+};
 use super::spec::{parse_gres_list, EnforcePartLimits, PriorityPolicy, PART_STATE_SCHED};
 use super::{Caller, Controller, Durable, Effect, Outcome};
 
@@ -642,46 +644,137 @@ impl Controller {
         prio.clamp(1.0, f64::from(u32::MAX)) as u32
     }
 
-    /// Whether the job's dependencies are met, and the reason to show if not.
-    pub fn dependency_state(&self, job: &Job) -> Option<JobReason> {
-        let deps = job.dependencies.as_ref()?;
-        let mut pending = false;
-        let mut failed = false;
-        for d in &deps.items {
-            match self.jobs.get(&d.job_id) {
-                // Unknown (purged) jobs count as done.
-                None => {}
-                Some(other) => {
-                    let st = other.base_state();
-                    let ok = match d.kind {
-                        super::job::DependencyKind::After => st != JobState::Pending,
-                        super::job::DependencyKind::AfterAny => st.is_finished(),
-                        super::job::DependencyKind::AfterOk => st == JobState::Complete,
-                        super::job::DependencyKind::AfterNotOk => {
-                            st.is_finished() && st != JobState::Complete
-                        }
-                        super::job::DependencyKind::Singleton => true,
-                        _ => st.is_finished(),
-                    };
-                    let never = match d.kind {
-                        super::job::DependencyKind::AfterOk => {
-                            st.is_finished() && st != JobState::Complete
-                        }
-                        super::job::DependencyKind::AfterNotOk => st == JobState::Complete,
-                        _ => false,
-                    };
-                    failed |= never;
-                    pending |= !ok && !never;
-                }
+    /// Tests the job's unfulfilled dependencies as upstream's
+    /// `test_job_dependency` does, and returns the reason to show while they
+    /// hold it back. Each clause keeps its state once fulfilled or failed;
+    /// once the whole expression is satisfied the list is dropped
+    /// (`Dependency=(null)`).
+    pub fn test_dependencies(&self, job: &mut Job) -> Option<JobReason> {
+        let mut deps = job.dependencies.take()?;
+        for item in deps.items.iter_mut() {
+            if item.state == DependencyStatus::Unfulfilled {
+                item.state = self.dependency_clause_state(job, item);
             }
         }
-        if failed {
-            Some(JobReason::WAIT_DEP_INVALID)
-        } else if pending {
-            Some(JobReason::WAIT_DEPENDENCY)
+        let states = deps.items.iter().map(|d| d.state);
+        let (satisfied, never) = if deps.any {
+            let mut states = states.clone();
+            (
+                states.any(|s| s == DependencyStatus::Fulfilled),
+                deps.items
+                    .iter()
+                    .all(|d| d.state == DependencyStatus::Failed),
+            )
         } else {
-            None
+            let mut all = states.clone();
+            let mut any_failed = states;
+            (
+                all.all(|s| s == DependencyStatus::Fulfilled),
+                any_failed.any(|s| s == DependencyStatus::Failed),
+            )
+        };
+        if satisfied {
+            job.desc.dependency = None;
+            return None;
         }
+        job.dependencies = Some(deps);
+        Some(if never {
+            JobReason::WAIT_DEP_INVALID
+        } else {
+            JobReason::WAIT_DEPENDENCY
+        })
+    }
+
+    /// Where one still-unfulfilled clause of `job`'s dependencies stands now.
+    fn dependency_clause_state(&self, job: &Job, d: &Dependency) -> DependencyStatus {
+        use DependencyKind as K;
+        use DependencyStatus as S;
+        if d.kind == K::Singleton {
+            // Another job of the same user and name already running, or
+            // pending since before this one, holds it back.
+            let blocked = self.jobs.values().any(|q| {
+                q.job_id != job.job_id
+                    && q.user_id == job.user_id
+                    && q.desc.name == job.desc.name
+                    && (q.base_state() == JobState::Running
+                        || q.base_state() == JobState::Suspended
+                        || (q.is_pending() && q.job_id < job.job_id))
+            });
+            return if blocked {
+                S::Unfulfilled
+            } else {
+                S::Fulfilled
+            };
+        }
+        // A job that is gone no longer holds anyone back.
+        let Some(t) = self.dependency_target(d) else {
+            return S::Fulfilled;
+        };
+        match d.kind {
+            K::After if !t.pending => S::Fulfilled,
+            K::AfterAny if t.completed => S::Fulfilled,
+            K::AfterOk | K::AfterCorr if t.completed => {
+                if t.complete {
+                    S::Fulfilled
+                } else {
+                    S::Failed
+                }
+            }
+            K::AfterNotOk if t.special_exit => S::Fulfilled,
+            K::AfterNotOk if t.completed => {
+                if t.complete {
+                    S::Failed
+                } else {
+                    S::Fulfilled
+                }
+            }
+            K::AfterBurstBuffer if t.completed => S::Fulfilled,
+            _ => S::Unfulfilled,
+        }
+    }
+
+    /// The state of what a clause waits for: one job, one array task, or a
+    /// whole array taken together (a clause naming an array's id without
+    /// a task). None when no such job is known.
+    fn dependency_target(&self, d: &Dependency) -> Option<TargetState> {
+        let records: Vec<&Job> = match d.array_task {
+            Some(task) => self
+                .jobs
+                .values()
+                .filter(|j| {
+                    (j.array_job_id == d.job_id && j.array_task_id == Some(task))
+                        || (j.job_id == d.job_id
+                            && j.array.as_ref().is_some_and(|a| a.pending.get(task)))
+                })
+                .map(|j| &**j)
+                .collect(),
+            None => {
+                let own = self.jobs.get(&d.job_id)?;
+                if own.array_job_id == d.job_id && d.job_id != 0 {
+                    self.jobs
+                        .values()
+                        .filter(|j| j.array_job_id == d.job_id || j.job_id == d.job_id)
+                        .map(|j| &**j)
+                        .collect()
+                } else {
+                    vec![&**own]
+                }
+            }
+        };
+        if records.is_empty() {
+            return None;
+        }
+        let finished = |j: &Job| {
+            j.base_state().is_finished() && j.state & super::job::state_flags::COMPLETING == 0
+        };
+        Some(TargetState {
+            complete: records.iter().all(|j| j.base_state() == JobState::Complete),
+            completed: records.iter().all(|j| finished(j)),
+            pending: records.iter().any(|j| j.is_pending()),
+            special_exit: records
+                .iter()
+                .any(|j| j.state & super::job::state_flags::SPECIAL_EXIT != 0),
+        })
     }
 
     /// Sets eligible/accrue times once nothing but resources stand in the way.
@@ -689,7 +782,7 @@ impl Controller {
         if !job.is_pending() {
             return;
         }
-        if let Some(reason) = self.dependency_state(job) {
+        if let Some(reason) = self.test_dependencies(job) {
             if job.priority != 0 {
                 job.reason = reason;
                 job.state_desc = None;
@@ -707,4 +800,16 @@ impl Controller {
             job.accrue_time = now;
         }
     }
+}
+
+/// What a dependency clause sees of the job(s) it waits for.
+struct TargetState {
+    /// Every record COMPLETE (exit 0).
+    complete: bool,
+    /// Every record ended and done completing.
+    completed: bool,
+    /// Some record still pending.
+    pending: bool,
+    /// Some record requeued with a special exit code.
+    special_exit: bool,
 }

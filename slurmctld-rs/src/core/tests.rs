@@ -431,6 +431,49 @@ fn dependency_on_a_pending_job_waits() {
 }
 
 #[test]
+fn dependency_clauses_keep_their_state_and_combine_as_upstream() {
+    let mut c = cluster();
+    let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let dep = |spec: String| JobDescriptor {
+        dependency: Some(spec),
+        ..desc(ALICE)
+    };
+    let ok = submitted_id(&submit(&mut c, ALICE, dep(format!("afterok:{a}"))));
+    let either = submitted_id(&submit(
+        &mut c,
+        ALICE,
+        dep(format!("afterok:{a}?afternotok:{a}")),
+    ));
+    // `a` fails: afterok can never be met, the OR is met by afternotok.
+    let mut job = c.jobs.remove(&a).unwrap();
+    job.state = super::job::JobState::Failed as u32;
+    c.jobs.insert(a, job);
+    let mut j = c.jobs.remove(&ok).unwrap();
+    assert_eq!(
+        c.test_dependencies(&mut j),
+        Some(JobReason::WAIT_DEP_INVALID)
+    );
+    assert_eq!(
+        super::job::format_dependencies(j.dependencies.as_ref().unwrap()),
+        format!("afterok:{a}(failed)")
+    );
+    c.jobs.insert(ok, j);
+    let mut j = c.jobs.remove(&either).unwrap();
+    assert_eq!(c.test_dependencies(&mut j), None);
+    assert!(j.dependencies.is_none(), "a satisfied list is dropped");
+    c.jobs.insert(either, j);
+    // Once failed, a clause stays failed even if its job later completes.
+    let mut job = c.jobs.remove(&a).unwrap();
+    job.state = super::job::JobState::Complete as u32;
+    c.jobs.insert(a, job);
+    let mut j = c.jobs.remove(&ok).unwrap();
+    assert_eq!(
+        c.test_dependencies(&mut j),
+        Some(JobReason::WAIT_DEP_INVALID)
+    );
+}
+
+#[test]
 fn a_job_over_its_partitions_max_time_still_gets_the_node_reason() {
     let mut c = cluster();
     let id = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));

@@ -13,7 +13,7 @@ use wire::pack::{Bitmap, Packer, ScaledDouble, INFINITE, INFINITE16, NO_VAL, NO_
 use super::alloc::Allocation;
 use super::desc::JobDesc;
 use super::gres;
-use super::job::{format_dependencies, DependencyStatus, Job, JobState};
+use super::job::{format_dependencies, Job, JobState};
 use super::launch::run_length;
 use super::spec::PART_STATE_UP;
 use super::submit::MEM_PER_CPU;
@@ -234,21 +234,7 @@ pub fn job_record<'a>(
     let part = &c.spec.partitions[job.part_index];
     let pending = job.is_pending();
     let time_limit = job.time_limit.unwrap_or(part.max_time.unwrap_or(INFINITE));
-    let dependency = job.dependencies.as_ref().map(|deps| {
-        let status: Vec<DependencyStatus> = deps
-            .items
-            .iter()
-            .map(
-                |item| match c.jobs.get(&item.job_id).map(|j| j.base_state()) {
-                    None => DependencyStatus::Fulfilled,
-                    Some(JobState::Complete) => DependencyStatus::Fulfilled,
-                    Some(s) if s.is_finished() => DependencyStatus::Failed,
-                    _ => DependencyStatus::Unfulfilled,
-                },
-            )
-            .collect();
-        format_dependencies(deps, &status)
-    });
+    let dependency = job.dependencies.as_ref().map(format_dependencies);
     let command = (!d.argv.is_empty()).then(|| d.argv.join(" "));
     let num_tasks = if d.num_tasks != 0 && d.num_tasks != NO_VAL {
         d.num_tasks
