@@ -628,7 +628,7 @@ impl Controller {
     /// The last node of a requeued job is clean (`batch_requeue_fini`): the
     /// job looks new again, and may not start before every credential of
     /// its previous run expired (lifetime 120 s, plus one).
-    fn finish_requeue(&mut self, job_id: u32, now: i64) {
+    pub(super) fn finish_requeue(&mut self, job_id: u32, now: i64) {
         let Some(job) = self.jobs.get_mut(&job_id) else {
             return;
         };

@@ -351,6 +351,10 @@ pub struct Job {
     pub dependencies: Option<Dependencies>,
     /// Held by an admin (vs by the user).
     pub admin_hold: bool,
+    /// The priority was set by hand (`--priority`, `scontrol update
+    /// Priority=`, a hold): priority plugins leave it alone and nice
+    /// changes are ignored (upstream's `direct_set_prio`).
+    pub direct_prio: bool,
     /// `tres_req_str`, fixed at submission as upstream fixes it.
     pub tres_req: Text,
     /// Resources held while running or completing.
@@ -420,7 +424,8 @@ impl Job {
         p.u32(self.exit_code);
         p.u32(self.derived_ec);
         p.u16(self.restart_cnt);
-        p.bool(self.admin_hold);
+        // One byte of flags; records written before `direct_prio` hold 0/1.
+        p.u8(u8::from(self.admin_hold) | u8::from(self.direct_prio) << 1);
         p.string(&self.tres_req);
         match &self.alloc {
             None => p.u8(0),
@@ -497,7 +502,9 @@ impl Job {
         let exit_code = u.u32("exit_code")?;
         let derived_ec = u.u32("derived_ec")?;
         let restart_cnt = u.u16("restart_cnt")?;
-        let admin_hold = u.bool("admin_hold")?;
+        let hold_flags = u.u8("admin_hold")?;
+        let admin_hold = hold_flags & 1 != 0;
+        let direct_prio = hold_flags & 2 != 0;
         let tres_req =
             unpack_text(u, "tres_req", SLOT_TRES_REQ, strings)?.unwrap_or_else(|| strings.get(""));
         let alloc = if u.bool("alloc")? {
@@ -606,6 +613,7 @@ impl Job {
             restart_cnt,
             dependencies,
             admin_hold,
+            direct_prio,
             tres_req,
             alloc,
             desc,

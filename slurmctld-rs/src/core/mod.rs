@@ -21,6 +21,8 @@ pub mod view;
 mod tests;
 #[cfg(test)]
 mod tests_gres;
+#[cfg(test)]
+mod tests_update;
 
 use std::collections::BTreeMap;
 

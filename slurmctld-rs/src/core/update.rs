@@ -10,6 +10,7 @@ use wire::pack::{Bitmap, INFINITE, NO_VAL, NO_VAL16, NO_VAL64};
 
 use super::job::{Dependencies, JobState};
 use super::node::{base, flag};
+use super::spec::{PriorityPolicy, PART_STATE_SUBMIT};
 use super::{Caller, Controller, Durable, Effect, Outcome};
 
 /// SIGKILL.
@@ -207,28 +208,43 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     }
     let privileged = c.is_privileged(caller.uid);
-    let owner = c.jobs.get(&job_id).map(|j| j.user_id);
-    if owner != Some(caller.uid) && !privileged {
+    let Some(job) = c.jobs.get(&job_id) else {
+        return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    };
+    // A finished job refuses any change before the caller is even checked.
+    if job.base_state().is_finished() {
+        return rc(SlurmRc::ESLURM_JOB_FINISHED);
+    }
+    if job.user_id != caller.uid && !privileged {
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let result = apply_update(c, job_id, spec, privileged, now);
+    c.last_job_update = now;
     match result {
-        Ok(()) => {
-            c.last_job_update = now;
-            changed(SlurmRc::SUCCESS, vec![Durable::Job(job_id)])
-        }
-        Err(e) => {
-            // Fields applied before the error stay applied, as upstream's do.
-            c.last_job_update = now;
-            Outcome {
-                reply: Message::SlurmRc { rc: e.0 },
-                durable: vec![Durable::Job(job_id)],
-                effects: Vec::new(),
-            }
-        }
+        Ok(()) => changed(SlurmRc::SUCCESS, vec![Durable::Job(job_id)]),
+        // Fields applied before the error stay applied, as upstream's do.
+        Err(e) => Outcome {
+            reply: Message::SlurmRc { rc: e.0 },
+            durable: vec![Durable::Job(job_id)],
+            effects: Vec::new(),
+        },
     }
 }
 
+/// `NICE_OFFSET`: nice values travel biased so they stay unsigned.
+const NICE_OFFSET: u32 = 0x8000_0000;
+/// One year in minutes: what an unlimited time limit counts as when a
+/// running job's end time moves.
+const YEAR_MINUTES: i64 = 365 * 24 * 60;
+
+/// Whether a node-name expression names only configured nodes.
+fn valid_node_list(c: &Controller, expr: &str) -> bool {
+    wire::hostlist::expand(expr).is_ok_and(|names| names.iter().all(|n| c.node_index(n).is_some()))
+}
+
+/// Applies an update field by field in upstream's order, stopping at the
+/// first refusal (fields before it stay changed). A field equal to what the
+/// job already has is no change, and so allowed in any state.
 fn apply_update(
     c: &mut Controller,
     job_id: u32,
@@ -239,147 +255,459 @@ fn apply_update(
     let Some(mut job) = c.jobs.remove(&job_id) else {
         return Err(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
-    let result = (|| {
-        let pending = job.is_pending();
-        if job.base_state().is_finished() {
-            return Err(SlurmRc::ESLURM_JOB_FINISHED);
-        }
-        let mut reset_reason = false;
+    let result = update_fields(c, &mut job, spec, privileged, now);
+    // Whatever happened, a job not held gets its priority recomputed under
+    // priority/multifactor (a hand-set one stays).
+    let multifactor = matches!(c.spec.limits.priority, PriorityPolicy::Multifactor { .. });
+    if job.priority != 0 && multifactor && !job.direct_prio {
+        c.set_priority(&mut job);
+    }
+    c.jobs.insert(job_id, job);
+    result
+}
 
-        if let Some(name) = &spec.name {
-            job.desc.name = Some(c.strings.get(name));
-        }
-        if let Some(comment) = &spec.comment {
-            job.desc.comment = Some(c.strings.get(comment));
-        }
-        if let Some(part) = spec.partition.as_deref().filter(|p| !p.is_empty()) {
+fn update_fields(
+    c: &mut Controller,
+    job: &mut super::Job,
+    spec: &JobDescriptor,
+    privileged: bool,
+    now: i64,
+) -> Result<(), SlurmRc> {
+    let pending = job.is_pending();
+    let running = matches!(job.base_state(), JobState::Running | JobState::Suspended);
+    let node_cnt = job.alloc.as_ref().map_or(0, |a| a.nodes.len() as u32);
+    let same = |new: &str, old: &Option<super::text::Text>| old.as_deref() == Some(new);
+
+    // Partition.
+    if let Some(part) = spec.partition.as_deref() {
+        if *job.partition != *part {
             if !pending {
                 return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
             }
             let idx = c
                 .partition_index(part)
                 .ok_or(SlurmRc::ESLURM_INVALID_PARTITION_NAME)?;
+            if c.spec.partitions[idx].state_up & PART_STATE_SUBMIT == 0 {
+                return Err(SlurmRc::ESLURM_PARTITION_NOT_AVAIL);
+            }
             job.part_index = idx;
             job.partition = c.strings.get(part);
             job.desc.partition = Some(job.partition.clone());
-            reset_reason = true;
         }
-        if spec.time_limit != NO_VAL {
-            let current = job.time_limit.unwrap_or(INFINITE);
-            if !privileged
-                && (spec.time_limit > current || spec.time_limit == INFINITE && current != INFINITE)
-            {
-                return Err(SlurmRc::ESLURM_ACCESS_DENIED);
+    }
+
+    // Required nodes: of a running job they name the nodes to keep.
+    if let Some(req) = spec.req_nodes.as_deref() {
+        if running {
+            let keep = wire::hostlist::expand(req).ok().and_then(|names| {
+                names
+                    .iter()
+                    .map(|n| c.node_index(n))
+                    .collect::<Option<Vec<_>>>()
+            });
+            let held = job
+                .alloc
+                .as_ref()
+                .map(|a| a.nodes.clone())
+                .unwrap_or_default();
+            match keep {
+                Some(keep) if !req.is_empty() && keep.iter().all(|n| held.contains(n)) => {
+                    if keep.len() < held.len() {
+                        // Shrinking a running job is not modelled.
+                        return Err(SlurmRc::ESLURM_NOT_SUPPORTED);
+                    }
+                }
+                _ => return Err(SlurmRc::ESLURM_INVALID_NODE_NAME),
             }
-            job.time_limit = Some(spec.time_limit);
-            job.desc.time_limit = spec.time_limit;
-            // A new end time deserves a new warning.
-            job.desc.warn_flags &= !kill_flags::WARN_SENT;
-            reset_reason = true;
+        } else if !pending {
+            return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+        } else if !req.is_empty() && !valid_node_list(c, req) {
+            return Err(SlurmRc::ESLURM_INVALID_NODE_NAME);
         }
-        if spec.time_min != NO_VAL {
-            job.desc.time_min = spec.time_min;
+    }
+
+    // Excluded nodes.
+    if let Some(exc) = spec.exc_nodes.as_deref() {
+        if !same(exc, &job.desc.exc_nodes) {
+            if !pending {
+                return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+            }
+            if exc.is_empty() {
+                job.desc.exc_nodes = None;
+            } else if !valid_node_list(c, exc) {
+                return Err(SlurmRc::ESLURM_INVALID_NODE_NAME);
+            } else {
+                job.desc.exc_nodes = Some(c.strings.get(exc));
+            }
         }
-        if spec.nice != NO_VAL {
-            if !privileged && spec.nice < 0x8000_0000 {
-                return Err(SlurmRc::ESLURM_ACCESS_DENIED);
+    }
+
+    // A running job cannot grow.
+    let min_nodes = if spec.min_nodes == INFINITE {
+        NO_VAL
+    } else {
+        spec.min_nodes
+    };
+    if min_nodes != NO_VAL && min_nodes > node_cnt && running {
+        return Err(SlurmRc::ESLURM_NOT_SUPPORTED);
+    }
+
+    if let Some(comment) = &spec.comment {
+        job.desc.comment = Some(c.strings.get(comment));
+    }
+
+    // CPU counts.
+    if spec.min_cpus != NO_VAL {
+        if !pending {
+            return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+        }
+        if spec.min_cpus < 1 {
+            return Err(SlurmRc::ESLURM_INVALID_CPU_COUNT);
+        }
+    }
+    if spec.max_cpus != NO_VAL && !pending {
+        return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+    }
+    if spec.cpus_per_task != NO_VAL16 && !pending {
+        return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+    }
+
+    // Node counts (a running job's is handled below).
+    if min_nodes != NO_VAL && !running {
+        if !pending {
+            return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+        }
+        if min_nodes < 1 {
+            return Err(SlurmRc::ESLURM_INVALID_NODE_COUNT);
+        }
+    }
+    if spec.max_nodes != NO_VAL && !pending {
+        return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+    }
+    if pending {
+        let new_min = if min_nodes != NO_VAL {
+            min_nodes
+        } else {
+            job.desc.min_nodes
+        };
+        let new_max = if spec.max_nodes != NO_VAL {
+            spec.max_nodes
+        } else {
+            job.desc.max_nodes
+        };
+        let touched = min_nodes != NO_VAL || spec.max_nodes != NO_VAL;
+        if touched && new_max != 0 && new_max != NO_VAL && new_min != NO_VAL && new_max < new_min {
+            return Err(SlurmRc::ESLURM_INVALID_NODE_COUNT);
+        }
+        if min_nodes != NO_VAL {
+            job.desc.min_nodes = min_nodes;
+        }
+        if spec.max_nodes != NO_VAL {
+            job.desc.max_nodes = spec.max_nodes;
+        }
+    }
+    if spec.num_tasks != NO_VAL {
+        if !pending {
+            return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+        }
+        if spec.num_tasks < 1 {
+            return Err(SlurmRc::ESLURM_BAD_TASK_COUNT);
+        }
+    }
+
+    // Time limit: anyone may lower it; raising it is the operator's, or the
+    // owner's while pending and within the partition's MaxTime.
+    if spec.time_limit != NO_VAL {
+        let current = job.time_limit.unwrap_or(NO_VAL);
+        let part_max = c
+            .spec
+            .partitions
+            .get(job.part_index)
+            .and_then(|p| p.max_time)
+            .unwrap_or(INFINITE);
+        if current == spec.time_limit {
+            // No change.
+        } else if privileged || current > spec.time_limit {
+            let time_min = if spec.time_min != NO_VAL {
+                spec.time_min
+            } else if job.desc.time_min == NO_VAL {
+                0
+            } else {
+                job.desc.time_min
+            };
+            if spec.time_limit < time_min {
+                return Err(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT);
+            }
+            set_time_limit(job, spec.time_limit, running, now);
+        } else if pending && part_max >= spec.time_limit {
+            set_time_limit(job, spec.time_limit, false, now);
+        } else {
+            return Err(SlurmRc::ESLURM_ACCESS_DENIED);
+        }
+    }
+    if spec.time_min != NO_VAL && pending {
+        let limit = job.time_limit.unwrap_or(NO_VAL);
+        if spec.time_min > limit {
+            return Err(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT);
+        }
+        job.desc.time_min = spec.time_min;
+    }
+    if spec.requeue != NO_VAL16 {
+        job.desc.requeue = spec.requeue.min(1);
+    }
+
+    if spec.priority != NO_VAL {
+        update_priority(c, job, spec, privileged, now)?;
+    }
+
+    // Nice: lowering it (a higher priority) is the operator's.
+    if spec.nice != NO_VAL {
+        let old = if job.desc.nice == NO_VAL {
+            NICE_OFFSET
+        } else {
+            job.desc.nice
+        };
+        if old == spec.nice || (job.direct_prio && job.priority != 0) {
+            // Unchanged, or ignored while the priority is set by hand.
+        } else if privileged || spec.nice >= NICE_OFFSET {
+            if matches!(c.spec.limits.priority, PriorityPolicy::Basic) {
+                let p = i64::from(job.priority) + i64::from(old) - i64::from(spec.nice);
+                job.priority = p.clamp(2, i64::from(u32::MAX)) as u32;
             }
             job.desc.nice = spec.nice;
+        } else {
+            return Err(SlurmRc::ESLURM_ACCESS_DENIED);
         }
-        if let Some(dep) = spec.dependency.as_deref() {
+    }
+
+    if spec.pn_min_memory != NO_VAL64 {
+        if !pending {
+            return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+        }
+        job.desc.pn_min_memory = spec.pn_min_memory;
+    }
+
+    if let Some(f) = spec.features.as_deref() {
+        if !same(f, &job.desc.features) {
             if !pending {
                 return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
             }
-            if dep.is_empty() {
-                job.dependencies = None;
-                job.desc.dependency = None;
-            } else {
-                let d = Dependencies::parse(dep).ok_or(SlurmRc::ESLURM_DEPENDENCY)?;
-                if d.items.iter().any(|i| i.job_id == job_id) {
-                    return Err(SlurmRc::ESLURM_DEPENDENCY);
-                }
-                job.dependencies = Some(d);
-                job.desc.dependency = Some(c.strings.get(dep));
-            }
-            reset_reason = true;
+            job.desc.features = (!f.is_empty()).then(|| c.strings.get(f));
         }
-        if spec.begin_time != 0 {
-            if !pending {
-                return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+    }
+
+    if let Some(name) = spec.name.as_deref() {
+        job.desc.name = Some(c.strings.get(name));
+    }
+
+    // Node count of a running job: the same count is no change; fewer
+    // would shrink it, which is not modelled.
+    if min_nodes != NO_VAL && running {
+        if min_nodes == 0 || min_nodes > node_cnt {
+            return Err(SlurmRc::ESLURM_INVALID_NODE_COUNT);
+        }
+        if min_nodes < node_cnt {
+            return Err(SlurmRc::ESLURM_NOT_SUPPORTED);
+        }
+    }
+
+    // Now that counts are checked, keep what a pending job asked for.
+    if pending {
+        if spec.min_cpus != NO_VAL {
+            job.desc.min_cpus = spec.min_cpus;
+        }
+        if spec.max_cpus != NO_VAL {
+            job.desc.max_cpus = spec.max_cpus;
+        }
+        if spec.cpus_per_task != NO_VAL16 {
+            job.desc.cpus_per_task = spec.cpus_per_task;
+        }
+        if spec.num_tasks != NO_VAL {
+            job.desc.num_tasks = spec.num_tasks;
+        }
+        if let Some(req) = spec.req_nodes.as_deref() {
+            job.desc.req_nodes = (!req.is_empty()).then(|| c.strings.get(req));
+        }
+    }
+
+    if let Some(dep) = spec.dependency.as_deref() {
+        if !pending {
+            return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+        }
+        if dep.is_empty() {
+            job.dependencies = None;
+            job.desc.dependency = None;
+        } else {
+            let d = Dependencies::parse(dep).ok_or(SlurmRc::ESLURM_DEPENDENCY)?;
+            if d.items.iter().any(|i| i.job_id == job.job_id) {
+                return Err(SlurmRc::ESLURM_DEPENDENCY);
             }
-            job.desc.begin_time = spec.begin_time;
+            job.dependencies = Some(d);
+            job.desc.dependency = Some(c.strings.get(dep));
+        }
+    }
+
+    if spec.begin_time != 0 {
+        if !pending {
+            return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
+        }
+        let begin = spec.begin_time.max(now);
+        if job.desc.begin_time != begin {
+            job.desc.begin_time = begin;
             job.eligible_time = 0;
             job.accrue_time = 0;
         }
-        if spec.mail_type != 0 && spec.mail_type != NO_VAL16 {
-            job.desc.mail_type = spec.mail_type;
-        }
-        if let Some(u) = &spec.mail_user {
-            job.desc.mail_user = Some(c.strings.get(u));
-        }
-        if let Some(f) = &spec.features {
-            if !pending {
-                return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
-            }
-            job.desc.features = Some(c.strings.get(f));
-        }
-        if spec.min_nodes != NO_VAL {
-            if !pending {
-                return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
-            }
-            job.desc.min_nodes = spec.min_nodes;
-        }
-        if spec.pn_min_memory != NO_VAL64 {
-            if !pending {
-                return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
-            }
-            job.desc.pn_min_memory = spec.pn_min_memory;
-        }
+    }
 
-        // Priority last: hold (0), release (INFINITE) or an explicit value.
-        if spec.priority != NO_VAL {
-            if !pending {
-                return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
-            }
-            if spec.priority == 0 {
-                let user_hold = !privileged || spec.alloc_sid == ALLOC_SID_USER_HOLD;
-                job.priority = 0;
-                job.admin_hold = !user_hold;
-                job.reason = if user_hold {
-                    JobReason::WAIT_HELD_USER
-                } else {
-                    JobReason::WAIT_HELD
-                };
-                job.state_desc = None;
-                job.eligible_time = 0;
-                job.accrue_time = 0;
-                reset_reason = false;
-            } else if spec.priority == INFINITE {
-                if job.priority == 0 && job.admin_hold && !privileged {
-                    return Err(SlurmRc::ESLURM_ACCESS_DENIED);
-                }
-                if job.priority == 0 {
-                    job.admin_hold = false;
-                    c.set_priority(&mut job);
-                    reset_reason = true;
-                }
+    // The job passed its checks: a reason other than a hold is cleared and
+    // looked at again.
+    let held = matches!(
+        job.reason,
+        JobReason::WAIT_HELD | JobReason::WAIT_HELD_USER | JobReason::WAIT_PROLOG
+    ) || job.reason == JobReason::WAIT_MAX_REQUEUE;
+    if !held {
+        job.reason = JobReason::WAIT_NO_REASON;
+        job.state_desc = None;
+    }
+    if pending && job.priority != 0 {
+        c.refresh_eligibility(job, now);
+    }
+
+    if spec.mail_type != NO_VAL16 {
+        job.desc.mail_type = spec.mail_type;
+    }
+    if let Some(u) = &spec.mail_user {
+        job.desc.mail_user = Some(c.strings.get(u));
+    }
+    Ok(())
+}
+
+/// A new time limit; a running job's end time moves by the difference.
+fn set_time_limit(job: &mut super::Job, limit: u32, running: bool, now: i64) {
+    let old = job.time_limit.unwrap_or(NO_VAL);
+    job.time_limit = Some(limit);
+    job.desc.time_limit = limit;
+    // A new end time deserves a new warning.
+    job.desc.warn_flags &= !kill_flags::WARN_SENT;
+    if running {
+        let minutes = |m: u32| {
+            if m == INFINITE || m == NO_VAL {
+                YEAR_MINUTES
             } else {
-                if !privileged {
-                    return Err(SlurmRc::ESLURM_ACCESS_DENIED);
-                }
-                job.priority = spec.priority;
-                reset_reason = true;
+                i64::from(m)
             }
+        };
+        job.end_time = if limit == INFINITE {
+            now + YEAR_MINUTES * 60
+        } else {
+            job.end_time + (minutes(limit) - minutes(old)) * 60
+        };
+        job.end_time = job.end_time.max(now);
+    }
+}
+
+/// `Priority=` (and hold, uhold, release): upstream's rules, in its order.
+fn update_priority(
+    c: &mut Controller,
+    job: &mut super::Job,
+    spec: &JobDescriptor,
+    privileged: bool,
+    now: i64,
+) -> Result<(), SlurmRc> {
+    let user_hold = spec.alloc_sid == ALLOC_SID_USER_HOLD;
+    let want = spec.priority;
+    if job.priority == want {
+        // Already so; an operator may turn one kind of hold into the other.
+        if want == 0 && privileged {
+            set_hold_reason(job, user_hold);
         }
-        if reset_reason && pending && job.priority != 0 {
-            job.reason = JobReason::WAIT_NO_REASON;
-            job.state_desc = None;
-            c.refresh_eligibility(&mut job, now);
+        return Ok(());
+    }
+    if job.priority == 0 && want == INFINITE {
+        if privileged || job.reason == JobReason::WAIT_HELD_USER {
+            release(c, job, now);
+            return Ok(());
         }
-        Ok(())
-    })();
-    c.jobs.insert(job_id, job);
-    result
+        return Err(SlurmRc::ESLURM_ACCESS_DENIED);
+    }
+    if job.priority == 0 {
+        return Err(SlurmRc::ESLURM_JOB_HELD);
+    }
+    if privileged || job.priority > want {
+        if want != 0 {
+            job.desc.nice = NICE_OFFSET;
+        }
+        let mut result = Ok(());
+        if want == INFINITE {
+            job.direct_prio = false;
+            c.set_priority(job);
+        } else if want == 0 {
+            hold(job, now);
+        } else {
+            // Only an operator's value sticks; the owner's lowers it for now.
+            if privileged {
+                job.direct_prio = true;
+            } else {
+                result = Err(SlurmRc::ESLURM_PRIO_RESET_FAIL);
+            }
+            job.priority = want;
+        }
+        if job.priority == 0 {
+            set_hold_reason(job, !privileged || user_hold);
+        }
+        return result;
+    }
+    if want == INFINITE {
+        // Released already.
+        return Ok(());
+    }
+    Err(SlurmRc::ESLURM_ACCESS_DENIED)
+}
+
+fn set_hold_reason(job: &mut super::Job, user: bool) {
+    job.admin_hold = !user;
+    job.reason = if user {
+        JobReason::WAIT_HELD_USER
+    } else {
+        JobReason::WAIT_HELD
+    };
+    job.state_desc = None;
+}
+
+/// Holds a job: priority 0 set by hand; a begin time already past is
+/// forgotten, and a pending job stops accruing.
+fn hold(job: &mut super::Job, now: i64) {
+    job.direct_prio = true;
+    job.priority = 0;
+    forget_past_begin(job, now);
+    if job.is_pending() {
+        job.eligible_time = 0;
+        job.accrue_time = 0;
+    }
+}
+
+/// A begin time already past is forgotten (shown as EligibleTime=Unknown
+/// until the job is found eligible again).
+fn forget_past_begin(job: &mut super::Job, now: i64) {
+    if job.desc.begin_time < now {
+        job.desc.begin_time = 0;
+    }
+    if job.eligible_time < now {
+        job.eligible_time = 0;
+    }
+}
+
+/// Releases a hold: the priority is computed again, the reason and exit
+/// code cleared.
+fn release(c: &mut Controller, job: &mut super::Job, now: i64) {
+    forget_past_begin(job, now);
+    job.direct_prio = false;
+    job.admin_hold = false;
+    c.set_priority(job);
+    job.reason = JobReason::WAIT_NO_REASON;
+    job.state &= !super::job::state_flags::SPECIAL_EXIT;
+    job.state_desc = None;
+    job.exit_code = 0;
 }
 
 /// REQUEST_JOB_REQUEUE (scontrol requeue).
@@ -402,19 +730,26 @@ pub fn requeue(
     if job.user_id != caller.uid && !privileged {
         return rc(SlurmRc::ESLURM_ACCESS_DENIED);
     }
-    if job.is_pending() {
-        return rc(SlurmRc::ESLURM_JOB_PENDING);
-    }
-    if job.base_state().is_finished() {
-        // Only batch jobs that ran can be requeued; a job cancelled while
-        // pending never started.
-        return rc(SlurmRc::ESLURM_BATCH_ONLY);
-    }
     let requeue_allowed = match job.desc.requeue {
         NO_VAL16 => c.spec.limits.job_requeue,
         v => v != 0,
     };
-    if !requeue_allowed || job.base_state() != JobState::Running {
+    if !requeue_allowed {
+        return rc(SlurmRc::ESLURM_DISABLED);
+    }
+    if job.is_pending() {
+        return rc(SlurmRc::ESLURM_JOB_PENDING);
+    }
+    if job.base_state().is_finished() {
+        // A finished batch job goes back to the queue at once.
+        let effects = c.requeue_finished(job_id, flags, now);
+        return Outcome {
+            reply: Message::SlurmRc { rc: 0 },
+            durable: vec![Durable::Job(job_id)],
+            effects,
+        };
+    }
+    if job.base_state() != JobState::Running {
         return rc(SlurmRc::ESLURM_DISABLED);
     }
     let effects = c.requeue_running(job_id, flags, now);
@@ -422,6 +757,36 @@ pub fn requeue(
         reply: Message::SlurmRc { rc: 0 },
         durable: vec![Durable::Job(job_id)],
         effects,
+    }
+}
+
+impl Controller {
+    /// `scontrol requeue[hold]` of a finished batch job: it is pending again
+    /// at once, as a running one is once its nodes are clean.
+    pub fn requeue_finished(&mut self, job_id: u32, flags: u32, now: i64) -> Vec<Effect> {
+        use super::job::state_flags;
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return Vec::new();
+        };
+        job.restart_cnt = job.restart_cnt.saturating_add(1);
+        job.desc.warn_flags &= !kill_flags::WARN_SENT;
+        job.state = JobState::Pending as u32;
+        job.reason = JobReason::WAIT_NO_REASON;
+        job.state_desc = None;
+        if flags & state_flags::SPECIAL_EXIT != 0 {
+            job.state |= state_flags::SPECIAL_EXIT;
+            job.reason = JobReason::WAIT_HELD_USER;
+            job.state_desc = Some("job requeued in special exit state".into());
+            job.priority = 0;
+        }
+        if flags & state_flags::REQUEUE_HOLD != 0 {
+            job.reason = JobReason::WAIT_HELD_USER;
+            job.state_desc = Some("job requeued in held state".into());
+            job.priority = 0;
+        }
+        self.finish_requeue(job_id, now);
+        self.last_job_update = now;
+        vec![Effect::ScheduleSoon]
     }
 }
 
