@@ -134,7 +134,15 @@ impl ArrayTasks {
                 };
             }
         }
-        any.then_some(ArrayTasks { pending, max_run })
+        // Upstream keeps the task bitmap one bit past the highest index,
+        // and that length shows in the hex mask clients are sent.
+        let last = pending.ones().last().filter(|_| any)?;
+        let mut tasks = Bitmap::new(last + 1);
+        pending.ones().for_each(|i| tasks.set(i));
+        Some(ArrayTasks {
+            pending: tasks,
+            max_run,
+        })
     }
 
     /// Number of tasks still pending in this record.
@@ -142,13 +150,10 @@ impl ArrayTasks {
         self.pending.count_ones()
     }
 
-    /// `array_task_str` as upstream prints it: ranges, then `%N`.
+    /// `array_task_str` as upstream sends it: the pending tasks as a hex
+    /// mask (the clients turn it into ranges and add `%N` themselves).
     pub fn task_str(&self) -> String {
-        let mut out = self.pending.to_ranges();
-        if self.max_run > 0 {
-            out.push_str(&format!("%{}", self.max_run));
-        }
-        out
+        self.pending.to_hex()
     }
 }
 
@@ -629,9 +634,11 @@ mod tests {
     fn array_specs() {
         let a = ArrayTasks::parse("0-99%10", 1001).unwrap();
         assert_eq!(a.count(), 100);
-        assert_eq!(a.task_str(), "0-99%10");
+        assert_eq!(a.task_str(), format!("0x{}", "F".repeat(25)));
+        assert_eq!(a.max_run, 10);
         let a = ArrayTasks::parse("1,3,5-9:2", 1001).unwrap();
-        assert_eq!(a.task_str(), "1,3,5,7,9");
+        assert_eq!(a.task_str(), "0x2AA");
+        assert_eq!(ArrayTasks::parse("0-3", 1001).unwrap().task_str(), "0xF");
         assert!(ArrayTasks::parse("0-2000", 1001).is_none());
         assert!(ArrayTasks::parse("1001", 1001).is_none());
         assert!(ArrayTasks::parse("1000", 1001).is_some());

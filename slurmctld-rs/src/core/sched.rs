@@ -156,7 +156,11 @@ impl Controller {
         order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut failed_parts: Vec<usize> = Vec::new();
         let mut changed = Vec::new();
-        for (_, id) in order {
+        // Every pending task of an array is a queue entry of its own in
+        // upstream's pass, so after one starts the array is looked at again.
+        let mut queue: std::collections::VecDeque<u32> =
+            order.into_iter().map(|(_, id)| id).collect();
+        while let Some(id) = queue.pop_front() {
             // Most of a long queue cannot change in this pass: held jobs, and
             // eligible jobs behind a partition that already failed whose reason
             // this pass keeps. Skip those without moving them out of the map.
@@ -237,6 +241,11 @@ impl Controller {
                         .as_ref()
                         .is_some_and(|a| a.max_run > 0 && self.running_tasks(id) >= a.max_run)
                     {
+                        // Upstream forgets a past begin time of a throttled
+                        // array (EligibleTime=Unknown) until a task may start.
+                        if job.eligible_time <= now {
+                            job.eligible_time = 0;
+                        }
                         Controller::set_reason(&mut job, JobReason::WAIT_ARRAY_TASK_LIMIT, None);
                     } else if let Some(alloc) = self.try_allocate(&job) {
                         // A job with a deadline runs at most until it.
@@ -246,6 +255,9 @@ impl Controller {
                             job.time_limit = Some(limit);
                         }
                         let run_id = self.split_array_task(&mut job, now);
+                        if run_id != id && job.array.as_ref().is_some_and(|a| a.count() > 0) {
+                            queue.push_front(id);
+                        }
                         self.jobs.insert(id, job);
                         effects.extend(self.start_job(run_id, alloc, now));
                         changed.push(id);

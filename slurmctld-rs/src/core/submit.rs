@@ -610,14 +610,19 @@ impl Controller {
         } else {
             1
         };
-        if nice != NO_VAL {
-            let offset = i64::from(nice) - 0x8000_0000i64;
-            if offset <= 0 || i64::from(prio) > offset + 1 {
-                prio = (i64::from(prio) - offset).clamp(1, i64::from(u32::MAX)) as u32;
-            }
+        let offset = if nice == NO_VAL {
+            0
+        } else {
+            i64::from(nice) - 0x8000_0000i64
+        };
+        if offset != 0 && (offset <= 0 || i64::from(prio) > offset + 1) {
+            prio = (i64::from(prio) - offset).clamp(1, i64::from(u32::MAX)) as u32;
         }
         let prio = prio.max(1);
-        self.lowest_prio = self.lowest_prio.min(prio);
+        // The next job counts down from this one's priority without its
+        // nice, as upstream's set_job_prio keeps `lowest_prio`.
+        let relative = (i64::from(prio) + offset).clamp(1, i64::from(u32::MAX)) as u32;
+        self.lowest_prio = self.lowest_prio.min(relative);
         prio
     }
 

@@ -94,6 +94,21 @@ fn job_ids_start_at_first_job_id_and_priorities_count_down() {
 }
 
 #[test]
+fn a_nice_job_does_not_lower_the_next_jobs_basic_priority() {
+    let mut c = cluster();
+    let a = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let mut d = desc(ALICE);
+    d.nice = 0x8000_0000 + 100;
+    let b = submitted_id(&submit(&mut c, ALICE, d));
+    let n = submitted_id(&submit(&mut c, ALICE, desc(ALICE)));
+    let top = super::TOP_PRIORITY;
+    assert_eq!(c.jobs[&a].priority, top - 1);
+    assert_eq!(c.jobs[&b].priority, top - 2 - 100);
+    // Counted down from b's priority before its nice, as upstream.
+    assert_eq!(c.jobs[&n].priority, top - 3);
+}
+
+#[test]
 fn multifactor_priority_is_the_weighted_factors_less_nice_at_least_one() {
     let mut c = cluster();
     c.spec.limits.priority = super::spec::PriorityPolicy::Multifactor {

@@ -106,21 +106,125 @@ fn resolve(
     Ok((expr.job_id, expr.tasks))
 }
 
-/// REQUEST_KILL_JOB (scancel).
+/// REQUEST_KILL_JOB (scancel). An array's id names every record of the
+/// array (its pending tasks and the tasks already split off to run);
+/// `id_N` / `id_[a-b]` name those tasks wherever they are now, as upstream's
+/// `job_str_signal` finds them.
 pub fn kill_job(c: &mut Controller, caller: Caller, k: &JobStepKill, now: i64) -> Outcome {
-    let (job_id, tasks) = match resolve(c, k.sjob_id.as_deref(), k.step_id.job_id) {
-        Ok(x) => x,
-        Err(e) => return rc(e),
+    let expr = match k.sjob_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => match JobIdExpr::parse(s) {
+            Some(e) => e,
+            None => return rc(SlurmRc::ESLURM_INVALID_JOB_ID),
+        },
+        None => JobIdExpr {
+            job_id: k.step_id.job_id,
+            tasks: None,
+        },
     };
-    let privileged = c.is_privileged(caller.uid);
-    let Some(job) = c.jobs.get_mut(&job_id) else {
+    let targets = kill_targets(c, &expr);
+    if targets.is_empty() {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    }
+    let mut out = Outcome {
+        reply: Message::SlurmRc { rc: 0 },
+        durable: Vec::new(),
+        effects: Vec::new(),
     };
+    let mut last_error = None;
+    let mut any_ok = false;
+    for (job_id, tasks) in targets {
+        match kill_record(c, &caller, k, job_id, tasks.as_deref(), now) {
+            Ok(done) => {
+                any_ok = true;
+                out.durable.extend(done.durable);
+                out.effects.extend(done.effects);
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    match last_error {
+        Some(e) if !any_ok => rc(e),
+        _ => {
+            if !out.durable.is_empty() {
+                out.effects.push(Effect::ScheduleSoon);
+            }
+            out
+        }
+    }
+}
+
+/// The records `expr` names, each with the pending tasks to cancel in it
+/// (None = the whole record).
+fn kill_targets(c: &Controller, expr: &JobIdExpr) -> Vec<(u32, Option<Vec<u32>>)> {
+    let id = expr.job_id;
+    let is_array = c.jobs.get(&id).is_some_and(|j| j.array_job_id == id)
+        || c.jobs.values().any(|j| j.array_job_id == id);
+    let Some(tasks) = &expr.tasks else {
+        if !is_array {
+            return if c.jobs.contains_key(&id) {
+                vec![(id, None)]
+            } else {
+                Vec::new()
+            };
+        }
+        let mut all: Vec<u32> = c
+            .jobs
+            .values()
+            .filter(|j| j.array_job_id == id || j.job_id == id)
+            .map(|j| j.job_id)
+            .collect();
+        all.sort_unstable();
+        return all.into_iter().map(|j| (j, None)).collect();
+    };
+    let mut targets: Vec<(u32, Option<Vec<u32>>)> = Vec::new();
+    let mut in_meta = Vec::new();
+    for &t in tasks {
+        if let Some(j) = c
+            .jobs
+            .values()
+            .find(|j| j.array_job_id == id && j.array_task_id == Some(t))
+        {
+            targets.push((j.job_id, None));
+        } else if c
+            .jobs
+            .get(&id)
+            .and_then(|j| j.array.as_ref())
+            .is_some_and(|a| a.pending.get(t))
+        {
+            in_meta.push(t);
+        }
+    }
+    if !in_meta.is_empty() {
+        targets.push((id, Some(in_meta)));
+    }
+    targets
+}
+
+struct Killed {
+    durable: Vec<Durable>,
+    effects: Vec<Effect>,
+}
+
+/// Signals or cancels one record: a running job gets the signal (SIGKILL
+/// ends it), a pending one is cancelled whole or loses the named tasks.
+fn kill_record(
+    c: &mut Controller,
+    caller: &Caller,
+    k: &JobStepKill,
+    job_id: u32,
+    tasks: Option<&[u32]>,
+    now: i64,
+) -> Result<Killed, SlurmRc> {
+    let privileged = c.is_privileged(caller.uid);
+    let job = c
+        .jobs
+        .get_mut(&job_id)
+        .ok_or(SlurmRc::ESLURM_INVALID_JOB_ID)?;
     if job.user_id != caller.uid && !privileged {
-        return rc(SlurmRc::ESLURM_ACCESS_DENIED);
+        return Err(SlurmRc::ESLURM_ACCESS_DENIED);
     }
     if job.base_state().is_finished() {
-        return rc(SlurmRc::ESLURM_ALREADY_DONE);
+        return Err(SlurmRc::ESLURM_ALREADY_DONE);
     }
     if job.base_state() == JobState::Running {
         // SIGKILL of the whole job deallocates it; anything narrower is a
@@ -135,39 +239,29 @@ pub fn kill_job(c: &mut Controller, caller: Caller, k: &JobStepKill, now: i64) -
                 flags: k.flags,
             }]
         };
-        return Outcome {
-            reply: Message::SlurmRc { rc: 0 },
+        return Ok(Killed {
             durable: vec![Durable::Job(job_id)],
             effects,
-        };
+        });
     }
-    if !job.is_pending() {
-        return rc(SlurmRc::ESLURM_TRANSITION_STATE_NO_UPDATE);
-    }
-    if k.signal != SIGKILL {
-        return rc(SlurmRc::ESLURM_TRANSITION_STATE_NO_UPDATE);
+    if !job.is_pending() || k.signal != SIGKILL {
+        return Err(SlurmRc::ESLURM_TRANSITION_STATE_NO_UPDATE);
     }
     let mut freed: u32 = 0;
     match (tasks, job.array.as_mut()) {
         (Some(tasks), Some(array)) => {
-            // Cancel only the named tasks still pending in this record.
-            let mut hit = false;
-            for t in tasks {
+            for &t in tasks {
                 if array.pending.get(t) {
                     array.pending.clear(t);
                     freed += 1;
-                    hit = true;
                 }
-            }
-            if !hit {
-                return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
             }
             if array.count() == 0 {
                 cancel_pending(job, now);
                 freed = freed.saturating_sub(1);
             }
         }
-        (Some(_), None) => return rc(SlurmRc::ESLURM_INVALID_JOB_ID),
+        (Some(_), None) => return Err(SlurmRc::ESLURM_INVALID_JOB_ID),
         (None, array) => {
             freed = array.map_or(0, |a| a.count().saturating_sub(1));
             cancel_pending(job, now);
@@ -175,7 +269,10 @@ pub fn kill_job(c: &mut Controller, caller: Caller, k: &JobStepKill, now: i64) -
     }
     c.job_count = c.job_count.saturating_sub(freed);
     c.last_job_update = now;
-    changed(SlurmRc::SUCCESS, vec![Durable::Job(job_id)])
+    Ok(Killed {
+        durable: vec![Durable::Job(job_id)],
+        effects: Vec::new(),
+    })
 }
 
 fn cancel_pending(job: &mut super::Job, now: i64) {

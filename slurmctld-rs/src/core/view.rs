@@ -1,6 +1,8 @@
 //! Builds the info replies clients print, field by field as upstream's
 //! `pack_job`, `_pack_node` and `pack_part` fill them.
 
+use std::collections::HashMap;
+
 use wire::msg::common::{MultiCore, SelectJobInfo, SelectNodeInfo};
 use wire::msg::job_info::JobInfoT;
 use wire::msg::show_flags::DETAIL as SHOW_DETAIL;
@@ -149,7 +151,12 @@ pub fn job_info(
     // Login names for mail_user, looked up once per user per reply.
     let mut names: Vec<(u32, String)> = Vec::new();
     let mut scratch = Scratch::default();
-    for j in c.jobs.values() {
+    let reordered = list_order(c);
+    let jobs: Box<dyn Iterator<Item = &Job>> = match &reordered {
+        Some(order) => Box::new(order.iter().copied()),
+        None => Box::new(c.jobs.values().map(|j| &**j)),
+    };
+    for j in jobs {
         if !keep(j) || !may_see_job(c, &caller, j) {
             continue;
         }
@@ -179,6 +186,62 @@ pub fn job_info(
     }
     p.patch_u32(0, count);
     (p.into_bytes().into(), count)
+}
+
+/// The `%N` throttle of the array `job` belongs to (0 = none): the array
+/// record's, or as submitted once that record holds no pending task.
+fn array_throttle(c: &Controller, job: &Job) -> u32 {
+    if job.array_job_id == 0 {
+        return 0;
+    }
+    let Some(head) = c.jobs.get(&job.array_job_id) else {
+        return 0;
+    };
+    if let Some(a) = &head.array {
+        return a.max_run;
+    }
+    text(&head.desc.array_inx)
+        .and_then(|spec| spec.split_once('%'))
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The order upstream's job list has, when it is not job id order. A job
+/// array's task that starts is split off its array's record: the started
+/// task takes the record's place in the list (with a new job id) and the
+/// pending rest is appended at the end, after the newest job. So an array's
+/// split-off tasks sit, in job id order, where the record was, each just
+/// after the one split before it, and the record itself sits just after the
+/// last one split. None when no task was split off (job id order holds).
+fn list_order(c: &Controller) -> Option<Vec<&Job>> {
+    let mut splits: HashMap<u32, Vec<u32>> = HashMap::new();
+    for j in c.jobs.values() {
+        if j.array_job_id != 0 && j.array_job_id != j.job_id {
+            splits.entry(j.array_job_id).or_default().push(j.job_id);
+        }
+    }
+    if splits.is_empty() {
+        return None;
+    }
+    // Position keys: id * 2 for a job in its own place, id * 2 + 1 for
+    // "just after job id".
+    let key = |j: &Job| -> u64 {
+        let id = u64::from(j.job_id);
+        let Some(tasks) = splits.get(&j.array_job_id) else {
+            return id * 2;
+        };
+        if j.job_id == j.array_job_id {
+            // BTreeMap order makes each task list ascending already.
+            return tasks.last().map_or(id * 2, |&t| u64::from(t) * 2 + 1);
+        }
+        match tasks.iter().position(|&t| t == j.job_id) {
+            Some(0) | None => u64::from(j.array_job_id) * 2,
+            Some(i) => u64::from(tasks[i - 1]) * 2 + 1,
+        }
+    };
+    let mut order: Vec<(u64, &Job)> = c.jobs.values().map(|j| (key(j), &**j)).collect();
+    order.sort_by_key(|(k, j)| (*k, j.job_id));
+    Some(order.into_iter().map(|(_, j)| j).collect())
 }
 
 /// Asks for transparent huge pages under a large fresh reply buffer: a job
@@ -289,9 +352,11 @@ pub fn job_record<'a>(
     } else {
         Vec::new()
     };
+    // Every record of an array shows the array's throttle, kept by the
+    // array's own record (also once it runs the last task itself).
     let (array_task_str, array_max_tasks) = match &job.array {
-        Some(a) => (Some(a.task_str()), a.max_run),
-        None => (None, 0),
+        Some(a) => ((a.count() > 0).then(|| a.task_str()), a.max_run),
+        None => (None, array_throttle(c, job)),
     };
     JobInfoT {
         array_job_id: job.array_job_id,
