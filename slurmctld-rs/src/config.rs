@@ -4,7 +4,9 @@ use wire::conf::{EnforcePartLimits as ConfEnforce, SlurmConf};
 use wire::msg::common::select_plugin;
 use wire::pack::{NO_VAL, NO_VAL16};
 
-use crate::core::spec::{ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec, PriorityPolicy};
+use crate::core::spec::{
+    ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec, PriorityPolicy,
+};
 
 /// Compares node names as upstream's `strnatcmp` orders its node table:
 /// digit runs by value, everything else byte by byte.

@@ -11,6 +11,7 @@ pub mod launch;
 pub mod node;
 pub mod nodes;
 pub mod sched;
+pub mod select;
 pub mod spec;
 pub mod submit;
 pub mod text;
@@ -19,6 +20,8 @@ pub mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alloc;
 #[cfg(test)]
 mod tests_gres;
 

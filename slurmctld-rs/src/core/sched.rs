@@ -238,9 +238,14 @@ impl Controller {
                         .is_some_and(|a| a.max_run > 0 && self.running_tasks(id) >= a.max_run)
                     {
                         Controller::set_reason(&mut job, JobReason::WAIT_ARRAY_TASK_LIMIT, None);
-                    } else if let Some(alloc) = self.try_allocate(&job) {
+                    } else if let Some(alloc) = {
+                        self.resolve_shared(&mut job);
+                        self.try_allocate(&job)
+                    } {
                         // A job with a deadline runs at most until it.
-                        if let Some(limit) = deadline_time_limit(&job, &self.spec.partitions[job.part_index], now) {
+                        if let Some(limit) =
+                            deadline_time_limit(&job, &self.spec.partitions[job.part_index], now)
+                        {
                             job.time_limit = Some(limit);
                         }
                         let run_id = self.split_array_task(&mut job, now);
@@ -288,7 +293,8 @@ fn deadline_ok(job: &Job, now: i64) -> bool {
     let minutes = if time_min != 0 && time_min != wire::pack::NO_VAL {
         Some(time_min)
     } else {
-        job.time_limit.filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL)
+        job.time_limit
+            .filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL)
     };
     minutes.is_none_or(|m| deadline >= now + i64::from(m) * 60)
 }
@@ -311,7 +317,9 @@ fn deadline_time_limit(job: &Job, part: &super::spec::PartitionSpec, now: i64) -
         return None;
     }
     let left = u32::try_from((deadline - now) / 60).unwrap_or(0);
-    let own = job.time_limit.filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL);
+    let own = job
+        .time_limit
+        .filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL);
     let bound = own.or(part.default_time).or(part.max_time);
     let limit = bound.map_or(left, |b| b.min(left));
     (limit != 0).then_some(limit)

@@ -485,6 +485,11 @@ pub fn create(
         SlurmRc::SUCCESS
     };
     c.refresh_eligibility(&mut job, now);
+    if !held {
+        // Upstream's selection, tried at submission even for a job that
+        // must wait, settles how it shares nodes.
+        c.resolve_shared(&mut job);
+    }
     let code = if !held && job.eligible_time != 0 {
         c.submit_time_selection(&mut job, now)
     } else {
@@ -630,11 +635,9 @@ impl Controller {
             .max()
             .unwrap_or(1)
             .max(1);
-        let part_factor = self
-            .spec
-            .partitions
-            .get(part_index)
-            .map_or(0.0, |p| f64::from(p.priority_job_factor) / f64::from(max_factor));
+        let part_factor = self.spec.partitions.get(part_index).map_or(0.0, |p| {
+            f64::from(p.priority_job_factor) / f64::from(max_factor)
+        });
         let nice = if nice == NO_VAL {
             0.0
         } else {

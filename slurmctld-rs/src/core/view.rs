@@ -249,11 +249,13 @@ pub fn job_record<'a>(
     let tres_alloc = alloc.map(|a| {
         let cpus = a.total_cpus();
         let mem = a.mem_per_node.saturating_mul(a.nodes.len() as u64);
-        format!(
-            "cpu={cpus},mem={},node={},billing={cpus}",
-            format_mem_mb(mem),
-            a.nodes.len()
-        )
+        // Upstream leaves a TRES with no count out of the string.
+        let mem = if mem == 0 {
+            String::new()
+        } else {
+            format!("mem={},", format_mem_mb(mem))
+        };
+        format!("cpu={cpus},{mem}node={},billing={cpus}", a.nodes.len())
     });
     // GRES as upstream's gres_ctld_job_build_details leaves them: the total
     // stays with the job after it ends, the per-node detail is sent only
@@ -416,7 +418,7 @@ pub fn job_record<'a>(
             d.ntasks_per_tres
         },
         num_tasks,
-        shared: shared_value(d.shared),
+        shared: shared_value(d.shared, c.spec.partitions.get(job.part_index)),
         cpu_freq_min: d.cpu_freq_min,
         cpu_freq_max: d.cpu_freq_max,
         cpu_freq_gov: d.cpu_freq_gov,
@@ -528,13 +530,23 @@ fn set(slot: &mut String, value: Option<String>) -> Option<&str> {
     Some(slot.as_str())
 }
 
-/// Job `shared` as packed: NO_VAL16 unless the user asked for --exclusive or --oversubscribe.
-fn shared_value(requested: u16) -> u16 {
+/// `PART_FLAG_EXCLUSIVE_USER` (ExclusiveUser=YES).
+const PART_FLAG_EXCLUSIVE_USER: u16 = 0x0040;
+
+/// Job `shared` as packed: what the user asked for (or the selection
+/// settled), else what the partition implies (OverSubscribe=EXCLUSIVE: 0,
+/// FORCE:N>1: 1, ExclusiveUser: user), else NO_VAL16 ("OK").
+fn shared_value(requested: u16, part: Option<&super::spec::PartitionSpec>) -> u16 {
     match requested {
         0 => 0,
         1 => 1,
         2 | 3 => requested,
-        _ => NO_VAL16,
+        _ => match part {
+            Some(p) if p.flags & PART_FLAG_EXCLUSIVE_USER != 0 => 2,
+            Some(p) if p.max_share & SHARED_FORCE != 0 && p.max_share & !SHARED_FORCE > 1 => 1,
+            Some(p) if p.max_share == 0 => 0,
+            _ => NO_VAL16,
+        },
     }
 }
 
