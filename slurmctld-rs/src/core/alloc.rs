@@ -170,6 +170,7 @@ impl Controller {
             max_nodes: max_nodes.max(required.len() as u32),
             cpus: if d.min_cpus == NO_VAL { 1 } else { d.min_cpus },
             pn_cpus: need.cpus,
+            best_fit: !self.is_linear(),
         };
         let picked = select::choose(&offers, &required, want, |i| self.unit_cpus(i, unit))?;
         let chosen: Vec<usize> = picked.iter().map(|p| p.0).collect();

@@ -47,6 +47,9 @@ pub struct Want {
     pub cpus: u32,
     /// CPUs each node must give at least (pn_min_cpus).
     pub pn_cpus: u32,
+    /// Whether the last node is the tightest fit in its run (cons_tres)
+    /// or simply the first that fits (select/linear).
+    pub best_fit: bool,
 }
 
 impl Controller {
@@ -298,7 +301,7 @@ pub fn choose(
             break;
         };
         let mut run = runs.remove(k);
-        if rem_nodes <= 1 {
+        if rem_nodes <= 1 && want.best_fit {
             // One more node will do: the one with the fewest CPUs that are
             // enough (the first of equals) is all this run offers.
             let fit = run

@@ -296,6 +296,16 @@ pub fn create(
         }
     }
 
+    // _valid_job_part: a job asking fewer nodes than the partition's
+    // MinNodes (or none) is raised to it when its maximum allows.
+    if desc.min_nodes == NO_VAL {
+        desc.min_nodes = part.min_nodes.max(1);
+    } else if desc.min_nodes < part.min_nodes
+        && (desc.max_nodes == NO_VAL || desc.max_nodes >= part.min_nodes)
+    {
+        desc.min_nodes = part.min_nodes;
+    }
+
     // _valid_job_part: time limits.
     if desc.time_limit == NO_VAL {
         if let Some(d) = part.default_time {

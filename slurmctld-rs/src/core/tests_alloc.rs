@@ -228,3 +228,41 @@ fn oversubscribe_force_partition_marks_jobs_shared() {
     assert_eq!(cpus, vec![1]);
     assert_eq!(c.jobs[&id].desc.shared, 1);
 }
+
+#[test]
+fn linear_takes_the_first_node_that_fits_not_the_tightest() {
+    // seed 33: select/linear, n1 4 CPUs before n3 2 CPUs: n1, all 4 CPUs.
+    let mut c = cluster(
+        "SelectType=select/linear",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=2 RealMemory=2000\n\
+             NodeName=n3 {NODE} CPUs=2 SocketsPerBoard=2 CoresPerSocket=1 ThreadsPerCore=1 RealMemory=4000\n\
+             PartitionName=batch Nodes=ALL Default=YES State=UP"
+        ),
+    );
+    let (_, nodes, cpus) = run(&mut c, sbatch(|d| d.pn_min_memory = 500));
+    assert_eq!((nodes, cpus), (vec!["n1".to_string()], vec![4]));
+}
+
+#[test]
+fn partition_min_nodes_raises_a_jobs_node_count() {
+    // seed 56: MinNodes=2, plain sbatch: n[1-2], one CPU each.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_CPU\nDefMemPerNode=500",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=2 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=2000\n\
+             NodeName=n2 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=2 RealMemory=2000\n\
+             NodeName=n3 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=4000\n\
+             PartitionName=batch Nodes=ALL Default=YES MaxNodes=2 MinNodes=2 State=UP"
+        ),
+    );
+    let (_, nodes, cpus) = run(
+        &mut c,
+        sbatch(|d| {
+            d.min_nodes = wire::pack::NO_VAL;
+            d.max_nodes = wire::pack::NO_VAL;
+        }),
+    );
+    assert_eq!(nodes, vec!["n1", "n2"]);
+    assert_eq!(cpus, vec![1, 1]);
+}
