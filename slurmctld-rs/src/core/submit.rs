@@ -279,10 +279,19 @@ pub fn create(
         .sum();
     let total_nodes = part.nodes.len() as u32;
     let schedulable = part.state_up & PART_STATE_SCHED != 0;
-    if schedulable && desc.min_cpus != NO_VAL && desc.min_cpus > total_cpus {
+    // _part_access_check's count limits refuse only under EnforcePartLimits;
+    // without it the job is queued (and waits).
+    let cpu_cap = part
+        .max_cpus_per_node
+        .map_or(u64::MAX, |m| u64::from(m) * u64::from(total_nodes));
+    if enforce
+        && schedulable
+        && desc.min_cpus != NO_VAL
+        && (desc.min_cpus > total_cpus || u64::from(desc.min_cpus) > cpu_cap)
+    {
         return Err(Refusal::code(SlurmRc::ESLURM_TOO_MANY_REQUESTED_CPUS));
     }
-    if schedulable && desc.min_nodes != NO_VAL && desc.min_nodes > total_nodes {
+    if enforce && schedulable && desc.min_nodes != NO_VAL && desc.min_nodes > total_nodes {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
     }
     if enforce && schedulable {
@@ -340,6 +349,8 @@ pub fn create(
             desc.pn_min_memory = def;
         }
     }
+
+    apply_max_mem_per_cpu(c, &part, &mut desc);
 
     // GRES names must be configured (gres_job_state_validate).
     let gres_per_node = requested_gres(desc.tres_per_node.as_deref());
@@ -557,6 +568,54 @@ pub fn normalise_counts(d: &mut JobDescriptor) {
     }
     if d.pn_min_tmp_disk == NO_VAL {
         d.pn_min_tmp_disk = 0;
+    }
+}
+
+/// Upstream's `_valid_pn_min_mem` as `job_limits_check` applies it: under
+/// a MaxMemPerCPU limit, memory beyond it costs CPUs. A per-node request
+/// (none: the partition's first node's memory) needs at least memory /
+/// limit CPUs per node; a per-CPU request above the limit multiplies
+/// --cpus-per-task and divides the memory per CPU by the same factor.
+fn apply_max_mem_per_cpu(c: &Controller, part: &super::spec::PartitionSpec, d: &mut JobDescriptor) {
+    let limit = if part.max_mem_per_cpu != 0 {
+        part.max_mem_per_cpu
+    } else {
+        c.spec.limits.max_mem_per_cpu
+    };
+    if limit & MEM_PER_CPU == 0 || limit == MEM_PER_CPU {
+        return; // unset, or MaxMemPerNode (checked elsewhere)
+    }
+    let limit = limit & !MEM_PER_CPU;
+    if d.pn_min_memory & MEM_PER_CPU != 0 {
+        let per_cpu = d.pn_min_memory & !MEM_PER_CPU;
+        if per_cpu <= limit {
+            return;
+        }
+        let ratio = per_cpu.div_ceil(limit);
+        let cpt = u64::from(d.cpus_per_task.max(1)) * ratio;
+        d.cpus_per_task = u16::try_from(cpt).unwrap_or(u16::MAX);
+        d.pn_min_memory = per_cpu.div_ceil(ratio) | MEM_PER_CPU;
+        if d.num_tasks != 0 && d.num_tasks != NO_VAL && d.min_cpus != NO_VAL {
+            d.min_cpus = d.num_tasks.saturating_mul(u32::from(d.cpus_per_task));
+        } else {
+            d.pn_min_cpus = d.cpus_per_task;
+        }
+        return;
+    }
+    let mem = if d.pn_min_memory == 0 {
+        part.nodes
+            .iter()
+            .min()
+            .map_or(0, |&i| c.spec.nodes[i].real_memory)
+    } else {
+        d.pn_min_memory
+    };
+    let min_cpus = u16::try_from(mem.div_ceil(limit)).unwrap_or(u16::MAX);
+    if d.pn_min_cpus == NO_VAL16 || d.pn_min_cpus < min_cpus {
+        d.pn_min_cpus = min_cpus;
+        if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
+            d.cpus_per_task = min_cpus.div_ceil(d.ntasks_per_node);
+        }
     }
 }
 

@@ -266,3 +266,29 @@ fn partition_min_nodes_raises_a_jobs_node_count() {
     assert_eq!(nodes, vec!["n1", "n2"]);
     assert_eq!(cpus, vec![1, 1]);
 }
+
+#[test]
+fn max_mem_per_cpu_turns_a_whole_node_of_memory_into_cpus() {
+    // seed 40: CR_Socket, MaxMemPerCPU=500, no memory asked: the first
+    // partition node's 4000 MB need 8 CPUs, which only n3 has.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_Socket\nMaxMemPerCPU=500",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=2 SocketsPerBoard=2 CoresPerSocket=1 ThreadsPerCore=1 RealMemory=1000\n\
+             NodeName=n2 {NODE} CPUs=4 SocketsPerBoard=2 CoresPerSocket=1 ThreadsPerCore=2 RealMemory=4000\n\
+             NodeName=n3 {NODE} CPUs=8 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=2 RealMemory=4000\n\
+             PartitionName=batch Nodes=n2,n3 Default=YES State=UP"
+        ),
+    );
+    let (_, nodes, cpus) = run(&mut c, sbatch(|_| {}));
+    assert_eq!((nodes, cpus), (vec!["n3".to_string()], vec![8]));
+    // seed 43: CR_CPU, MaxMemPerCPU=500, a 1000 MB node: 2 CPUs.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_CPU\nMaxMemPerCPU=500",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=2 SocketsPerBoard=1 CoresPerSocket=1 ThreadsPerCore=2 RealMemory=1000\n\
+             PartitionName=batch Nodes=n1 Default=YES State=UP"
+        ),
+    );
+    assert_eq!(run(&mut c, sbatch(|_| {})).2, vec![2]);
+}
