@@ -150,7 +150,10 @@ impl Controller {
             .iter()
             .copied()
             .filter(|&i| self.nodes[i].is_available() && !excluded.contains(&i))
-            .filter(|&i| self.memory_fits(i, need.memory_mb, track_mem))
+            .filter(|&i| {
+                let mem = self.memory_need(i, unit, need.cpus, d.pn_min_memory);
+                self.memory_fits(i, mem, track_mem)
+            })
             .filter(|&i| self.pick_gres(i, &gres).is_some())
             .map(|i| Offer {
                 node: i,

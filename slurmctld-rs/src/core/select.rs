@@ -7,6 +7,7 @@ use wire::conf::select_type::{CR_CORE, CR_MEMORY, CR_SOCKET};
 use wire::msg::common::select_plugin;
 
 use super::job::Job;
+use super::submit::MEM_PER_CPU;
 use super::Controller;
 
 /// The smallest piece of a node a job can be given.
@@ -101,10 +102,16 @@ impl Controller {
 
     /// The piece of a node `job` is given at a time.
     pub fn alloc_unit(&self, job: &Job) -> Unit {
-        if self.is_linear() || job.desc.shared == 0 {
+        self.unit_for(job.part_index, job.desc.shared)
+    }
+
+    /// The piece of a node a job of partition `part` sharing as `shared`
+    /// (0: whole nodes) is given at a time.
+    pub fn unit_for(&self, part: usize, shared: u16) -> Unit {
+        if self.is_linear() || shared == 0 {
             return Unit::Node;
         }
-        let cr = self.effective_cr_type(job.part_index);
+        let cr = self.effective_cr_type(part);
         if cr & CR_SOCKET != 0 {
             Unit::Socket
         } else if cr & CR_CORE != 0 {
@@ -124,6 +131,18 @@ impl Controller {
             Unit::Socket => u32::from(n.cores_per_socket.max(1)) * tpc,
             Unit::Node => u32::from(n.cpus),
         }
+    }
+
+    /// MB a job needs on node `i` when each node gives it `pn_cpus` CPUs:
+    /// a per-CPU request counts the CPUs it really gets there (whole
+    /// units: a socket's worth under CR_Socket, the node under linear).
+    pub fn memory_need(&self, i: usize, unit: Unit, pn_cpus: u32, pn_min_memory: u64) -> u64 {
+        if pn_min_memory & MEM_PER_CPU == 0 {
+            return pn_min_memory;
+        }
+        let per = self.unit_cpus(i, unit).max(1);
+        let cpus = pn_cpus.max(1).div_ceil(per) * per;
+        (pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))
     }
 
     /// Sockets of node `i` none of whose cores any job holds, lowest first.

@@ -391,6 +391,9 @@ pub fn create(
     // Test-only node selection: can any node of the partition ever hold
     // one node's share of this job?
     let need = per_node_need(&desc);
+    // OverSubscribe=EXCLUSIVE gives whole nodes whatever the job asked.
+    let shared = if part.max_share == 0 { 0 } else { desc.shared };
+    let unit = c.unit_for(part_index, shared);
     let mut cpus_ok = false;
     let mut mem_ok = false;
     let mut fitting = 0u32;
@@ -398,7 +401,7 @@ pub fn create(
         let n = &c.spec.nodes[i];
         let cpu_fit =
             need.cpus <= u32::from(n.cpus) && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
-        let mem_fit = need.memory_mb <= n.real_memory;
+        let mem_fit = c.memory_need(i, unit, need.cpus, desc.pn_min_memory) <= n.real_memory;
         let gres_fit = gres_per_node
             .iter()
             .all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);

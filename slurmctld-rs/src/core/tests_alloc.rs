@@ -292,3 +292,59 @@ fn max_mem_per_cpu_turns_a_whole_node_of_memory_into_cpus() {
     );
     assert_eq!(run(&mut c, sbatch(|_| {})).2, vec![2]);
 }
+
+#[test]
+fn memory_per_cpu_counts_the_cpus_of_whole_sockets() {
+    // seed 60: CR_Socket_Memory, MinNodes=2, `--mem-per-cpu 600 -c 3`: n3
+    // would give its one 8-CPU socket, 4800 MB > 2000: only n1 fits, so
+    // the job is refused.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_Socket_Memory",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=4 SocketsPerBoard=2 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=4000\n\
+             NodeName=n2 {NODE} CPUs=2 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=2000\n\
+             NodeName=n3 {NODE} CPUs=8 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=2 RealMemory=2000\n\
+             PartitionName=batch Nodes=ALL Default=YES MaxNodes=2 MinNodes=2 State=UP"
+        ),
+    );
+    let d = sbatch(|d| {
+        d.cpus_per_task = 3;
+        d.pn_min_memory = 600 | super::submit::MEM_PER_CPU;
+    });
+    let reply = c
+        .handle(root(), Message::SubmitBatchJob(Box::new(d)), T0)
+        .reply;
+    assert!(
+        !matches!(reply, Message::SubmitBatchJobResponse { .. }),
+        "{reply:?}"
+    );
+}
+
+#[test]
+fn requested_tres_memory_of_a_job_asking_none_is_the_first_nodes() {
+    // seed 22: CR_CPU, no memory asked, `-x n1`: TRES mem=1000M (n1's,
+    // the partition's first node), not the largest node's.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_CPU",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=1 SocketsPerBoard=1 CoresPerSocket=1 ThreadsPerCore=1 RealMemory=1000\n\
+             NodeName=n3 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=4000\n\
+             PartitionName=batch Nodes=ALL Default=YES State=UP"
+        ),
+    );
+    let d = sbatch(|d| {
+        d.priority = 0;
+        d.exc_nodes = Some("n1".into());
+    });
+    let id = match c
+        .handle(root(), Message::SubmitBatchJob(Box::new(d)), T0)
+        .reply
+    {
+        Message::SubmitBatchJobResponse { job_id, .. } => job_id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        super::view::job_tres_req(&c, &c.jobs[&id]),
+        "cpu=1,mem=1000M,node=1,billing=1"
+    );
+}

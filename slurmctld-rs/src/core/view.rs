@@ -71,22 +71,23 @@ pub fn job_tres_req(c: &Controller, job: &Job) -> String {
     let d = &job.desc;
     let nodes = d.min_nodes.max(1);
     let cpus = d.min_cpus.max(u32::from(d.pn_min_cpus) * nodes).max(1);
-    let mem_per_node = if d.pn_min_memory & MEM_PER_CPU != 0 {
-        (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(d.pn_min_cpus.max(1)))
+    // job_get_tres_mem: per CPU times the CPUs, else per node times the
+    // nodes; no request counts the partition's first node's memory.
+    let mem = if d.pn_min_memory & MEM_PER_CPU != 0 {
+        (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))
     } else if d.pn_min_memory != 0 {
-        d.pn_min_memory
+        d.pn_min_memory.saturating_mul(u64::from(nodes))
     } else {
-        // No request: the job is charged a whole node's memory.
         c.spec.partitions[job.part_index]
             .nodes
             .iter()
-            .map(|&i| c.spec.nodes[i].real_memory)
-            .max()
-            .unwrap_or(0)
+            .min()
+            .map_or(0, |&i| c.spec.nodes[i].real_memory)
+            .saturating_mul(u64::from(nodes))
     };
     format!(
         "cpu={cpus},mem={},node={nodes},billing={cpus}",
-        format_mem_mb(mem_per_node.saturating_mul(u64::from(nodes)))
+        format_mem_mb(mem)
     )
 }
 
