@@ -42,6 +42,22 @@ impl Allocation {
     pub fn total_cpus(&self) -> u32 {
         self.cpus.iter().map(|&c| u32::from(c)).sum()
     }
+    /// MB held on the `k`-th node: `mem_per_node` is the first node's, a
+    /// per-CPU request (`pn_min_memory`) scales with each node's CPUs.
+    pub fn mem_on(&self, k: usize, pn_min_memory: u64) -> u64 {
+        match self.cpus.get(k) {
+            Some(&c) if self.mem_per_node != 0 && pn_min_memory & MEM_PER_CPU != 0 => {
+                (pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(c))
+            }
+            _ => self.mem_per_node,
+        }
+    }
+    /// MB held on all nodes.
+    pub fn total_mem(&self, pn_min_memory: u64) -> u64 {
+        (0..self.nodes.len())
+            .map(|k| self.mem_on(k, pn_min_memory))
+            .sum()
+    }
 }
 
 /// The node side of `alloc`'s GRES on its `k`-th node.
@@ -175,7 +191,7 @@ impl Controller {
             pn_cpus: need.cpus,
             best_fit: !self.is_linear(),
         };
-        let picked = select::choose(&offers, &required, want, |i| self.unit_cpus(i, unit))?;
+        let picked = select::choose(&offers, &required, want, |i| self.reserve_per_node(i, unit))?;
         let chosen: Vec<usize> = picked.iter().map(|p| p.0).collect();
         let cpus: Vec<u16> = picked
             .iter()
@@ -250,10 +266,11 @@ impl Controller {
 
     /// Gives `alloc` to job `job_id` and starts it. Returns the launch effect.
     pub fn start_job(&mut self, job_id: u32, alloc: Allocation, now: i64) -> Vec<Effect> {
+        let asked_mem = self.jobs.get(&job_id).map_or(0, |j| j.desc.pn_min_memory);
         for (k, &i) in alloc.nodes.iter().enumerate() {
             let node = &mut self.nodes[i];
             node.alloc_cpus = node.alloc_cpus.saturating_add(alloc.cpus[k]);
-            node.alloc_mem = node.alloc_mem.saturating_add(alloc.mem_per_node);
+            node.alloc_mem = node.alloc_mem.saturating_add(alloc.mem_on(k, asked_mem));
             node.alloc_gres.extend(held_gres(job_id, &alloc, k));
             if let Some(cores) = alloc.cores.get(k) {
                 node.used_cores.extend(cores.iter().copied());
@@ -451,6 +468,7 @@ impl Controller {
 
     /// Returns a job's CPUs, memory and GRES to its nodes.
     pub fn release_job_resources(&mut self, job_id: u32) {
+        let asked_mem = self.jobs.get(&job_id).map_or(0, |j| j.desc.pn_min_memory);
         let Some(alloc) = self.jobs.get_mut(&job_id).and_then(|j| j.alloc.as_mut()) else {
             return;
         };
@@ -462,7 +480,7 @@ impl Controller {
         for (k, &i) in alloc.nodes.iter().enumerate() {
             let node = &mut self.nodes[i];
             node.alloc_cpus = node.alloc_cpus.saturating_sub(alloc.cpus[k]);
-            node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_per_node);
+            node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_on(k, asked_mem));
             node.alloc_gres.retain(|h| h.job_id != job_id);
             if let Some(cores) = alloc.cores.get(k) {
                 node.used_cores.retain(|c| !cores.contains(c));

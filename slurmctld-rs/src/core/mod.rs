@@ -313,7 +313,9 @@ impl Controller {
                             alloc::held_gres(job.job_id, a, k).collect();
                         let node = &mut self.nodes[i];
                         node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
-                        node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
+                        node.alloc_mem = node
+                            .alloc_mem
+                            .saturating_add(a.mem_on(k, job.desc.pn_min_memory));
                         node.alloc_gres.extend(held);
                         if let Some(c) = a.cores.get(k) {
                             node.used_cores.extend(c.iter().copied());

@@ -145,6 +145,19 @@ impl Controller {
         (pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))
     }
 
+    /// CPUs `_cpus_to_use` keeps back on a node for each further node a
+    /// job still needs: a core's threads, a socket's under CR_Socket; None
+    /// for whole nodes (nothing is cut).
+    pub fn reserve_per_node(&self, i: usize, unit: Unit) -> Option<u32> {
+        let n = &self.spec.nodes[i];
+        let tpc = u32::from(n.threads_per_core.max(1));
+        match unit {
+            Unit::Node => None,
+            Unit::Socket => Some(tpc * u32::from(n.cores_per_socket.max(1))),
+            Unit::Cpu | Unit::Core => Some(tpc),
+        }
+    }
+
     /// Sockets of node `i` none of whose cores any job holds, lowest first.
     pub fn free_sockets(&self, i: usize) -> Vec<u32> {
         let n = &self.spec.nodes[i];
@@ -213,11 +226,21 @@ impl Controller {
     }
 }
 
-/// Upstream's `_cpus_to_use`: a node gives what is still wanted, less one
-/// allocation unit kept back for each node still to come, but never less
-/// than the per-node minimum nor more than it has.
-fn cpus_to_use(avail: u32, rem_cpus: i64, rem_nodes: i64, pn_cpus: u32, unit_cpus: u32) -> u32 {
-    let reserved = (rem_nodes - 1).max(0) * i64::from(unit_cpus);
+/// Upstream's `_cpus_to_use`: a node gives what is still wanted, less a
+/// core's threads (a socket's under CR_Socket) kept back for each node
+/// still to come, but never less than the per-node minimum nor more than
+/// it has. `reserve` None: a whole-node job, which takes all it may.
+fn cpus_to_use(
+    avail: u32,
+    rem_cpus: i64,
+    rem_nodes: i64,
+    pn_cpus: u32,
+    reserve: Option<u32>,
+) -> u32 {
+    let Some(reserve) = reserve else {
+        return avail;
+    };
+    let reserved = (rem_nodes - 1).max(0) * i64::from(reserve);
     let want = (rem_cpus - reserved).max(i64::from(pn_cpus)).max(0);
     avail.min(u32::try_from(want).unwrap_or(u32::MAX))
 }
@@ -282,7 +305,7 @@ pub fn choose(
     offers: &[Offer],
     required: &[usize],
     want: Want,
-    unit_cpus: impl Fn(usize) -> u32,
+    reserve: impl Fn(usize) -> Option<u32>,
 ) -> Option<Vec<(usize, u32)>> {
     let mut rem_cpus = i64::from(want.cpus);
     let mut rem_nodes = i64::from(want.min_nodes.max(1));
@@ -294,7 +317,7 @@ pub fn choose(
             *rem_cpus,
             *rem_nodes,
             want.pn_cpus,
-            unit_cpus(o.node),
+            reserve(o.node),
         );
         *rem_cpus -= i64::from(used);
         *rem_nodes -= 1;

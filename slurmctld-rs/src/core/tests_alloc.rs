@@ -348,3 +348,29 @@ fn requested_tres_memory_of_a_job_asking_none_is_the_first_nodes() {
         "cpu=1,mem=1000M,node=1,billing=1"
     );
 }
+
+#[test]
+fn per_cpu_memory_is_held_per_node_by_its_cpus() {
+    // seed 5: CR_Socket_Memory, DefMemPerCPU=100, MinNodes=2, `-N 0`:
+    // n1 gives a 4-CPU socket, n2 its 2-CPU socket: 6 CPUs, mem=600M.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_Socket_Memory\nDefMemPerCPU=100",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=8 SocketsPerBoard=2 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=1000\n\
+             NodeName=n2 {NODE} CPUs=2 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=4000\n\
+             PartitionName=batch Nodes=ALL Default=YES MinNodes=2 State=UP"
+        ),
+    );
+    let (id, nodes, cpus) = run(&mut c, sbatch(|d| d.min_nodes = 0));
+    assert_eq!(nodes, vec!["n1", "n2"]);
+    assert_eq!(cpus, vec![4, 2]);
+    let job = &c.jobs[&id];
+    assert_eq!(
+        job.alloc
+            .as_ref()
+            .unwrap()
+            .total_mem(job.desc.pn_min_memory),
+        600
+    );
+    assert_eq!((c.nodes[0].alloc_mem, c.nodes[1].alloc_mem), (400, 200));
+}

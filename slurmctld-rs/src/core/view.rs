@@ -249,7 +249,7 @@ pub fn job_record<'a>(
     });
     let tres_alloc = alloc.map(|a| {
         let cpus = a.total_cpus();
-        let mem = a.mem_per_node.saturating_mul(a.nodes.len() as u64);
+        let mem = a.total_mem(job.desc.pn_min_memory);
         // Upstream leaves a TRES with no count out of the string.
         let mem = if mem == 0 {
             String::new()
@@ -514,7 +514,9 @@ fn job_resources(c: &Controller, job: &Job, a: &Allocation) -> JobResources {
         cpu_array_value,
         cpus: a.cpus.clone(),
         cpus_used: vec![0; a.nodes.len()],
-        memory_allocated: vec![a.mem_per_node; a.nodes.len()],
+        memory_allocated: (0..a.nodes.len())
+            .map(|k| a.mem_on(k, d.pn_min_memory))
+            .collect(),
         memory_used: vec![0; a.nodes.len()],
         sockets_per_node: layout_vals.iter().map(|l| l.0).collect(),
         cores_per_socket: layout_vals.iter().map(|l| l.1).collect(),
