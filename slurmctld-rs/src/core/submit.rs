@@ -336,10 +336,10 @@ pub fn create(
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT));
     }
 
-    // _validate_job_desc: fill the counts upstream fills.
-    normalise_counts(&mut desc);
-    // No memory request: the partition's, else the cluster's DefMemPerCPU/Node.
-    if desc.pn_min_memory == 0 {
+    // _validate_job_desc: no memory request takes the partition's, else
+    // the cluster's DefMemPerCPU/Node; `--mem 0` (all of each node's
+    // memory) stays 0, and so does `--mem-per-cpu 0`.
+    if desc.pn_min_memory == NO_VAL64 {
         let def = if part.def_mem_per_cpu != 0 {
             part.def_mem_per_cpu
         } else {
@@ -348,7 +348,11 @@ pub fn create(
         if def != 0 {
             desc.pn_min_memory = def;
         }
+    } else if desc.pn_min_memory == MEM_PER_CPU {
+        desc.pn_min_memory = 0;
     }
+    // _validate_job_desc: fill the counts upstream fills.
+    normalise_counts(&mut desc);
 
     apply_max_mem_per_cpu(c, &part, &mut desc);
 

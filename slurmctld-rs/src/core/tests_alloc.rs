@@ -374,3 +374,25 @@ fn per_cpu_memory_is_held_per_node_by_its_cpus() {
     );
     assert_eq!((c.nodes[0].alloc_mem, c.nodes[1].alloc_mem), (400, 200));
 }
+
+#[test]
+fn mem_zero_is_all_of_the_nodes_memory_not_the_default() {
+    // seed 109: `--mem 0` with DefMemPerCPU=100: MinMemory stays 0 and the
+    // job holds the node's whole memory; no --mem takes the default.
+    let nodes = format!(
+        "NodeName=n1 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=2000\n\
+         PartitionName=batch Nodes=ALL Default=YES State=UP"
+    );
+    let select =
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_Core_Memory\nDefMemPerCPU=100";
+    let mut c = cluster(select, &nodes);
+    let (id, _, _) = run(&mut c, sbatch(|d| d.pn_min_memory = 0));
+    assert_eq!(c.jobs[&id].desc.pn_min_memory, 0);
+    assert_eq!(c.jobs[&id].alloc.as_ref().unwrap().mem_per_node, 2000);
+    let mut c = cluster(select, &nodes);
+    let (id, _, _) = run(&mut c, sbatch(|_| {}));
+    assert_eq!(
+        c.jobs[&id].desc.pn_min_memory,
+        100 | super::submit::MEM_PER_CPU
+    );
+}
