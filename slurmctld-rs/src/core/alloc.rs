@@ -88,7 +88,8 @@ impl Controller {
     /// must find free (0: all of it, so none may be in use).
     fn memory_fits(&self, i: usize, need_mb: u64, track_mem: bool) -> bool {
         if !track_mem {
-            return true;
+            // Not consumable, yet a node configured with less never fits.
+            return need_mb <= self.spec.nodes[i].real_memory;
         }
         if need_mb == 0 {
             return self.nodes[i].alloc_mem == 0;

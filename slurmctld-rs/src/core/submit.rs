@@ -566,8 +566,17 @@ pub fn normalise_counts(d: &mut JobDescriptor) {
     } else {
         d.pn_min_cpus.max(d.cpus_per_task)
     };
-    if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
-        pn = pn.max(d.ntasks_per_node.saturating_mul(d.cpus_per_task));
+    // --ntasks-per-node asks its CPUs on each node unless --overcommit,
+    // and only for more than one task (_copy_job_desc_to_job_record).
+    if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 && d.overcommit != 1 {
+        let tasks = if d.num_tasks != 0 && d.num_tasks != NO_VAL {
+            d.num_tasks
+        } else {
+            d.min_nodes.saturating_mul(u32::from(d.ntasks_per_node))
+        };
+        if tasks > 1 {
+            pn = pn.max(d.ntasks_per_node.saturating_mul(d.cpus_per_task));
+        }
     }
     d.pn_min_cpus = pn;
     if d.pn_min_memory == NO_VAL64 {

@@ -396,3 +396,45 @@ fn mem_zero_is_all_of_the_nodes_memory_not_the_default() {
         100 | super::submit::MEM_PER_CPU
     );
 }
+
+#[test]
+fn a_memory_request_needs_a_node_configured_with_it_even_untracked() {
+    // seed 131: CR_Socket (memory not consumable), `--mem 3000`: only n3
+    // has 4000 MB configured; it gives its 4-CPU socket.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_Socket",
+        &format!(
+            "NodeName=n2 {NODE} CPUs=2 SocketsPerBoard=2 CoresPerSocket=1 ThreadsPerCore=1 RealMemory=2000\n\
+             NodeName=n3 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=2 RealMemory=4000\n\
+             PartitionName=batch Nodes=ALL Default=YES State=UP"
+        ),
+    );
+    let (_, nodes, cpus) = run(&mut c, sbatch(|d| d.pn_min_memory = 3000));
+    assert_eq!((nodes, cpus), (vec!["n3".to_string()], vec![4]));
+}
+
+#[test]
+fn overcommit_drops_the_ntasks_per_node_cpu_minimum() {
+    // seed 122: linear, MinNodes=2, `--overcommit --ntasks-per-node 2`:
+    // the 1-CPU n1 qualifies: n[1-2], 1+2 CPUs.
+    let mut c = cluster(
+        "SelectType=select/linear\nDefMemPerNode=500",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=1 SocketsPerBoard=1 CoresPerSocket=1 ThreadsPerCore=1 RealMemory=4000\n\
+             NodeName=n2 {NODE} CPUs=2 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=4000\n\
+             NodeName=n3 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=2 RealMemory=4000\n\
+             PartitionName=batch Nodes=ALL Default=YES MinNodes=2 State=UP"
+        ),
+    );
+    let (_, nodes, cpus) = run(
+        &mut c,
+        sbatch(|d| {
+            // What sbatch sends with --overcommit: one CPU per node.
+            d.min_cpus = 1;
+            d.overcommit = 1;
+            d.ntasks_per_node = 2;
+        }),
+    );
+    assert_eq!(nodes, vec!["n1", "n2"]);
+    assert_eq!(cpus, vec![1, 2]);
+}
