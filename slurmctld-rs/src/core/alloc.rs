@@ -168,7 +168,13 @@ impl Controller {
             .copied()
             .filter(|&i| self.nodes[i].is_available() && !excluded.contains(&i))
             .filter(|&i| {
-                let mem = self.memory_need(i, unit, need.cpus, d.pn_min_memory);
+                // Consumable memory counts the CPUs really given; the
+                // configuration check only the CPUs asked for.
+                let mem = if track_mem {
+                    self.memory_need(i, unit, need.cpus, d.pn_min_memory)
+                } else {
+                    need.memory_mb
+                };
                 self.memory_fits(i, mem, track_mem)
             })
             .filter(|&i| self.pick_gres(i, &gres).is_some())

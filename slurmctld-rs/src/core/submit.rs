@@ -405,7 +405,14 @@ pub fn create(
         let n = &c.spec.nodes[i];
         let cpu_fit =
             need.cpus <= u32::from(n.cpus) && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
-        let mem_fit = c.memory_need(i, unit, need.cpus, desc.pn_min_memory) <= n.real_memory;
+        // Consumable memory counts the CPUs really given (whole sockets,
+        // whole nodes); otherwise only the CPUs asked for.
+        let mem_need = if c.tracks_memory(part_index) {
+            c.memory_need(i, unit, need.cpus, desc.pn_min_memory)
+        } else {
+            need.memory_mb
+        };
+        let mem_fit = mem_need <= n.real_memory;
         let gres_fit = gres_per_node
             .iter()
             .all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);

@@ -438,3 +438,22 @@ fn overcommit_drops_the_ntasks_per_node_cpu_minimum() {
     assert_eq!(nodes, vec!["n1", "n2"]);
     assert_eq!(cpus, vec![1, 2]);
 }
+
+#[test]
+fn untracked_per_cpu_memory_checks_only_the_cpus_asked_for() {
+    // seed 48: select/linear without CR_Memory, `--mem-per-cpu 300`: n1
+    // (8 CPUs, 2000 MB) qualifies (300 MB for the one CPU asked), first.
+    let mut c = cluster(
+        "SelectType=select/linear",
+        &format!(
+            "NodeName=n1 {NODE} CPUs=8 SocketsPerBoard=2 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=2000\n\
+             NodeName=n2 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=4000\n\
+             PartitionName=batch Nodes=n1,n2 Default=YES MaxNodes=1 MaxCPUsPerNode=2 State=UP"
+        ),
+    );
+    let (_, nodes, cpus) = run(
+        &mut c,
+        sbatch(|d| d.pn_min_memory = 300 | super::submit::MEM_PER_CPU),
+    );
+    assert_eq!((nodes, cpus), (vec!["n1".to_string()], vec![8]));
+}
