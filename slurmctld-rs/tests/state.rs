@@ -320,6 +320,9 @@ fn running_jobs_keep_their_gpus_across_a_restart() {
             limits: Limits {
                 first_job_id: 10,
                 gres_types: vec!["gpu".into()],
+                // CR_Core: without it cons_tres means CR_Core_Memory, and a
+                // job asking no memory would take the whole node.
+                select_type_param: wire::conf::select_type::CR_CORE,
                 ..Limits::default()
             },
         };

@@ -4,12 +4,13 @@
 //! epilog handshake that returns nodes to the pool.
 
 use wire::job_reason::JobReason;
-use wire::pack::NO_VAL16;
+use wire::pack::{NO_VAL, NO_VAL16};
 
 use super::gres::{GresAlloc, HeldGres};
 use super::job::{state_flags, Job, JobState};
 use super::node::{base, flag};
-use super::submit::{per_node_need, requested_gres};
+use super::select::{self, Offer, Unit, Want};
+use super::submit::{per_node_need, requested_gres, MEM_PER_CPU};
 use super::{Controller, Effect};
 
 /// What a running job holds.
@@ -41,6 +42,22 @@ impl Allocation {
     pub fn total_cpus(&self) -> u32 {
         self.cpus.iter().map(|&c| u32::from(c)).sum()
     }
+    /// MB held on the `k`-th node: `mem_per_node` is the first node's, a
+    /// per-CPU request (`pn_min_memory`) scales with each node's CPUs.
+    pub fn mem_on(&self, k: usize, pn_min_memory: u64) -> u64 {
+        match self.cpus.get(k) {
+            Some(&c) if self.mem_per_node != 0 && pn_min_memory & MEM_PER_CPU != 0 => {
+                (pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(c))
+            }
+            _ => self.mem_per_node,
+        }
+    }
+    /// MB held on all nodes.
+    pub fn total_mem(&self, pn_min_memory: u64) -> u64 {
+        (0..self.nodes.len())
+            .map(|k| self.mem_on(k, pn_min_memory))
+            .sum()
+    }
 }
 
 /// The node side of `alloc`'s GRES on its `k`-th node.
@@ -66,17 +83,21 @@ pub enum StopKind {
     Complete,
 }
 
-/// `CR_MEMORY` bit of SelectTypeParameters.
-const CR_MEMORY: u16 = 0x0010;
-
 /// Upstream's end time of a job without a time limit: a year on.
 const YEAR_SECONDS: i64 = 365 * 24 * 60 * 60;
 
 impl Controller {
-    fn free_cpus(&self, i: usize) -> u16 {
-        self.spec.nodes[i]
-            .cpus
-            .saturating_sub(self.nodes[i].alloc_cpus)
+    /// Whether node `i` has the memory a job needing `need_mb` per node
+    /// must find free (0: all of it, so none may be in use).
+    fn memory_fits(&self, i: usize, need_mb: u64, track_mem: bool) -> bool {
+        if !track_mem {
+            // Not consumable, yet a node configured with less never fits.
+            return need_mb <= self.spec.nodes[i].real_memory;
+        }
+        if need_mb == 0 {
+            return self.nodes[i].alloc_mem == 0;
+        }
+        need_mb <= self.free_mem(i)
     }
 
     /// Cores of node `i` no job holds, lowest first.
@@ -129,78 +150,74 @@ impl Controller {
     /// Tries to place `job` now. None when the resources are not free.
     pub fn try_allocate(&self, job: &Job) -> Option<Allocation> {
         let d = &job.desc;
-        let nodes_wanted = d.min_nodes.max(1) as usize;
         let need = per_node_need(d);
-        let threads = |i: usize| u32::from(self.spec.nodes[i].threads_per_core.max(1));
-        let cpus_for = |i: usize| -> u32 {
-            let base = need.cpus.max(d.min_cpus.div_ceil(nodes_wanted as u32));
-            // CR_Core: whole cores.
-            base.div_ceil(threads(i)) * threads(i)
-        };
-        let exclusive = d.shared == 0;
-        let track_mem = self.spec.limits.select_type_param & CR_MEMORY != 0;
+        let unit = self.alloc_unit(job);
+        let exclusive = unit == Unit::Node;
+        let track_mem = self.tracks_memory(job.part_index);
         let gres = requested_gres(d.tres_per_node.as_deref());
         let names_to_indices = |expr: Option<&str>| -> Option<Vec<usize>> {
             let expr = expr.filter(|e| !e.is_empty())?;
             let names = wire::hostlist::expand(expr).ok()?;
             Some(names.iter().filter_map(|n| self.node_index(n)).collect())
         };
-        let required = names_to_indices(d.req_nodes.as_deref()).unwrap_or_default();
+        let mut required = names_to_indices(d.req_nodes.as_deref()).unwrap_or_default();
+        required.sort_unstable();
+        required.dedup();
         let excluded = names_to_indices(d.exc_nodes.as_deref()).unwrap_or_default();
-        let mut candidates: Vec<usize> = self.spec.partitions[job.part_index]
+        let part = &self.spec.partitions[job.part_index];
+        let offers: Vec<Offer> = part
             .nodes
             .iter()
             .copied()
             .filter(|&i| self.nodes[i].is_available() && !excluded.contains(&i))
             .filter(|&i| {
-                let n = &self.spec.nodes[i];
-                if exclusive {
-                    return self.nodes[i].alloc_cpus == 0 && self.pick_gres(i, &gres).is_some();
-                }
-                let mem = if need.memory_mb == 0 {
-                    n.real_memory
+                // Consumable memory counts the CPUs really given; the
+                // configuration check only the CPUs asked for.
+                let mem = if track_mem {
+                    self.memory_need(i, unit, need.cpus, d.pn_min_memory)
                 } else {
                     need.memory_mb
                 };
-                cpus_for(i) <= u32::from(self.free_cpus(i))
-                    && (!track_mem || mem <= self.free_mem(i))
-                    && self.pick_gres(i, &gres).is_some()
+                self.memory_fits(i, mem, track_mem)
             })
+            .filter(|&i| self.pick_gres(i, &gres).is_some())
+            .map(|i| Offer {
+                node: i,
+                avail: self.avail_cpus(job, i, unit, need.cpus),
+                weight: self.spec.nodes[i].weight,
+            })
+            .filter(|o| o.avail > 0)
             .collect();
-        if candidates.len() < nodes_wanted.max(required.len())
-            || !required.iter().all(|r| candidates.contains(r))
-        {
-            return None;
-        }
-        // Required nodes first (-w), then by weight and table order.
-        candidates.sort_by_key(|&i| (!required.contains(&i), self.spec.nodes[i].weight, i));
-        let nodes_wanted = nodes_wanted.max(required.len());
-        let mut chosen: Vec<usize> = candidates.into_iter().take(nodes_wanted).collect();
-        chosen.sort_unstable();
-        let cpus: Vec<u16> = chosen
+        let max_nodes = match (d.max_nodes, part.max_nodes) {
+            (0 | NO_VAL, Some(p)) => p,
+            (0 | NO_VAL, None) => u32::MAX,
+            (j, Some(p)) => j.min(p),
+            (j, None) => j,
+        };
+        let want = Want {
+            min_nodes: d.min_nodes.max(1).max(required.len() as u32),
+            max_nodes: max_nodes.max(required.len() as u32),
+            cpus: if d.min_cpus == NO_VAL { 1 } else { d.min_cpus },
+            pn_cpus: need.cpus,
+            best_fit: !self.is_linear(),
+        };
+        let picked = select::choose(&offers, &required, want, |i| self.reserve_per_node(i, unit))?;
+        let chosen: Vec<usize> = picked.iter().map(|p| p.0).collect();
+        let cpus: Vec<u16> = picked
             .iter()
-            .map(|&i| {
-                if exclusive {
-                    self.spec.nodes[i].cpus
-                } else {
-                    cpus_for(i) as u16
-                }
-            })
+            .map(|&(i, used)| self.cpus_given(i, unit, used) as u16)
             .collect();
         let cores: Vec<Vec<u32>> = chosen
             .iter()
             .zip(&cpus)
-            .map(|(&i, &c)| {
-                let want = u32::from(c).div_ceil(threads(i));
-                self.free_core_indices(i)
-                    .into_iter()
-                    .take(want as usize)
-                    .collect()
-            })
+            .map(|(&i, &c)| self.cores_given(i, unit, u32::from(c)))
             .collect();
         let mem_per_node = if !track_mem {
             0
-        } else if need.memory_mb == 0 || exclusive {
+        } else if d.pn_min_memory & MEM_PER_CPU != 0 {
+            // Per CPU: times the CPUs the (first) node really gives.
+            (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus[0]))
+        } else if d.pn_min_memory == 0 {
             // No request: the job is given all of each node's memory.
             chosen
                 .iter()
@@ -208,7 +225,7 @@ impl Controller {
                 .min()
                 .unwrap_or(0)
         } else {
-            need.memory_mb
+            d.pn_min_memory
         };
         // A whole-node job gets every GRES of its nodes, type by type, in
         // place of what it asked for (gres_ctld_job_select_whole_node).
@@ -259,10 +276,11 @@ impl Controller {
 
     /// Gives `alloc` to job `job_id` and starts it. Returns the launch effect.
     pub fn start_job(&mut self, job_id: u32, alloc: Allocation, now: i64) -> Vec<Effect> {
+        let asked_mem = self.jobs.get(&job_id).map_or(0, |j| j.desc.pn_min_memory);
         for (k, &i) in alloc.nodes.iter().enumerate() {
             let node = &mut self.nodes[i];
             node.alloc_cpus = node.alloc_cpus.saturating_add(alloc.cpus[k]);
-            node.alloc_mem = node.alloc_mem.saturating_add(alloc.mem_per_node);
+            node.alloc_mem = node.alloc_mem.saturating_add(alloc.mem_on(k, asked_mem));
             node.alloc_gres.extend(held_gres(job_id, &alloc, k));
             if let Some(cores) = alloc.cores.get(k) {
                 node.used_cores.extend(cores.iter().copied());
@@ -270,6 +288,7 @@ impl Controller {
             node.state = (node.state & !flag::BASE_MASK) | base::ALLOCATED;
             node.last_busy = now;
         }
+        let linear = self.is_linear();
         let Some(job) = self.jobs.get_mut(&job_id) else {
             return Vec::new();
         };
@@ -293,6 +312,11 @@ impl Controller {
         } else {
             now + i64::from(limit) * 60
         };
+        if job.desc.pn_min_memory == 0 && alloc.mem_per_node != 0 && linear {
+            // select/linear records the memory it gave a job that asked
+            // for none (the least of its nodes) as the job's request.
+            job.desc.pn_min_memory = alloc.mem_per_node;
+        }
         job.alloc = Some(alloc);
         self.last_job_update = now;
         self.last_node_update = now;
@@ -464,6 +488,7 @@ impl Controller {
 
     /// Returns a job's CPUs, memory and GRES to its nodes.
     pub fn release_job_resources(&mut self, job_id: u32) {
+        let asked_mem = self.jobs.get(&job_id).map_or(0, |j| j.desc.pn_min_memory);
         let Some(alloc) = self.jobs.get_mut(&job_id).and_then(|j| j.alloc.as_mut()) else {
             return;
         };
@@ -475,7 +500,7 @@ impl Controller {
         for (k, &i) in alloc.nodes.iter().enumerate() {
             let node = &mut self.nodes[i];
             node.alloc_cpus = node.alloc_cpus.saturating_sub(alloc.cpus[k]);
-            node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_per_node);
+            node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_on(k, asked_mem));
             node.alloc_gres.retain(|h| h.job_id != job_id);
             if let Some(cores) = alloc.cores.get(k) {
                 node.used_cores.retain(|c| !cores.contains(c));

@@ -11,6 +11,7 @@ pub mod launch;
 pub mod node;
 pub mod nodes;
 pub mod sched;
+pub mod select;
 pub mod spec;
 pub mod submit;
 pub mod text;
@@ -19,6 +20,8 @@ pub mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alloc;
 #[cfg(test)]
 mod tests_gres;
 #[cfg(test)]
@@ -312,7 +315,9 @@ impl Controller {
                             alloc::held_gres(job.job_id, a, k).collect();
                         let node = &mut self.nodes[i];
                         node.alloc_cpus = node.alloc_cpus.saturating_add(a.cpus[k]);
-                        node.alloc_mem = node.alloc_mem.saturating_add(a.mem_per_node);
+                        node.alloc_mem = node
+                            .alloc_mem
+                            .saturating_add(a.mem_on(k, job.desc.pn_min_memory));
                         node.alloc_gres.extend(held);
                         if let Some(c) = a.cores.get(k) {
                             node.used_cores.extend(c.iter().copied());

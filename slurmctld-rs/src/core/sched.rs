@@ -247,7 +247,10 @@ impl Controller {
                             job.eligible_time = 0;
                         }
                         Controller::set_reason(&mut job, JobReason::WAIT_ARRAY_TASK_LIMIT, None);
-                    } else if let Some(alloc) = self.try_allocate(&job) {
+                    } else if let Some(alloc) = {
+                        self.resolve_shared(&mut job);
+                        self.try_allocate(&job)
+                    } {
                         // A job with a deadline runs at most until it.
                         if let Some(limit) =
                             deadline_time_limit(&job, &self.spec.partitions[job.part_index], now)

@@ -282,10 +282,19 @@ pub fn create(
         .sum();
     let total_nodes = part.nodes.len() as u32;
     let schedulable = part.state_up & PART_STATE_SCHED != 0;
-    if schedulable && desc.min_cpus != NO_VAL && desc.min_cpus > total_cpus {
+    // _part_access_check's count limits refuse only under EnforcePartLimits;
+    // without it the job is queued (and waits).
+    let cpu_cap = part
+        .max_cpus_per_node
+        .map_or(u64::MAX, |m| u64::from(m) * u64::from(total_nodes));
+    if enforce
+        && schedulable
+        && desc.min_cpus != NO_VAL
+        && (desc.min_cpus > total_cpus || u64::from(desc.min_cpus) > cpu_cap)
+    {
         return Err(Refusal::code(SlurmRc::ESLURM_TOO_MANY_REQUESTED_CPUS));
     }
-    if schedulable && desc.min_nodes != NO_VAL && desc.min_nodes > total_nodes {
+    if enforce && schedulable && desc.min_nodes != NO_VAL && desc.min_nodes > total_nodes {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
     }
     if enforce && schedulable {
@@ -297,6 +306,16 @@ pub fn create(
                 return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
             }
         }
+    }
+
+    // _valid_job_part: a job asking fewer nodes than the partition's
+    // MinNodes (or none) is raised to it when its maximum allows.
+    if desc.min_nodes == NO_VAL {
+        desc.min_nodes = part.min_nodes.max(1);
+    } else if desc.min_nodes < part.min_nodes
+        && (desc.max_nodes == NO_VAL || desc.max_nodes >= part.min_nodes)
+    {
+        desc.min_nodes = part.min_nodes;
     }
 
     // _valid_job_part: time limits.
@@ -320,10 +339,10 @@ pub fn create(
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT));
     }
 
-    // _validate_job_desc: fill the counts upstream fills.
-    normalise_counts(&mut desc);
-    // No memory request: the partition's, else the cluster's DefMemPerCPU/Node.
-    if desc.pn_min_memory == 0 {
+    // _validate_job_desc: no memory request takes the partition's, else
+    // the cluster's DefMemPerCPU/Node; `--mem 0` (all of each node's
+    // memory) stays 0, and so does `--mem-per-cpu 0`.
+    if desc.pn_min_memory == NO_VAL64 {
         let def = if part.def_mem_per_cpu != 0 {
             part.def_mem_per_cpu
         } else {
@@ -332,7 +351,13 @@ pub fn create(
         if def != 0 {
             desc.pn_min_memory = def;
         }
+    } else if desc.pn_min_memory == MEM_PER_CPU {
+        desc.pn_min_memory = 0;
     }
+    // _validate_job_desc: fill the counts upstream fills.
+    normalise_counts(&mut desc);
+
+    apply_max_mem_per_cpu(c, &part, &mut desc);
 
     // GRES names must be configured (gres_job_state_validate).
     let gres_per_node = requested_gres(desc.tres_per_node.as_deref());
@@ -373,6 +398,9 @@ pub fn create(
     // Test-only node selection: can any node of the partition ever hold
     // one node's share of this job?
     let need = per_node_need(&desc);
+    // OverSubscribe=EXCLUSIVE gives whole nodes whatever the job asked.
+    let shared = if part.max_share == 0 { 0 } else { desc.shared };
+    let unit = c.unit_for(part_index, shared);
     let mut cpus_ok = false;
     let mut mem_ok = false;
     let mut fitting = 0u32;
@@ -380,7 +408,14 @@ pub fn create(
         let n = &c.spec.nodes[i];
         let cpu_fit =
             need.cpus <= u32::from(n.cpus) && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
-        let mem_fit = need.memory_mb <= n.real_memory;
+        // Consumable memory counts the CPUs really given (whole sockets,
+        // whole nodes); otherwise only the CPUs asked for.
+        let mem_need = if c.tracks_memory(part_index) {
+            c.memory_need(i, unit, need.cpus, desc.pn_min_memory)
+        } else {
+            need.memory_mb
+        };
+        let mem_fit = mem_need <= n.real_memory;
         let gres_fit = gres_per_node
             .iter()
             .all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);
@@ -489,6 +524,11 @@ pub fn create(
         SlurmRc::SUCCESS
     };
     c.refresh_eligibility(&mut job, now);
+    if !held {
+        // Upstream's selection, tried at submission even for a job that
+        // must wait, settles how it shares nodes.
+        c.resolve_shared(&mut job);
+    }
     let code = if !held && job.eligible_time != 0 {
         c.submit_time_selection(&mut job, now)
     } else {
@@ -537,8 +577,17 @@ pub fn normalise_counts(d: &mut JobDescriptor) {
     } else {
         d.pn_min_cpus.max(d.cpus_per_task)
     };
-    if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
-        pn = pn.max(d.ntasks_per_node.saturating_mul(d.cpus_per_task));
+    // --ntasks-per-node asks its CPUs on each node unless --overcommit,
+    // and only for more than one task (_copy_job_desc_to_job_record).
+    if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 && d.overcommit != 1 {
+        let tasks = if d.num_tasks != 0 && d.num_tasks != NO_VAL {
+            d.num_tasks
+        } else {
+            d.min_nodes.saturating_mul(u32::from(d.ntasks_per_node))
+        };
+        if tasks > 1 {
+            pn = pn.max(d.ntasks_per_node.saturating_mul(d.cpus_per_task));
+        }
     }
     d.pn_min_cpus = pn;
     if d.pn_min_memory == NO_VAL64 {
@@ -546,6 +595,54 @@ pub fn normalise_counts(d: &mut JobDescriptor) {
     }
     if d.pn_min_tmp_disk == NO_VAL {
         d.pn_min_tmp_disk = 0;
+    }
+}
+
+/// Upstream's `_valid_pn_min_mem` as `job_limits_check` applies it: under
+/// a MaxMemPerCPU limit, memory beyond it costs CPUs. A per-node request
+/// (none: the partition's first node's memory) needs at least memory /
+/// limit CPUs per node; a per-CPU request above the limit multiplies
+/// --cpus-per-task and divides the memory per CPU by the same factor.
+fn apply_max_mem_per_cpu(c: &Controller, part: &super::spec::PartitionSpec, d: &mut JobDescriptor) {
+    let limit = if part.max_mem_per_cpu != 0 {
+        part.max_mem_per_cpu
+    } else {
+        c.spec.limits.max_mem_per_cpu
+    };
+    if limit & MEM_PER_CPU == 0 || limit == MEM_PER_CPU {
+        return; // unset, or MaxMemPerNode (checked elsewhere)
+    }
+    let limit = limit & !MEM_PER_CPU;
+    if d.pn_min_memory & MEM_PER_CPU != 0 {
+        let per_cpu = d.pn_min_memory & !MEM_PER_CPU;
+        if per_cpu <= limit {
+            return;
+        }
+        let ratio = per_cpu.div_ceil(limit);
+        let cpt = u64::from(d.cpus_per_task.max(1)) * ratio;
+        d.cpus_per_task = u16::try_from(cpt).unwrap_or(u16::MAX);
+        d.pn_min_memory = per_cpu.div_ceil(ratio) | MEM_PER_CPU;
+        if d.num_tasks != 0 && d.num_tasks != NO_VAL && d.min_cpus != NO_VAL {
+            d.min_cpus = d.num_tasks.saturating_mul(u32::from(d.cpus_per_task));
+        } else {
+            d.pn_min_cpus = d.cpus_per_task;
+        }
+        return;
+    }
+    let mem = if d.pn_min_memory == 0 {
+        part.nodes
+            .iter()
+            .min()
+            .map_or(0, |&i| c.spec.nodes[i].real_memory)
+    } else {
+        d.pn_min_memory
+    };
+    let min_cpus = u16::try_from(mem.div_ceil(limit)).unwrap_or(u16::MAX);
+    if d.pn_min_cpus == NO_VAL16 || d.pn_min_cpus < min_cpus {
+        d.pn_min_cpus = min_cpus;
+        if d.ntasks_per_node != NO_VAL16 && d.ntasks_per_node != 0 {
+            d.cpus_per_task = min_cpus.div_ceil(d.ntasks_per_node);
+        }
     }
 }
 

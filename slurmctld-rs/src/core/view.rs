@@ -88,23 +88,24 @@ pub fn job_tres_req(c: &Controller, job: &Job) -> String {
     let d = &job.desc;
     let nodes = d.min_nodes.max(1);
     let cpus = d.min_cpus.max(u32::from(d.pn_min_cpus) * nodes).max(1);
-    let mem_per_node = if d.pn_min_memory & MEM_PER_CPU != 0 {
-        (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(d.pn_min_cpus.max(1)))
+    // job_get_tres_mem: per CPU times the CPUs, else per node times the
+    // nodes; no request counts the partition's first node's memory.
+    let mem = if d.pn_min_memory & MEM_PER_CPU != 0 {
+        (d.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))
     } else if d.pn_min_memory != 0 {
-        d.pn_min_memory
+        d.pn_min_memory.saturating_mul(u64::from(nodes))
     } else {
-        // No request: the job is charged a whole node's memory.
         c.spec.partitions[job.part_index]
             .nodes
             .iter()
-            .map(|&i| c.spec.nodes[i].real_memory)
-            .max()
-            .unwrap_or(0)
+            .min()
+            .map_or(0, |&i| c.spec.nodes[i].real_memory)
+            .saturating_mul(u64::from(nodes))
     };
     let cpus = u64::from(cpus);
     tres_str(&[
         ("cpu", cpus),
-        ("mem", mem_per_node.saturating_mul(u64::from(nodes))),
+        ("mem", mem),
         ("node", u64::from(nodes)),
         ("billing", cpus),
     ])
@@ -330,7 +331,7 @@ pub fn job_record<'a>(
         let cpus = u64::from(a.total_cpus());
         tres_str(&[
             ("cpu", cpus),
-            ("mem", a.mem_per_node.saturating_mul(a.nodes.len() as u64)),
+            ("mem", a.total_mem(job.desc.pn_min_memory)),
             ("node", a.nodes.len() as u64),
             ("billing", cpus),
         ])
@@ -498,7 +499,7 @@ pub fn job_record<'a>(
             d.ntasks_per_tres
         },
         num_tasks,
-        shared: shared_value(d.shared),
+        shared: shared_value(d.shared, c.spec.partitions.get(job.part_index)),
         cpu_freq_min: d.cpu_freq_min,
         cpu_freq_max: d.cpu_freq_max,
         cpu_freq_gov: d.cpu_freq_gov,
@@ -593,7 +594,9 @@ fn job_resources(c: &Controller, job: &Job, a: &Allocation) -> JobResources {
         cpu_array_value,
         cpus: a.cpus.clone(),
         cpus_used: vec![0; a.nodes.len()],
-        memory_allocated: vec![a.mem_per_node; a.nodes.len()],
+        memory_allocated: (0..a.nodes.len())
+            .map(|k| a.mem_on(k, d.pn_min_memory))
+            .collect(),
         memory_used: vec![0; a.nodes.len()],
         sockets_per_node: layout_vals.iter().map(|l| l.0).collect(),
         cores_per_socket: layout_vals.iter().map(|l| l.1).collect(),
@@ -610,13 +613,23 @@ fn set(slot: &mut String, value: Option<String>) -> Option<&str> {
     Some(slot.as_str())
 }
 
-/// Job `shared` as packed: NO_VAL16 unless the user asked for --exclusive or --oversubscribe.
-fn shared_value(requested: u16) -> u16 {
+/// `PART_FLAG_EXCLUSIVE_USER` (ExclusiveUser=YES).
+const PART_FLAG_EXCLUSIVE_USER: u16 = 0x0040;
+
+/// Job `shared` as packed: what the user asked for (or the selection
+/// settled), else what the partition implies (OverSubscribe=EXCLUSIVE: 0,
+/// FORCE:N>1: 1, ExclusiveUser: user), else NO_VAL16 ("OK").
+fn shared_value(requested: u16, part: Option<&super::spec::PartitionSpec>) -> u16 {
     match requested {
         0 => 0,
         1 => 1,
         2 | 3 => requested,
-        _ => NO_VAL16,
+        _ => match part {
+            Some(p) if p.flags & PART_FLAG_EXCLUSIVE_USER != 0 => 2,
+            Some(p) if p.max_share & SHARED_FORCE != 0 && p.max_share & !SHARED_FORCE > 1 => 1,
+            Some(p) if p.max_share == 0 => 0,
+            _ => NO_VAL16,
+        },
     }
 }
 
