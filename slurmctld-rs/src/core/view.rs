@@ -189,6 +189,25 @@ pub fn job_info(
     (p.into_bytes().into(), count)
 }
 
+/// A node's AllocTRES: select/linear reports the whole node (its CfgTRES)
+/// while it is allocated or completing; cons_tres what jobs hold.
+fn node_alloc_tres(
+    c: &Controller,
+    s: &super::spec::NodeSpec,
+    r: &super::node::NodeRuntime,
+) -> Option<String> {
+    let linear = c.spec.limits.select_plugin_id == wire::msg::common::select_plugin::LINEAR;
+    if linear {
+        let busy = r.base() == super::node::base::ALLOCATED
+            || r.state & super::node::flag::COMPLETING != 0;
+        return busy.then(|| {
+            let cpus = u64::from(s.cpus);
+            tres_str(&[("cpu", cpus), ("mem", s.real_memory), ("billing", cpus)])
+        });
+    }
+    (r.alloc_cpus > 0).then(|| tres_str(&[("cpu", u64::from(r.alloc_cpus)), ("mem", r.alloc_mem)]))
+}
+
 /// The `%N` throttle of the array `job` belongs to (0 = none): the array
 /// record's, or as submitted once that record holds no pending task.
 fn array_throttle(c: &Controller, job: &Job) -> u32 {
@@ -717,8 +736,7 @@ fn node_record(c: &Controller, i: usize, show_flags: u16) -> NodeInfo {
             plugin_id: c.spec.limits.select_plugin_id,
             alloc_cpus: r.alloc_cpus,
             alloc_memory: r.alloc_mem,
-            tres_alloc_fmt_str: (r.alloc_cpus > 0)
-                .then(|| tres_str(&[("cpu", u64::from(r.alloc_cpus)), ("mem", r.alloc_mem)])),
+            tres_alloc_fmt_str: node_alloc_tres(c, s, r),
             tres_alloc_weighted: ScaledDouble(0),
         },
         arch: r.arch.clone(),
