@@ -202,6 +202,36 @@ fn sched_interval(conf: &SlurmConf) -> Duration {
     Duration::from_secs(secs.max(1))
 }
 
+/// How often expected start times are computed, and for how many jobs:
+/// sched/builtin takes the first `interval=` in SchedulerParameters (even
+/// the one inside `sched_interval=`, as upstream's plugin reads it) and
+/// `bf_max_job_test`/`max_job_bf` (default 30 s, 50 jobs); sched/backfill
+/// its `bf_interval` and `bf_max_job_test` (30 s, 500).
+fn start_estimates(conf: &SlurmConf) -> (Duration, usize) {
+    let params = conf.sched_params.as_deref().unwrap_or("");
+    let value = |key: &str| {
+        params
+            .split(',')
+            .find_map(|kv| kv.strip_prefix(key))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let backfill = conf.schedtype == "sched/backfill";
+    let interval = if backfill {
+        value("bf_interval=")
+    } else {
+        params
+            .find("interval=")
+            .and_then(|at| params[at + 9..].split(',').next())
+            .and_then(|v| v.parse::<u64>().ok())
+    }
+    .filter(|&s| s >= 1)
+    .unwrap_or(30);
+    let max_jobs = value("bf_max_job_test=")
+        .or_else(|| (!backfill).then(|| value("max_job_bf=")).flatten())
+        .unwrap_or(if backfill { 500 } else { 50 });
+    (Duration::from_secs(interval), max_jobs as usize)
+}
+
 fn check_cluster_name(dir: &std::path::Path, name: &str, ignore: bool) -> Result<(), String> {
     let path = dir.join("clustername");
     match std::fs::read_to_string(&path) {
@@ -294,6 +324,7 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         slurm_user: conf.slurm_user_id.unwrap_or(0),
         slurmd_user: conf.slurmd_user_id.unwrap_or(0),
         sched_interval: sched_interval(&conf),
+        start_estimates: start_estimates(&conf),
         purge_interval: Duration::from_secs(5),
     };
     let pidfile = PathBuf::from(&conf.slurmctld_pidfile);

@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub slurmd_user: u32,
     /// SchedulerParameters sched_interval.
     pub sched_interval: Duration,
+    /// How often expected start times are computed, and for how many jobs.
+    pub start_estimates: (Duration, usize),
     /// How often MinJobAge purging runs.
     pub purge_interval: Duration,
 }
@@ -503,6 +505,9 @@ async fn reconfigure_on_request(shared: Arc<Shared>) {
 async fn background(shared: Arc<Shared>) {
     let mut sched = tokio::time::interval(shared.cfg.sched_interval);
     let mut purge = tokio::time::interval(shared.cfg.purge_interval);
+    let (estimate_every, estimate_jobs) = shared.cfg.start_estimates;
+    let mut estimate =
+        tokio::time::interval_at(tokio::time::Instant::now() + estimate_every, estimate_every);
     // Upstream checks time limits every PERIODIC_TIMEOUT (30 s) whatever
     // sched_interval is.
     let mut limits = tokio::time::interval(shared.cfg.sched_interval.min(Duration::from_secs(30)));
@@ -518,6 +523,12 @@ async fn background(shared: Arc<Shared>) {
                 for e in effects {
                     shared.dispatch_to_nodes(e);
                 }
+                continue;
+            }
+            _ = estimate.tick() => {
+                let t = now();
+                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                core.estimate_start_times(estimate_jobs, t);
                 continue;
             }
             _ = shared.schedule_now.notified() => {

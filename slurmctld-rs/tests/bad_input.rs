@@ -117,6 +117,7 @@ impl TestServer {
             slurm_user: 0,
             slurmd_user: 0,
             sched_interval: Duration::from_secs(60),
+            start_estimates: (Duration::from_secs(30), 50),
             purge_interval: Duration::from_secs(60),
         };
         let listeners = server::bind(&cfg).await.unwrap();

@@ -86,6 +86,29 @@ pub enum StopKind {
 /// Upstream's end time of a job without a time limit: a year on.
 const YEAR_SECONDS: i64 = 365 * 24 * 60 * 60;
 
+/// Gives back on `nodes` what job `job_id` holds there (its allocation
+/// `alloc`, asked memory `asked_mem`); nodes left with nothing go idle.
+pub(super) fn free_on_nodes(
+    nodes: &mut [super::node::NodeRuntime],
+    job_id: u32,
+    alloc: &Allocation,
+    asked_mem: u64,
+) {
+    for (k, &i) in alloc.nodes.iter().enumerate() {
+        let node = &mut nodes[i];
+        node.alloc_cpus = node.alloc_cpus.saturating_sub(alloc.cpus[k]);
+        node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_on(k, asked_mem));
+        node.alloc_gres.retain(|h| h.job_id != job_id);
+        if let Some(cores) = alloc.cores.get(k) {
+            node.used_cores.retain(|c| !cores.contains(c));
+        }
+        if node.alloc_cpus == 0 && node.base() == base::ALLOCATED {
+            node.state = (node.state & !flag::BASE_MASK) | base::IDLE;
+        }
+        node.state &= !flag::COMPLETING;
+    }
+}
+
 impl Controller {
     /// Whether node `i` has the memory a job needing `need_mb` per node
     /// must find free (0: all of it, so none may be in use).
@@ -497,19 +520,7 @@ impl Controller {
         }
         alloc.released = true;
         let alloc = alloc.clone();
-        for (k, &i) in alloc.nodes.iter().enumerate() {
-            let node = &mut self.nodes[i];
-            node.alloc_cpus = node.alloc_cpus.saturating_sub(alloc.cpus[k]);
-            node.alloc_mem = node.alloc_mem.saturating_sub(alloc.mem_on(k, asked_mem));
-            node.alloc_gres.retain(|h| h.job_id != job_id);
-            if let Some(cores) = alloc.cores.get(k) {
-                node.used_cores.retain(|c| !cores.contains(c));
-            }
-            if node.alloc_cpus == 0 && node.base() == base::ALLOCATED {
-                node.state = (node.state & !flag::BASE_MASK) | base::IDLE;
-            }
-            node.state &= !flag::COMPLETING;
-        }
+        free_on_nodes(&mut self.nodes, job_id, &alloc, asked_mem);
     }
 
     /// Ends a running job in `state` and asks its nodes to clean up.
@@ -665,7 +676,10 @@ impl Controller {
         }
         job.eligible_time = job.desc.begin_time;
         job.submit_time = now;
-        job.accrue_time = 0;
+        // Upstream clears the accrue time here and its next pass over the
+        // pending jobs (held ones too) sets it to the new begin time, as
+        // it does while no limits are enforced.
+        job.accrue_time = job.eligible_time;
         if job.reason == JobReason::WAIT_NO_REASON {
             job.reason = JobReason::WAIT_TIME;
         }

@@ -336,3 +336,100 @@ fn deadline_time_limit(job: &Job, part: &super::spec::PartitionSpec, now: i64) -
     let limit = bound.map_or(left, |b| b.min(left));
     (limit != 0).then_some(limit)
 }
+
+impl Controller {
+    /// Expected start times of pending jobs, as upstream's sched/builtin
+    /// computes them every `interval` (`_compute_start_times`): for up to
+    /// `max_jobs` + 1 eligible jobs in priority order, the earliest moment
+    /// running jobs (ending at their end times) leave room for the job; a
+    /// later job that would share nodes with an earlier estimate starts no
+    /// sooner than that one ends. Returns the jobs whose estimate changed.
+    pub fn estimate_start_times(&mut self, max_jobs: usize, now: i64) -> Vec<u32> {
+        let mut order: Vec<(u32, u32)> = self
+            .jobs
+            .values()
+            .filter(|j| {
+                j.is_pending()
+                    && j.priority != 0
+                    && j.eligible_time != 0
+                    && j.eligible_time <= now
+                    && j.dependencies.is_none()
+                    && j.state & super::job::state_flags::COMPLETING == 0
+            })
+            .map(|j| (j.priority, j.job_id))
+            .collect();
+        order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut ends: Vec<(i64, u32)> = self
+            .jobs
+            .values()
+            .filter(|j| j.alloc.as_ref().is_some_and(|a| !a.released))
+            .map(|j| (j.end_time, j.job_id))
+            .collect();
+        ends.sort_unstable();
+        let mut changed = Vec::new();
+        let mut estimated_nodes: Vec<usize> = Vec::new();
+        let mut last_job_alloc = now - 1;
+        for (_, id) in order.into_iter().take(max_jobs + 1) {
+            let throttled = self.jobs.get(&id).is_some_and(|j| {
+                j.array
+                    .as_ref()
+                    .is_some_and(|a| a.max_run > 0 && self.running_tasks(id) >= a.max_run)
+            });
+            if throttled {
+                continue;
+            }
+            let Some(mut job) = self.jobs.remove(&id) else {
+                continue;
+            };
+            if let Some((mut start, nodes)) = self.will_run(&job, &ends, now) {
+                if nodes.iter().any(|n| estimated_nodes.contains(n)) && start <= last_job_alloc {
+                    start = last_job_alloc;
+                }
+                estimated_nodes.extend(nodes);
+                let limit = match job.time_limit {
+                    Some(t) if t != wire::pack::INFINITE && t != wire::pack::NO_VAL => {
+                        i64::from(t) * 60
+                    }
+                    _ => 365 * 24 * 3600,
+                };
+                last_job_alloc = start + limit;
+                if job.start_time != start {
+                    job.start_time = start;
+                    changed.push(id);
+                }
+            }
+            self.jobs.insert(id, job);
+        }
+        if !changed.is_empty() {
+            self.last_job_update = now;
+        }
+        changed
+    }
+
+    /// When `job` could start if running jobs end at their end times, and
+    /// on which nodes: now if it fits now, else the end of the running job
+    /// whose release first makes room (select's will-run test).
+    fn will_run(&mut self, job: &Job, ends: &[(i64, u32)], now: i64) -> Option<(i64, Vec<usize>)> {
+        if let Some(a) = self.try_allocate(job) {
+            return Some((now, a.nodes));
+        }
+        let saved = self.nodes.clone();
+        let mut found = None;
+        for &(end, id) in ends {
+            let Some(other) = self.jobs.get(&id) else {
+                continue;
+            };
+            let Some(alloc) = other.alloc.clone() else {
+                continue;
+            };
+            let asked = other.desc.pn_min_memory;
+            super::alloc::free_on_nodes(&mut self.nodes, id, &alloc, asked);
+            if let Some(a) = self.try_allocate(job) {
+                found = Some((end.max(now), a.nodes));
+                break;
+            }
+        }
+        self.nodes = saved;
+        found
+    }
+}

@@ -777,9 +777,10 @@ fn hold(job: &mut super::Job, now: i64) {
     job.direct_prio = true;
     job.priority = 0;
     forget_past_begin(job, now);
+    // Without limits enforced (no accounting) upstream never takes a
+    // job's accrue time back, so a held job keeps the one it had.
     if job.is_pending() {
         job.eligible_time = 0;
-        job.accrue_time = 0;
     }
 }
 

@@ -208,6 +208,30 @@ fn node_alloc_tres(
     (r.alloc_cpus > 0).then(|| tres_str(&[("cpu", u64::from(r.alloc_cpus)), ("mem", r.alloc_mem)]))
 }
 
+/// StartTime and EndTime as upstream reports them: a started job's own; a
+/// pending one's expected start (never in the past) or its begin time
+/// when that is ahead, with the end a time limit later (upstream's 32-bit
+/// minutes-to-seconds product included).
+fn start_and_end(job: &Job, time_limit: u32, pending: bool, now: i64) -> (i64, i64) {
+    if !pending {
+        return (job.start_time, job.end_time);
+    }
+    let start = if job.start_time != 0 {
+        job.start_time.max(now)
+    } else if job.eligible_time > now {
+        job.eligible_time
+    } else {
+        return (0, 0);
+    };
+    let end = if time_limit == NO_VAL {
+        job.end_time
+    } else {
+        job.end_time
+            .max(start + i64::from(time_limit.wrapping_mul(60)))
+    };
+    (start, end)
+}
+
 /// The `%N` throttle of the array `job` belongs to (0 = none): the array
 /// record's, or as submitted once that record holds no pending task.
 fn array_throttle(c: &Controller, job: &Job) -> u32 {
@@ -378,6 +402,7 @@ pub fn job_record<'a>(
         Some(a) => ((a.count() > 0).then(|| a.task_str()), a.max_run),
         None => (None, array_throttle(c, job)),
     };
+    let (start_time, end_time) = start_and_end(job, time_limit, pending, now);
     JobInfoT {
         array_job_id: job.array_job_id,
         array_task_id: job.array_task_id.unwrap_or(NO_VAL),
@@ -416,21 +441,8 @@ pub fn job_record<'a>(
         submit_time: job.submit_time,
         begin_time: job.eligible_time,
         accrue_time: job.accrue_time,
-        // A pending job that may only start later reports that time as its
-        // expected start, and start + limit as its end (pack_job).
-        start_time: if pending && job.eligible_time > now {
-            job.eligible_time
-        } else {
-            job.start_time
-        },
-        end_time: if pending && job.eligible_time > now {
-            match time_limit {
-                INFINITE => 0,
-                t => job.eligible_time + i64::from(t) * 60,
-            }
-        } else {
-            job.end_time
-        },
+        start_time,
+        end_time,
         suspend_time: 0,
         pre_sus_time: 0,
         resize_time: 0,
