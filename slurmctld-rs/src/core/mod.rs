@@ -17,6 +17,7 @@ pub mod submit;
 pub mod text;
 pub mod update;
 pub mod view;
+use view::ListOrder;
 
 #[cfg(test)]
 mod tests;
@@ -377,15 +378,15 @@ impl Controller {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
                 let filter = job_ids.filter(|ids| !ids.is_empty());
-                let (body, _) = view::job_info(self, caller, show_flags, now, |j| {
-                    filter.as_ref().is_none_or(|ids| ids.contains(&j.job_id))
-                });
+                let (body, _) =
+                    view::job_info(self, caller, show_flags, now, ListOrder::JobList, |j| {
+                        filter.as_ref().is_none_or(|ids| ids.contains(&j.job_id))
+                    });
                 Outcome::reply(Message::JobInfoPacked(body))
             }
             Message::JobInfoSingleRequest { job_id, show_flags } => {
-                let (body, count) = view::job_info(self, caller, show_flags, now, |j| {
-                    j.job_id == job_id || (j.array_job_id == job_id && j.array_job_id != 0)
-                });
+                let order = ListOrder::OneJob(job_id);
+                let (body, count) = view::job_info(self, caller, show_flags, now, order, |_| true);
                 if count == 0 {
                     return Outcome::rc(SlurmRc::ESLURM_INVALID_JOB_ID);
                 }
@@ -396,7 +397,9 @@ impl Controller {
                 show_flags,
             } => {
                 let (body, _) =
-                    view::job_info(self, caller, show_flags, now, |j| j.user_id == user_id);
+                    view::job_info(self, caller, show_flags, now, ListOrder::JobList, |j| {
+                        j.user_id == user_id
+                    });
                 Outcome::reply(Message::JobInfoPacked(body))
             }
             Message::JobStepInfoRequest { last_update, .. } => {
@@ -517,6 +520,9 @@ impl Controller {
                 }
                 Outcome::rc(SlurmRc::SUCCESS)
             }
+            // Interactive allocations (salloc, srun outside a job) are not
+            // served yet: say so, as a controller without the feature would.
+            Message::ResourceAllocation(_) => Outcome::rc(SlurmRc::ESLURM_NOT_SUPPORTED),
             // Replies and anything we do not serve.
             _ => Outcome::rc(SlurmRc::SLURM_UNEXPECTED_MSG_ERROR),
         }

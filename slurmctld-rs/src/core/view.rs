@@ -139,6 +139,7 @@ pub fn job_info(
     caller: Caller,
     show_flags: u16,
     now: i64,
+    order: ListOrder,
     keep: impl Fn(&Job) -> bool,
 ) -> (Vec<u8>, u32) {
     let privileged = c.is_privileged(caller.uid);
@@ -152,7 +153,10 @@ pub fn job_info(
     // Login names for mail_user, looked up once per user per reply.
     let mut names: Vec<(u32, String)> = Vec::new();
     let mut scratch = Scratch::default();
-    let reordered = list_order(c);
+    let reordered = match order {
+        ListOrder::JobList => list_order(c),
+        ListOrder::OneJob(id) => Some(one_job_order(c, id)),
+    };
     let jobs: Box<dyn Iterator<Item = &Job>> = match &reordered {
         Some(order) => Box::new(order.iter().copied()),
         None => Box::new(c.jobs.values().map(|j| &**j)),
@@ -248,6 +252,30 @@ fn array_throttle(c: &Controller, job: &Job) -> u32 {
         .and_then(|spec| spec.split_once('%'))
         .and_then(|(_, n)| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// Which order records are sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Upstream's job list (`squeue`, `scontrol show job`).
+    JobList,
+    /// One job by id (`scontrol show job ID`): the record with that id
+    /// first, then the array's other records newest first, as upstream
+    /// walks its array hash chain.
+    OneJob(u32),
+}
+
+/// The records of job `id` (and of the array it names) in
+/// [`ListOrder::OneJob`] order.
+fn one_job_order(c: &Controller, id: u32) -> Vec<&Job> {
+    let mut records: Vec<&Job> = c
+        .jobs
+        .values()
+        .filter(|j| j.job_id == id || (j.array_job_id == id && id != 0))
+        .map(|j| &**j)
+        .collect();
+    records.sort_by_key(|j| (j.job_id != id, std::cmp::Reverse(j.job_id)));
+    records
 }
 
 /// The order upstream's job list has, when it is not job id order. A job
