@@ -4,7 +4,9 @@ use wire::conf::{EnforcePartLimits as ConfEnforce, SlurmConf};
 use wire::msg::common::select_plugin;
 use wire::pack::{NO_VAL, NO_VAL16};
 
-use crate::core::spec::{ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec, PriorityPolicy};
+use crate::core::spec::{
+    ClusterSpec, EnforcePartLimits, Limits, NodeSpec, PartitionSpec, PriorityPolicy,
+};
 
 /// Compares node names as upstream's `strnatcmp` orders its node table:
 /// digit runs by value, everything else byte by byte.
@@ -141,6 +143,7 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         slurm_user_id: conf.slurm_user_id.unwrap_or(0),
         slurmd_user_id: conf.slurmd_user_id.unwrap_or(0),
         def_mem_per_cpu: conf.def_mem_per_cpu.map(|m| m.to_wire()).unwrap_or(0),
+        max_mem_per_cpu: conf.max_mem_per_cpu.map(|m| m.to_wire()).unwrap_or(0),
         select_plugin_id,
         select_type_param: conf.select_type_param,
         licenses: parse_licenses(conf.licenses.as_deref()),

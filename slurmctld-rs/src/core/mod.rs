@@ -5,6 +5,7 @@
 
 pub mod alloc;
 pub mod desc;
+pub mod features;
 pub mod gres;
 pub mod job;
 pub mod launch;
@@ -21,6 +22,8 @@ pub mod view;
 mod tests;
 #[cfg(test)]
 mod tests_gres;
+#[cfg(test)]
+mod tests_submit;
 
 use std::collections::BTreeMap;
 

@@ -214,24 +214,32 @@ impl Controller {
                     job.last_sched_eval = now;
                     job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
                     let avail = self.available_nodes(job.part_index).len() as u32;
-                    let part_limit_ok = match (
-                        job.time_limit,
-                        self.spec.partitions[job.part_index].max_time,
-                    ) {
-                        (Some(t), Some(max)) => t != wire::pack::INFINITE && t <= max,
-                        _ => true,
+                    // The partition's own verdict (job_limits_check), e.g.
+                    // after an admin raised the time limit above MaxTime.
+                    let limits_reason = super::submit::part_limits_reason(
+                        self,
+                        &self.spec.partitions[job.part_index],
+                        &job.desc,
+                        job.time_limit.unwrap_or(wire::pack::NO_VAL),
+                    );
+                    // A time limit over MaxTime is usually an admin's doing,
+                    // which upstream's partition test lets through to the
+                    // node check; the other partition reasons come first.
+                    let (time_reason, other_reason) = match limits_reason {
+                        Some(JobReason::WAIT_PART_TIME_LIMIT) => (limits_reason, None),
+                        other => (None, other),
                     };
-                    if job.desc.min_nodes.max(1) > avail {
-                        // Checked before the time limit, as upstream's pass does.
+                    if let Some(reason) = other_reason {
+                        Controller::set_reason(&mut job, reason, None);
+                    } else if job.desc.min_nodes.max(1) > avail {
                         Controller::set_reason(
                             &mut job,
                             JobReason::WAIT_RESOURCES,
                             Some(NODES_REQUIRED_DESC.to_string()),
                         );
                         failed_parts.push(job.part_index);
-                    } else if !part_limit_ok {
-                        // An admin raised the limit above the partition's MaxTime.
-                        Controller::set_reason(&mut job, JobReason::WAIT_PART_TIME_LIMIT, None);
+                    } else if let Some(reason) = time_reason {
+                        Controller::set_reason(&mut job, reason, None);
                     } else if job
                         .array
                         .as_ref()
@@ -240,7 +248,9 @@ impl Controller {
                         Controller::set_reason(&mut job, JobReason::WAIT_ARRAY_TASK_LIMIT, None);
                     } else if let Some(alloc) = self.try_allocate(&job) {
                         // A job with a deadline runs at most until it.
-                        if let Some(limit) = deadline_time_limit(&job, &self.spec.partitions[job.part_index], now) {
+                        if let Some(limit) =
+                            deadline_time_limit(&job, &self.spec.partitions[job.part_index], now)
+                        {
                             job.time_limit = Some(limit);
                         }
                         let run_id = self.split_array_task(&mut job, now);
@@ -288,7 +298,8 @@ fn deadline_ok(job: &Job, now: i64) -> bool {
     let minutes = if time_min != 0 && time_min != wire::pack::NO_VAL {
         Some(time_min)
     } else {
-        job.time_limit.filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL)
+        job.time_limit
+            .filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL)
     };
     minutes.is_none_or(|m| deadline >= now + i64::from(m) * 60)
 }
@@ -311,7 +322,9 @@ fn deadline_time_limit(job: &Job, part: &super::spec::PartitionSpec, now: i64) -
         return None;
     }
     let left = u32::try_from((deadline - now) / 60).unwrap_or(0);
-    let own = job.time_limit.filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL);
+    let own = job
+        .time_limit
+        .filter(|&t| t != wire::pack::INFINITE && t != wire::pack::NO_VAL);
     let bound = own.or(part.default_time).or(part.max_time);
     let limit = bound.map_or(left, |b| b.min(left));
     (limit != 0).then_some(limit)

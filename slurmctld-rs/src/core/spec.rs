@@ -233,6 +233,8 @@ pub struct Limits {
     pub slurmd_user_id: u32,
     /// DefMemPerCPU/Node in wire form, 0 = unset.
     pub def_mem_per_cpu: u64,
+    /// MaxMemPerCPU/Node in wire form, 0 = unset.
+    pub max_mem_per_cpu: u64,
     /// Select plugin id embedded in messages.
     pub select_plugin_id: u32,
     /// SelectTypeParameters bits.
@@ -293,6 +295,7 @@ impl Default for Limits {
             slurm_user_id: 0,
             slurmd_user_id: 0,
             def_mem_per_cpu: 0,
+            max_mem_per_cpu: 0,
             select_plugin_id: wire::msg::common::select_plugin::CONS_TRES,
             select_type_param: 0,
             licenses: Vec::new(),
