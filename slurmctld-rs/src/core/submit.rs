@@ -31,17 +31,30 @@ pub struct Refusal {
     pub rc: SlurmRc,
     /// `err_msg` that sbatch prints before the code's text.
     pub msg: Option<String>,
+    /// The record of a refused job upstream keeps (FAILED), with its
+    /// script, to be stored.
+    pub kept: Option<Box<BatchFiles>>,
 }
 
 impl Refusal {
     fn code(rc: SlurmRc) -> Self {
-        Refusal { rc, msg: None }
+        Refusal {
+            rc,
+            msg: None,
+            kept: None,
+        }
     }
     fn with_msg(rc: SlurmRc, msg: impl Into<String>) -> Self {
         Refusal {
             rc,
             msg: Some(msg.into()),
+            kept: None,
         }
+    }
+    /// The refusal of a job whose record stays.
+    fn keeping(mut self, files: BatchFiles) -> Self {
+        self.kept = Some(Box::new(files));
+        self
     }
     fn into_outcome(self) -> Outcome {
         let reply = match self.msg {
@@ -51,9 +64,16 @@ impl Refusal {
             },
             None => Message::SlurmRc { rc: self.rc.0 },
         };
+        let durable = match self.kept {
+            Some(files) => {
+                let id = files.job_id;
+                vec![Durable::Batch(files), Durable::Job(id)]
+            }
+            None => Vec::new(),
+        };
         Outcome {
             reply,
-            durable: Vec::new(),
+            durable,
             effects: Vec::new(),
         }
     }
@@ -93,11 +113,12 @@ pub fn submit_batch(c: &mut Controller, caller: Caller, desc: JobDescriptor, now
 /// where and when it could start.
 pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i64) -> Outcome {
     let probe = desc.clone();
-    match create(c, caller.clone(), desc, now, true) {
-        Err(r) if r.rc == SlurmRc::SUCCESS => {}
+    // Upstream builds (and then purges) a real record: the test uses up a
+    // job id and reports it.
+    let job_id = match create(c, caller.clone(), desc, now, true) {
+        Ok((id, _, _)) => id,
         Err(r) => return r.into_outcome(),
-        Ok(_) => {}
-    }
+    };
     // Build the job as submission would, to ask the allocator.
     let part_index = match probe
         .partition
@@ -124,7 +145,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         return Refusal::code(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE).into_outcome();
     }
     let job = Job {
-        job_id: 0,
+        job_id,
         array_job_id: 0,
         array_task_id: None,
         array: None,
@@ -180,7 +201,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
     });
     Outcome {
         reply: Message::JobWillRunResponse(wire::msg::WillRunResponse {
-            job_id: 0,
+            job_id,
             job_submit_user_msg: None,
             node_list,
             part_name: Some(c.spec.partitions[part_index].name.clone()),
@@ -247,7 +268,7 @@ pub fn create(
 
     // MaxJobCount (job_allocate), counting every array task.
     let records = array.as_ref().map_or(1, |a| a.count());
-    if !test_only && c.job_count.saturating_add(records) >= c.spec.limits.max_job_count {
+    if c.job_count.saturating_add(records) >= c.spec.limits.max_job_count {
         return Err(Refusal::code(SlurmRc(EAGAIN)));
     }
 
@@ -405,7 +426,7 @@ pub fn create(
 
     // From here on upstream has created the job record, so a refusal
     // still uses up the job id (`_copy_job_desc_to_job_record`).
-    let job_id = if test_only { 0 } else { c.allocate_job_id() };
+    let job_id = c.allocate_job_id();
     let mut files = BatchFiles {
         job_id,
         script: desc.script.take(),
@@ -454,7 +475,7 @@ pub fn create(
         }
     }
     let selects = !held && limits_reason.is_none_or(|r| r == JobReason::WAIT_PART_DOWN);
-    if selects {
+    let verdict = if selects {
         test_selection(
             c,
             &part,
@@ -462,16 +483,19 @@ pub fn create(
             features.as_deref(),
             &gres_per_node,
             required.as_deref(),
-        )?;
+        )
     } else if limits_reason.is_some() && enforce {
         // With EnforcePartLimits a job the partition cannot run is refused.
-        return Err(Refusal::code(
+        Err(Refusal::code(
             SlurmRc::ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE,
-        ));
-    }
+        ))
+    } else {
+        Ok(())
+    };
 
     if test_only {
-        return Err(Refusal::code(SlurmRc::SUCCESS));
+        verdict?;
+        return Ok((job_id, SlurmRc::SUCCESS, files));
     }
 
     // Create the record.
@@ -532,6 +556,25 @@ pub fn create(
             .push(format!("SLURM_ARRAY_TASK_STEP={step}"));
     }
     job.last_sched_eval = now;
+    if let Err(refusal) = verdict {
+        // Refused by job_allocate's selection: upstream keeps the record,
+        // FAILED for bad constraints, until MinJobAge purges it.
+        job.priority = priority;
+        // job_independent ran first: eligible unless waiting on time
+        // (dependencies are not kept on it).
+        if job.desc.begin_time <= now {
+            job.eligible_time = now;
+        }
+        job.state = JobState::Failed as u32;
+        job.exit_code = 1;
+        Controller::set_reason(&mut job, JobReason::FAIL_BAD_CONSTRAINTS, None);
+        job.start_time = now;
+        job.end_time = now;
+        c.job_count += records;
+        c.jobs.insert(job_id, Box::new(job));
+        c.last_job_update = now;
+        return Err(refusal.keeping(files));
+    }
     // A dependency on a job we no longer know is treated as satisfied, as
     // upstream does for purged jobs; keep only the ones that can wait.
     job.dependencies = dependencies.and_then(|mut d| {

@@ -276,3 +276,61 @@ fn required_nodes_must_exist_and_count_as_nodes() {
         Err(SlurmRc::ESLURM_REQUESTED_NODES_NOT_IN_PARTITION.0)
     );
 }
+
+#[test]
+fn a_job_the_selection_refuses_stays_failed_for_bad_constraints() {
+    let mut c = cluster();
+    let d = JobDescriptor {
+        pn_min_memory: 5000,
+        ..desc()
+    };
+    assert_eq!(
+        submit(&mut c, d),
+        Err(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE.0)
+    );
+    let j = &c.jobs[&100];
+    assert_eq!(j.base_state(), super::job::JobState::Failed);
+    assert_eq!(
+        (j.reason, j.exit_code),
+        (JobReason::FAIL_BAD_CONSTRAINTS, 1)
+    );
+    assert_eq!((j.start_time, j.end_time), (T0, T0));
+    // Refusals before the selection leave nothing behind.
+    assert!(submit(&mut c, with_features("nosuch")).is_err());
+    assert_eq!(c.jobs.len(), 1);
+}
+
+#[test]
+fn test_only_uses_up_a_job_id_and_reports_it() {
+    let mut c = cluster();
+    // The test selection needs registered nodes.
+    for i in 0..c.nodes.len() {
+        let n = c.spec.nodes[i].clone();
+        let report = super::nodes::NodeReport {
+            node_name: n.name.clone(),
+            cpus: n.cpus,
+            boards: 1,
+            sockets: 1,
+            cores: n.cpus,
+            threads: 1,
+            real_memory: n.real_memory,
+            ..Default::default()
+        };
+        c.node_registered(&report, T0).unwrap();
+    }
+    let who = Caller {
+        uid: ALICE,
+        gid: ALICE,
+        version: ProtocolVersion::V22_05,
+        host: Some("login1".into()),
+    };
+    let reply = c
+        .handle(who, Message::JobWillRun(Box::new(desc())), T0)
+        .reply;
+    match reply {
+        Message::JobWillRunResponse(r) => assert_eq!(r.job_id, 100),
+        other => panic!("unexpected reply {other:?}"),
+    }
+    assert!(c.jobs.is_empty());
+    assert_eq!(submit(&mut c, desc()), Ok(101));
+}
