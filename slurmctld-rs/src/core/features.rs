@@ -165,6 +165,13 @@ pub fn valid(items: &[FeatureItem], known: &BTreeSet<&str>) -> bool {
     true
 }
 
+/// Parses `expr` and checks it against the features of `nodes`; None when
+/// upstream's `build_feature_list` would refuse it.
+pub fn validated(expr: &str, nodes: &[super::spec::NodeSpec]) -> Option<Vec<FeatureItem>> {
+    let known = cluster_features(nodes.iter().map(|n| n.features.as_deref()));
+    parse(expr).filter(|items| valid(items, &known))
+}
+
 /// Every feature any node has, from `Features=` values.
 pub fn cluster_features<'a>(
     node_features: impl Iterator<Item = Option<&'a str>>,

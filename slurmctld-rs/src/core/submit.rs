@@ -455,14 +455,10 @@ pub fn create(
     // features some node of the cluster has.
     let features = match desc.features.as_deref().filter(|f| !f.is_empty()) {
         None => None,
-        Some(expr) => {
-            let known =
-                features::cluster_features(c.spec.nodes.iter().map(|n| n.features.as_deref()));
-            match features::parse(expr) {
-                Some(items) if features::valid(&items, &known) => Some(items),
-                _ => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_FEATURE)),
-            }
-        }
+        Some(expr) => match features::validated(expr, &c.spec.nodes) {
+            Some(items) => Some(items),
+            None => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_FEATURE)),
+        },
     };
 
     let mut desc = JobDesc::from_descriptor(desc, &mut c.strings);
@@ -484,7 +480,7 @@ pub fn create(
             &gres_per_node,
             required.as_deref(),
         )
-    } else if limits_reason.is_some() && enforce {
+    } else if limits_reason.is_some_and(|r| r != JobReason::WAIT_PART_DOWN) && enforce {
         // With EnforcePartLimits a job the partition cannot run is refused.
         Err(Refusal::code(
             SlurmRc::ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE,

@@ -334,3 +334,53 @@ fn test_only_uses_up_a_job_id_and_reports_it() {
     assert!(c.jobs.is_empty());
     assert_eq!(submit(&mut c, desc()), Ok(101));
 }
+
+#[test]
+fn held_jobs_in_a_down_partition_are_queued_even_with_enforce_part_limits() {
+    let mut c = cluster();
+    c.spec.limits.enforce_part_limits = EnforcePartLimits::All;
+    c.spec.partitions[0].state_up = 1; // DOWN
+    let d = JobDescriptor {
+        priority: 0,
+        ..desc()
+    };
+    let id = submit(&mut c, d).unwrap();
+    assert_eq!(c.jobs[&id].reason, JobReason::WAIT_HELD_USER);
+}
+
+#[test]
+fn updated_constraints_are_checked_like_submitted_ones() {
+    let mut c = cluster();
+    let id = submit(
+        &mut c,
+        JobDescriptor {
+            priority: 0,
+            ..desc()
+        },
+    )
+    .unwrap();
+    let root = Caller {
+        uid: ROOT,
+        gid: ROOT,
+        version: ProtocolVersion::V22_05,
+        host: None,
+    };
+    let mut update = |features: &str| {
+        let u = JobDescriptor {
+            job_id_str: Some(id.to_string()),
+            features: Some(features.into()),
+            ..JobDescriptor::default()
+        };
+        match c
+            .handle(root.clone(), Message::UpdateJob(Box::new(u)), T0)
+            .reply
+        {
+            Message::SlurmRc { rc } | Message::SlurmRcMsg { rc, .. } => rc,
+            other => panic!("unexpected reply {other:?}"),
+        }
+    };
+    assert_eq!(update("nosuch"), SlurmRc::ESLURM_INVALID_FEATURE.0);
+    assert_eq!(update("fa|fb"), 0);
+    assert_eq!(update(""), 0);
+    assert_eq!(c.jobs[&id].desc.features, None);
+}

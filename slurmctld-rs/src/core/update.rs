@@ -317,11 +317,23 @@ fn apply_update(
         if let Some(u) = &spec.mail_user {
             job.desc.mail_user = Some(c.strings.get(u));
         }
-        if let Some(f) = &spec.features {
+        // New constraints are checked as at submission; the same ones
+        // change nothing, an empty one clears them.
+        if let Some(f) = spec
+            .features
+            .as_deref()
+            .filter(|&f| job.desc.features.as_deref() != Some(f))
+        {
             if !pending {
                 return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
             }
-            job.desc.features = Some(c.strings.get(f));
+            if f.is_empty() {
+                job.desc.features = None;
+            } else if super::features::validated(f, &c.spec.nodes).is_some() {
+                job.desc.features = Some(c.strings.get(f));
+            } else {
+                return Err(SlurmRc::ESLURM_INVALID_FEATURE);
+            }
         }
         if spec.min_nodes != NO_VAL {
             if !pending {
