@@ -199,7 +199,23 @@ impl Controller {
                 Controller::set_reason(&mut job, JobReason::WAIT_TIME, None);
             }
             if runnable {
-                if failed_parts.contains(&job.part_index) {
+                // The partition's own verdict (job_limits_check) comes
+                // first, as upstream leaves such jobs out of its queue. A
+                // time limit over MaxTime is usually an admin's doing, which
+                // upstream lets through to the node check below.
+                let limits_reason = super::submit::part_limits_reason(
+                    self,
+                    &self.spec.partitions[job.part_index],
+                    &job.desc,
+                    job.time_limit.unwrap_or(wire::pack::NO_VAL),
+                );
+                let (time_reason, other_reason) = match limits_reason {
+                    Some(JobReason::WAIT_PART_TIME_LIMIT) => (limits_reason, None),
+                    other => (None, other),
+                };
+                if let Some(reason) = other_reason {
+                    Controller::set_reason(&mut job, reason, None);
+                } else if failed_parts.contains(&job.part_index) {
                     if job.reason == JobReason::WAIT_NO_REASON
                         || job.reason == JobReason::WAIT_RESOURCES
                     {
@@ -214,24 +230,7 @@ impl Controller {
                     job.last_sched_eval = now;
                     job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
                     let avail = self.available_nodes(job.part_index).len() as u32;
-                    // The partition's own verdict (job_limits_check), e.g.
-                    // after an admin raised the time limit above MaxTime.
-                    let limits_reason = super::submit::part_limits_reason(
-                        self,
-                        &self.spec.partitions[job.part_index],
-                        &job.desc,
-                        job.time_limit.unwrap_or(wire::pack::NO_VAL),
-                    );
-                    // A time limit over MaxTime is usually an admin's doing,
-                    // which upstream's partition test lets through to the
-                    // node check; the other partition reasons come first.
-                    let (time_reason, other_reason) = match limits_reason {
-                        Some(JobReason::WAIT_PART_TIME_LIMIT) => (limits_reason, None),
-                        other => (None, other),
-                    };
-                    if let Some(reason) = other_reason {
-                        Controller::set_reason(&mut job, reason, None);
-                    } else if job.desc.min_nodes.max(1) > avail {
+                    if job.desc.min_nodes.max(1) > avail {
                         Controller::set_reason(
                             &mut job,
                             JobReason::WAIT_RESOURCES,

@@ -1104,12 +1104,37 @@ impl Controller {
         prio.clamp(1.0, f64::from(u32::MAX)) as u32
     }
 
+    /// `--dependency=singleton`: another job of the same user and name is
+    /// running or suspended, or pending since before this one.
+    fn singleton_blocked(&self, job: &Job) -> bool {
+        // Without a name upstream treats the dependency as lifted.
+        if job.desc.name.is_none() {
+            return false;
+        }
+        self.jobs.values().any(|other| {
+            let same_name = match (other.desc.name.as_deref(), job.desc.name.as_deref()) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            let st = other.base_state();
+            other.job_id != job.job_id
+                && other.user_id == job.user_id
+                && same_name
+                && (matches!(st, JobState::Running | JobState::Suspended)
+                    || (st == JobState::Pending && other.job_id < job.job_id))
+        })
+    }
+
     /// Whether the job's dependencies are met, and the reason to show if not.
     pub fn dependency_state(&self, job: &Job) -> Option<JobReason> {
         let deps = job.dependencies.as_ref()?;
         let mut pending = false;
         let mut failed = false;
         for d in &deps.items {
+            if d.kind == super::job::DependencyKind::Singleton {
+                pending |= self.singleton_blocked(job);
+                continue;
+            }
             match self.jobs.get(&d.job_id) {
                 // Unknown (purged) jobs count as done.
                 None => {}

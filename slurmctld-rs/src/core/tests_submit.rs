@@ -384,3 +384,45 @@ fn updated_constraints_are_checked_like_submitted_ones() {
     assert_eq!(update(""), 0);
     assert_eq!(c.jobs[&id].desc.features, None);
 }
+
+#[test]
+fn singleton_waits_for_the_users_earlier_job_of_that_name() {
+    let mut c = cluster();
+    let named = |name: &str| JobDescriptor {
+        name: Some(name.into()),
+        ..desc()
+    };
+    let first = submit(&mut c, named("a")).unwrap();
+    let d = JobDescriptor {
+        dependency: Some("singleton".into()),
+        begin_time: T0 + 60,
+        ..named("a")
+    };
+    let second = submit(&mut c, d).unwrap();
+    // The dependency is the reason, before the begin time.
+    assert_eq!(c.jobs[&second].reason, JobReason::WAIT_DEPENDENCY);
+    let d = JobDescriptor {
+        dependency: Some("singleton".into()),
+        ..named("b")
+    };
+    let other_name = submit(&mut c, d).unwrap();
+    assert_ne!(c.jobs[&other_name].reason, JobReason::WAIT_DEPENDENCY);
+    let _ = first;
+}
+
+#[test]
+fn partition_limits_come_before_the_deadline_in_the_main_pass() {
+    let mut c = cluster();
+    // 13 CPUs where the partition has 12, and a deadline the time limit
+    // cannot meet: upstream leaves the job pending for the partition.
+    let d = JobDescriptor {
+        min_cpus: 13,
+        time_limit: 30,
+        deadline: T0 + 600,
+        ..desc()
+    };
+    let id = submit(&mut c, d).unwrap();
+    c.main_schedule(T0 + 1);
+    assert!(c.jobs[&id].is_pending());
+    assert_eq!(c.jobs[&id].reason, JobReason::WAIT_PART_CONFIG);
+}
