@@ -133,6 +133,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         },
     };
     let mut d = probe;
+    apply_part_min_nodes(&mut d, &c.spec.partitions[part_index]);
     normalise_counts(&mut d);
     d.script = None;
     d.environment = Vec::new();
@@ -175,21 +176,11 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
     };
     let (start_time, alloc) = match c.try_allocate(&job) {
         Some(a) => (now, Some(a)),
-        None => {
-            // Busy: the earliest end of a running job in the partition.
-            let soonest = c
-                .jobs
-                .values()
-                .filter(|j| {
-                    j.base_state() == JobState::Running
-                        && j.part_index == part_index
-                        && j.end_time != 0
-                })
-                .map(|j| j.end_time)
-                .min()
-                .unwrap_or(now + 365 * 24 * 3600);
-            (soonest, None)
-        }
+        None => match earliest_start(c, &job) {
+            Some((when, a)) => (when, Some(a)),
+            // Never, as far as running jobs go: a year out, no nodes.
+            None => (now + 365 * 24 * 3600, None),
+        },
     };
     let node_list = alloc.as_ref().map(|a| {
         let names: Vec<String> = a
@@ -213,6 +204,38 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         durable: Vec::new(),
         effects: Vec::new(),
     }
+}
+
+/// When and where `job` could start once running jobs end at their end
+/// times (upstream's will-run selection): frees their resources in that
+/// order until the job fits, then puts everything back.
+fn earliest_start(c: &mut Controller, job: &Job) -> Option<(i64, super::alloc::Allocation)> {
+    let mut ending: Vec<(i64, u32)> = c
+        .jobs
+        .values()
+        .filter(|j| j.base_state() == JobState::Running && j.end_time != 0)
+        .filter(|j| j.alloc.as_ref().is_some_and(|a| !a.released))
+        .map(|j| (j.end_time, j.job_id))
+        .collect();
+    ending.sort_unstable();
+    let saved_nodes = c.nodes.clone();
+    let mut released = Vec::new();
+    let mut found = None;
+    for (end, id) in ending {
+        c.release_job_resources(id);
+        released.push(id);
+        if let Some(a) = c.try_allocate(job) {
+            found = Some((end, a));
+            break;
+        }
+    }
+    c.nodes = saved_nodes;
+    for id in released {
+        if let Some(a) = c.jobs.get_mut(&id).and_then(|j| j.alloc.as_mut()) {
+            a.released = false;
+        }
+    }
+    found
 }
 
 /// Validates `desc` and, unless `test_only`, creates the job. Returns the job
@@ -363,15 +386,10 @@ pub fn create(
 
     // _valid_job_part: node counts against MinNodes/MaxNodes.
     let part_max_nodes = part.max_nodes.unwrap_or(INFINITE);
-    if desc.min_nodes == NO_VAL {
-        desc.min_nodes = part.min_nodes.max(1);
-    } else if enforce && desc.min_nodes > part_max_nodes {
+    if enforce && desc.min_nodes != NO_VAL && desc.min_nodes > part_max_nodes {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
-    } else if desc.min_nodes < part.min_nodes
-        && (desc.max_nodes == NO_VAL || desc.max_nodes >= part.min_nodes)
-    {
-        desc.min_nodes = part.min_nodes;
     }
+    apply_part_min_nodes(&mut desc, &part);
     if enforce && desc.max_nodes != NO_VAL && desc.max_nodes < part.min_nodes {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
     }
@@ -621,6 +639,18 @@ pub fn create(
     c.jobs.insert(job_id, Box::new(job));
     c.last_job_update = now;
     Ok((job_id, code, files))
+}
+
+/// MinNodes raises a job's node count: an unset one always, a smaller one
+/// when its maximum allows (`_valid_job_part`).
+fn apply_part_min_nodes(desc: &mut JobDescriptor, part: &PartitionSpec) {
+    if desc.min_nodes == NO_VAL {
+        desc.min_nodes = part.min_nodes.max(1);
+    } else if desc.min_nodes < part.min_nodes
+        && (desc.max_nodes == NO_VAL || desc.max_nodes >= part.min_nodes)
+    {
+        desc.min_nodes = part.min_nodes;
+    }
 }
 
 /// The partition a job submitted to `index` goes to: itself if it takes

@@ -44,6 +44,27 @@ fn cluster() -> Controller {
     Controller::new(spec, Box::new(users), T0)
 }
 
+/// [`cluster`] with every node daemon registered, as the test selection
+/// and the main pass need.
+fn registered_cluster() -> Controller {
+    let mut c = cluster();
+    for i in 0..c.nodes.len() {
+        let n = c.spec.nodes[i].clone();
+        let report = super::nodes::NodeReport {
+            node_name: n.name.clone(),
+            cpus: n.cpus,
+            boards: 1,
+            sockets: 1,
+            cores: n.cpus,
+            threads: 1,
+            real_memory: n.real_memory,
+            ..Default::default()
+        };
+        c.node_registered(&report, T0).unwrap();
+    }
+    c
+}
+
 fn desc() -> JobDescriptor {
     JobDescriptor {
         user_id: ALICE,
@@ -302,22 +323,7 @@ fn a_job_the_selection_refuses_stays_failed_for_bad_constraints() {
 
 #[test]
 fn test_only_uses_up_a_job_id_and_reports_it() {
-    let mut c = cluster();
-    // The test selection needs registered nodes.
-    for i in 0..c.nodes.len() {
-        let n = c.spec.nodes[i].clone();
-        let report = super::nodes::NodeReport {
-            node_name: n.name.clone(),
-            cpus: n.cpus,
-            boards: 1,
-            sockets: 1,
-            cores: n.cpus,
-            threads: 1,
-            real_memory: n.real_memory,
-            ..Default::default()
-        };
-        c.node_registered(&report, T0).unwrap();
-    }
+    let mut c = registered_cluster();
     let who = Caller {
         uid: ALICE,
         gid: ALICE,
@@ -425,4 +431,38 @@ fn partition_limits_come_before_the_deadline_in_the_main_pass() {
     c.main_schedule(T0 + 1);
     assert!(c.jobs[&id].is_pending());
     assert_eq!(c.jobs[&id].reason, JobReason::WAIT_PART_CONFIG);
+}
+
+#[test]
+fn test_only_on_a_busy_partition_answers_where_and_when_it_would_start() {
+    let mut c = registered_cluster();
+    let whole_n3 = JobDescriptor {
+        partition: Some("other".into()),
+        min_cpus: 2,
+        time_limit: 10,
+        ..desc()
+    };
+    let running = submit(&mut c, whole_n3.clone()).unwrap();
+    c.main_schedule(T0 + 1);
+    assert!(!c.jobs[&running].is_pending());
+    let end = c.jobs[&running].end_time;
+    let who = Caller {
+        uid: ALICE,
+        gid: ALICE,
+        version: ProtocolVersion::V22_05,
+        host: Some("login1".into()),
+    };
+    let reply = c
+        .handle(who, Message::JobWillRun(Box::new(whole_n3)), T0 + 2)
+        .reply;
+    match reply {
+        Message::JobWillRunResponse(r) => {
+            assert_eq!(r.start_time, end);
+            assert_eq!(r.node_list.as_deref(), Some("n3"));
+            assert_eq!(r.proc_cnt, 2);
+        }
+        other => panic!("unexpected reply {other:?}"),
+    }
+    // The running job still holds its node.
+    assert_eq!(c.nodes[2].alloc_cpus, 2);
 }
