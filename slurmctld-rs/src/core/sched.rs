@@ -88,7 +88,7 @@ impl Controller {
         let mut eligible = Vec::new();
         for job in self.jobs.values_mut().filter(|j| j.is_pending()) {
             job.accrue_time = 0;
-            if job.priority != 0 && job.eligible_time != 0 {
+            if job.priority != 0 && job.eligible_time != 0 && job.eligible_time <= now {
                 eligible.push(job.job_id);
             }
         }

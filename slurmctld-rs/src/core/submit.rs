@@ -641,6 +641,65 @@ pub fn create(
     Ok((job_id, code, files))
 }
 
+/// SelectTypeParameters for jobs in `part` (its own, else the cluster's).
+fn cr_type(c: &Controller, part: &PartitionSpec) -> u16 {
+    if part.cr_type != 0 {
+        part.cr_type
+    } else {
+        c.spec.limits.select_type_param
+    }
+}
+
+/// `CR_CPU`, `CR_SOCKET`, `CR_CORE`, `CR_BOARD`, `CR_MEMORY`.
+const CR_CPU: u16 = 0x0001;
+const CR_SOCKET: u16 = 0x0002;
+const CR_CORE: u16 = 0x0004;
+const CR_BOARD: u16 = 0x0008;
+const CR_MEMORY: u16 = 0x0010;
+
+/// Whether memory is a consumable the selection checks.
+fn tracks_memory(c: &Controller, part: &PartitionSpec) -> bool {
+    cr_type(c, part) & CR_MEMORY != 0
+}
+
+/// CPUs a node would be given for `cpus`: whole sockets or cores as the
+/// consumable resource says, the whole node when exclusive, with
+/// select/linear, or when only memory is consumable.
+fn granted_cpus(
+    c: &Controller,
+    part: &PartitionSpec,
+    node: usize,
+    cpus: u32,
+    exclusive: bool,
+) -> u32 {
+    let n = &c.spec.nodes[node];
+    let whole = u32::from(n.cpus);
+    let cr = cr_type(c, part);
+    let linear = c.spec.limits.select_plugin_id == wire::msg::common::select_plugin::LINEAR;
+    let only_memory = cr & (CR_CPU | CR_SOCKET | CR_CORE | CR_BOARD) == 0 && cr & CR_MEMORY != 0;
+    if exclusive || linear || only_memory {
+        return whole;
+    }
+    let threads = u32::from(n.threads_per_core.max(1));
+    let unit = if cr & CR_SOCKET != 0 {
+        u32::from(n.cores_per_socket.max(1)) * threads
+    } else if cr & CR_CORE != 0 {
+        threads
+    } else {
+        1
+    };
+    cpus.div_ceil(unit) * unit
+}
+
+/// MB a node must have for a job given `cpus` there.
+fn memory_for(desc: &JobDesc, cpus: u32) -> u64 {
+    if desc.pn_min_memory & MEM_PER_CPU != 0 {
+        (desc.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))
+    } else {
+        desc.pn_min_memory
+    }
+}
+
 /// MinNodes raises a job's node count: an unset one always, a smaller one
 /// when its maximum allows (`_valid_job_part`).
 fn apply_part_min_nodes(desc: &mut JobDescriptor, part: &PartitionSpec) {
@@ -946,6 +1005,11 @@ fn test_selection(
         Some(items) => features::filter_nodes(items, &part.nodes, has_feature),
         None => part.nodes.clone(),
     };
+    // `-N 0` in a partition without MinNodes: no nodes at all is only for
+    // burst buffer jobs (select_nodes).
+    if desc.min_nodes == 0 && (desc.max_nodes == 0 || desc.max_nodes == NO_VAL) {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+    }
     let unavailable = || Refusal::code(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE);
     if candidates.is_empty() {
         // No node left to be found wanting: no particular message.
@@ -958,9 +1022,11 @@ fn test_selection(
     let mut usable = Vec::new();
     for &i in &candidates {
         let n = &c.spec.nodes[i];
-        let cpu_fit =
-            need.cpus <= u32::from(n.cpus) && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
-        let mem_fit = need.memory_mb <= n.real_memory;
+        // MaxCPUsPerNode is the selection's business (no message).
+        let cpu_fit = need.cpus <= u32::from(n.cpus);
+        // The node list check compares the memory figure as given (per
+        // CPU or per node) with the node's memory...
+        let mem_fit = (desc.pn_min_memory & !MEM_PER_CPU) <= n.real_memory;
         let gres_fit = gres_per_node
             .iter()
             .all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);
@@ -969,7 +1035,13 @@ fn test_selection(
         if cpu_fit && mem_fit {
             usable.push(i);
         }
-        if cpu_fit && mem_fit && gres_fit {
+        // ...the selection then needs the CPUs it would really grant, and
+        // memory for each of them.
+        let granted = granted_cpus(c, part, i, need.cpus, desc.shared == 0);
+        let select_fit = granted <= u32::from(n.cpus)
+            && part.max_cpus_per_node.is_none_or(|m| granted <= m)
+            && (!tracks_memory(c, part) || memory_for(desc, granted) <= n.real_memory);
+        if cpu_fit && mem_fit && select_fit && gres_fit {
             fitting += 1;
         }
     }

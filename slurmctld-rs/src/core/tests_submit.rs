@@ -240,10 +240,16 @@ fn a_later_begin_time_is_the_pending_reason() {
         begin_time: T0 + 60,
         ..desc()
     };
-    let id = submit(&mut c, d).unwrap();
+    let id = submit(&mut c, d.clone()).unwrap();
     assert_eq!(c.jobs[&id].reason, JobReason::WAIT_TIME);
     c.main_schedule(T0 + 1);
     assert_eq!(c.jobs[&id].reason, JobReason::WAIT_TIME);
+    let held = submit(&mut c, JobDescriptor { priority: 0, ..d }).unwrap();
+    assert_eq!(c.jobs[&held].reason, JobReason::WAIT_HELD_USER);
+    // Once the time has come the job is eligible and can start.
+    c.main_schedule(T0 + 61);
+    assert_ne!(c.jobs[&id].reason, JobReason::WAIT_TIME);
+    assert!(c.jobs[&id].eligible_time != 0);
 }
 
 #[test]
@@ -465,4 +471,63 @@ fn test_only_on_a_busy_partition_answers_where_and_when_it_would_start() {
     }
     // The running job still holds its node.
     assert_eq!(c.nodes[2].alloc_cpus, 2);
+}
+
+#[test]
+fn zero_nodes_is_refused_unless_min_nodes_raises_it() {
+    let mut c = cluster();
+    let d = JobDescriptor {
+        min_nodes: 0,
+        min_cpus: 0,
+        ..desc()
+    };
+    assert_eq!(
+        submit(&mut c, d.clone()),
+        Err(SlurmRc::ESLURM_INVALID_NODE_COUNT.0)
+    );
+    // Refused by the selection: the record stays, FAILED.
+    assert_eq!(c.jobs[&100].reason, JobReason::FAIL_BAD_CONSTRAINTS);
+    c.spec.partitions[0].min_nodes = 1;
+    let id = submit(&mut c, d).unwrap();
+    assert_eq!(c.jobs[&id].desc.min_nodes, 1);
+}
+
+#[test]
+fn memory_per_cpu_counts_every_cpu_the_selection_would_grant() {
+    // CR_Socket_Memory: n3 has one socket of 2 cores x 2 threads (4 CPUs,
+    // 2000 MB), so 1 CPU there means all 4, at 600 MB each.
+    let mut c = cluster();
+    c.spec.limits.select_type_param = 0x0002 | 0x0010;
+    let n3 = &mut c.spec.nodes[2];
+    n3.cpus = 4;
+    n3.cores_per_socket = 2;
+    n3.threads_per_core = 2;
+    n3.real_memory = 2000;
+    let d = JobDescriptor {
+        partition: Some("other".into()),
+        pn_min_memory: 600 | MEM_PER_CPU,
+        ..desc()
+    };
+    // The node list check passes (600 <= 2000): no message, just refused.
+    let who = Caller {
+        uid: ALICE,
+        gid: ALICE,
+        version: ProtocolVersion::V22_05,
+        host: Some("login1".into()),
+    };
+    let reply = c
+        .handle(who, Message::SubmitBatchJob(Box::new(d.clone())), T0)
+        .reply;
+    assert_eq!(
+        reply,
+        Message::SlurmRc {
+            rc: SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE.0
+        }
+    );
+    // 400 MB per CPU fits (1600 MB).
+    let d = JobDescriptor {
+        pn_min_memory: 400 | MEM_PER_CPU,
+        ..d
+    };
+    assert!(submit(&mut c, d).is_ok());
 }

@@ -228,6 +228,13 @@ pub fn job_record<'a>(
     } else {
         NO_VAL
     };
+    // Upstream's begin time: when the job became eligible, or the --begin
+    // it still waits for (kept through dependencies).
+    let begin_time = if job.eligible_time == 0 && pending && d.begin_time > now {
+        d.begin_time
+    } else {
+        job.eligible_time
+    };
     let mut bitflags = d.bitflags;
     if job.eligible_time == 0 && pending {
         bitflags |= JOB_DEPENDENT;
@@ -312,19 +319,19 @@ pub fn job_record<'a>(
             d.nice
         },
         submit_time: job.submit_time,
-        begin_time: job.eligible_time,
+        begin_time,
         accrue_time: job.accrue_time,
         // A pending job that may only start later reports that time as its
         // expected start, and start + limit as its end (pack_job).
-        start_time: if pending && job.eligible_time > now {
-            job.eligible_time
+        start_time: if pending && begin_time > now {
+            begin_time
         } else {
             job.start_time
         },
-        end_time: if pending && job.eligible_time > now {
+        end_time: if pending && begin_time > now {
             match time_limit {
                 INFINITE => 0,
-                t => job.eligible_time + i64::from(t) * 60,
+                t => begin_time + i64::from(t) * 60,
             }
         } else {
             job.end_time
