@@ -657,6 +657,11 @@ const CR_CORE: u16 = 0x0004;
 const CR_BOARD: u16 = 0x0008;
 const CR_MEMORY: u16 = 0x0010;
 
+/// SelectType=select/linear: whole nodes only.
+fn is_linear(c: &Controller) -> bool {
+    c.spec.limits.select_plugin_id == wire::msg::common::select_plugin::LINEAR
+}
+
 /// Whether memory is a consumable the selection checks.
 fn tracks_memory(c: &Controller, part: &PartitionSpec) -> bool {
     cr_type(c, part) & CR_MEMORY != 0
@@ -675,7 +680,7 @@ fn granted_cpus(
     let n = &c.spec.nodes[node];
     let whole = u32::from(n.cpus);
     let cr = cr_type(c, part);
-    let linear = c.spec.limits.select_plugin_id == wire::msg::common::select_plugin::LINEAR;
+    let linear = is_linear(c);
     let only_memory = cr & (CR_CPU | CR_SOCKET | CR_CORE | CR_BOARD) == 0 && cr & CR_MEMORY != 0;
     if exclusive || linear || only_memory {
         return whole;
@@ -1038,8 +1043,10 @@ fn test_selection(
         // ...the selection then needs the CPUs it would really grant, and
         // memory for each of them.
         let granted = granted_cpus(c, part, i, need.cpus, desc.shared == 0);
+        // select/linear hands out whole nodes whatever MaxCPUsPerNode says.
+        let counted = if is_linear(c) { need.cpus } else { granted };
         let select_fit = granted <= u32::from(n.cpus)
-            && part.max_cpus_per_node.is_none_or(|m| granted <= m)
+            && part.max_cpus_per_node.is_none_or(|m| counted <= m)
             && (!tracks_memory(c, part) || memory_for(desc, granted) <= n.real_memory);
         if cpu_fit && mem_fit && select_fit && gres_fit {
             fitting += 1;

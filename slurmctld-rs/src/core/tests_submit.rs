@@ -531,3 +531,20 @@ fn memory_per_cpu_counts_every_cpu_the_selection_would_grant() {
     };
     assert!(submit(&mut c, d).is_ok());
 }
+
+#[test]
+fn max_cpus_per_node_limits_exclusive_jobs_but_not_select_linear() {
+    let mut c = cluster();
+    c.spec.partitions[0].max_cpus_per_node = Some(2);
+    let exclusive = JobDescriptor {
+        shared: 0,
+        ..desc()
+    };
+    // cons_tres: an exclusive job would get all 4 or 8 CPUs, over the cap.
+    assert_eq!(
+        submit(&mut c, exclusive.clone()),
+        Err(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE.0)
+    );
+    c.spec.limits.select_plugin_id = wire::msg::common::select_plugin::LINEAR;
+    assert!(submit(&mut c, exclusive).is_ok());
+}
