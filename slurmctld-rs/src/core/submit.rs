@@ -322,6 +322,25 @@ pub fn create(
             return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
         }
     }
+    // Excluded nodes must exist too, and not be required ones.
+    let excluded: Vec<usize> = match desc.exc_nodes.as_deref().filter(|n| !n.is_empty()) {
+        None => Vec::new(),
+        Some(expr) => {
+            let found: Option<Vec<usize>> = wire::hostlist::expand(expr)
+                .ok()
+                .and_then(|names| names.iter().map(|n| c.node_index(n)).collect());
+            match found {
+                Some(v)
+                    if !v
+                        .iter()
+                        .any(|i| required.as_ref().is_some_and(|r| r.contains(i))) =>
+                {
+                    v
+                }
+                _ => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_NAME)),
+            }
+        }
+    };
     // A zero node count is only for jobs without a script, never arrays.
     if desc.max_nodes == 0 && array.is_some() {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
@@ -497,6 +516,7 @@ pub fn create(
             features.as_deref(),
             &gres_per_node,
             required.as_deref(),
+            &excluded,
         )
     } else if limits_reason.is_some_and(|r| r != JobReason::WAIT_PART_DOWN) && enforce {
         // With EnforcePartLimits a job the partition cannot run is refused.
@@ -999,6 +1019,7 @@ fn test_selection(
     features: Option<&[FeatureItem]>,
     gres_per_node: &[GresItem],
     required: Option<&[usize]>,
+    excluded: &[usize],
 ) -> Result<(), Refusal> {
     let has_feature = |i: usize, name: &str| {
         c.spec.nodes[i]
@@ -1006,9 +1027,15 @@ fn test_selection(
             .as_deref()
             .is_some_and(|f| f.split(',').any(|x| x == name))
     };
+    let allowed: Vec<usize> = part
+        .nodes
+        .iter()
+        .copied()
+        .filter(|i| !excluded.contains(i))
+        .collect();
     let candidates = match features {
-        Some(items) => features::filter_nodes(items, &part.nodes, has_feature),
-        None => part.nodes.clone(),
+        Some(items) => features::filter_nodes(items, &allowed, has_feature),
+        None => allowed,
     };
     // `-N 0` in a partition without MinNodes: no nodes at all is only for
     // burst buffer jobs (select_nodes).
@@ -1043,8 +1070,14 @@ fn test_selection(
         // ...the selection then needs the CPUs it would really grant, and
         // memory for each of them.
         let granted = granted_cpus(c, part, i, need.cpus, desc.shared == 0);
-        // select/linear hands out whole nodes whatever MaxCPUsPerNode says.
-        let counted = if is_linear(c) { need.cpus } else { granted };
+        // MaxCPUsPerNode caps what the job asks, and whole nodes for an
+        // exclusive job, but not the rounding to sockets or cores, nor
+        // select/linear's whole nodes.
+        let counted = if desc.shared == 0 && !is_linear(c) {
+            granted
+        } else {
+            need.cpus
+        };
         let select_fit = granted <= u32::from(n.cpus)
             && part.max_cpus_per_node.is_none_or(|m| counted <= m)
             && (!tracks_memory(c, part) || memory_for(desc, granted) <= n.real_memory);

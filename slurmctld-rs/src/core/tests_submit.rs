@@ -548,3 +548,31 @@ fn max_cpus_per_node_limits_exclusive_jobs_but_not_select_linear() {
     c.spec.limits.select_plugin_id = wire::msg::common::select_plugin::LINEAR;
     assert!(submit(&mut c, exclusive).is_ok());
 }
+
+#[test]
+fn excluded_nodes_must_exist_and_leave_enough_of_the_partition() {
+    let mut c = cluster();
+    let excluding = |nodes: &str| JobDescriptor {
+        exc_nodes: Some(nodes.into()),
+        ..desc()
+    };
+    assert_eq!(
+        submit(&mut c, excluding("nosuch")),
+        Err(SlurmRc::ESLURM_INVALID_NODE_NAME.0)
+    );
+    assert_eq!(c.next_job_id, 100);
+    assert!(submit(&mut c, excluding("n1")).is_ok());
+    assert_eq!(
+        submit(&mut c, excluding("n[1-2]")),
+        Err(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE.0)
+    );
+    // Required and excluded at once.
+    let both = JobDescriptor {
+        req_nodes: Some("n1".into()),
+        ..excluding("n1")
+    };
+    assert_eq!(
+        submit(&mut c, both),
+        Err(SlurmRc::ESLURM_INVALID_NODE_NAME.0)
+    );
+}
