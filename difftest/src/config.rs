@@ -250,18 +250,11 @@ fn partition_settings(rng: &mut ChaCha8Rng) -> Vec<String> {
             s.push(format!("DefaultTime={d}"));
         }
     }
-    let max_nodes = [None, None, None, Some(1), Some(2)]
-        .choose(rng)
-        .copied()
-        .flatten();
+    let max_nodes = [None, None, None, Some(1), Some(2)].choose(rng).copied().flatten();
     if let Some(m) = max_nodes {
         s.push(format!("MaxNodes={m}"));
     }
-    if let Some(m) = [None, None, None, None, Some(2)]
-        .choose(rng)
-        .copied()
-        .flatten()
-    {
+    if let Some(m) = [None, None, None, None, Some(2)].choose(rng).copied().flatten() {
         if max_nodes.is_none_or(|max| m <= max) {
             s.push(format!("MinNodes={m}"));
         }

@@ -121,7 +121,8 @@ impl<'a> Runner<'a> {
         cluster.normalize(r"\bScheduler=(Main|Backfill)", "Scheduler=<SCHED>");
         let done = cluster.dir().join("done");
         fs::create_dir_all(&done).map_err(|e| e.to_string())?;
-        fs::set_permissions(&done, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        fs::set_permissions(&done, fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
         Ok(Runner {
             case,
             side,
