@@ -5,6 +5,7 @@
 
 pub mod alloc;
 pub mod desc;
+pub mod features;
 pub mod gres;
 pub mod job;
 pub mod launch;
@@ -25,6 +26,8 @@ mod tests;
 mod tests_alloc;
 #[cfg(test)]
 mod tests_gres;
+#[cfg(test)]
+mod tests_submit;
 #[cfg(test)]
 mod tests_update;
 

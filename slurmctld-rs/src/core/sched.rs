@@ -88,7 +88,7 @@ impl Controller {
         let mut eligible = Vec::new();
         for job in self.jobs.values_mut().filter(|j| j.is_pending()) {
             job.accrue_time = 0;
-            if job.priority != 0 && job.eligible_time != 0 {
+            if job.priority != 0 && job.eligible_time != 0 && job.eligible_time <= now {
                 eligible.push(job.job_id);
             }
         }
@@ -203,7 +203,23 @@ impl Controller {
                 Controller::set_reason(&mut job, JobReason::WAIT_TIME, None);
             }
             if runnable {
-                if failed_parts.contains(&job.part_index) {
+                // The partition's own verdict (job_limits_check) comes
+                // first, as upstream leaves such jobs out of its queue. A
+                // time limit over MaxTime is usually an admin's doing, which
+                // upstream lets through to the node check below.
+                let limits_reason = super::submit::part_limits_reason(
+                    self,
+                    &self.spec.partitions[job.part_index],
+                    &job.desc,
+                    job.time_limit.unwrap_or(wire::pack::NO_VAL),
+                );
+                let (time_reason, other_reason) = match limits_reason {
+                    Some(JobReason::WAIT_PART_TIME_LIMIT) => (limits_reason, None),
+                    other => (None, other),
+                };
+                if let Some(reason) = other_reason {
+                    Controller::set_reason(&mut job, reason, None);
+                } else if failed_parts.contains(&job.part_index) {
                     if job.reason == JobReason::WAIT_NO_REASON
                         || job.reason == JobReason::WAIT_RESOURCES
                     {
@@ -218,24 +234,15 @@ impl Controller {
                     job.last_sched_eval = now;
                     job.desc.bitflags &= !sched_flags::BACKFILL_SCHED;
                     let avail = self.available_nodes(job.part_index).len() as u32;
-                    let part_limit_ok = match (
-                        job.time_limit,
-                        self.spec.partitions[job.part_index].max_time,
-                    ) {
-                        (Some(t), Some(max)) => t != wire::pack::INFINITE && t <= max,
-                        _ => true,
-                    };
                     if job.desc.min_nodes.max(1) > avail {
-                        // Checked before the time limit, as upstream's pass does.
                         Controller::set_reason(
                             &mut job,
                             JobReason::WAIT_RESOURCES,
                             Some(NODES_REQUIRED_DESC.to_string()),
                         );
                         failed_parts.push(job.part_index);
-                    } else if !part_limit_ok {
-                        // An admin raised the limit above the partition's MaxTime.
-                        Controller::set_reason(&mut job, JobReason::WAIT_PART_TIME_LIMIT, None);
+                    } else if let Some(reason) = time_reason {
+                        Controller::set_reason(&mut job, reason, None);
                     } else if job
                         .array
                         .as_ref()

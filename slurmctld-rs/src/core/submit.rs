@@ -10,10 +10,14 @@ use wire::msg::{JobDescriptor, Message};
 use wire::pack::{INFINITE, NO_VAL, NO_VAL16, NO_VAL64};
 
 use super::desc::{BatchFiles, JobDesc};
+use super::features::{self, FeatureItem};
 use super::job::{
     ArrayTasks, Dependencies, Dependency, DependencyKind, DependencyStatus, Job, JobState,
 };
-use super::spec::{parse_gres_list, EnforcePartLimits, PriorityPolicy, PART_STATE_SCHED};
+use super::spec::{
+    parse_gres_list, EnforcePartLimits, GresItem, PartitionSpec, PriorityPolicy, PART_STATE_SCHED,
+    PART_STATE_SUBMIT,
+};
 use super::{Caller, Controller, Durable, Effect, Outcome};
 
 /// `MEM_PER_CPU`: pn_min_memory holds MB per CPU when this bit is set.
@@ -29,17 +33,30 @@ pub struct Refusal {
     pub rc: SlurmRc,
     /// `err_msg` that sbatch prints before the code's text.
     pub msg: Option<String>,
+    /// The record of a refused job upstream keeps (FAILED), with its
+    /// script, to be stored.
+    pub kept: Option<Box<BatchFiles>>,
 }
 
 impl Refusal {
     fn code(rc: SlurmRc) -> Self {
-        Refusal { rc, msg: None }
+        Refusal {
+            rc,
+            msg: None,
+            kept: None,
+        }
     }
     fn with_msg(rc: SlurmRc, msg: impl Into<String>) -> Self {
         Refusal {
             rc,
             msg: Some(msg.into()),
+            kept: None,
         }
+    }
+    /// The refusal of a job whose record stays.
+    fn keeping(mut self, files: BatchFiles) -> Self {
+        self.kept = Some(Box::new(files));
+        self
     }
     fn into_outcome(self) -> Outcome {
         let reply = match self.msg {
@@ -49,9 +66,16 @@ impl Refusal {
             },
             None => Message::SlurmRc { rc: self.rc.0 },
         };
+        let durable = match self.kept {
+            Some(files) => {
+                let id = files.job_id;
+                vec![Durable::Batch(files), Durable::Job(id)]
+            }
+            None => Vec::new(),
+        };
         Outcome {
             reply,
-            durable: Vec::new(),
+            durable,
             effects: Vec::new(),
         }
     }
@@ -91,11 +115,12 @@ pub fn submit_batch(c: &mut Controller, caller: Caller, desc: JobDescriptor, now
 /// where and when it could start.
 pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i64) -> Outcome {
     let probe = desc.clone();
-    match create(c, caller.clone(), desc, now, true) {
-        Err(r) if r.rc == SlurmRc::SUCCESS => {}
+    // Upstream builds (and then purges) a real record: the test uses up a
+    // job id and reports it.
+    let job_id = match create(c, caller.clone(), desc, now, true) {
+        Ok((id, _, _)) => id,
         Err(r) => return r.into_outcome(),
-        Ok(_) => {}
-    }
+    };
     // Build the job as submission would, to ask the allocator.
     let part_index = match probe
         .partition
@@ -110,6 +135,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         },
     };
     let mut d = probe;
+    apply_part_min_nodes(&mut d, &c.spec.partitions[part_index]);
     normalise_counts(&mut d);
     d.script = None;
     d.environment = Vec::new();
@@ -122,7 +148,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         return Refusal::code(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE).into_outcome();
     }
     let job = Job {
-        job_id: 0,
+        job_id,
         array_job_id: 0,
         array_task_id: None,
         array: None,
@@ -153,21 +179,11 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
     };
     let (start_time, alloc) = match c.try_allocate(&job) {
         Some(a) => (now, Some(a)),
-        None => {
-            // Busy: the earliest end of a running job in the partition.
-            let soonest = c
-                .jobs
-                .values()
-                .filter(|j| {
-                    j.base_state() == JobState::Running
-                        && j.part_index == part_index
-                        && j.end_time != 0
-                })
-                .map(|j| j.end_time)
-                .min()
-                .unwrap_or(now + 365 * 24 * 3600);
-            (soonest, None)
-        }
+        None => match earliest_start(c, &job) {
+            Some((when, a)) => (when, Some(a)),
+            // Never, as far as running jobs go: a year out, no nodes.
+            None => (now + 365 * 24 * 3600, None),
+        },
     };
     let node_list = alloc.as_ref().map(|a| {
         let names: Vec<String> = a
@@ -179,7 +195,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
     });
     Outcome {
         reply: Message::JobWillRunResponse(wire::msg::WillRunResponse {
-            job_id: 0,
+            job_id,
             job_submit_user_msg: None,
             node_list,
             part_name: Some(c.spec.partitions[part_index].name.clone()),
@@ -191,6 +207,38 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         durable: Vec::new(),
         effects: Vec::new(),
     }
+}
+
+/// When and where `job` could start once running jobs end at their end
+/// times (upstream's will-run selection): frees their resources in that
+/// order until the job fits, then puts everything back.
+fn earliest_start(c: &mut Controller, job: &Job) -> Option<(i64, super::alloc::Allocation)> {
+    let mut ending: Vec<(i64, u32)> = c
+        .jobs
+        .values()
+        .filter(|j| j.base_state() == JobState::Running && j.end_time != 0)
+        .filter(|j| j.alloc.as_ref().is_some_and(|a| !a.released))
+        .map(|j| (j.end_time, j.job_id))
+        .collect();
+    ending.sort_unstable();
+    let saved_nodes = c.nodes.clone();
+    let mut released = Vec::new();
+    let mut found = None;
+    for (end, id) in ending {
+        c.release_job_resources(id);
+        released.push(id);
+        if let Some(a) = c.try_allocate(job) {
+            found = Some((end, a));
+            break;
+        }
+    }
+    c.nodes = saved_nodes;
+    for id in released {
+        if let Some(a) = c.jobs.get_mut(&id).and_then(|j| j.alloc.as_mut()) {
+            a.released = false;
+        }
+    }
+    found
 }
 
 /// Validates `desc` and, unless `test_only`, creates the job. Returns the job
@@ -228,10 +276,77 @@ pub fn create(
         },
     };
 
+    // Required nodes (validate_job_create_req): their count is the least
+    // node count.
+    let required = match desc.req_nodes.as_deref().filter(|n| !n.is_empty()) {
+        None => None,
+        Some(expr) => match wire::hostlist::expand(expr) {
+            Ok(names) => Some(names),
+            Err(_) => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_NAME)),
+        },
+    };
+    if let Some(names) = &required {
+        let count = names.len() as u32;
+        if desc.min_nodes == NO_VAL || desc.min_nodes < count {
+            desc.min_nodes = count;
+        }
+    }
+
     // MaxJobCount (job_allocate), counting every array task.
     let records = array.as_ref().map_or(1, |a| a.count());
-    if !test_only && c.job_count.saturating_add(records) >= c.spec.limits.max_job_count {
+    if c.job_count.saturating_add(records) >= c.spec.limits.max_job_count {
         return Err(Refusal::code(SlurmRc(EAGAIN)));
+    }
+
+    // _job_create: required nodes must exist.
+    let required: Option<Vec<usize>> = match required {
+        None => None,
+        Some(names) => {
+            let found: Option<Vec<usize>> = names.iter().map(|n| c.node_index(n)).collect();
+            match found {
+                Some(mut v) => {
+                    v.sort_unstable();
+                    v.dedup();
+                    Some(v)
+                }
+                None => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_NAME)),
+            }
+        }
+    };
+    if let Some(nodes) = &required {
+        let count = nodes.len() as u32;
+        if count > desc.min_nodes {
+            desc.min_nodes = count;
+        }
+        if count > desc.min_cpus {
+            desc.min_cpus = count;
+        }
+        if desc.max_nodes != 0 && desc.min_nodes > desc.max_nodes {
+            return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+        }
+    }
+    // Excluded nodes must exist too, and not be required ones.
+    let excluded: Vec<usize> = match desc.exc_nodes.as_deref().filter(|n| !n.is_empty()) {
+        None => Vec::new(),
+        Some(expr) => {
+            let found: Option<Vec<usize>> = wire::hostlist::expand(expr)
+                .ok()
+                .and_then(|names| names.iter().map(|n| c.node_index(n)).collect());
+            match found {
+                Some(v)
+                    if !v
+                        .iter()
+                        .any(|i| required.as_ref().is_some_and(|r| r.contains(i))) =>
+                {
+                    v
+                }
+                _ => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_NAME)),
+            }
+        }
+    };
+    // A zero node count is only for jobs without a script, never arrays.
+    if desc.max_nodes == 0 && array.is_some() {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
     }
 
     // Partition (_get_job_parts).
@@ -259,11 +374,14 @@ pub fn create(
             .default_partition()
             .ok_or(Refusal::code(SlurmRc::ESLURM_DEFAULT_PARTITION_NOT_SET))?,
     };
+    // A partition that takes no submissions (DRAIN, INACTIVE) hands the job
+    // to its Alternate (_alt_part_test).
+    let part_index = submittable_partition(c, part_index).map_err(Refusal::code)?;
     let part = c.spec.partitions[part_index].clone();
     desc.partition = Some(part.name.clone());
     let enforce = c.spec.limits.enforce_part_limits != EnforcePartLimits::No;
 
-    // _part_access_check.
+    // _part_access_check: who may use it is always enforced...
     if part.root_only && caller.uid != 0 {
         return Err(Refusal::code(SlurmRc::ESLURM_ACCESS_DENIED));
     }
@@ -275,74 +393,59 @@ pub fn create(
             ));
         }
     }
-    let total_cpus: u32 = part
-        .nodes
-        .iter()
-        .map(|&i| u32::from(c.spec.nodes[i].cpus))
-        .sum();
-    let total_nodes = part.nodes.len() as u32;
-    let schedulable = part.state_up & PART_STATE_SCHED != 0;
-    // _part_access_check's count limits refuse only under EnforcePartLimits;
-    // without it the job is queued (and waits).
-    let cpu_cap = part
-        .max_cpus_per_node
-        .map_or(u64::MAX, |m| u64::from(m) * u64::from(total_nodes));
-    if enforce
-        && schedulable
-        && desc.min_cpus != NO_VAL
-        && (desc.min_cpus > total_cpus || u64::from(desc.min_cpus) > cpu_cap)
-    {
-        return Err(Refusal::code(SlurmRc::ESLURM_TOO_MANY_REQUESTED_CPUS));
-    }
-    if enforce && schedulable && desc.min_nodes != NO_VAL && desc.min_nodes > total_nodes {
-        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
-    }
-    if enforce && schedulable {
-        if desc.min_nodes != NO_VAL && desc.min_nodes < part.min_nodes {
-            return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
-        }
-        if let (Some(max), true) = (part.max_nodes, desc.max_nodes != NO_VAL) {
-            if desc.max_nodes > max {
-                return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
-            }
-        }
+    // ...its size and time limits only with EnforcePartLimits; without, the
+    // job is accepted and pends with a Partition* reason.
+    let asked = PartRequest {
+        min_cpus: desc.min_cpus,
+        min_nodes: desc.min_nodes,
+        max_nodes: desc.max_nodes,
+        time_limit: desc.time_limit,
+        required: required.as_deref(),
+    };
+    if let (Some(rc), true) = (part_limit_failure(c, &part, &asked), enforce) {
+        return Err(Refusal::code(rc));
     }
 
-    // _valid_job_part: a job asking fewer nodes than the partition's
-    // MinNodes (or none) is raised to it when its maximum allows.
-    if desc.min_nodes == NO_VAL {
-        desc.min_nodes = part.min_nodes.max(1);
-    } else if desc.min_nodes < part.min_nodes
-        && (desc.max_nodes == NO_VAL || desc.max_nodes >= part.min_nodes)
-    {
-        desc.min_nodes = part.min_nodes;
+    // _valid_job_part: node counts against MinNodes/MaxNodes.
+    let part_max_nodes = part.max_nodes.unwrap_or(INFINITE);
+    if enforce && desc.min_nodes != NO_VAL && desc.min_nodes > part_max_nodes {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+    }
+    apply_part_min_nodes(&mut desc, &part);
+    if enforce && desc.max_nodes != NO_VAL && desc.max_nodes < part.min_nodes {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+    }
+    if desc.min_nodes == 0 && array.is_some() {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
     }
 
     // _valid_job_part: time limits.
+    if desc.time_limit == NO_VAL && part.default_time == Some(0) {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_LIMIT));
+    }
     if desc.time_limit == NO_VAL {
         if let Some(d) = part.default_time {
             desc.time_limit = d;
         }
     }
     let max_time = part.max_time.unwrap_or(INFINITE);
-    if enforce
-        && desc.time_limit != NO_VAL
-        && desc.time_limit != INFINITE
-        && desc.time_limit > max_time
+    if desc.time_min != NO_VAL && desc.time_min > max_time {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT));
+    }
+    if enforce && desc.time_limit != NO_VAL && desc.time_limit > max_time && desc.time_min == NO_VAL
     {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_LIMIT));
     }
-    if enforce && desc.time_limit == INFINITE && max_time != INFINITE {
-        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_LIMIT));
-    }
-    if desc.time_min != NO_VAL && desc.time_min > max_time && enforce {
+    if desc.time_min != NO_VAL && desc.time_min > desc.time_limit {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT));
     }
 
-    // _validate_job_desc: no memory request takes the partition's, else
-    // the cluster's DefMemPerCPU/Node; `--mem 0` (all of each node's
-    // memory) stays 0, and so does `--mem-per-cpu 0`.
-    if desc.pn_min_memory == NO_VAL64 {
+    // _validate_job_desc: fill the counts upstream fills.
+    // `--mem 0` is a request (all of each node's memory), not "unset".
+    let mem_unset = desc.pn_min_memory == NO_VAL64;
+    normalise_counts(&mut desc);
+    // No memory request: the partition's, else the cluster's DefMemPerCPU/Node.
+    if mem_unset {
         let def = if part.def_mem_per_cpu != 0 {
             part.def_mem_per_cpu
         } else {
@@ -369,7 +472,7 @@ pub fn create(
 
     // From here on upstream has created the job record, so a refusal
     // still uses up the job id (`_copy_job_desc_to_job_record`).
-    let job_id = if test_only { 0 } else { c.allocate_job_id() };
+    let job_id = c.allocate_job_id();
     let mut files = BatchFiles {
         job_id,
         script: desc.script.take(),
@@ -394,57 +497,48 @@ pub fn create(
         c.next_priority(desc.nice, part_index)
     };
 
-    let desc = JobDesc::from_descriptor(desc, &mut c.strings);
-    // Test-only node selection: can any node of the partition ever hold
-    // one node's share of this job?
-    let need = per_node_need(&desc);
-    // OverSubscribe=EXCLUSIVE gives whole nodes whatever the job asked.
-    let shared = if part.max_share == 0 { 0 } else { desc.shared };
-    let unit = c.unit_for(part_index, shared);
-    let mut cpus_ok = false;
-    let mut mem_ok = false;
-    let mut fitting = 0u32;
-    for &i in &part.nodes {
-        let n = &c.spec.nodes[i];
-        let cpu_fit =
-            need.cpus <= u32::from(n.cpus) && part.max_cpus_per_node.is_none_or(|m| need.cpus <= m);
-        // Consumable memory counts the CPUs really given (whole sockets,
-        // whole nodes); otherwise only the CPUs asked for.
-        let mem_need = if c.tracks_memory(part_index) {
-            c.memory_need(i, unit, need.cpus, desc.pn_min_memory)
-        } else {
-            need.memory_mb
-        };
-        let mem_fit = mem_need <= n.real_memory;
-        let gres_fit = gres_per_node
-            .iter()
-            .all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);
-        cpus_ok |= cpu_fit;
-        mem_ok |= cpu_fit && mem_fit;
-        if cpu_fit && mem_fit && gres_fit {
-            fitting += 1;
+    // Constraints (build_feature_list): well formed, and naming only
+    // features some node of the cluster has.
+    let features = match desc.features.as_deref().filter(|f| !f.is_empty()) {
+        None => None,
+        Some(expr) => match features::validated(expr, &c.spec.nodes) {
+            Some(items) => Some(items),
+            None => return Err(Refusal::code(SlurmRc::ESLURM_INVALID_FEATURE)),
+        },
+    };
+
+    let mut desc = JobDesc::from_descriptor(desc, &mut c.strings);
+    // job_allocate's partition test (job_limits_check), on the counts as
+    // stored; it may also raise the CPUs per node to fit MaxMemPerCPU.
+    let limits_reason = part_limits_reason(c, &part, &desc, desc.time_limit);
+    if limits_reason.is_none() {
+        if let Ok(Some(adjusted)) = fit_max_mem_per_cpu(c, &part, &desc) {
+            apply_mem_fit(&mut desc, adjusted);
         }
     }
-    if !cpus_ok {
-        return Err(Refusal::with_msg(
-            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
-            "CPU count per node can not be satisfied",
-        ));
-    }
-    if !mem_ok {
-        return Err(Refusal::with_msg(
-            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
-            "Memory specification can not be satisfied",
-        ));
-    }
-    if fitting < desc.min_nodes.max(1) {
-        return Err(Refusal::code(
-            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
-        ));
-    }
+    let selects = !held && limits_reason.is_none_or(|r| r == JobReason::WAIT_PART_DOWN);
+    let verdict = if selects {
+        test_selection(
+            c,
+            &part,
+            &desc,
+            features.as_deref(),
+            &gres_per_node,
+            required.as_deref(),
+            &excluded,
+        )
+    } else if limits_reason.is_some_and(|r| r != JobReason::WAIT_PART_DOWN) && enforce {
+        // With EnforcePartLimits a job the partition cannot run is refused.
+        Err(Refusal::code(
+            SlurmRc::ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE,
+        ))
+    } else {
+        Ok(())
+    };
 
     if test_only {
-        return Err(Refusal::code(SlurmRc::SUCCESS));
+        verdict?;
+        return Ok((job_id, SlurmRc::SUCCESS, files));
     }
 
     // Create the record.
@@ -506,6 +600,25 @@ pub fn create(
             .push(format!("SLURM_ARRAY_TASK_STEP={step}"));
     }
     job.last_sched_eval = now;
+    if let Err(refusal) = verdict {
+        // Refused by job_allocate's selection: upstream keeps the record,
+        // FAILED for bad constraints, until MinJobAge purges it.
+        job.priority = priority;
+        // job_independent ran first: eligible unless waiting on time
+        // (dependencies are not kept on it).
+        if job.desc.begin_time <= now {
+            job.eligible_time = now;
+        }
+        job.state = JobState::Failed as u32;
+        job.exit_code = 1;
+        Controller::set_reason(&mut job, JobReason::FAIL_BAD_CONSTRAINTS, None);
+        job.start_time = now;
+        job.end_time = now;
+        c.job_count += records;
+        c.jobs.insert(job_id, Box::new(job));
+        c.last_job_update = now;
+        return Err(refusal.keeping(files));
+    }
     // A dependency on a job we no longer know is treated as satisfied, as
     // upstream does for purged jobs; keep only the ones that can wait.
     job.dependencies = dependencies.and_then(|mut d| {
@@ -529,7 +642,24 @@ pub fn create(
         // must wait, settles how it shares nodes.
         c.resolve_shared(&mut job);
     }
-    let code = if !held && job.eligible_time != 0 {
+    let begins_later = job.desc.begin_time > now;
+    // Dependencies still listed after the test are unmet.
+    let code = if held || job.dependencies.is_some() {
+        code
+    } else if begins_later {
+        // job_independent: not before its --begin time.
+        Controller::set_reason(&mut job, JobReason::WAIT_TIME, None);
+        code
+    } else if let Some(reason) = limits_reason {
+        // What the scheduler's next pass shows (job_limits_check); a DOWN
+        // partition keeps the job queued.
+        Controller::set_reason(&mut job, reason, None);
+        if reason == JobReason::WAIT_PART_DOWN {
+            SlurmRc::SUCCESS
+        } else {
+            SlurmRc::ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE
+        }
+    } else if job.eligible_time != 0 {
         c.submit_time_selection(&mut job, now)
     } else {
         code
@@ -545,6 +675,452 @@ pub fn create(
     c.jobs.insert(job_id, Box::new(job));
     c.last_job_update = now;
     Ok((job_id, code, files))
+}
+
+/// SelectTypeParameters for jobs in `part` (its own, else the cluster's).
+fn cr_type(c: &Controller, part: &PartitionSpec) -> u16 {
+    if part.cr_type != 0 {
+        part.cr_type
+    } else {
+        c.spec.limits.select_type_param
+    }
+}
+
+/// `CR_CPU`, `CR_SOCKET`, `CR_CORE`, `CR_BOARD`, `CR_MEMORY`.
+const CR_CPU: u16 = 0x0001;
+const CR_SOCKET: u16 = 0x0002;
+const CR_CORE: u16 = 0x0004;
+const CR_BOARD: u16 = 0x0008;
+const CR_MEMORY: u16 = 0x0010;
+
+/// SelectType=select/linear: whole nodes only.
+fn is_linear(c: &Controller) -> bool {
+    c.spec.limits.select_plugin_id == wire::msg::common::select_plugin::LINEAR
+}
+
+/// Whether memory is a consumable the selection checks.
+fn tracks_memory(c: &Controller, part: &PartitionSpec) -> bool {
+    cr_type(c, part) & CR_MEMORY != 0
+}
+
+/// CPUs a node would be given for `cpus`: whole sockets or cores as the
+/// consumable resource says, the whole node when exclusive, with
+/// select/linear, or when only memory is consumable.
+fn granted_cpus(
+    c: &Controller,
+    part: &PartitionSpec,
+    node: usize,
+    cpus: u32,
+    exclusive: bool,
+) -> u32 {
+    let n = &c.spec.nodes[node];
+    let whole = u32::from(n.cpus);
+    let cr = cr_type(c, part);
+    let linear = is_linear(c);
+    let only_memory = cr & (CR_CPU | CR_SOCKET | CR_CORE | CR_BOARD) == 0 && cr & CR_MEMORY != 0;
+    if exclusive || linear || only_memory {
+        return whole;
+    }
+    let threads = u32::from(n.threads_per_core.max(1));
+    let unit = if cr & CR_SOCKET != 0 {
+        u32::from(n.cores_per_socket.max(1)) * threads
+    } else if cr & CR_CORE != 0 {
+        threads
+    } else {
+        1
+    };
+    cpus.div_ceil(unit) * unit
+}
+
+/// MB a node must have for a job given `cpus` there.
+fn memory_for(desc: &JobDesc, cpus: u32) -> u64 {
+    if desc.pn_min_memory & MEM_PER_CPU != 0 {
+        (desc.pn_min_memory & !MEM_PER_CPU).saturating_mul(u64::from(cpus))
+    } else {
+        desc.pn_min_memory
+    }
+}
+
+/// MinNodes raises a job's node count: an unset one always, a smaller one
+/// when its maximum allows (`_valid_job_part`).
+fn apply_part_min_nodes(desc: &mut JobDescriptor, part: &PartitionSpec) {
+    if desc.min_nodes == NO_VAL {
+        desc.min_nodes = part.min_nodes.max(1);
+    } else if desc.min_nodes < part.min_nodes
+        && (desc.max_nodes == NO_VAL || desc.max_nodes >= part.min_nodes)
+    {
+        desc.min_nodes = part.min_nodes;
+    }
+}
+
+/// The partition a job submitted to `index` goes to: itself if it takes
+/// submissions, else the first of its Alternate chain that does.
+fn submittable_partition(c: &Controller, index: usize) -> Result<usize, SlurmRc> {
+    let parts = &c.spec.partitions;
+    if parts[index].state_up & PART_STATE_SUBMIT != 0 {
+        return Ok(index);
+    }
+    let mut alternate = parts[index].alternate.as_deref();
+    // Bounded: a chain that loops without coming back is no alternative.
+    for _ in 0..parts.len() {
+        let Some(name) = alternate else { break };
+        let Some(alt) = c.partition_index(name) else {
+            return Err(SlurmRc::ESLURM_INVALID_PARTITION_NAME);
+        };
+        if alt == index {
+            break;
+        }
+        if parts[alt].state_up & PART_STATE_SUBMIT != 0 {
+            return Ok(alt);
+        }
+        alternate = parts[alt].alternate.as_deref();
+    }
+    Err(SlurmRc::ESLURM_PARTITION_NOT_AVAIL)
+}
+
+/// What a job asks that a partition's limits are checked against (NO_VAL =
+/// not asked).
+pub struct PartRequest<'a> {
+    /// Least CPUs in total.
+    pub min_cpus: u32,
+    /// Least nodes.
+    pub min_nodes: u32,
+    /// Most nodes.
+    pub max_nodes: u32,
+    /// Minutes.
+    pub time_limit: u32,
+    /// `--nodelist`, as node indices.
+    pub required: Option<&'a [usize]>,
+}
+
+/// The first partition limit the request breaks (upstream's
+/// `_part_access_check` after its access tests). Sizes and time are only
+/// checked while the partition schedules jobs.
+pub fn part_limit_failure(
+    c: &Controller,
+    part: &PartitionSpec,
+    r: &PartRequest,
+) -> Option<SlurmRc> {
+    let schedules = part.state_up & PART_STATE_SCHED != 0;
+    let asked = |v: u32| schedules && v != NO_VAL;
+    let total_cpus: u64 = part
+        .nodes
+        .iter()
+        .map(|&i| u64::from(c.spec.nodes[i].cpus))
+        .sum();
+    let total_nodes = part.nodes.len() as u32;
+    if asked(r.min_cpus) {
+        let per_node_cap = part
+            .max_cpus_per_node
+            .map(|m| u64::from(m) * u64::from(total_nodes));
+        if u64::from(r.min_cpus) > total_cpus
+            || per_node_cap.is_some_and(|cap| u64::from(r.min_cpus) > cap)
+        {
+            return Some(SlurmRc::ESLURM_TOO_MANY_REQUESTED_CPUS);
+        }
+    }
+    if asked(r.min_nodes) && r.min_nodes > total_nodes {
+        return Some(SlurmRc::ESLURM_INVALID_NODE_COUNT);
+    }
+    if r.required
+        .is_some_and(|req| req.iter().any(|i| !part.nodes.contains(i)))
+    {
+        return Some(SlurmRc::ESLURM_REQUESTED_NODES_NOT_IN_PARTITION);
+    }
+    if asked(r.min_nodes) && r.min_nodes < part.min_nodes {
+        return Some(SlurmRc::ESLURM_INVALID_NODE_COUNT);
+    }
+    if asked(r.max_nodes) && r.max_nodes > part.max_nodes.unwrap_or(INFINITE) {
+        return Some(SlurmRc::ESLURM_INVALID_NODE_COUNT);
+    }
+    if asked(r.time_limit) && r.time_limit > part.max_time.unwrap_or(INFINITE) {
+        return Some(SlurmRc::ESLURM_INVALID_TIME_LIMIT);
+    }
+    None
+}
+
+/// Why a job in `part` cannot run now for reasons of the partition itself,
+/// as upstream's `job_limits_check` words it: a broken limit, the
+/// partition's state, or a memory request over MaxMemPerCPU/Node.
+pub fn part_limits_reason(
+    c: &Controller,
+    part: &PartitionSpec,
+    desc: &JobDesc,
+    time_limit: u32,
+) -> Option<JobReason> {
+    let request = PartRequest {
+        min_cpus: desc.min_cpus,
+        min_nodes: desc.min_nodes,
+        // An unset maximum is stored as 0.
+        max_nodes: if desc.max_nodes == 0 {
+            NO_VAL
+        } else {
+            desc.max_nodes
+        },
+        time_limit,
+        required: None,
+    };
+    if let Some(rc) = part_limit_failure(c, part, &request) {
+        return Some(match rc {
+            SlurmRc::ESLURM_INVALID_TIME_LIMIT => JobReason::WAIT_PART_TIME_LIMIT,
+            SlurmRc::ESLURM_INVALID_NODE_COUNT => JobReason::WAIT_PART_NODE_LIMIT,
+            _ => JobReason::WAIT_PART_CONFIG,
+        });
+    }
+    match part.state_up {
+        PART_STATE_DOWN => return Some(JobReason::WAIT_PART_DOWN),
+        PART_STATE_INACTIVE => return Some(JobReason::WAIT_PART_INACTIVE),
+        _ => {}
+    }
+    match fit_max_mem_per_cpu(c, part, desc) {
+        Err(OverMemLimit) => Some(JobReason::WAIT_PN_MEM_LIMIT),
+        Ok(_) => None,
+    }
+}
+
+/// `state_up` of State=DOWN: takes submissions, schedules nothing.
+const PART_STATE_DOWN: u16 = PART_STATE_SUBMIT;
+/// `state_up` of State=INACTIVE.
+const PART_STATE_INACTIVE: u16 = 0;
+
+/// The counts a job gets so that its memory stays within MaxMemPerCPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemFit {
+    /// CPUs per node.
+    pub pn_min_cpus: u16,
+    /// CPUs per task.
+    pub cpus_per_task: u16,
+    /// CPUs in total.
+    pub min_cpus: u32,
+    /// Memory in wire form.
+    pub pn_min_memory: u64,
+}
+
+/// A memory request over MaxMemPerNode (or per CPU times the CPUs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverMemLimit;
+
+/// Upstream's `_valid_pn_min_mem` as its partition test applies it: a job
+/// asking more memory per CPU than MaxMemPerCPU gets more CPUs instead (a
+/// memory request of 0 means the first node's whole memory). Ok(None) when
+/// nothing changes, Err when even that cannot fit a MaxMemPerNode.
+pub fn fit_max_mem_per_cpu(
+    c: &Controller,
+    part: &PartitionSpec,
+    desc: &JobDesc,
+) -> Result<Option<MemFit>, OverMemLimit> {
+    let sys = if part.max_mem_per_cpu != 0 {
+        part.max_mem_per_cpu
+    } else {
+        c.spec.limits.max_mem_per_cpu
+    };
+    if sys == 0 || sys == MEM_PER_CPU {
+        return Ok(None);
+    }
+    let set = |v: u16| v != NO_VAL16 && v != 0;
+    let mut fit = MemFit {
+        pn_min_cpus: desc.pn_min_cpus,
+        cpus_per_task: if desc.cpus_per_task == NO_VAL16 {
+            1
+        } else {
+            desc.cpus_per_task
+        },
+        min_cpus: desc.min_cpus,
+        pn_min_memory: desc.pn_min_memory,
+    };
+    let num_tasks = if desc.num_tasks != 0 && desc.num_tasks != NO_VAL {
+        desc.num_tasks
+    } else if desc.ntasks_per_node != NO_VAL16 {
+        desc.min_nodes * u32::from(desc.ntasks_per_node)
+    } else {
+        desc.min_nodes
+    };
+    let job = desc.pn_min_memory;
+    let per_cpu = |v: u64| v & MEM_PER_CPU != 0;
+    let mb = |v: u64| v & !MEM_PER_CPU;
+
+    if per_cpu(job) && per_cpu(sys) {
+        if mb(job) <= mb(sys) {
+            return Ok(None);
+        }
+        // More CPUs per task, each with less memory.
+        let ratio = mb(job).div_ceil(mb(sys));
+        fit.cpus_per_task =
+            (u64::from(fit.cpus_per_task) * ratio).min(u64::from(u16::MAX - 1)) as u16;
+        fit.pn_min_memory = mb(job).div_ceil(ratio) | MEM_PER_CPU;
+        if num_tasks != 0 && desc.min_cpus != NO_VAL {
+            fit.min_cpus = num_tasks * u32::from(fit.cpus_per_task);
+        } else {
+            fit.pn_min_cpus = fit.cpus_per_task;
+        }
+        return Ok(Some(fit));
+    }
+
+    let job = if job == 0 {
+        part.nodes
+            .first()
+            .map_or(0, |&i| c.spec.nodes[i].real_memory)
+    } else {
+        job
+    };
+    if !per_cpu(job) && !per_cpu(sys) {
+        return if job <= sys {
+            Ok(None)
+        } else {
+            Err(OverMemLimit)
+        };
+    }
+
+    // One limit per CPU, the other per node: compare per node.
+    let mut cpus_per_node: u64 = if part.max_share == 0 || desc.shared == 0 {
+        part.nodes
+            .first()
+            .map_or(0, |&i| u64::from(c.spec.nodes[i].cpus))
+    } else {
+        let mut n = if set(desc.ntasks_per_node) {
+            u64::from(desc.ntasks_per_node)
+        } else {
+            1
+        };
+        let max_nodes = desc.max_nodes;
+        if num_tasks != 0 && max_nodes != NO_VAL && max_nodes != 0 {
+            n = n.max(u64::from(num_tasks.div_ceil(max_nodes)));
+        }
+        if set(desc.cpus_per_task) {
+            n *= u64::from(desc.cpus_per_task);
+        }
+        if desc.pn_min_cpus != NO_VAL16 && u64::from(desc.pn_min_cpus) > n {
+            n = u64::from(desc.pn_min_cpus);
+        }
+        n
+    };
+    let mut changed = false;
+    let (job_mb, sys_mb) = if per_cpu(job) {
+        (mb(job) * cpus_per_node, sys)
+    } else {
+        // A memory per node needs enough CPUs to be within the per-CPU limit.
+        let min_cpus = job.div_ceil(mb(sys));
+        if desc.pn_min_cpus == NO_VAL16 || u64::from(desc.pn_min_cpus) < min_cpus {
+            fit.pn_min_cpus = min_cpus.min(u64::from(u16::MAX - 1)) as u16;
+            cpus_per_node = cpus_per_node.max(min_cpus);
+            if desc.ntasks_per_node != 0 {
+                fit.cpus_per_task = fit.pn_min_cpus.div_ceil(desc.ntasks_per_node);
+            }
+            changed = true;
+        }
+        (job, mb(sys) * cpus_per_node)
+    };
+    if job_mb > sys_mb {
+        return Err(OverMemLimit);
+    }
+    Ok(changed.then_some(fit))
+}
+
+/// Stores the counts [`fit_max_mem_per_cpu`] chose.
+fn apply_mem_fit(desc: &mut JobDesc, fit: MemFit) {
+    desc.pn_min_cpus = fit.pn_min_cpus;
+    desc.cpus_per_task = fit.cpus_per_task;
+    desc.min_cpus = fit.min_cpus;
+    desc.pn_min_memory = fit.pn_min_memory;
+}
+
+/// The submit-time selection's verdict on the node configuration: can
+/// enough nodes of the partition that match the constraints ever hold one
+/// node's share of this job? The reasons are upstream's
+/// (`_build_node_list`).
+fn test_selection(
+    c: &Controller,
+    part: &PartitionSpec,
+    desc: &JobDesc,
+    features: Option<&[FeatureItem]>,
+    gres_per_node: &[GresItem],
+    required: Option<&[usize]>,
+    excluded: &[usize],
+) -> Result<(), Refusal> {
+    let has_feature = |i: usize, name: &str| {
+        c.spec.nodes[i]
+            .features
+            .as_deref()
+            .is_some_and(|f| f.split(',').any(|x| x == name))
+    };
+    let allowed: Vec<usize> = part
+        .nodes
+        .iter()
+        .copied()
+        .filter(|i| !excluded.contains(i))
+        .collect();
+    let candidates = match features {
+        Some(items) => features::filter_nodes(items, &allowed, has_feature),
+        None => allowed,
+    };
+    // `-N 0` in a partition without MinNodes: no nodes at all is only for
+    // burst buffer jobs (select_nodes).
+    if desc.min_nodes == 0 && (desc.max_nodes == 0 || desc.max_nodes == NO_VAL) {
+        return Err(Refusal::code(SlurmRc::ESLURM_INVALID_NODE_COUNT));
+    }
+    let unavailable = || Refusal::code(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE);
+    if candidates.is_empty() {
+        // No node left to be found wanting: no particular message.
+        return Err(unavailable());
+    }
+    let need = per_node_need(desc);
+    let mut cpus_ok = false;
+    let mut mem_ok = false;
+    let mut fitting = 0u32;
+    let mut usable = Vec::new();
+    for &i in &candidates {
+        let n = &c.spec.nodes[i];
+        // MaxCPUsPerNode is the selection's business (no message).
+        let cpu_fit = need.cpus <= u32::from(n.cpus);
+        // The node list check compares the memory figure as given (per
+        // CPU or per node) with the node's memory...
+        let mem_fit = (desc.pn_min_memory & !MEM_PER_CPU) <= n.real_memory;
+        let gres_fit = gres_per_node
+            .iter()
+            .all(|g| n.gres_count(&g.name, g.kind.as_deref()) >= g.count);
+        cpus_ok |= cpu_fit;
+        mem_ok |= cpu_fit && mem_fit;
+        if cpu_fit && mem_fit {
+            usable.push(i);
+        }
+        // ...the selection then needs the CPUs it would really grant, and
+        // memory for each of them.
+        let granted = granted_cpus(c, part, i, need.cpus, desc.shared == 0);
+        // MaxCPUsPerNode caps what the job asks, and whole nodes for an
+        // exclusive job, but not the rounding to sockets or cores, nor
+        // select/linear's whole nodes.
+        let counted = if desc.shared == 0 && !is_linear(c) {
+            granted
+        } else {
+            need.cpus
+        };
+        let select_fit = granted <= u32::from(n.cpus)
+            && part.max_cpus_per_node.is_none_or(|m| counted <= m)
+            && (!tracks_memory(c, part) || memory_for(desc, granted) <= n.real_memory);
+        if cpu_fit && mem_fit && select_fit && gres_fit {
+            fitting += 1;
+        }
+    }
+    if !cpus_ok {
+        return Err(Refusal::with_msg(
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+            "CPU count per node can not be satisfied",
+        ));
+    }
+    if !mem_ok {
+        return Err(Refusal::with_msg(
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+            "Memory specification can not be satisfied",
+        ));
+    }
+    // Every --nodelist node must be one the job could use (_nodes_in_sets).
+    if required.is_some_and(|req| req.iter().any(|i| !usable.contains(i))) {
+        return Err(unavailable());
+    }
+    if fitting < desc.min_nodes.max(1) {
+        return Err(unavailable());
+    }
+    Ok(())
 }
 
 /// Fills the values upstream derives in `_validate_job_desc` and sbatch's

@@ -226,7 +226,14 @@ fn submission_checks_answer_with_upstreams_codes() {
     for (what, d, want) in cases {
         assert_eq!(rc_of(&submit(&mut c, ALICE, d)), want.0, "{what}");
     }
-    assert!(c.jobs.is_empty(), "no refused submission may leave a job");
+    // Refusals by the submit-time selection keep a FAILED record, as
+    // upstream's job_allocate does; nothing is left to run.
+    assert!(
+        c.jobs
+            .values()
+            .all(|j| j.base_state() == super::job::JobState::Failed),
+        "no refused submission may leave a job to run"
+    );
 }
 
 #[test]

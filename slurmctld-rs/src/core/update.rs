@@ -589,6 +589,11 @@ fn update_fields(
             if !pending {
                 return Err(SlurmRc::ESLURM_JOB_NOT_PENDING);
             }
+            // New constraints are checked as at submission; an empty
+            // value clears them.
+            if !f.is_empty() && super::features::validated(f, &c.spec.nodes).is_none() {
+                return Err(SlurmRc::ESLURM_INVALID_FEATURE);
+            }
             job.desc.features = (!f.is_empty()).then(|| c.strings.get(f));
         }
     }

@@ -216,14 +216,20 @@ fn node_alloc_tres(
 /// pending one's expected start (never in the past) or its begin time
 /// when that is ahead, with the end a time limit later (upstream's 32-bit
 /// minutes-to-seconds product included).
-fn start_and_end(job: &Job, time_limit: u32, pending: bool, now: i64) -> (i64, i64) {
+fn start_and_end(
+    job: &Job,
+    begin_time: i64,
+    time_limit: u32,
+    pending: bool,
+    now: i64,
+) -> (i64, i64) {
     if !pending {
         return (job.start_time, job.end_time);
     }
     let start = if job.start_time != 0 {
         job.start_time.max(now)
-    } else if job.eligible_time > now {
-        job.eligible_time
+    } else if begin_time > now {
+        begin_time
     } else {
         return (0, 0);
     };
@@ -380,6 +386,13 @@ pub fn job_record<'a>(
     } else {
         NO_VAL
     };
+    // Upstream's begin time: when the job became eligible, or the --begin
+    // it still waits for (kept through dependencies).
+    let begin_time = if job.eligible_time == 0 && pending && d.begin_time > now {
+        d.begin_time
+    } else {
+        job.eligible_time
+    };
     let mut bitflags = d.bitflags;
     if job.eligible_time == 0 && pending {
         bitflags |= JOB_DEPENDENT;
@@ -430,7 +443,7 @@ pub fn job_record<'a>(
         Some(a) => ((a.count() > 0).then(|| a.task_str()), a.max_run),
         None => (None, array_throttle(c, job)),
     };
-    let (start_time, end_time) = start_and_end(job, time_limit, pending, now);
+    let (start_time, end_time) = start_and_end(job, begin_time, time_limit, pending, now);
     JobInfoT {
         array_job_id: job.array_job_id,
         array_task_id: job.array_task_id.unwrap_or(NO_VAL),
@@ -467,7 +480,7 @@ pub fn job_record<'a>(
             d.nice
         },
         submit_time: job.submit_time,
-        begin_time: job.eligible_time,
+        begin_time,
         accrue_time: job.accrue_time,
         start_time,
         end_time,
