@@ -142,18 +142,7 @@ impl Controller {
         // old nodes cannot start in this pass: leave them out of the sort,
         // which matters with a long held queue (a pass follows every burst of
         // submissions).
-        let mut order: Vec<(u32, u32)> = self
-            .jobs
-            .values()
-            .filter(|j| {
-                j.is_pending()
-                    && j.priority != 0
-                    && j.state & super::job::state_flags::COMPLETING == 0
-            })
-            .map(|j| (j.priority, j.job_id))
-            .collect();
-        // Priority descending, then job id ascending, as upstream's queue sort.
-        order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let order = self.queue_order(|_| true);
         let mut failed_parts: Vec<usize> = Vec::new();
         let mut changed = Vec::new();
         // Every pending task of an array is a queue entry of its own in
@@ -345,6 +334,25 @@ fn deadline_time_limit(job: &Job, part: &super::spec::PartitionSpec, now: i64) -
 }
 
 impl Controller {
+    /// Pending jobs that may be looked at (not held, not still completing
+    /// after a requeue) and pass `more`, as (priority, id) in upstream's
+    /// queue order: priority descending, then job id ascending.
+    fn queue_order(&self, more: impl Fn(&Job) -> bool) -> Vec<(u32, u32)> {
+        let mut order: Vec<(u32, u32)> = self
+            .jobs
+            .values()
+            .filter(|j| {
+                j.is_pending()
+                    && j.priority != 0
+                    && j.state & super::job::state_flags::COMPLETING == 0
+                    && more(j)
+            })
+            .map(|j| (j.priority, j.job_id))
+            .collect();
+        order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        order
+    }
+
     /// Expected start times of pending jobs, as upstream's sched/builtin
     /// computes them every `interval` (`_compute_start_times`): for up to
     /// `max_jobs` + 1 eligible jobs in priority order, the earliest moment
@@ -352,20 +360,9 @@ impl Controller {
     /// later job that would share nodes with an earlier estimate starts no
     /// sooner than that one ends. Returns the jobs whose estimate changed.
     pub fn estimate_start_times(&mut self, max_jobs: usize, now: i64) -> Vec<u32> {
-        let mut order: Vec<(u32, u32)> = self
-            .jobs
-            .values()
-            .filter(|j| {
-                j.is_pending()
-                    && j.priority != 0
-                    && j.eligible_time != 0
-                    && j.eligible_time <= now
-                    && j.dependencies.is_none()
-                    && j.state & super::job::state_flags::COMPLETING == 0
-            })
-            .map(|j| (j.priority, j.job_id))
-            .collect();
-        order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let order = self.queue_order(|j| {
+            j.eligible_time != 0 && j.eligible_time <= now && j.dependencies.is_none()
+        });
         let mut ends: Vec<(i64, u32)> = self
             .jobs
             .values()
