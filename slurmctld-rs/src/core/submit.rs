@@ -1462,16 +1462,21 @@ impl Controller {
         if !job.is_pending() {
             return;
         }
+        let begin = job.desc.begin_time;
+        // With no limits enforced (no accounting) each of upstream's passes
+        // gives a pending job without one its begin time as accrue time,
+        // a future `--begin` included, held or dependent as it may be.
+        if job.accrue_time == 0 && begin > now {
+            job.accrue_time = begin;
+        }
         if let Some(reason) = self.test_dependencies(job) {
             if job.priority != 0 {
                 job.reason = reason;
                 job.state_desc = None;
             }
             job.eligible_time = 0;
-            job.accrue_time = 0;
             return;
         }
-        let begin = job.desc.begin_time;
         if job.priority == 0 || (begin != 0 && begin > now) {
             return;
         }
