@@ -360,8 +360,12 @@ impl Controller {
     /// later job that would share nodes with an earlier estimate starts no
     /// sooner than that one ends. Returns the jobs whose estimate changed.
     pub fn estimate_start_times(&mut self, max_jobs: usize, now: i64) -> Vec<u32> {
+        // Jobs of a partition that does not schedule (DOWN) get none.
         let order = self.queue_order(|j| {
-            j.eligible_time != 0 && j.eligible_time <= now && j.dependencies.is_none()
+            j.eligible_time != 0
+                && j.eligible_time <= now
+                && j.dependencies.is_none()
+                && self.spec.partitions[j.part_index].state_up & super::spec::PART_STATE_SCHED != 0
         });
         let mut ends: Vec<(i64, u32)> = self
             .jobs
