@@ -87,7 +87,8 @@ pub fn tres_str(items: &[(&str, u64)]) -> String {
 pub fn job_tres_req(c: &Controller, job: &Job) -> String {
     let d = &job.desc;
     let nodes = d.min_nodes.max(1);
-    let cpus = d.min_cpus.max(u32::from(d.pn_min_cpus) * nodes).max(1);
+    // The job's own minimum CPU count, as upstream's job_set_req_tres.
+    let cpus = d.min_cpus.max(1);
     // job_get_tres_mem: per CPU times the CPUs, else per node times the
     // nodes; no request counts the partition's first node's memory.
     let mem = if d.pn_min_memory & MEM_PER_CPU != 0 {
