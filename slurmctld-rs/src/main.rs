@@ -325,6 +325,7 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         slurmd_user: conf.slurmd_user_id.unwrap_or(0),
         sched_interval: sched_interval(&conf),
         start_estimates: start_estimates(&conf),
+        backfill: conf.schedtype == "sched/backfill",
         purge_interval: Duration::from_secs(5),
     };
     let pidfile = PathBuf::from(&conf.slurmctld_pidfile);

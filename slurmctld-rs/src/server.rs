@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub sched_interval: Duration,
     /// How often expected start times are computed, and for how many jobs.
     pub start_estimates: (Duration, usize),
+    /// SchedulerType=sched/backfill (estimates show their planned nodes).
+    pub backfill: bool,
     /// How often MinJobAge purging runs.
     pub purge_interval: Duration,
 }
@@ -528,7 +530,7 @@ async fn background(shared: Arc<Shared>) {
             _ = estimate.tick() => {
                 let t = now();
                 let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-                core.estimate_start_times(estimate_jobs, t);
+                core.estimate_start_times(estimate_jobs, shared.cfg.backfill, t);
                 continue;
             }
             _ = shared.schedule_now.notified() => {

@@ -118,6 +118,7 @@ impl TestServer {
             slurmd_user: 0,
             sched_interval: Duration::from_secs(60),
             start_estimates: (Duration::from_secs(30), 50),
+            backfill: false,
             purge_interval: Duration::from_secs(60),
         };
         let listeners = server::bind(&cfg).await.unwrap();

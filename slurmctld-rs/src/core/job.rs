@@ -297,6 +297,7 @@ pub fn format_dependencies(deps: &Dependencies) -> String {
         .map(|(d, s)| match d.kind {
             DependencyKind::Singleton => format!("singleton({})", s.name()),
             k => match d.array_task {
+                Some(wire::pack::INFINITE) => format!("{}:{}_*({})", k.name(), d.job_id, s.name()),
                 Some(t) => format!("{}:{}_{}({})", k.name(), d.job_id, t, s.name()),
                 None => format!("{}:{}({})", k.name(), d.job_id, s.name()),
             },

@@ -193,6 +193,10 @@ pub struct Controller {
     pub boot_time: i64,
     /// When backfill last ran (0 = never).
     pub last_backfill: i64,
+    /// Nodes the last start estimate planned for each pending job, shown as
+    /// SchedNodeList when backfill made the estimate (not kept across a
+    /// restart: the next estimate rebuilds it).
+    pub planned_nodes: std::collections::HashMap<u32, String>,
     /// The configuration as `scontrol show config` reports it.
     pub build_info: Option<Box<BuildInfo>>,
     users: Box<dyn UserDirectory>,
@@ -222,6 +226,7 @@ impl Controller {
             last_conf_update: now,
             boot_time: now,
             last_backfill: 0,
+            planned_nodes: std::collections::HashMap::new(),
             build_info: None,
             users,
         }

@@ -359,7 +359,17 @@ impl Controller {
     /// running jobs (ending at their end times) leave room for the job; a
     /// later job that would share nodes with an earlier estimate starts no
     /// sooner than that one ends. Returns the jobs whose estimate changed.
-    pub fn estimate_start_times(&mut self, max_jobs: usize, now: i64) -> Vec<u32> {
+    /// `plan_nodes`: remember the nodes of each estimate (backfill shows
+    /// them as SchedNodeList, sched/builtin does not).
+    pub fn estimate_start_times(
+        &mut self,
+        max_jobs: usize,
+        plan_nodes: bool,
+        now: i64,
+    ) -> Vec<u32> {
+        let jobs = &self.jobs;
+        self.planned_nodes
+            .retain(|id, _| jobs.get(id).is_some_and(|j| j.is_pending()));
         // Jobs of a partition that does not schedule (DOWN) get none.
         let order = self.queue_order(|j| {
             j.eligible_time != 0
@@ -390,6 +400,14 @@ impl Controller {
                 continue;
             };
             if let Some((mut start, nodes)) = self.will_run(&job, &ends, now) {
+                if plan_nodes {
+                    let names: Vec<String> = nodes
+                        .iter()
+                        .map(|&i| self.spec.nodes[i].name.clone())
+                        .collect();
+                    self.planned_nodes
+                        .insert(id, wire::hostlist::compress(&names));
+                }
                 if nodes.iter().any(|n| estimated_nodes.contains(n)) && start <= last_job_alloc {
                     start = last_job_alloc;
                 }

@@ -483,7 +483,10 @@ pub fn create(
     let dependencies = match desc.dependency.as_deref().filter(|d| !d.is_empty()) {
         None => None,
         Some(spec) => match Dependencies::parse(spec) {
-            Some(d) => Some(d),
+            Some(mut d) => {
+                c.mark_whole_arrays(&mut d);
+                Some(d)
+            }
             None => return Err(Refusal::code(SlurmRc::ESLURM_DEPENDENCY)),
         },
     };
@@ -1413,11 +1416,25 @@ impl Controller {
         }
     }
 
+    /// A clause naming an array's id without a task waits for the whole
+    /// array (upstream shows it as `id_*`).
+    pub fn mark_whole_arrays(&self, deps: &mut Dependencies) {
+        for d in deps.items.iter_mut().filter(|d| d.array_task.is_none()) {
+            let is_array = self
+                .jobs
+                .get(&d.job_id)
+                .is_some_and(|j| j.array_job_id == d.job_id && d.job_id != 0);
+            if is_array {
+                d.array_task = Some(WHOLE_ARRAY);
+            }
+        }
+    }
+
     /// The state of what a clause waits for: one job, one array task, or a
     /// whole array taken together (a clause naming an array's id without
     /// a task). None when no such job is known.
     fn dependency_target(&self, d: &Dependency) -> Option<TargetState> {
-        let records: Vec<&Job> = match d.array_task {
+        let records: Vec<&Job> = match d.array_task.filter(|&t| t != WHOLE_ARRAY) {
             Some(task) => self
                 .jobs
                 .values()
@@ -1486,6 +1503,9 @@ impl Controller {
         }
     }
 }
+
+/// A dependency clause's task meaning "every task of the array".
+pub const WHOLE_ARRAY: u32 = INFINITE;
 
 /// What a dependency clause sees of the job(s) it waits for.
 struct TargetState {

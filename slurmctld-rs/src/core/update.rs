@@ -640,7 +640,8 @@ fn update_fields(
             job.dependencies = None;
             job.desc.dependency = None;
         } else {
-            let d = Dependencies::parse(dep).ok_or(SlurmRc::ESLURM_DEPENDENCY)?;
+            let mut d = Dependencies::parse(dep).ok_or(SlurmRc::ESLURM_DEPENDENCY)?;
+            c.mark_whole_arrays(&mut d);
             if d.items.iter().any(|i| i.job_id == job.job_id) {
                 return Err(SlurmRc::ESLURM_DEPENDENCY);
             }

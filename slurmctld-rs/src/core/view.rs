@@ -497,7 +497,11 @@ pub fn job_record<'a>(
             &mut scratch.nodes,
             alloc_names.as_ref().map(|n| wire::hostlist::compress(n)),
         ),
-        sched_nodes: None,
+        sched_nodes: if pending {
+            c.planned_nodes.get(&job.job_id).map(String::as_str)
+        } else {
+            None
+        },
         partition: Some(&job.partition),
         account: text(&d.account),
         admin_comment: text(&d.admin_comment),
