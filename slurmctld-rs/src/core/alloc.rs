@@ -6,6 +6,7 @@
 use wire::job_reason::JobReason;
 use wire::pack::{NO_VAL, NO_VAL16};
 
+use super::features::{self, FeatureItem, FeatureOp};
 use super::gres::{GresAlloc, HeldGres};
 use super::job::{state_flags, Job, JobState};
 use super::node::{base, flag};
@@ -170,6 +171,99 @@ impl Controller {
         out
     }
 
+    /// Whether node `i` has feature `name` (its `Features=`).
+    pub fn node_has_feature(&self, i: usize, name: &str) -> bool {
+        self.spec.nodes[i]
+            .features
+            .as_deref()
+            .is_some_and(|f| f.split(',').any(|x| x == name))
+    }
+
+    /// The node choice under a `--constraint` expression, as upstream's
+    /// `_get_req_features`: AND/OR parts leave only the nodes that satisfy
+    /// them (`valid_feature_counts`); a bracketed `[a|b]` puts the whole
+    /// job on nodes of one of its features, tried in the order written;
+    /// each `name*N` first gets N nodes with that feature, which then are
+    /// required nodes of the job (and the rest may be any node).
+    fn choose_with_features(
+        &self,
+        items: &[FeatureItem],
+        offers: &[Offer],
+        required: &[usize],
+        want: Want,
+        reserve: impl Fn(usize) -> Option<u32> + Copy,
+    ) -> Option<Vec<(usize, u32)>> {
+        let all: Vec<usize> = offers.iter().map(|o| o.node).collect();
+        let allowed = features::filter_nodes(items, &all, |i, f| self.node_has_feature(i, f));
+        let offers: Vec<Offer> = offers
+            .iter()
+            .filter(|o| allowed.contains(&o.node))
+            .copied()
+            .collect();
+        let alternatives = xor_alternatives(items);
+        if alternatives.is_empty() {
+            return self.choose_counted(items, &offers, required, want, reserve);
+        }
+        alternatives.iter().find_map(|name| {
+            let only: Vec<Offer> = offers
+                .iter()
+                .filter(|o| self.node_has_feature(o.node, name))
+                .copied()
+                .collect();
+            self.choose_counted(items, &only, required, want, reserve)
+        })
+    }
+
+    /// The selection with every `name*N` of `items` (outside parentheses)
+    /// first given N nodes with that feature: those become required nodes
+    /// and raise the node count. Inside brackets (`[a*1&b*1]`) each
+    /// feature's nodes are apart from the ones already taken.
+    fn choose_counted(
+        &self,
+        items: &[FeatureItem],
+        offers: &[Offer],
+        required: &[usize],
+        want: Want,
+        reserve: impl Fn(usize) -> Option<u32> + Copy,
+    ) -> Option<Vec<(usize, u32)>> {
+        let mut taken: Vec<usize> = Vec::new();
+        let mut apart = false;
+        for item in items.iter().filter(|i| i.count != 0 && i.paren == 0) {
+            let sub: Vec<Offer> = offers
+                .iter()
+                .filter(|o| self.node_has_feature(o.node, &item.name))
+                .filter(|o| !(apart && taken.contains(&o.node)))
+                .copied()
+                .collect();
+            // One CPU per node is all this step asks (upstream sets the
+            // job's min_cpus to the count for it).
+            let step = Want {
+                min_nodes: item.count,
+                cpus: item.count,
+                ..want
+            };
+            let got = select::choose(&sub, &[], step, reserve)?;
+            taken.extend(got.iter().map(|g| g.0));
+            apart |= item.op == FeatureOp::XAnd;
+        }
+        if taken.is_empty() {
+            return select::choose(offers, required, want, reserve);
+        }
+        taken.extend_from_slice(required);
+        taken.sort_unstable();
+        taken.dedup();
+        let count = taken.len() as u32;
+        if count > want.max_nodes {
+            return None;
+        }
+        let want = Want {
+            min_nodes: want.min_nodes.max(count),
+            cpus: want.cpus.max(count),
+            ..want
+        };
+        select::choose(offers, &taken, want, reserve)
+    }
+
     /// Tries to place `job` now. None when the resources are not free.
     pub fn try_allocate(&self, job: &Job) -> Option<Allocation> {
         let d = &job.desc;
@@ -224,7 +318,16 @@ impl Controller {
             pn_cpus: need.cpus,
             best_fit: !self.is_linear(),
         };
-        let picked = select::choose(&offers, &required, want, |i| self.reserve_per_node(i, unit))?;
+        let reserve = |i: usize| self.reserve_per_node(i, unit);
+        let items = d
+            .features
+            .as_deref()
+            .filter(|f| !f.is_empty())
+            .and_then(features::parse);
+        let picked = match items {
+            None => select::choose(&offers, &required, want, reserve)?,
+            Some(items) => self.choose_with_features(&items, &offers, &required, want, reserve)?,
+        };
         let chosen: Vec<usize> = picked.iter().map(|p| p.0).collect();
         let cpus: Vec<u16> = picked
             .iter()
@@ -668,7 +771,11 @@ impl Controller {
         let Some(job) = self.jobs.get_mut(&job_id) else {
             return;
         };
-        job.alloc = None;
+        // Upstream keeps the node count of the last run (total_nodes) to
+        // show while the job waits again.
+        if let Some(a) = job.alloc.take() {
+            job.node_cnt_wag = a.nodes.len() as u32;
+        }
         job.start_time = 0;
         job.end_time = 0;
         if job.desc.begin_time <= now {
@@ -692,7 +799,9 @@ impl Controller {
         let Some(job) = self.jobs.get_mut(&job_id) else {
             return;
         };
-        job.alloc = None;
+        if let Some(a) = job.alloc.take() {
+            job.node_cnt_wag = a.nodes.len() as u32;
+        }
         job.state = JobState::Pending as u32;
         job.restart_cnt = job.restart_cnt.saturating_add(1);
         job.priority = 0;
@@ -777,4 +886,21 @@ impl Controller {
         }
         effects
     }
+}
+
+/// The features of a bracketed OR (`[a|b|c]`), in the order written; empty
+/// when there is none. The bracket's last feature carries the operator
+/// that follows the bracket, so it is the one after the last `|` of the run.
+fn xor_alternatives(items: &[FeatureItem]) -> Vec<String> {
+    let Some(first) = items.iter().position(|i| i.op == FeatureOp::XOr) else {
+        return Vec::new();
+    };
+    let run = items[first..]
+        .iter()
+        .take_while(|i| i.op == FeatureOp::XOr)
+        .count();
+    items[first..(first + run + 1).min(items.len())]
+        .iter()
+        .map(|i| i.name.clone())
+        .collect()
 }

@@ -365,6 +365,10 @@ pub struct Job {
     pub tres_req: Text,
     /// Resources held while running or completing.
     pub alloc: Option<super::alloc::Allocation>,
+    /// Nodes the last selection would give the job on idle nodes, shown
+    /// as a pending job's node count (upstream's `node_cnt_wag`; 0: no
+    /// selection yet). Not saved: the next selection sets it again.
+    pub node_cnt_wag: u32,
     /// The descriptor as submitted, normalised (partition, time limit and
     /// counts resolved). Script and environment are on disk, not here.
     pub desc: JobDesc,
@@ -623,6 +627,7 @@ impl Job {
             tres_req,
             alloc,
             desc,
+            node_cnt_wag: 0,
         })
     }
 }

@@ -129,6 +129,7 @@ impl Controller {
             return SlurmRc::ESLURM_NODE_NOT_AVAIL;
         }
         // Nodes exist but are busy: the job waits for resources.
+        self.estimate_node_count(job);
         Controller::set_reason(job, JobReason::WAIT_RESOURCES, None);
         SlurmRc::ESLURM_NODES_BUSY
     }
@@ -265,6 +266,7 @@ impl Controller {
                         }
                         continue;
                     } else {
+                        self.estimate_node_count(&mut job);
                         Controller::set_reason(&mut job, JobReason::WAIT_RESOURCES, None);
                         failed_parts.push(job.part_index);
                     }
@@ -430,6 +432,30 @@ impl Controller {
             self.last_job_update = now;
         }
         changed
+    }
+
+    /// Records the nodes `job` would get if no job held anything (upstream
+    /// keeps the selection's test-only answer for a job that must wait as
+    /// its `node_cnt_wag`, which views show as a pending job's node
+    /// count); kept as it was when even that finds none.
+    pub fn estimate_node_count(&mut self, job: &mut Job) {
+        let idle: Vec<super::node::NodeRuntime> = self
+            .nodes
+            .iter()
+            .map(|n| super::node::NodeRuntime {
+                alloc_cpus: 0,
+                alloc_mem: 0,
+                alloc_gres: Vec::new(),
+                used_cores: Default::default(),
+                ..n.clone()
+            })
+            .collect();
+        let saved = std::mem::replace(&mut self.nodes, idle);
+        let picked = self.try_allocate(job);
+        self.nodes = saved;
+        if let Some(a) = picked {
+            job.node_cnt_wag = a.nodes.len() as u32;
+        }
     }
 
     /// When `job` could start if running jobs end at their end times, and

@@ -176,6 +176,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         tres_req: "".into(),
         alloc: None,
         desc: d,
+        node_cnt_wag: 0,
     };
     let (start_time, alloc) = match c.try_allocate(&job) {
         Some(a) => (now, Some(a)),
@@ -492,9 +493,10 @@ pub fn create(
     };
 
     // job_allocate sets the priority before its test selection, so a job
-    // refused there has still used up a priority value.
+    // refused there, and a `--test-only` probe, has still used up a
+    // priority value.
     let held = desc.priority == 0;
-    let priority = if held || test_only {
+    let priority = if held {
         0
     } else {
         c.next_priority(desc.nice, part_index)
@@ -575,6 +577,7 @@ pub fn create(
         tres_req: c.strings.get(""),
         alloc: None,
         desc,
+        node_cnt_wag: 0,
     };
     job.tres_req = c.strings.take(super::view::job_tres_req(c, &job));
     if let Some(a) = &job.array {

@@ -457,3 +457,85 @@ fn untracked_per_cpu_memory_checks_only_the_cpus_asked_for() {
     );
     assert_eq!((nodes, cpus), (vec!["n1".to_string()], vec![8]));
 }
+
+#[test]
+fn constraints_leave_only_the_nodes_with_the_features() {
+    // seeds 105/119: upstream selects only nodes whose features satisfy
+    // the expression; counts pick that many nodes with each feature first.
+    let cluster_with_features = || {
+        cluster(
+            "SelectType=select/cons_tres\nSelectTypeParameters=CR_CPU",
+            &format!(
+                "NodeName=n1 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=1000 Features=fa\n\
+                 NodeName=n2 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=1000 Features=fb\n\
+                 NodeName=n3 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=1000 Features=fa,fb\n\
+                 NodeName=n4 {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=1000\n\
+                 PartitionName=batch Nodes=ALL Default=YES State=UP"
+            ),
+        )
+    };
+    let with = |expr: &str| {
+        let expr = expr.to_string();
+        sbatch(move |d| d.features = Some(expr))
+    };
+    let mut c = cluster_with_features();
+    assert_eq!(run(&mut c, with("fb")).1, vec!["n2"]);
+    assert_eq!(run(&mut c, with("fa&fb")).1, vec!["n3"]);
+    let mut c = cluster_with_features();
+    // Two whole nodes with fa: n1 and n3, never n4.
+    let two = sbatch(|d| {
+        d.features = Some("fa".into());
+        d.min_nodes = 2;
+        d.num_tasks = 8;
+    });
+    assert_eq!(run(&mut c, two).1, vec!["n1", "n3"]);
+    // A bracketed count: one node of each feature, apart.
+    let mut c = cluster_with_features();
+    assert_eq!(run(&mut c, with("[fa*1&fb*1]")).1, vec!["n1", "n2"]);
+    // A bracketed OR: all nodes with one of them, the first that fits.
+    let mut c = cluster_with_features();
+    let both = sbatch(|d| {
+        d.features = Some("[fb|fa]".into());
+        d.min_nodes = 2;
+    });
+    assert_eq!(run(&mut c, both).1, vec!["n2", "n3"]);
+}
+
+#[test]
+fn a_waiting_job_shows_the_node_count_its_selection_would_give() {
+    // Upstream keeps the test-only selection's node count of a job that
+    // must wait (node_cnt_wag): `-n 3 -c 4` on 4-CPU nodes is 3 nodes,
+    // `-n 5` is 2, where the jobs' minimum is 1.
+    let mut c = cluster(
+        "SelectType=select/cons_tres\nSelectTypeParameters=CR_CPU",
+        &format!(
+            "NodeName=n[1-3] {NODE} CPUs=4 SocketsPerBoard=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=1000\n\
+             PartitionName=batch Nodes=ALL Default=YES State=UP"
+        ),
+    );
+    let all = sbatch(|d| {
+        d.min_nodes = 3;
+        d.shared = 0;
+    });
+    run(&mut c, all);
+    let mut waiting = |f: fn(&mut JobDescriptor)| {
+        let id = match c
+            .handle(root(), Message::SubmitBatchJob(Box::new(sbatch(f))), T0)
+            .reply
+        {
+            Message::SubmitBatchJobResponse { job_id, .. } => job_id,
+            other => panic!("submit refused: {other:?}"),
+        };
+        let _ = c.main_schedule(T0 + 1);
+        assert!(c.jobs[&id].is_pending());
+        (c.jobs[&id].desc.min_nodes, c.jobs[&id].node_cnt_wag)
+    };
+    assert_eq!(
+        waiting(|d| {
+            d.num_tasks = 3;
+            d.cpus_per_task = 4;
+        }),
+        (1, 3)
+    );
+    assert_eq!(waiting(|d| d.num_tasks = 5), (1, 2));
+}

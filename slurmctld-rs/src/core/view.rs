@@ -558,7 +558,11 @@ pub fn job_record<'a>(
             _ => d.min_cpus,
         },
         max_cpus: if d.max_cpus == NO_VAL { 0 } else { d.max_cpus },
-        min_nodes: alloc.map_or(d.min_nodes, |a| a.nodes.len() as u32),
+        min_nodes: match alloc {
+            Some(a) => a.nodes.len() as u32,
+            None if pending => pending_node_count(c, job),
+            None => d.min_nodes,
+        },
         max_nodes: if d.max_nodes == NO_VAL {
             0
         } else {
@@ -946,6 +950,49 @@ pub fn licenses(c: &Controller) -> Vec<LicenseInfo> {
             remote: 0,
         })
         .collect()
+}
+
+/// A pending job's node count as upstream packs it: the last selection's
+/// estimate (`node_cnt_wag`), else a guess from its task count and the
+/// biggest node of its partition (CPUs, or cores with --ntasks-per-core),
+/// never below its minimum.
+fn pending_node_count(c: &Controller, job: &Job) -> u32 {
+    if job.node_cnt_wag != 0 {
+        return job.node_cnt_wag;
+    }
+    let d = &job.desc;
+    let part = &c.spec.partitions[job.part_index];
+    let biggest = |f: &dyn Fn(&super::spec::NodeSpec) -> u32| {
+        part.nodes
+            .iter()
+            .map(|&i| f(&c.spec.nodes[i]))
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    };
+    let max_cpus = biggest(&|n| u32::from(n.cpus));
+    let tasks = if d.num_tasks == NO_VAL {
+        0
+    } else {
+        d.num_tasks
+    };
+    let guess = if d.ntasks_per_node != 0 && d.ntasks_per_node != NO_VAL16 {
+        tasks / u32::from(d.ntasks_per_node)
+    } else if d.cpus_per_task > 1 && d.cpus_per_task != NO_VAL16 {
+        let per_node = (max_cpus / u32::from(d.cpus_per_task)).max(1);
+        tasks.div_ceil(per_node)
+    } else if d.ntasks_per_core != 0
+        && d.ntasks_per_core != INFINITE16
+        && d.ntasks_per_core != NO_VAL16
+    {
+        let max_cores = biggest(&|n| u32::from(n.sockets) * u32::from(n.cores_per_socket));
+        tasks
+            .div_ceil(u32::from(d.ntasks_per_core))
+            .div_ceil(max_cores)
+    } else {
+        tasks.div_ceil(max_cpus)
+    };
+    guess.max(d.min_nodes)
 }
 
 #[cfg(test)]
