@@ -4,6 +4,7 @@
 //! state records that must be durable before that reply goes out.
 
 pub mod alloc;
+pub mod control;
 pub mod desc;
 pub mod features;
 pub mod gres;
@@ -455,6 +456,8 @@ impl Controller {
                 job_id_str,
                 flags,
             } => update::requeue(self, caller, job_id, job_id_str.as_deref(), flags, now),
+            Message::Suspend(m) => control::suspend(self, caller, &m, now),
+            Message::TopJob(m) => control::top_job(self, caller, &m, now),
             Message::UpdateNode(u) => update::update_node(self, caller, &u, now),
             Message::UpdatePartition(u) => update::update_partition(self, caller, &u, now),
             Message::Reconfigure => {

@@ -226,6 +226,20 @@ fn kill_record(
     if job.base_state().is_finished() {
         return Err(SlurmRc::ESLURM_ALREADY_DONE);
     }
+    if job.base_state() == JobState::Suspended && k.signal == SIGKILL {
+        // Cancelled while suspended: it ended when it was suspended
+        // (upstream's `job_signal`); it gets its CPUs back to free them.
+        let ended = job.suspend_time;
+        c.set_cpus_in_use(job_id, true, now);
+        let effects = c.cancel_running(job_id, now);
+        if let Some(job) = c.jobs.get_mut(&job_id) {
+            job.end_time = ended;
+        }
+        return Ok(Killed {
+            durable: vec![Durable::Job(job_id)],
+            effects,
+        });
+    }
     if job.base_state() == JobState::Running {
         // SIGKILL of the whole job deallocates it; anything narrower is a
         // plain signal (upstream's `job_signal`).
@@ -678,8 +692,9 @@ fn update_fields(
     if spec.mail_type != NO_VAL16 {
         job.desc.mail_type = spec.mail_type;
     }
+    // An empty MailUser= goes back to the default: the job's owner.
     if let Some(u) = &spec.mail_user {
-        job.desc.mail_user = Some(c.strings.get(u));
+        job.desc.mail_user = (!u.is_empty()).then(|| c.strings.get(u));
     }
     Ok(())
 }
