@@ -1,6 +1,6 @@
 //! REQUEST_SUSPEND and REQUEST_TOP_JOB: byte layout and round trips.
 
-use wire::msg::{msg_type, suspend_op, JobOp, Message};
+use wire::msg::{msg_type, suspend_op, JobOp, Message, SuspendInt};
 use wire::pack::{Packer, NO_VAL};
 use wire::version::ProtocolVersion;
 
@@ -58,4 +58,19 @@ fn resume_and_top_round_trip() {
         assert!(short.is_err());
     }
     assert_eq!(msg_type::REQUEST_TOP_JOB, 5038);
+}
+
+#[test]
+fn suspend_int_layout() {
+    let m = Message::SuspendInt(SuspendInt {
+        indf_susp: true,
+        job_core_spec: 0xfffe,
+        job_id: 1000,
+        op: suspend_op::SUSPEND,
+    });
+    assert_eq!(m.msg_type(), 5031);
+    let bytes = packed(&m);
+    assert_eq!(bytes, [1, 0xff, 0xfe, 0, 0, 0x03, 0xe8, 0, 0]);
+    let back = Message::unpack(5031, ProtocolVersion::V22_05, &bytes).unwrap();
+    assert_eq!(back, m);
 }

@@ -10,9 +10,6 @@ use super::job::JobState;
 use super::node::{base, flag};
 use super::{Caller, Controller, Durable, Effect, Outcome};
 
-/// SIGSTOP / SIGCONT as the node daemons take them.
-const SIGSTOP: u16 = libc::SIGSTOP as u16;
-const SIGCONT: u16 = libc::SIGCONT as u16;
 /// `NICE_OFFSET`: nice values travel biased so they stay unsigned.
 const NICE_OFFSET: u32 = 0x8000_0000;
 
@@ -32,13 +29,20 @@ fn split_id(s: &str) -> Option<(u32, &str)> {
 /// and `J_N` expressions are answered with per-task errors upstream, which
 /// is not modelled: they are refused as not supported.
 pub fn suspend(c: &mut Controller, caller: Caller, m: &JobOp, now: i64) -> Outcome {
-    if !c.is_privileged(caller.uid) {
-        return rc(SlurmRc::ESLURM_ACCESS_DENIED);
-    }
     let text = match m.job_id_str.as_deref() {
         Some(s) => s.to_string(),
         None => m.job_id.to_string(),
     };
+    // Upstream looks the leading number up before anything else and sends
+    // no reply at all when no record has it, which the client reports as
+    // an unexpected message.
+    let known = split_id(&text).is_some_and(|(id, _)| c.jobs.contains_key(&id));
+    if !known {
+        return rc(SlurmRc::SLURM_UNEXPECTED_MSG_ERROR);
+    }
+    if !c.is_privileged(caller.uid) {
+        return rc(SlurmRc::ESLURM_ACCESS_DENIED);
+    }
     let Some((job_id, rest)) = split_id(&text) else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
@@ -81,7 +85,7 @@ fn suspendable(c: &Controller, job_id: u32) -> Result<JobState, SlurmRc> {
 
 /// Suspends a running job: it is held (priority 0), stops using its CPUs
 /// (its memory stays allocated, as cons_tres keeps it) and its tasks get
-/// SIGSTOP. Suspending a suspended job only holds it.
+/// stopped by their node daemons. Suspending a suspended job only holds it.
 fn suspend_job(c: &mut Controller, job_id: u32, now: i64) -> Result<Vec<Effect>, SlurmRc> {
     let state = suspendable(c, job_id)?;
     let job = c
@@ -106,10 +110,9 @@ fn suspend_job(c: &mut Controller, job_id: u32, now: i64) -> Result<Vec<Effect>,
     job.suspend_time = now;
     c.set_cpus_in_use(job_id, false, now);
     c.last_job_update = now;
-    Ok(vec![Effect::SignalJob {
+    Ok(vec![Effect::SuspendJob {
         job_id,
-        signals: vec![SIGSTOP],
-        flags: wire::msg::complete::kill_flags::FULL_JOB,
+        op: suspend_op::SUSPEND,
     }])
 }
 
@@ -136,10 +139,9 @@ fn resume_job(c: &mut Controller, job_id: u32, now: i64) -> Result<Vec<Effect>, 
     job.suspend_time = now;
     c.jobs.insert(job_id, job);
     c.last_job_update = now;
-    Ok(vec![Effect::SignalJob {
+    Ok(vec![Effect::SuspendJob {
         job_id,
-        signals: vec![SIGCONT],
-        flags: wire::msg::complete::kill_flags::FULL_JOB,
+        op: suspend_op::RESUME,
     }])
 }
 

@@ -98,6 +98,9 @@ pub enum Effect {
         signals: Vec<u16>,
         flags: u16,
     },
+    /// Stop (or continue) a job's steps on all its nodes
+    /// (REQUEST_SUSPEND_INT; `op` is a `suspend_op`).
+    SuspendJob { job_id: u32, op: u16 },
     /// Kill a job a node runs that we do not know (REQUEST_ABORT_JOB).
     AbortJob { job_id: u32, node: usize },
     /// Run PrologSlurmctld for an allocated job, then report back with

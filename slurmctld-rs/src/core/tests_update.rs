@@ -263,10 +263,11 @@ fn only_operators_suspend_and_only_running_jobs_are_suspended() {
         job_op(&mut c, ROOT, suspend_msg(pend, SUSPEND), T0),
         pending
     );
-    let invalid = SlurmRc::ESLURM_INVALID_JOB_ID.0;
+    // No record: upstream sends no reply, the client says "unexpected".
+    let unexpected = SlurmRc::SLURM_UNEXPECTED_MSG_ERROR.0;
     assert_eq!(
         job_op(&mut c, ROOT, suspend_msg(9999, SUSPEND), T0),
-        invalid
+        unexpected
     );
 
     // Suspended 100 s after it started: held, and the time run is kept.

@@ -848,6 +848,12 @@ pub fn requeue(
     if job.user_id != caller.uid && !privileged {
         return rc(SlurmRc::ESLURM_ACCESS_DENIED);
     }
+    // `requeue incomplete` (JOB_RUNNING in the flags) leaves any job not
+    // running or suspended as it is, and that is a success.
+    let active = matches!(job.base_state(), JobState::Running | JobState::Suspended);
+    if flags & 0xff == JobState::Running as u32 && !active {
+        return rc(SlurmRc::SUCCESS);
+    }
     let requeue_allowed = match job.desc.requeue {
         NO_VAL16 => c.spec.limits.job_requeue,
         v => v != 0,
@@ -861,16 +867,32 @@ pub fn requeue(
     if job.base_state().is_finished() {
         // A finished batch job goes back to the queue at once.
         let effects = c.requeue_finished(job_id, flags, now);
-        return Outcome {
-            reply: Message::SlurmRc { rc: 0 },
-            durable: vec![Durable::Job(job_id)],
-            effects,
-        };
+        return requeued(c, job_id, effects);
     }
-    if job.base_state() != JobState::Running {
-        return rc(SlurmRc::ESLURM_DISABLED);
+    // A suspended job is requeued as a running one; it ended when it was
+    // suspended.
+    let suspended_at = (job.base_state() == JobState::Suspended).then_some(job.suspend_time);
+    if let Some(at) = suspended_at {
+        c.set_cpus_in_use(job_id, true, now);
+        if let Some(j) = c.jobs.get_mut(&job_id) {
+            j.state = JobState::Running as u32 | (j.state & !0xff);
+        }
+        let effects = c.requeue_running(job_id, flags, now);
+        if let Some(j) = c.jobs.get_mut(&job_id) {
+            j.end_time = at;
+        }
+        return requeued(c, job_id, effects);
     }
     let effects = c.requeue_running(job_id, flags, now);
+    requeued(c, job_id, effects)
+}
+
+/// A requeued job forgets its suspensions.
+fn requeued(c: &mut Controller, job_id: u32, effects: Vec<Effect>) -> Outcome {
+    if let Some(j) = c.jobs.get_mut(&job_id) {
+        j.suspend_time = 0;
+        j.pre_sus_time = 0;
+    }
     Outcome {
         reply: Message::SlurmRc { rc: 0 },
         durable: vec![Durable::Job(job_id)],

@@ -39,3 +39,38 @@ impl JobOp {
         })
     }
 }
+
+/// REQUEST_SUSPEND_INT: the controller tells a node daemon to stop or
+/// continue a job's steps (`u8 indf_susp · u16 job_core_spec · u32 job_id ·
+/// u16 op`, then switch data, none for switch/none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuspendInt {
+    /// Suspended by an operator (not by gang scheduling).
+    pub indf_susp: bool,
+    /// The job's core specialization (NO_VAL16 = none).
+    pub job_core_spec: u16,
+    /// Job id.
+    pub job_id: u32,
+    /// [`suspend_op`].
+    pub op: u16,
+}
+
+impl SuspendInt {
+    /// Packs the body.
+    pub fn pack(&self, p: &mut Packer) {
+        p.u8(u8::from(self.indf_susp));
+        p.u16(self.job_core_spec);
+        p.u32(self.job_id);
+        p.u16(self.op);
+    }
+
+    /// Reads the body.
+    pub fn unpack(u: &mut Unpacker<'_>) -> DecodeResult<SuspendInt> {
+        Ok(SuspendInt {
+            indf_susp: u.u8("suspend_int.indf_susp")? != 0,
+            job_core_spec: u.u16("suspend_int.job_core_spec")?,
+            job_id: u.u32("suspend_int.job_id")?,
+            op: u.u16("suspend_int.op")?,
+        })
+    }
+}

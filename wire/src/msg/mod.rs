@@ -28,7 +28,7 @@ pub use complete::{
 pub use cred::{CredError, JobCredential, SignedCredential};
 pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
-pub use job_op::{suspend_op, JobOp};
+pub use job_op::{suspend_op, JobOp, SuspendInt};
 pub use jobacct::{JobAcctInfo, TresRec};
 pub use launch::{BatchJobLaunch, PrologLaunch};
 pub use node::{
@@ -96,6 +96,7 @@ pub mod msg_type {
     pub const REQUEST_COMPLETE_BATCH_SCRIPT: u16 = 5018;
     pub const REQUEST_SUSPEND: u16 = 5014;
     pub const REQUEST_JOB_REQUEUE: u16 = 5023;
+    pub const REQUEST_SUSPEND_INT: u16 = 5031;
     pub const REQUEST_KILL_JOB: u16 = 5032;
     pub const RESPONSE_JOB_ARRAY_ERRORS: u16 = 5034;
     pub const REQUEST_TOP_JOB: u16 = 5038;
@@ -153,6 +154,7 @@ pub mod msg_type {
             REQUEST_JOB_REQUEUE => "REQUEST_JOB_REQUEUE",
             REQUEST_SUSPEND => "REQUEST_SUSPEND",
             REQUEST_TOP_JOB => "REQUEST_TOP_JOB",
+            REQUEST_SUSPEND_INT => "REQUEST_SUSPEND_INT",
             REQUEST_KILL_JOB => "REQUEST_KILL_JOB",
             RESPONSE_JOB_ARRAY_ERRORS => "RESPONSE_JOB_ARRAY_ERRORS",
             RESPONSE_SLURM_RC => "RESPONSE_SLURM_RC",
@@ -304,6 +306,8 @@ pub enum Message {
     Suspend(JobOp),
     /// REQUEST_TOP_JOB (scontrol top), answered RESPONSE_SLURM_RC.
     TopJob(JobOp),
+    /// REQUEST_SUSPEND_INT (controller to node daemon).
+    SuspendInt(SuspendInt),
     /// REQUEST_UPDATE_NODE.
     UpdateNode(UpdateNode),
     /// REQUEST_UPDATE_PARTITION.
@@ -441,6 +445,7 @@ impl Message {
             Message::JobRequeue { .. } => REQUEST_JOB_REQUEUE,
             Message::Suspend(_) => REQUEST_SUSPEND,
             Message::TopJob(_) => REQUEST_TOP_JOB,
+            Message::SuspendInt(_) => REQUEST_SUSPEND_INT,
             Message::UpdateNode(_) => REQUEST_UPDATE_NODE,
             Message::UpdatePartition(_) => REQUEST_UPDATE_PARTITION,
             Message::SlurmRc { .. } => RESPONSE_SLURM_RC,
@@ -573,6 +578,7 @@ impl Message {
                 p.u32(*flags);
             }
             Message::Suspend(op) | Message::TopJob(op) => op.pack(p),
+            Message::SuspendInt(m) => m.pack(p),
             Message::UpdateNode(n) => n.pack(p),
             Message::UpdatePartition(u) => u.pack(p),
             Message::SlurmRc { rc } => p.u32(*rc as u32),
@@ -781,6 +787,7 @@ impl Message {
             },
             REQUEST_SUSPEND => Message::Suspend(JobOp::unpack(u)?),
             REQUEST_TOP_JOB => Message::TopJob(JobOp::unpack(u)?),
+            REQUEST_SUSPEND_INT => Message::SuspendInt(SuspendInt::unpack(u)?),
             REQUEST_UPDATE_NODE => {
                 if version < ProtocolVersion::V21_08 {
                     return Err(DecodeError::UnsupportedVersion(version.0));
