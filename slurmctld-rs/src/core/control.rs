@@ -192,7 +192,8 @@ pub fn top_job(c: &mut Controller, caller: Caller, m: &JobOp, now: i64) -> Outco
         Ok(changed) => Outcome {
             reply: Message::SlurmRc { rc: 0 },
             durable: changed.into_iter().map(Durable::Job).collect(),
-            effects: vec![Effect::ScheduleSoon],
+            // Upstream does not call the scheduler for this.
+            effects: Vec::new(),
         },
         Err(e) => rc(e),
     }
