@@ -379,3 +379,42 @@ fn a_deadline_must_be_ahead_and_leave_room_for_the_minimum_time() {
     };
     assert_eq!(sub(&mut c, &ok), 0);
 }
+
+#[test]
+fn holding_one_pending_array_task_splits_it_off() {
+    let mut c = cluster();
+    let d = JobDescriptor {
+        user_id: ALICE,
+        group_id: ALICE,
+        script: Some("#!/bin/sh\ntrue\n".into()),
+        array_inx: Some("1-4".into()),
+        ..JobDescriptor::default()
+    };
+    let id = match c
+        .handle(caller(ALICE), Message::SubmitBatchJob(Box::new(d)), T0)
+        .reply
+    {
+        Message::SubmitBatchJobResponse { job_id, .. } => job_id,
+        other => panic!("{other:?}"),
+    };
+    let hold = JobDescriptor {
+        job_id_str: Some(format!("{id}_2")),
+        priority: 0,
+        ..JobDescriptor::default()
+    };
+    let out = c.handle(caller(ALICE), Message::UpdateJob(Box::new(hold)), T0 + 5);
+    assert_eq!(
+        out.reply,
+        Message::JobArrayErrors(vec![(0, Some(format!("{id}_2")))])
+    );
+    let task = c
+        .jobs
+        .values()
+        .find(|j| j.array_task_id == Some(2))
+        .unwrap();
+    assert_ne!(task.job_id, id);
+    assert_eq!((task.priority, task.array_job_id), (0, id));
+    let meta = &c.jobs[&id];
+    assert_ne!(meta.priority, 0);
+    assert_eq!(meta.array.as_ref().unwrap().count(), 3);
+}

@@ -318,6 +318,11 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
     if tasks.is_some() && c.jobs.get(&job_id).is_some_and(|j| j.array.is_none()) {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     }
+    if let Some(tasks) = tasks.as_deref() {
+        if let Some(split) = split_named_tasks(c, job_id, tasks, now) {
+            return update_tasks(c, caller, spec, job_id, &split, now);
+        }
+    }
     let privileged = c.is_privileged(caller.uid);
     let Some(job) = c.jobs.get(&job_id) else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
@@ -339,6 +344,89 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
             durable: vec![Durable::Job(job_id)],
             effects: Vec::new(),
         },
+    }
+}
+
+/// `J_N` / `J_[a-b]` naming some but not all of the tasks still pending in
+/// the array's record: upstream splits each named task off into a record
+/// of its own (a new job id) and updates those. Returns the split records
+/// with their task ids, or None when the update applies to the whole record.
+fn split_named_tasks(
+    c: &mut Controller,
+    meta_id: u32,
+    tasks: &[u32],
+    now: i64,
+) -> Option<Vec<(u32, u32)>> {
+    let meta = c.jobs.get(&meta_id)?;
+    let pending = &meta.array.as_ref()?.pending;
+    if pending.ones().all(|t| tasks.contains(&t)) || !meta.is_pending() {
+        return None;
+    }
+    let named: Vec<u32> = tasks.iter().copied().filter(|&t| pending.get(t)).collect();
+    let mut split = Vec::new();
+    for t in named {
+        let new_id = c.allocate_job_id();
+        let Some(meta) = c.jobs.get_mut(&meta_id) else {
+            break;
+        };
+        if let Some(a) = meta.array.as_mut() {
+            a.pending.clear(t);
+        }
+        let mut task = meta.clone();
+        task.job_id = new_id;
+        task.array = None;
+        task.array_task_id = Some(t);
+        task.array_job_id = meta_id;
+        task.last_sched_eval = now;
+        c.jobs.insert(new_id, task);
+        split.push((new_id, t));
+    }
+    c.last_job_update = now;
+    Some(split)
+}
+
+/// Updates split-off array tasks one by one; the answer lists the outcome
+/// per task range (RESPONSE_JOB_ARRAY_ERRORS), in task order.
+fn update_tasks(
+    c: &mut Controller,
+    caller: Caller,
+    spec: &JobDescriptor,
+    array_id: u32,
+    split: &[(u32, u32)],
+    now: i64,
+) -> Outcome {
+    let privileged = c.is_privileged(caller.uid);
+    let mut groups: Vec<(SlurmRc, Vec<u32>)> = Vec::new();
+    let mut durable = vec![Durable::Job(array_id)];
+    for &(id, task) in split {
+        let owner = c.jobs.get(&id).map_or(0, |j| j.user_id);
+        let result = if owner != caller.uid && !privileged {
+            SlurmRc::ESLURM_USER_ID_MISSING
+        } else {
+            apply_update(c, id, spec, privileged, now)
+                .err()
+                .unwrap_or(SlurmRc::SUCCESS)
+        };
+        durable.push(Durable::Job(id));
+        match groups.iter_mut().find(|(r, _)| *r == result) {
+            Some((_, ids)) => ids.push(task),
+            None => groups.push((result, vec![task])),
+        }
+    }
+    c.last_job_update = now;
+    groups.sort_by_key(|(_, ids)| ids.iter().min().copied());
+    let errors = groups
+        .into_iter()
+        .map(|(r, ids)| {
+            let mut bm = Bitmap::new(ids.iter().max().map_or(1, |m| m + 1));
+            ids.iter().for_each(|&t| bm.set(t));
+            (r.0 as u32, Some(format!("{array_id}_{}", bm.to_ranges())))
+        })
+        .collect();
+    Outcome {
+        reply: Message::JobArrayErrors(errors),
+        durable,
+        effects: vec![Effect::ScheduleSoon],
     }
 }
 
