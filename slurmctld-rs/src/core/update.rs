@@ -319,8 +319,8 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     }
     if let Some(tasks) = tasks.as_deref() {
-        if let Some(split) = split_named_tasks(c, job_id, tasks, now) {
-            return update_tasks(c, caller, spec, job_id, &split, now);
+        if let Some((whole, others)) = task_records(c, job_id, tasks, now) {
+            return update_tasks(c, caller, spec, job_id, whole, &others, now);
         }
     }
     let privileged = c.is_privileged(caller.uid);
@@ -347,42 +347,60 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
     }
 }
 
-/// `J_N` / `J_[a-b]` naming some but not all of the tasks still pending in
-/// the array's record: upstream splits each named task off into a record
-/// of its own (a new job id) and updates those. Returns the split records
-/// with their task ids, or None when the update applies to the whole record.
-fn split_named_tasks(
+/// `J_N` / `J_[a-b]` on an array whose record still holds pending tasks:
+/// upstream updates that record whole when every task it holds is named,
+/// else splits each named one off into a record of its own (a new job
+/// id); named tasks already in records of their own are updated there.
+/// Returns whether the array's record is updated whole and the other
+/// records with their task ids (None for a task no record has).
+fn task_records(
     c: &mut Controller,
     meta_id: u32,
     tasks: &[u32],
     now: i64,
-) -> Option<Vec<(u32, u32)>> {
+) -> Option<(bool, Vec<(Option<u32>, u32)>)> {
     let meta = c.jobs.get(&meta_id)?;
-    let pending = &meta.array.as_ref()?.pending;
-    if pending.ones().all(|t| tasks.contains(&t)) || !meta.is_pending() {
+    let pending: Vec<u32> = meta.array.as_ref()?.pending.ones().collect();
+    if !meta.is_pending() {
         return None;
     }
-    let named: Vec<u32> = tasks.iter().copied().filter(|&t| pending.get(t)).collect();
-    let mut split = Vec::new();
-    for t in named {
-        let new_id = c.allocate_job_id();
-        let Some(meta) = c.jobs.get_mut(&meta_id) else {
-            break;
-        };
-        if let Some(a) = meta.array.as_mut() {
-            a.pending.clear(t);
+    let whole = pending.iter().all(|t| tasks.contains(t));
+    if !whole {
+        for &t in tasks.iter().filter(|t| pending.contains(t)) {
+            split_task(c, meta_id, t, now);
         }
-        let mut task = meta.clone();
-        task.job_id = new_id;
-        task.array = None;
-        task.array_task_id = Some(t);
-        task.array_job_id = meta_id;
-        task.last_sched_eval = now;
-        c.jobs.insert(new_id, task);
-        split.push((new_id, t));
     }
+    let others = tasks
+        .iter()
+        .filter(|t| !whole || !pending.contains(t))
+        .map(|&t| {
+            let rec = c
+                .jobs
+                .values()
+                .find(|j| j.array_job_id == meta_id && j.array_task_id == Some(t));
+            (rec.map(|j| j.job_id), t)
+        })
+        .collect();
+    Some((whole, others))
+}
+
+/// Moves pending task `task` out of the array's record into a new one.
+fn split_task(c: &mut Controller, meta_id: u32, task: u32, now: i64) {
+    let new_id = c.allocate_job_id();
+    let Some(meta) = c.jobs.get_mut(&meta_id) else {
+        return;
+    };
+    if let Some(a) = meta.array.as_mut() {
+        a.pending.clear(task);
+    }
+    let mut rec = meta.clone();
+    rec.job_id = new_id;
+    rec.array = None;
+    rec.array_task_id = Some(task);
+    rec.array_job_id = meta_id;
+    rec.last_sched_eval = now;
+    c.jobs.insert(new_id, rec);
     c.last_job_update = now;
-    Some(split)
 }
 
 /// Updates split-off array tasks one by one; the answer lists the outcome
@@ -392,26 +410,34 @@ fn update_tasks(
     caller: Caller,
     spec: &JobDescriptor,
     array_id: u32,
-    split: &[(u32, u32)],
+    whole: bool,
+    others: &[(Option<u32>, u32)],
     now: i64,
 ) -> Outcome {
-    let privileged = c.is_privileged(caller.uid);
     let mut groups: Vec<(SlurmRc, Vec<u32>)> = Vec::new();
-    let mut durable = vec![Durable::Job(array_id)];
-    for &(id, task) in split {
-        let owner = c.jobs.get(&id).map_or(0, |j| j.user_id);
-        let result = if owner != caller.uid && !privileged {
-            SlurmRc::ESLURM_USER_ID_MISSING
-        } else {
-            apply_update(c, id, spec, privileged, now)
-                .err()
-                .unwrap_or(SlurmRc::SUCCESS)
+    let mut add =
+        |result: SlurmRc, tasks: Vec<u32>| match groups.iter_mut().find(|(r, _)| *r == result) {
+            Some((_, ids)) => ids.extend(tasks),
+            None => groups.push((result, tasks)),
         };
-        durable.push(Durable::Job(id));
-        match groups.iter_mut().find(|(r, _)| *r == result) {
-            Some((_, ids)) => ids.push(task),
-            None => groups.push((result, vec![task])),
-        }
+    let mut durable = vec![Durable::Job(array_id)];
+    if whole {
+        let tasks = c.jobs[&array_id]
+            .array
+            .as_ref()
+            .map(|a| a.pending.ones().collect())
+            .unwrap_or_default();
+        add(update_one(c, &caller, spec, array_id, now), tasks);
+    }
+    for &(id, task) in others {
+        let result = match id {
+            Some(id) => {
+                durable.push(Durable::Job(id));
+                update_one(c, &caller, spec, id, now)
+            }
+            None => SlurmRc::ESLURM_INVALID_JOB_ID,
+        };
+        add(result, vec![task]);
     }
     c.last_job_update = now;
     groups.sort_by_key(|(_, ids)| ids.iter().min().copied());
@@ -428,6 +454,29 @@ fn update_tasks(
         durable,
         effects: vec![Effect::ScheduleSoon],
     }
+}
+
+/// One record of an array update: upstream's `_update_job` checks.
+fn update_one(
+    c: &mut Controller,
+    caller: &Caller,
+    spec: &JobDescriptor,
+    id: u32,
+    now: i64,
+) -> SlurmRc {
+    let privileged = c.is_privileged(caller.uid);
+    let Some(job) = c.jobs.get(&id) else {
+        return SlurmRc::ESLURM_INVALID_JOB_ID;
+    };
+    if job.base_state().is_finished() {
+        return SlurmRc::ESLURM_JOB_FINISHED;
+    }
+    if job.user_id != caller.uid && !privileged {
+        return SlurmRc::ESLURM_USER_ID_MISSING;
+    }
+    apply_update(c, id, spec, privileged, now)
+        .err()
+        .unwrap_or(SlurmRc::SUCCESS)
 }
 
 /// `NICE_OFFSET`: nice values travel biased so they stay unsigned.
