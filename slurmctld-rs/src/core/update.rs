@@ -358,7 +358,7 @@ fn task_records(
     meta_id: u32,
     tasks: &[u32],
     now: i64,
-) -> Option<(bool, Vec<(Option<u32>, u32)>)> {
+) -> Option<(bool, Vec<TaskRecord>)> {
     let meta = c.jobs.get(&meta_id)?;
     let pending: Vec<u32> = meta.array.as_ref()?.pending.ones().collect();
     if !meta.is_pending() {
@@ -383,6 +383,10 @@ fn task_records(
         .collect();
     Some((whole, others))
 }
+
+/// A named array task: the record holding it (None: no record has it) and
+/// its task id.
+type TaskRecord = (Option<u32>, u32);
 
 /// Moves pending task `task` out of the array's record into a new one.
 fn split_task(c: &mut Controller, meta_id: u32, task: u32, now: i64) {
@@ -411,7 +415,7 @@ fn update_tasks(
     spec: &JobDescriptor,
     array_id: u32,
     whole: bool,
-    others: &[(Option<u32>, u32)],
+    others: &[TaskRecord],
     now: i64,
 ) -> Outcome {
     let mut groups: Vec<(SlurmRc, Vec<u32>)> = Vec::new();
