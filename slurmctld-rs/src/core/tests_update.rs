@@ -418,3 +418,44 @@ fn holding_one_pending_array_task_splits_it_off() {
     assert_ne!(meta.priority, 0);
     assert_eq!(meta.array.as_ref().unwrap().count(), 3);
 }
+
+#[test]
+fn requeue_incomplete_of_an_array_answers_per_task_range() {
+    let mut c = cluster();
+    let d = JobDescriptor {
+        user_id: ALICE,
+        group_id: ALICE,
+        script: Some("#!/bin/sh\ntrue\n".into()),
+        array_inx: Some("1-3".into()),
+        ..JobDescriptor::default()
+    };
+    let id = match c
+        .handle(caller(ALICE), Message::SubmitBatchJob(Box::new(d)), T0)
+        .reply
+    {
+        Message::SubmitBatchJobResponse { job_id, .. } => job_id,
+        other => panic!("{other:?}"),
+    };
+    // JOB_RUNNING in the flags: pending tasks are left alone, a success.
+    let msg = Message::JobRequeue {
+        job_id: NO_VAL,
+        job_id_str: Some(id.to_string()),
+        flags: JobState::Running as u32,
+    };
+    let out = c.handle(caller(ALICE), msg, T0 + 5);
+    assert_eq!(
+        out.reply,
+        Message::JobArrayErrors(vec![(0, Some(format!("{id}_1-3")))])
+    );
+    // Without it, pending tasks refuse.
+    let msg = Message::JobRequeue {
+        job_id: NO_VAL,
+        job_id_str: Some(id.to_string()),
+        flags: 0,
+    };
+    let pending = SlurmRc::ESLURM_JOB_PENDING.0 as u32;
+    assert_eq!(
+        c.handle(caller(ALICE), msg, T0 + 5).reply,
+        Message::JobArrayErrors(vec![(pending, Some(format!("{id}_1-3")))])
+    );
+}

@@ -978,10 +978,92 @@ pub fn requeue(
     flags: u32,
     now: i64,
 ) -> Outcome {
-    let (job_id, _) = match resolve(c, id_str, job_id) {
+    let (job_id, tasks) = match resolve(c, id_str, job_id) {
         Ok(x) => x,
         Err(e) => return rc(e),
     };
+    if tasks.is_none() {
+        if let Some(records) = whole_array(c, job_id) {
+            return requeue_array(c, &caller, job_id, &records, flags, now);
+        }
+    }
+    requeue_one(c, &caller, job_id, flags, now)
+}
+
+/// The records of array `id` when the id names the whole array (its
+/// record still holds tasks, or is itself a task): that record first.
+fn whole_array(c: &Controller, id: u32) -> Option<Vec<u32>> {
+    let job = c.jobs.get(&id)?;
+    if job.array.is_none() && !(job.array_task_id.is_some() && job.array_job_id == id) {
+        return None;
+    }
+    let mut others: Vec<u32> = c
+        .jobs
+        .values()
+        .filter(|j| j.array_job_id == id && j.job_id != id)
+        .map(|j| j.job_id)
+        .collect();
+    others.sort_unstable();
+    Some(std::iter::once(id).chain(others).collect())
+}
+
+/// Requeues every record of an array; the answer lists the outcome per
+/// task range (RESPONSE_JOB_ARRAY_ERRORS), in task order.
+fn requeue_array(
+    c: &mut Controller,
+    caller: &Caller,
+    array_id: u32,
+    records: &[u32],
+    flags: u32,
+    now: i64,
+) -> Outcome {
+    let mut groups: Vec<(i32, Bitmap)> = Vec::new();
+    let mut out = Outcome::rc(SlurmRc::SUCCESS);
+    for &id in records {
+        let tasks: Vec<u32> = match c.jobs.get(&id) {
+            Some(j) => match (&j.array, j.array_task_id) {
+                (Some(a), _) => a.pending.ones().collect(),
+                (None, Some(t)) => vec![t],
+                (None, None) => continue,
+            },
+            None => continue,
+        };
+        let one = requeue_one(c, caller, id, flags, now);
+        let code = match one.reply {
+            Message::SlurmRc { rc } => rc,
+            _ => 0,
+        };
+        out.durable.extend(one.durable);
+        out.effects.extend(one.effects);
+        let at = match groups.iter().position(|(r, _)| *r == code) {
+            Some(at) => at,
+            None => {
+                groups.push((code, Bitmap::new(0)));
+                groups.len() - 1
+            }
+        };
+        let bm = &mut groups[at].1;
+        for t in tasks {
+            if t >= bm.len() {
+                let mut bigger = Bitmap::new(t + 1);
+                bm.ones().for_each(|i| bigger.set(i));
+                *bm = bigger;
+            }
+            bm.set(t);
+        }
+    }
+    groups.sort_by_key(|(_, bm)| bm.ones().next());
+    out.reply = Message::JobArrayErrors(
+        groups
+            .into_iter()
+            .map(|(code, bm)| (code as u32, Some(format!("{array_id}_{}", bm.to_ranges()))))
+            .collect(),
+    );
+    out
+}
+
+/// Requeues one record (upstream's `_job_requeue_op` checks, in order).
+fn requeue_one(c: &mut Controller, caller: &Caller, job_id: u32, flags: u32, now: i64) -> Outcome {
     let privileged = c.is_privileged(caller.uid);
     let Some(job) = c.jobs.get(&job_id) else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
