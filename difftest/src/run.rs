@@ -119,6 +119,9 @@ impl<'a> Runner<'a> {
         // The kernel slurmd reports differs between the machine that
         // recorded a case and the one replaying it.
         cluster.normalize(r"(?m)^(\s*)OS=.*$", "${1}OS=<OS>");
+        // Seconds a job ran before it was suspended: elapsed time (zero,
+        // for a job never suspended, stays as it is).
+        cluster.normalize(r"\bSecsPreSuspend=[1-9]\d*", "SecsPreSuspend=<SECS>");
         // Which pass started a job (main or backfill, both every second
         // here) is a race in upstream itself.
         cluster.normalize(r"\bScheduler=(Main|Backfill)", "Scheduler=<SCHED>");

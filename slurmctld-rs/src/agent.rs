@@ -444,6 +444,37 @@ async fn prolog_slurmctld(shared: Arc<Shared>, job_id: u32, env: Vec<(String, St
     persist(&shared, vec![Durable::Job(job_id), Durable::Nodes]);
 }
 
+/// REQUEST_SUSPEND_INT to every node of the job: its steps stop (or go
+/// on), and a stopped step takes no signal but SIGKILL.
+async fn suspend(shared: Arc<Shared>, job_id: u32, op: u16) {
+    let (nodes, msg) = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(job) = core.jobs.get(&job_id) else {
+            return;
+        };
+        let nodes = job
+            .alloc
+            .as_ref()
+            .map(|a| a.nodes.clone())
+            .unwrap_or_default();
+        let msg = Message::SuspendInt(wire::msg::SuspendInt {
+            indf_susp: true,
+            job_core_spec: job.desc.core_spec,
+            job_id,
+            op,
+        });
+        (nodes, msg)
+    };
+    for node in nodes {
+        let Some((addr, version)) = node_addr(&shared, node) else {
+            continue;
+        };
+        if let Err(e) = rpc(&shared, addr, version, &msg).await {
+            warn!(job_id, node, op, "suspend/resume not delivered: {e}");
+        }
+    }
+}
+
 async fn abort(shared: Arc<Shared>, job_id: u32, node: usize) {
     let pw = job_passwd(&shared, job_id).await;
     let msg = {
@@ -474,6 +505,9 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
                 flags,
             } => {
                 tokio::spawn(signal(shared, job_id, signals, flags));
+            }
+            Effect::SuspendJob { job_id, op } => {
+                tokio::spawn(suspend(shared, job_id, op));
             }
             Effect::AbortJob { job_id, node } => {
                 tokio::spawn(abort(shared, job_id, node));

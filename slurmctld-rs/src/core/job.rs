@@ -12,6 +12,9 @@ use super::gres::{GresAlloc, GresOnNode};
 /// Tag of the GRES-indices section that follows the descriptor in a job
 /// record (absent in records written before it existed).
 const GRES_INDICES: u8 = 1;
+/// Tag of the suspend-times section (written only once a job was
+/// suspended), after the GRES indices if any.
+const SUSPEND_TIMES: u8 = 2;
 
 /// Base job states (`enum job_states`, low byte of `job_state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -353,6 +356,10 @@ pub struct Job {
     pub derived_ec: u32,
     /// How often it was requeued.
     pub restart_cnt: u16,
+    /// Last suspend or resume (0 = never).
+    pub suspend_time: i64,
+    /// Seconds run before the last suspend (upstream's `pre_sus_time`).
+    pub pre_sus_time: i64,
     /// Parsed dependencies.
     pub dependencies: Option<Dependencies>,
     /// Held by an admin (vs by the user).
@@ -479,6 +486,11 @@ impl Job {
                 }
             }
         }
+        if self.suspend_time != 0 {
+            p.u8(SUSPEND_TIMES);
+            p.time(self.suspend_time);
+            p.time(self.pre_sus_time);
+        }
     }
 
     /// Reads a record written by [`Job::pack`], sharing its strings through
@@ -549,7 +561,8 @@ impl Job {
             None
         };
         let desc = JobDesc::unpack(u, strings)?;
-        let with_indices = u.remaining() > 0 && u.u8("alloc.gres_indices")? == GRES_INDICES;
+        let mut tag = next_tag(u)?;
+        let with_indices = tag == Some(GRES_INDICES) && alloc.is_some();
         let alloc = match alloc {
             None => None,
             Some((nodes, cpus, mem_per_node, gres, completing, cores, released)) => {
@@ -597,6 +610,14 @@ impl Job {
                 })
             }
         };
+        if with_indices {
+            tag = next_tag(u)?;
+        }
+        let (suspend_time, pre_sus_time) = if tag == Some(SUSPEND_TIMES) {
+            (u.time("suspend_time")?, u.time("pre_sus_time")?)
+        } else {
+            (0, 0)
+        };
         let dependencies = desc.dependency.as_deref().and_then(Dependencies::parse);
         Ok(Job {
             job_id,
@@ -621,6 +642,8 @@ impl Job {
             exit_code,
             derived_ec,
             restart_cnt,
+            suspend_time,
+            pre_sus_time,
             dependencies,
             admin_hold,
             direct_prio,
@@ -630,6 +653,14 @@ impl Job {
             node_cnt_wag: 0,
         })
     }
+}
+
+/// The tag of the next optional section of a job record, if any is left.
+fn next_tag(u: &mut Unpacker<'_>) -> DecodeResult<Option<u8>> {
+    if u.remaining() == 0 {
+        return Ok(None);
+    }
+    Ok(Some(u.u8("job.section")?))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! state records that must be durable before that reply goes out.
 
 pub mod alloc;
+pub mod control;
 pub mod desc;
 pub mod features;
 pub mod gres;
@@ -97,6 +98,9 @@ pub enum Effect {
         signals: Vec<u16>,
         flags: u16,
     },
+    /// Stop (or continue) a job's steps on all its nodes
+    /// (REQUEST_SUSPEND_INT; `op` is a `suspend_op`).
+    SuspendJob { job_id: u32, op: u16 },
     /// Kill a job a node runs that we do not know (REQUEST_ABORT_JOB).
     AbortJob { job_id: u32, node: usize },
     /// Run PrologSlurmctld for an allocated job, then report back with
@@ -460,6 +464,8 @@ impl Controller {
                 job_id_str,
                 flags,
             } => update::requeue(self, caller, job_id, job_id_str.as_deref(), flags, now),
+            Message::Suspend(m) => control::suspend(self, caller, &m, now),
+            Message::TopJob(m) => control::top_job(self, caller, &m, now),
             Message::UpdateNode(u) => update::update_node(self, caller, &u, now),
             Message::UpdatePartition(u) => update::update_partition(self, caller, &u, now),
             Message::Reconfigure => {

@@ -170,6 +170,8 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         exit_code: 0,
         derived_ec: 0,
         restart_cnt: 0,
+        suspend_time: 0,
+        pre_sus_time: 0,
         dependencies: None,
         admin_hold: false,
         direct_prio: false,
@@ -440,6 +442,11 @@ pub fn create(
     if desc.time_min != NO_VAL && desc.time_min > desc.time_limit {
         return Err(Refusal::code(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT));
     }
+    deadline_check(&desc, now).map_err(Refusal::code)?;
+    // A deadline without any time limit runs at least a minute.
+    if desc.deadline != 0 && desc.time_limit == NO_VAL && desc.time_min == NO_VAL {
+        desc.time_min = 1;
+    }
 
     // _validate_job_desc: fill the counts upstream fills.
     // `--mem 0` is a request (all of each node's memory), not "unset".
@@ -571,6 +578,8 @@ pub fn create(
         exit_code: 0,
         derived_ec: 0,
         restart_cnt: 0,
+        suspend_time: 0,
+        pre_sus_time: 0,
         dependencies: None,
         admin_hold: false,
         direct_prio: false,
@@ -749,6 +758,27 @@ fn memory_for(desc: &JobDesc, cpus: u32) -> u64 {
 
 /// MinNodes raises a job's node count: an unset one always, a smaller one
 /// when its maximum allows (`_valid_job_part`).
+/// `_valid_job_part` on `--deadline`: it must not be past, and the job's
+/// minimum time (else, with no minimum, its time limit) must fit before it.
+fn deadline_check(desc: &JobDescriptor, now: i64) -> Result<(), SlurmRc> {
+    let deadline = desc.deadline;
+    if deadline == 0 || deadline == i64::from(NO_VAL) {
+        return Ok(());
+    }
+    if deadline < now {
+        return Err(SlurmRc::ESLURM_INVALID_TIME_LIMIT);
+    }
+    let fits = |minutes: u32| deadline >= now + i64::from(minutes) * 60;
+    if desc.time_min != 0 && desc.time_min != NO_VAL && !fits(desc.time_min) {
+        return Err(SlurmRc::ESLURM_INVALID_TIME_MIN_LIMIT);
+    }
+    let limit = desc.time_limit;
+    if desc.time_min == 0 && limit != 0 && limit != NO_VAL && !fits(limit) {
+        return Err(SlurmRc::ESLURM_INVALID_TIME_LIMIT);
+    }
+    Ok(())
+}
+
 fn apply_part_min_nodes(desc: &mut JobDescriptor, part: &PartitionSpec) {
     if desc.min_nodes == NO_VAL {
         desc.min_nodes = part.min_nodes.max(1);

@@ -226,6 +226,20 @@ fn kill_record(
     if job.base_state().is_finished() {
         return Err(SlurmRc::ESLURM_ALREADY_DONE);
     }
+    if job.base_state() == JobState::Suspended && k.signal == SIGKILL {
+        // Cancelled while suspended: it ended when it was suspended
+        // (upstream's `job_signal`); it gets its CPUs back to free them.
+        let ended = job.suspend_time;
+        c.set_cpus_in_use(job_id, true, now);
+        let effects = c.cancel_running(job_id, now);
+        if let Some(job) = c.jobs.get_mut(&job_id) {
+            job.end_time = ended;
+        }
+        return Ok(Killed {
+            durable: vec![Durable::Job(job_id)],
+            effects,
+        });
+    }
     if job.base_state() == JobState::Running {
         // SIGKILL of the whole job deallocates it; anything narrower is a
         // plain signal (upstream's `job_signal`).
@@ -304,6 +318,11 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
     if tasks.is_some() && c.jobs.get(&job_id).is_some_and(|j| j.array.is_none()) {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     }
+    if let Some(tasks) = tasks.as_deref() {
+        if let Some((whole, others)) = task_records(c, job_id, tasks, now) {
+            return update_tasks(c, caller, spec, job_id, whole, &others, now);
+        }
+    }
     let privileged = c.is_privileged(caller.uid);
     let Some(job) = c.jobs.get(&job_id) else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
@@ -326,6 +345,142 @@ pub fn update_job(c: &mut Controller, caller: Caller, spec: &JobDescriptor, now:
             effects: Vec::new(),
         },
     }
+}
+
+/// `J_N` / `J_[a-b]` on an array whose record still holds pending tasks:
+/// upstream updates that record whole when every task it holds is named,
+/// else splits each named one off into a record of its own (a new job
+/// id); named tasks already in records of their own are updated there.
+/// Returns whether the array's record is updated whole and the other
+/// records with their task ids (None for a task no record has).
+fn task_records(
+    c: &mut Controller,
+    meta_id: u32,
+    tasks: &[u32],
+    now: i64,
+) -> Option<(bool, Vec<TaskRecord>)> {
+    let meta = c.jobs.get(&meta_id)?;
+    let pending: Vec<u32> = meta.array.as_ref()?.pending.ones().collect();
+    if !meta.is_pending() {
+        return None;
+    }
+    let whole = pending.iter().all(|t| tasks.contains(t));
+    if !whole {
+        for &t in tasks.iter().filter(|t| pending.contains(t)) {
+            split_task(c, meta_id, t, now);
+        }
+    }
+    let others = tasks
+        .iter()
+        .filter(|t| !whole || !pending.contains(t))
+        .map(|&t| {
+            let rec = c
+                .jobs
+                .values()
+                .find(|j| j.array_job_id == meta_id && j.array_task_id == Some(t));
+            (rec.map(|j| j.job_id), t)
+        })
+        .collect();
+    Some((whole, others))
+}
+
+/// A named array task: the record holding it (None: no record has it) and
+/// its task id.
+type TaskRecord = (Option<u32>, u32);
+
+/// Moves pending task `task` out of the array's record into a new one.
+fn split_task(c: &mut Controller, meta_id: u32, task: u32, now: i64) {
+    let new_id = c.allocate_job_id();
+    let Some(meta) = c.jobs.get_mut(&meta_id) else {
+        return;
+    };
+    if let Some(a) = meta.array.as_mut() {
+        a.pending.clear(task);
+    }
+    let mut rec = meta.clone();
+    rec.job_id = new_id;
+    rec.array = None;
+    rec.array_task_id = Some(task);
+    rec.array_job_id = meta_id;
+    rec.last_sched_eval = now;
+    c.jobs.insert(new_id, rec);
+    c.last_job_update = now;
+}
+
+/// Updates split-off array tasks one by one; the answer lists the outcome
+/// per task range (RESPONSE_JOB_ARRAY_ERRORS), in task order.
+fn update_tasks(
+    c: &mut Controller,
+    caller: Caller,
+    spec: &JobDescriptor,
+    array_id: u32,
+    whole: bool,
+    others: &[TaskRecord],
+    now: i64,
+) -> Outcome {
+    let mut groups: Vec<(SlurmRc, Vec<u32>)> = Vec::new();
+    let mut add =
+        |result: SlurmRc, tasks: Vec<u32>| match groups.iter_mut().find(|(r, _)| *r == result) {
+            Some((_, ids)) => ids.extend(tasks),
+            None => groups.push((result, tasks)),
+        };
+    let mut durable = vec![Durable::Job(array_id)];
+    if whole {
+        let tasks = c.jobs[&array_id]
+            .array
+            .as_ref()
+            .map(|a| a.pending.ones().collect())
+            .unwrap_or_default();
+        add(update_one(c, &caller, spec, array_id, now), tasks);
+    }
+    for &(id, task) in others {
+        let result = match id {
+            Some(id) => {
+                durable.push(Durable::Job(id));
+                update_one(c, &caller, spec, id, now)
+            }
+            None => SlurmRc::ESLURM_INVALID_JOB_ID,
+        };
+        add(result, vec![task]);
+    }
+    c.last_job_update = now;
+    groups.sort_by_key(|(_, ids)| ids.iter().min().copied());
+    let errors = groups
+        .into_iter()
+        .map(|(r, ids)| {
+            let mut bm = Bitmap::new(ids.iter().max().map_or(1, |m| m + 1));
+            ids.iter().for_each(|&t| bm.set(t));
+            (r.0 as u32, Some(format!("{array_id}_{}", bm.to_ranges())))
+        })
+        .collect();
+    Outcome {
+        reply: Message::JobArrayErrors(errors),
+        durable,
+        effects: vec![Effect::ScheduleSoon],
+    }
+}
+
+/// One record of an array update: upstream's `_update_job` checks.
+fn update_one(
+    c: &mut Controller,
+    caller: &Caller,
+    spec: &JobDescriptor,
+    id: u32,
+    now: i64,
+) -> SlurmRc {
+    let privileged = c.is_privileged(caller.uid);
+    let Some(job) = c.jobs.get(&id) else {
+        return SlurmRc::ESLURM_INVALID_JOB_ID;
+    };
+    if job.base_state().is_finished() {
+        return SlurmRc::ESLURM_JOB_FINISHED;
+    }
+    if job.user_id != caller.uid && !privileged {
+        return SlurmRc::ESLURM_USER_ID_MISSING;
+    }
+    apply_update(c, id, spec, privileged, now)
+        .err()
+        .unwrap_or(SlurmRc::SUCCESS)
 }
 
 /// `NICE_OFFSET`: nice values travel biased so they stay unsigned.
@@ -679,8 +834,9 @@ fn update_fields(
     if spec.mail_type != NO_VAL16 {
         job.desc.mail_type = spec.mail_type;
     }
+    // An empty MailUser= goes back to the default: the job's owner.
     if let Some(u) = &spec.mail_user {
-        job.desc.mail_user = Some(c.strings.get(u));
+        job.desc.mail_user = (!u.is_empty()).then(|| c.strings.get(u));
     }
     Ok(())
 }
@@ -823,16 +979,104 @@ pub fn requeue(
     flags: u32,
     now: i64,
 ) -> Outcome {
-    let (job_id, _) = match resolve(c, id_str, job_id) {
+    let (job_id, tasks) = match resolve(c, id_str, job_id) {
         Ok(x) => x,
         Err(e) => return rc(e),
     };
+    if tasks.is_none() {
+        if let Some(records) = whole_array(c, job_id) {
+            return requeue_array(c, &caller, job_id, &records, flags, now);
+        }
+    }
+    requeue_one(c, &caller, job_id, flags, now)
+}
+
+/// The records of array `id` when the id names the whole array (its
+/// record still holds tasks, or is itself a task): that record first.
+fn whole_array(c: &Controller, id: u32) -> Option<Vec<u32>> {
+    let job = c.jobs.get(&id)?;
+    if job.array.is_none() && !(job.array_task_id.is_some() && job.array_job_id == id) {
+        return None;
+    }
+    let mut others: Vec<u32> = c
+        .jobs
+        .values()
+        .filter(|j| j.array_job_id == id && j.job_id != id)
+        .map(|j| j.job_id)
+        .collect();
+    others.sort_unstable();
+    Some(std::iter::once(id).chain(others).collect())
+}
+
+/// Requeues every record of an array; the answer lists the outcome per
+/// task range (RESPONSE_JOB_ARRAY_ERRORS), in task order.
+fn requeue_array(
+    c: &mut Controller,
+    caller: &Caller,
+    array_id: u32,
+    records: &[u32],
+    flags: u32,
+    now: i64,
+) -> Outcome {
+    let mut groups: Vec<(i32, Bitmap)> = Vec::new();
+    let mut out = Outcome::rc(SlurmRc::SUCCESS);
+    for &id in records {
+        let tasks: Vec<u32> = match c.jobs.get(&id) {
+            Some(j) => match (&j.array, j.array_task_id) {
+                (Some(a), _) => a.pending.ones().collect(),
+                (None, Some(t)) => vec![t],
+                (None, None) => continue,
+            },
+            None => continue,
+        };
+        let one = requeue_one(c, caller, id, flags, now);
+        let code = match one.reply {
+            Message::SlurmRc { rc } => rc,
+            _ => 0,
+        };
+        out.durable.extend(one.durable);
+        out.effects.extend(one.effects);
+        let at = match groups.iter().position(|(r, _)| *r == code) {
+            Some(at) => at,
+            None => {
+                groups.push((code, Bitmap::new(0)));
+                groups.len() - 1
+            }
+        };
+        let bm = &mut groups[at].1;
+        for t in tasks {
+            if t >= bm.len() {
+                let mut bigger = Bitmap::new(t + 1);
+                bm.ones().for_each(|i| bigger.set(i));
+                *bm = bigger;
+            }
+            bm.set(t);
+        }
+    }
+    groups.sort_by_key(|(_, bm)| bm.ones().next());
+    out.reply = Message::JobArrayErrors(
+        groups
+            .into_iter()
+            .map(|(code, bm)| (code as u32, Some(format!("{array_id}_{}", bm.to_ranges()))))
+            .collect(),
+    );
+    out
+}
+
+/// Requeues one record (upstream's `_job_requeue_op` checks, in order).
+fn requeue_one(c: &mut Controller, caller: &Caller, job_id: u32, flags: u32, now: i64) -> Outcome {
     let privileged = c.is_privileged(caller.uid);
     let Some(job) = c.jobs.get(&job_id) else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
     if job.user_id != caller.uid && !privileged {
         return rc(SlurmRc::ESLURM_ACCESS_DENIED);
+    }
+    // `requeue incomplete` (JOB_RUNNING in the flags) leaves any job not
+    // running or suspended as it is, and that is a success.
+    let active = matches!(job.base_state(), JobState::Running | JobState::Suspended);
+    if flags & 0xff == JobState::Running as u32 && !active {
+        return rc(SlurmRc::SUCCESS);
     }
     let requeue_allowed = match job.desc.requeue {
         NO_VAL16 => c.spec.limits.job_requeue,
@@ -847,16 +1091,32 @@ pub fn requeue(
     if job.base_state().is_finished() {
         // A finished batch job goes back to the queue at once.
         let effects = c.requeue_finished(job_id, flags, now);
-        return Outcome {
-            reply: Message::SlurmRc { rc: 0 },
-            durable: vec![Durable::Job(job_id)],
-            effects,
-        };
+        return requeued(c, job_id, effects);
     }
-    if job.base_state() != JobState::Running {
-        return rc(SlurmRc::ESLURM_DISABLED);
+    // A suspended job is requeued as a running one; it ended when it was
+    // suspended.
+    let suspended_at = (job.base_state() == JobState::Suspended).then_some(job.suspend_time);
+    if let Some(at) = suspended_at {
+        c.set_cpus_in_use(job_id, true, now);
+        if let Some(j) = c.jobs.get_mut(&job_id) {
+            j.state = JobState::Running as u32 | (j.state & !0xff);
+        }
+        let effects = c.requeue_running(job_id, flags, now);
+        if let Some(j) = c.jobs.get_mut(&job_id) {
+            j.end_time = at;
+        }
+        return requeued(c, job_id, effects);
     }
     let effects = c.requeue_running(job_id, flags, now);
+    requeued(c, job_id, effects)
+}
+
+/// A requeued job forgets its suspensions.
+fn requeued(c: &mut Controller, job_id: u32, effects: Vec<Effect>) -> Outcome {
+    if let Some(j) = c.jobs.get_mut(&job_id) {
+        j.suspend_time = 0;
+        j.pre_sus_time = 0;
+    }
     Outcome {
         reply: Message::SlurmRc { rc: 0 },
         durable: vec![Durable::Job(job_id)],

@@ -8,6 +8,7 @@ pub mod cred;
 pub mod gres;
 pub mod job_desc;
 pub mod job_info;
+pub mod job_op;
 pub mod jobacct;
 pub mod launch;
 pub mod node;
@@ -27,6 +28,7 @@ pub use complete::{
 pub use cred::{CredError, JobCredential, SignedCredential};
 pub use job_desc::JobDescriptor;
 pub use job_info::{JobInfo, JobInfoResponse, JobResources};
+pub use job_op::{suspend_op, JobOp, SuspendInt};
 pub use jobacct::{JobAcctInfo, TresRec};
 pub use launch::{BatchJobLaunch, PrologLaunch};
 pub use node::{
@@ -92,9 +94,12 @@ pub mod msg_type {
     pub const REQUEST_STEP_COMPLETE: u16 = 5016;
     pub const REQUEST_COMPLETE_JOB_ALLOCATION: u16 = 5017;
     pub const REQUEST_COMPLETE_BATCH_SCRIPT: u16 = 5018;
+    pub const REQUEST_SUSPEND: u16 = 5014;
     pub const REQUEST_JOB_REQUEUE: u16 = 5023;
+    pub const REQUEST_SUSPEND_INT: u16 = 5031;
     pub const REQUEST_KILL_JOB: u16 = 5032;
     pub const RESPONSE_JOB_ARRAY_ERRORS: u16 = 5034;
+    pub const REQUEST_TOP_JOB: u16 = 5038;
     pub const REQUEST_LAUNCH_TASKS: u16 = 6001;
     pub const RESPONSE_LAUNCH_TASKS: u16 = 6002;
     pub const MESSAGE_TASK_EXIT: u16 = 6003;
@@ -147,6 +152,9 @@ pub mod msg_type {
             RESPONSE_JOB_WILL_RUN => "RESPONSE_JOB_WILL_RUN",
             REQUEST_CANCEL_JOB_STEP => "REQUEST_CANCEL_JOB_STEP",
             REQUEST_JOB_REQUEUE => "REQUEST_JOB_REQUEUE",
+            REQUEST_SUSPEND => "REQUEST_SUSPEND",
+            REQUEST_TOP_JOB => "REQUEST_TOP_JOB",
+            REQUEST_SUSPEND_INT => "REQUEST_SUSPEND_INT",
             REQUEST_KILL_JOB => "REQUEST_KILL_JOB",
             RESPONSE_JOB_ARRAY_ERRORS => "RESPONSE_JOB_ARRAY_ERRORS",
             RESPONSE_SLURM_RC => "RESPONSE_SLURM_RC",
@@ -293,6 +301,13 @@ pub enum Message {
         job_id_str: Option<String>,
         flags: u32,
     },
+    /// REQUEST_SUSPEND (scontrol suspend/resume), answered RESPONSE_SLURM_RC
+    /// (or RESPONSE_JOB_ARRAY_ERRORS for a whole array).
+    Suspend(JobOp),
+    /// REQUEST_TOP_JOB (scontrol top), answered RESPONSE_SLURM_RC.
+    TopJob(JobOp),
+    /// REQUEST_SUSPEND_INT (controller to node daemon).
+    SuspendInt(SuspendInt),
     /// REQUEST_UPDATE_NODE.
     UpdateNode(UpdateNode),
     /// REQUEST_UPDATE_PARTITION.
@@ -428,6 +443,9 @@ impl Message {
             Message::KillJob(_) => REQUEST_KILL_JOB,
             Message::CancelJobStep(_) => REQUEST_CANCEL_JOB_STEP,
             Message::JobRequeue { .. } => REQUEST_JOB_REQUEUE,
+            Message::Suspend(_) => REQUEST_SUSPEND,
+            Message::TopJob(_) => REQUEST_TOP_JOB,
+            Message::SuspendInt(_) => REQUEST_SUSPEND_INT,
             Message::UpdateNode(_) => REQUEST_UPDATE_NODE,
             Message::UpdatePartition(_) => REQUEST_UPDATE_PARTITION,
             Message::SlurmRc { .. } => RESPONSE_SLURM_RC,
@@ -559,6 +577,8 @@ impl Message {
                 p.str(job_id_str.as_deref());
                 p.u32(*flags);
             }
+            Message::Suspend(op) | Message::TopJob(op) => op.pack(p),
+            Message::SuspendInt(m) => m.pack(p),
             Message::UpdateNode(n) => n.pack(p),
             Message::UpdatePartition(u) => u.pack(p),
             Message::SlurmRc { rc } => p.u32(*rc as u32),
@@ -765,6 +785,9 @@ impl Message {
                 job_id_str: u.str("requeue.job_id_str")?,
                 flags: u.u32("requeue.flags")?,
             },
+            REQUEST_SUSPEND => Message::Suspend(JobOp::unpack(u)?),
+            REQUEST_TOP_JOB => Message::TopJob(JobOp::unpack(u)?),
+            REQUEST_SUSPEND_INT => Message::SuspendInt(SuspendInt::unpack(u)?),
             REQUEST_UPDATE_NODE => {
                 if version < ProtocolVersion::V21_08 {
                     return Err(DecodeError::UnsupportedVersion(version.0));
