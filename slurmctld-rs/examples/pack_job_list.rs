@@ -53,6 +53,7 @@ fn main() {
         gid: 0,
         version: ProtocolVersion::V22_05,
         host: None,
+        peer: None,
     };
     let env: Vec<String> = (0..25)
         .map(|i| format!("VARIABLE_{i}=some value of ordinary length"))

@@ -23,6 +23,7 @@ use wire::pack::NO_VAL;
 use wire::version::ProtocolVersion;
 
 use crate::core::alloc::StopKind;
+use crate::core::interactive::SrunNotice;
 use crate::core::launch::Passwd;
 use crate::core::{Durable, Effect};
 use crate::server::Shared;
@@ -139,6 +140,18 @@ fn persist(shared: &Shared, durable: Vec<Durable>) {
 }
 
 async fn launch(shared: Arc<Shared>, job_id: u32) {
+    let granted = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.jobs
+            .get(&job_id)
+            .filter(|j| j.interactive)
+            .map(|_| core.allocation_listener(job_id))
+    };
+    if let Some(targets) = granted {
+        // salloc/srun run the job themselves: tell them where.
+        notify_srun(shared, job_id, targets, SrunNotice::AllocationGranted).await;
+        return;
+    }
     let ids = {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
         core.jobs.get(&job_id).map(|j| (j.user_id, j.batch_key()))
@@ -488,6 +501,152 @@ async fn abort(shared: Arc<Shared>, job_id: u32, node: usize) {
     }
 }
 
+/// Fills in the passwd part of a step credential and signs it as upstream's
+/// cred/munge does (restricted to SlurmdUser).
+pub async fn sign_step_credential(
+    shared: &Shared,
+    cred: &mut wire::msg::SignedCredential,
+) -> Result<(), String> {
+    let uid = cred.credential.uid;
+    let pw = tokio::task::spawn_blocking(move || passwd(uid))
+        .await
+        .ok()
+        .flatten();
+    let mut c = cred.credential.clone();
+    if let Some(pw) = pw {
+        c.pw_name = Some(pw.name);
+        c.pw_gecos = Some(pw.gecos);
+        c.pw_dir = Some(pw.dir);
+        c.pw_shell = Some(pw.shell);
+        c.gids = pw.groups.iter().map(|g| g.0).collect();
+    }
+    let version = ProtocolVersion::CURRENT;
+    *cred = wire::msg::SignedCredential::sign(
+        c,
+        version,
+        shared.auth.as_ref(),
+        RestrictUid::Uid(shared.cfg.slurmd_user),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Sends one message that gets no reply (srun's listening ports).
+async fn send_only(
+    shared: &Shared,
+    addr: SocketAddr,
+    msg: &Message,
+    restrict: RestrictUid,
+) -> Result<(), String> {
+    let version = ProtocolVersion::CURRENT;
+    let body = msg.to_body(version);
+    let hash = body_hash::compute(&body, msg.msg_type(), version, None);
+    let cred = shared
+        .auth
+        .encode(&hash, restrict)
+        .map_err(|e| e.to_string())?;
+    let out = frame::encode(
+        &Header::new(version, msg.msg_type(), 0),
+        &AuthBlob::Munge(cred),
+        &body,
+    );
+    let send = async {
+        let mut s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect {addr}: {e}"))?;
+        s.write_all(&out)
+            .await
+            .map_err(|e| format!("send to {addr}: {e}"))?;
+        // salloc answers some of these; let it, rather than close under it.
+        let mut sink = Vec::new();
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            (&mut s).take(64 << 10).read_to_end(&mut sink),
+        )
+        .await;
+        Ok(())
+    };
+    tokio::time::timeout(shared.cfg.msg_timeout, send)
+        .await
+        .map_err(|_| format!("{addr}: timed out"))?
+}
+
+/// Tells a job's srun/salloc that its allocation was granted or is over.
+pub(crate) async fn notify_srun(
+    shared: Arc<Shared>,
+    job_id: u32,
+    targets: Vec<(String, u16)>,
+    notice: SrunNotice,
+) {
+    let (uid, msg) = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(job) = core.jobs.get(&job_id) else {
+            return;
+        };
+        let msg = match notice {
+            SrunNotice::AllocationGranted => {
+                Message::ResourceAllocationResponse(Box::new(core.alloc_response(job, 0)))
+            }
+            SrunNotice::JobComplete => Message::SrunJobComplete(StepId {
+                job_id,
+                step_id: NO_VAL,
+                step_het_comp: NO_VAL,
+            }),
+            SrunNotice::StepComplete(step_id) => Message::SrunJobComplete(StepId {
+                job_id,
+                step_id,
+                step_het_comp: NO_VAL,
+            }),
+        };
+        (job.user_id, msg)
+    };
+    for (host, port) in targets {
+        let Some(addr) = (host.as_str(), port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+        else {
+            warn!(job_id, %host, "srun host does not resolve");
+            continue;
+        };
+        if let Err(e) = send_only(&shared, addr, &msg, RestrictUid::Uid(uid)).await {
+            debug!(job_id, "srun not told: {e}");
+        }
+    }
+}
+
+/// REQUEST_SIGNAL_TASKS to the nodes of one step (SIGKILL too, as
+/// upstream's `_step_signal` sends it).
+async fn signal_step(
+    shared: Arc<Shared>,
+    job_id: u32,
+    step_id: u32,
+    signal: u16,
+    nodes: Vec<usize>,
+) {
+    let body = SignalTasks {
+        step_id: StepId {
+            job_id,
+            step_id,
+            step_het_comp: NO_VAL,
+        },
+        flags: 0,
+        signal,
+    };
+    let msg = Message::SignalTasks(body);
+    for node in nodes {
+        let Some((addr, version)) = node_addr(&shared, node) else {
+            continue;
+        };
+        if let Err(e) = rpc(&shared, addr, version, &msg).await {
+            warn!(
+                job_id,
+                step_id, node, signal, "step signal not delivered: {e}"
+            );
+        }
+    }
+}
+
 /// Carries out node work queued by request handlers and scheduler passes.
 pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
     while let Some(effect) = rx.recv().await {
@@ -522,6 +681,21 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
                         run_script(&path, "epilog_slurmctld", job_id, env, timeout).await;
                     }
                 });
+            }
+            Effect::NotifySrun {
+                job_id,
+                targets,
+                notice,
+            } => {
+                tokio::spawn(notify_srun(shared, job_id, targets, notice));
+            }
+            Effect::SignalStep {
+                job_id,
+                step_id,
+                signal,
+                nodes,
+            } => {
+                tokio::spawn(signal_step(shared, job_id, step_id, signal, nodes));
             }
             Effect::ScheduleSoon | Effect::Shutdown | Effect::Reconfigure => {}
         }

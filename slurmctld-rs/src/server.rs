@@ -205,6 +205,7 @@ fn accept(shared: &Shared, payload: &[u8]) -> Result<Accepted, Refused> {
         gid: verified.gid,
         version: f.header.version,
         host,
+        peer: None,
     };
     let msg = match Message::unpack(f.header.msg_type, f.header.version, f.body) {
         Ok(m) => Ok(m),
@@ -264,10 +265,11 @@ async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: Socket
     };
     let Accepted {
         header,
-        caller,
+        mut caller,
         hash_kind,
         msg,
     } = accepted;
+    caller.peer = Some(peer.ip());
     debug!(%peer, uid = caller.uid, msg_type = msg_type::name(header.msg_type), "request");
     let reply = match msg {
         Err(t) => {
@@ -384,6 +386,15 @@ async fn handle(
             Err(_) => return None,
         }
     }
+    let mut outcome = outcome;
+    if let Message::JobStepCreateResponse(r) = &mut outcome.reply {
+        if let Err(e) = crate::agent::sign_step_credential(shared, &mut r.cred).await {
+            error!("cannot sign the step credential: {e}");
+            return Some(Message::SlurmRc {
+                rc: SlurmRc::ESLURM_INVALID_JOB_CREDENTIAL.0,
+            });
+        }
+    }
     for effect in &outcome.effects {
         match effect {
             Effect::ScheduleSoon => shared.schedule_now.notify_one(),
@@ -392,6 +403,15 @@ async fn handle(
                 let _ = shared.shutdown.send(true);
             }
             Effect::Reconfigure => shared.reconfigure.notify_one(),
+            // Before the reply: salloc stops listening once it has it.
+            Effect::NotifySrun {
+                job_id,
+                targets,
+                notice,
+            } => {
+                crate::agent::notify_srun(shared.clone(), *job_id, targets.clone(), notice.clone())
+                    .await
+            }
             node_work => shared.dispatch_to_nodes(node_work.clone()),
         }
     }

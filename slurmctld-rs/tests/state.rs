@@ -55,6 +55,7 @@ fn submit_with(
         gid: 0,
         version: ProtocolVersion::V22_05,
         host: None,
+        peer: None,
     };
     let out = c.handle(caller, Message::SubmitBatchJob(Box::new(d)), T0);
     let records = out
@@ -205,6 +206,7 @@ fn compaction_keeps_everything_and_drops_what_is_purged() {
         gid: 0,
         version: ProtocolVersion::V22_05,
         host: None,
+        peer: None,
     };
     let kill = wire::msg::JobStepKill {
         step_id: wire::msg::StepId {
@@ -348,6 +350,7 @@ fn running_jobs_keep_their_gpus_across_a_restart() {
         gid: 0,
         version: ProtocolVersion::V22_05,
         host: None,
+        peer: None,
     };
     for gres in ["gres:gpu:1", "gres:gpu:a100:2"] {
         let d = JobDescriptor {

@@ -634,11 +634,14 @@ impl Controller {
         kind: StopKind,
         now: i64,
     ) -> Vec<Effect> {
+        // Its sruns and salloc hear first (upstream's srun_job_complete).
+        let listeners = self.srun_listeners(job_id);
         let Some(job) = self.jobs.get_mut(&job_id) else {
             return Vec::new();
         };
         job.state = state as u32 | state_flags::COMPLETING;
         job.end_time = now;
+        job.steps.clear();
         let nodes = job
             .alloc
             .as_ref()
@@ -652,7 +655,15 @@ impl Controller {
         }
         self.last_job_update = now;
         self.last_node_update = now;
-        let mut effects = vec![Effect::TerminateJob { job_id, kind }];
+        let mut effects = Vec::new();
+        if !listeners.is_empty() {
+            effects.push(Effect::NotifySrun {
+                job_id,
+                targets: listeners,
+                notice: super::interactive::SrunNotice::JobComplete,
+            });
+        }
+        effects.push(Effect::TerminateJob { job_id, kind });
         if self.spec.limits.epilog_slurmctld.is_some() && state.is_finished() {
             effects.push(Effect::RunEpilogSlurmctld {
                 job_id,

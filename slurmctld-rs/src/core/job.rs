@@ -15,6 +15,8 @@ const GRES_INDICES: u8 = 1;
 /// Tag of the suspend-times section (written only once a job was
 /// suspended), after the GRES indices if any.
 const SUSPEND_TIMES: u8 = 2;
+/// Section tag: `u32 next_step_id · u32 count` and the running steps.
+const STEPS: u8 = 3;
 
 /// Base job states (`enum job_states`, low byte of `job_state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -376,6 +378,13 @@ pub struct Job {
     /// as a pending job's node count (upstream's `node_cnt_wag`; 0: no
     /// selection yet). Not saved: the next selection sets it again.
     pub node_cnt_wag: u32,
+    /// Created by salloc/srun (REQUEST_RESOURCE_ALLOCATION): no batch
+    /// script; it ends when its allocating command says so.
+    pub interactive: bool,
+    /// Steps srun started that have not ended on every node.
+    pub steps: Vec<super::step::Step>,
+    /// Id the next step gets.
+    pub next_step_id: u32,
     /// The descriptor as submitted, normalised (partition, time limit and
     /// counts resolved). Script and environment are on disk, not here.
     pub desc: JobDesc,
@@ -442,7 +451,9 @@ impl Job {
         p.u32(self.derived_ec);
         p.u16(self.restart_cnt);
         // One byte of flags; records written before `direct_prio` hold 0/1.
-        p.u8(u8::from(self.admin_hold) | u8::from(self.direct_prio) << 1);
+        p.u8(u8::from(self.admin_hold)
+            | u8::from(self.direct_prio) << 1
+            | u8::from(self.interactive) << 2);
         p.string(&self.tres_req);
         match &self.alloc {
             None => p.u8(0),
@@ -491,6 +502,12 @@ impl Job {
             p.time(self.suspend_time);
             p.time(self.pre_sus_time);
         }
+        if self.next_step_id != 0 || !self.steps.is_empty() {
+            p.u8(STEPS);
+            p.u32(self.next_step_id);
+            p.u32(self.steps.len() as u32);
+            self.steps.iter().for_each(|s| s.pack(p));
+        }
     }
 
     /// Reads a record written by [`Job::pack`], sharing its strings through
@@ -527,6 +544,7 @@ impl Job {
         let hold_flags = u.u8("admin_hold")?;
         let admin_hold = hold_flags & 1 != 0;
         let direct_prio = hold_flags & 2 != 0;
+        let interactive = hold_flags & 4 != 0;
         let tres_req =
             unpack_text(u, "tres_req", SLOT_TRES_REQ, strings)?.unwrap_or_else(|| strings.get(""));
         let alloc = if u.bool("alloc")? {
@@ -614,9 +632,21 @@ impl Job {
             tag = next_tag(u)?;
         }
         let (suspend_time, pre_sus_time) = if tag == Some(SUSPEND_TIMES) {
-            (u.time("suspend_time")?, u.time("pre_sus_time")?)
+            let times = (u.time("suspend_time")?, u.time("pre_sus_time")?);
+            tag = next_tag(u)?;
+            times
         } else {
             (0, 0)
+        };
+        let (next_step_id, steps) = if tag == Some(STEPS) {
+            let next = u.u32("next_step_id")?;
+            let n = u.count("steps", 32)?;
+            let steps = (0..n)
+                .map(|_| super::step::Step::unpack(u))
+                .collect::<DecodeResult<_>>()?;
+            (next, steps)
+        } else {
+            (0, Vec::new())
         };
         let dependencies = desc.dependency.as_deref().and_then(Dependencies::parse);
         Ok(Job {
@@ -649,6 +679,9 @@ impl Job {
             direct_prio,
             tres_req,
             alloc,
+            interactive,
+            steps,
+            next_step_id,
             desc,
             node_cnt_wag: 0,
         })

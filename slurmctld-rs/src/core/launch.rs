@@ -66,7 +66,7 @@ impl Controller {
 
     /// `setup_cred_arg` + `slurm_cred_create`: the job part of a credential
     /// (user, GRES, cores, CPUs). The caller sets the step part.
-    fn job_credential(
+    pub(crate) fn job_credential(
         &self,
         job: &Job,
         alloc: &Allocation,

@@ -8,6 +8,7 @@ pub mod control;
 pub mod desc;
 pub mod features;
 pub mod gres;
+pub mod interactive;
 pub mod job;
 pub mod launch;
 pub mod node;
@@ -15,6 +16,7 @@ pub mod nodes;
 pub mod sched;
 pub mod select;
 pub mod spec;
+pub mod step;
 pub mod submit;
 pub mod text;
 pub mod update;
@@ -58,6 +60,8 @@ pub struct Caller {
     pub version: ProtocolVersion,
     /// Host named in the credential (upstream's `auth_g_get_host`).
     pub host: Option<String>,
+    /// Address the request came from (where srun and salloc listen).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// What has to reach stable storage before the reply is sent.
@@ -108,6 +112,19 @@ pub enum Effect {
     RunPrologSlurmctld {
         job_id: u32,
         env: Vec<(String, String)>,
+    },
+    /// Tell the srun/salloc of a job (their listening ports) something.
+    NotifySrun {
+        job_id: u32,
+        targets: Vec<(String, u16)>,
+        notice: interactive::SrunNotice,
+    },
+    /// Signal one step's tasks on its nodes (node-table indices).
+    SignalStep {
+        job_id: u32,
+        step_id: u32,
+        signal: u16,
+        nodes: Vec<usize>,
     },
     /// Run EpilogSlurmctld for a job that ended (nothing waits for it).
     RunEpilogSlurmctld {
@@ -414,15 +431,44 @@ impl Controller {
                     });
                 Outcome::reply(Message::JobInfoPacked(body))
             }
-            Message::JobStepInfoRequest { last_update, .. } => {
+            Message::JobStepInfoRequest {
+                last_update,
+                step_id,
+                ..
+            } => {
                 if not_modified(last_update, self.last_job_update) {
                     return Outcome::rc(SlurmRc::SLURM_NO_CHANGE_IN_DATA);
                 }
-                // No job runs until node daemons exist, so there are no steps.
+                let steps = self.step_infos(&caller, &step_id, now);
+                if steps.is_empty() && step_id.job_id != wire::pack::NO_VAL {
+                    if let Some(rc) = self.step_lookup_error(&caller, &step_id) {
+                        return Outcome::rc(rc);
+                    }
+                }
                 Outcome::reply(Message::JobStepInfo {
                     last_update: now,
-                    steps: Vec::new(),
+                    steps,
                 })
+            }
+            Message::JobStepCreate(req) => self.step_create(&caller, *req, now),
+            Message::JobAllocationInfoRequest { job_id, .. } => {
+                match self.allocation_info(&caller, job_id) {
+                    Ok(r) => Outcome::reply(Message::JobAllocationInfo(Box::new(r))),
+                    Err(rc) => Outcome::rc(rc),
+                }
+            }
+            Message::HetJobAllocInfoRequest { job_id, .. } => {
+                match self.allocation_info(&caller, job_id) {
+                    Ok(r) => Outcome::reply(Message::HetJobAllocation(vec![r])),
+                    Err(rc) => Outcome::rc(rc),
+                }
+            }
+            Message::JobReadyRequest { job_id, .. } => match self.job_ready(job_id) {
+                Ok(rc) => Outcome::reply(Message::JobReadyResponse { rc }),
+                Err(rc) => Outcome::rc(rc),
+            },
+            Message::CompleteJobAllocation { job_id, job_rc } => {
+                self.complete_allocation(&caller, job_id, job_rc, now)
             }
             Message::ReservationInfoRequest { last_update } => {
                 if not_modified(last_update, self.boot_time) {
@@ -528,15 +574,19 @@ impl Controller {
                     effects: vec![Effect::ScheduleSoon],
                 }
             }
-            Message::StepComplete(_) | Message::CompleteProlog(_) => {
+            Message::StepComplete(m) => {
+                if !self.is_node_daemon(caller.uid) {
+                    return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
+                }
+                self.step_complete(&m, now)
+            }
+            Message::CompleteProlog(_) => {
                 if !self.is_node_daemon(caller.uid) {
                     return Outcome::rc(SlurmRc::ESLURM_USER_ID_MISSING);
                 }
                 Outcome::rc(SlurmRc::SUCCESS)
             }
-            // Interactive allocations (salloc, srun outside a job) are not
-            // served yet: say so, as a controller without the feature would.
-            Message::ResourceAllocation(_) => Outcome::rc(SlurmRc::ESLURM_NOT_SUPPORTED),
+            Message::ResourceAllocation(desc) => interactive::allocate(self, caller, *desc, now),
             // Replies and anything we do not serve.
             _ => Outcome::rc(SlurmRc::SLURM_UNEXPECTED_MSG_ERROR),
         }

@@ -58,7 +58,7 @@ impl Refusal {
         self.kept = Some(Box::new(files));
         self
     }
-    fn into_outcome(self) -> Outcome {
+    pub(crate) fn into_outcome(self) -> Outcome {
         let reply = match self.msg {
             Some(m) => Message::SlurmRcMsg {
                 rc: self.rc.0,
@@ -177,6 +177,9 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         direct_prio: false,
         tres_req: "".into(),
         alloc: None,
+        interactive: false,
+        steps: Vec::new(),
+        next_step_id: 0,
         desc: d,
         node_cnt_wag: 0,
     };
@@ -585,6 +588,9 @@ pub fn create(
         direct_prio: false,
         tres_req: c.strings.get(""),
         alloc: None,
+        interactive: false,
+        steps: Vec::new(),
+        next_step_id: 0,
         desc,
         node_cnt_wag: 0,
     };

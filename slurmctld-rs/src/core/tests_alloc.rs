@@ -48,6 +48,7 @@ fn root() -> Caller {
         gid: 0,
         version: ProtocolVersion::V22_05,
         host: Some("localhost".into()),
+        peer: None,
     }
 }
 

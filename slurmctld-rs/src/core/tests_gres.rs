@@ -75,6 +75,7 @@ fn root() -> Caller {
         gid: 0,
         version: ProtocolVersion::V22_05,
         host: Some("localhost".into()),
+        peer: None,
     }
 }
 

@@ -81,6 +81,7 @@ fn submit(c: &mut Controller, d: JobDescriptor) -> Result<u32, i32> {
         gid: ALICE,
         version: ProtocolVersion::V22_05,
         host: Some("login1".into()),
+        peer: None,
     };
     match c
         .handle(who, Message::SubmitBatchJob(Box::new(d)), T0)
@@ -335,6 +336,7 @@ fn test_only_uses_up_a_job_id_and_reports_it() {
         gid: ALICE,
         version: ProtocolVersion::V22_05,
         host: Some("login1".into()),
+        peer: None,
     };
     let reply = c
         .handle(who, Message::JobWillRun(Box::new(desc())), T0)
@@ -376,6 +378,7 @@ fn updated_constraints_are_checked_like_submitted_ones() {
         gid: ROOT,
         version: ProtocolVersion::V22_05,
         host: None,
+        peer: None,
     };
     let mut update = |features: &str| {
         let u = JobDescriptor {
@@ -457,6 +460,7 @@ fn test_only_on_a_busy_partition_answers_where_and_when_it_would_start() {
         gid: ALICE,
         version: ProtocolVersion::V22_05,
         host: Some("login1".into()),
+        peer: None,
     };
     let reply = c
         .handle(who, Message::JobWillRun(Box::new(whole_n3)), T0 + 2)
@@ -514,6 +518,7 @@ fn memory_per_cpu_counts_every_cpu_the_selection_would_grant() {
         gid: ALICE,
         version: ProtocolVersion::V22_05,
         host: Some("login1".into()),
+        peer: None,
     };
     let reply = c
         .handle(who, Message::SubmitBatchJob(Box::new(d.clone())), T0)

@@ -48,6 +48,7 @@ fn caller(uid: u32) -> Caller {
         gid: uid,
         version: ProtocolVersion::V22_05,
         host: Some("login1".into()),
+        peer: None,
     }
 }
 

@@ -283,9 +283,20 @@ fn kill_record(
     }
     c.job_count = c.job_count.saturating_sub(freed);
     c.last_job_update = now;
+    // A queued salloc/srun hears that its allocation is gone.
+    let listeners = c.srun_listeners(job_id);
+    let effects = if listeners.is_empty() {
+        Vec::new()
+    } else {
+        vec![Effect::NotifySrun {
+            job_id,
+            targets: listeners,
+            notice: super::interactive::SrunNotice::JobComplete,
+        }]
+    };
     Ok(Killed {
         durable: vec![Durable::Job(job_id)],
-        effects: Vec::new(),
+        effects,
     })
 }
 
@@ -301,12 +312,53 @@ pub fn cancel_step(c: &mut Controller, caller: Caller, k: &JobStepKill, _now: i6
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
     if job.user_id != caller.uid && !c.is_privileged(caller.uid) {
-        return rc(SlurmRc::ESLURM_ACCESS_DENIED);
+        return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     if job.base_state().is_finished() {
         return rc(SlurmRc::ESLURM_ALREADY_DONE);
     }
-    rc(SlurmRc::ESLURM_INVALID_JOB_ID)
+    if job.base_state() != JobState::Running {
+        return rc(SlurmRc::ESLURM_TRANSITION_STATE_NO_UPDATE);
+    }
+    let Some(step) = job.steps.iter().find(|s| s.step_id == k.step_id.step_id) else {
+        return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
+    };
+    let nodes = match &job.alloc {
+        Some(a) => step.nodes.iter().map(|&p| a.nodes[p]).collect(),
+        None => Vec::new(),
+    };
+    Outcome {
+        reply: Message::SlurmRc { rc: 0 },
+        durable: Vec::new(),
+        effects: step_signal_effects(job, step, k.signal, nodes),
+    }
+}
+
+/// The signal for a step's nodes; SIGKILL also tells its srun the step is
+/// over (`srun_step_complete`).
+fn step_signal_effects(
+    job: &super::job::Job,
+    step: &super::step::Step,
+    signal: u16,
+    nodes: Vec<usize>,
+) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if signal == 9 {
+        if let Some(h) = step.srun_host.clone().filter(|_| step.srun_port != 0) {
+            effects.push(Effect::NotifySrun {
+                job_id: job.job_id,
+                targets: vec![(h, step.srun_port)],
+                notice: super::interactive::SrunNotice::StepComplete(step.step_id),
+            });
+        }
+    }
+    effects.push(Effect::SignalStep {
+        job_id: job.job_id,
+        step_id: step.step_id,
+        signal,
+        nodes,
+    });
+    effects
 }
 
 /// REQUEST_UPDATE_JOB (scontrol hold/release/update).

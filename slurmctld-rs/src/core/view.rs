@@ -465,7 +465,7 @@ pub fn job_record<'a>(
         het_job_offset: 0,
         profile: if d.profile == NO_VAL { 0 } else { d.profile },
         job_state: job.state,
-        batch_flag: 1,
+        batch_flag: u16::from(!job.interactive),
         state_reason: job.reason.0,
         power_flags: 0,
         reboot: 0,

@@ -86,8 +86,12 @@ pub mod msg_type {
     pub const REQUEST_BATCH_JOB_LAUNCH: u16 = 4005;
     pub const REQUEST_JOB_WILL_RUN: u16 = 4012;
     pub const RESPONSE_JOB_WILL_RUN: u16 = 4013;
+    pub const REQUEST_JOB_ALLOCATION_INFO: u16 = 4014;
+    pub const RESPONSE_JOB_ALLOCATION_INFO: u16 = 4015;
     pub const REQUEST_JOB_READY: u16 = 4019;
     pub const RESPONSE_JOB_READY: u16 = 4020;
+    pub const RESPONSE_HET_JOB_ALLOCATION: u16 = 4026;
+    pub const REQUEST_HET_JOB_ALLOC_INFO: u16 = 4027;
     pub const REQUEST_JOB_STEP_CREATE: u16 = 5001;
     pub const RESPONSE_JOB_STEP_CREATE: u16 = 5002;
     pub const REQUEST_CANCEL_JOB_STEP: u16 = 5005;
@@ -112,6 +116,8 @@ pub mod msg_type {
     pub const REQUEST_KILL_PREEMPTED: u16 = 6016;
     pub const REQUEST_LAUNCH_PROLOG: u16 = 6017;
     pub const REQUEST_COMPLETE_PROLOG: u16 = 6018;
+    pub const SRUN_PING: u16 = 7001;
+    pub const SRUN_TIMEOUT: u16 = 7002;
     pub const SRUN_JOB_COMPLETE: u16 = 7004;
     pub const RESPONSE_SLURM_RC: u16 = 8001;
     pub const RESPONSE_SLURM_RC_MSG: u16 = 8002;
@@ -178,6 +184,12 @@ pub mod msg_type {
             REQUEST_COMPLETE_PROLOG => "REQUEST_COMPLETE_PROLOG",
             REQUEST_RESOURCE_ALLOCATION => "REQUEST_RESOURCE_ALLOCATION",
             RESPONSE_RESOURCE_ALLOCATION => "RESPONSE_RESOURCE_ALLOCATION",
+            REQUEST_JOB_ALLOCATION_INFO => "REQUEST_JOB_ALLOCATION_INFO",
+            RESPONSE_JOB_ALLOCATION_INFO => "RESPONSE_JOB_ALLOCATION_INFO",
+            RESPONSE_HET_JOB_ALLOCATION => "RESPONSE_HET_JOB_ALLOCATION",
+            REQUEST_HET_JOB_ALLOC_INFO => "REQUEST_HET_JOB_ALLOC_INFO",
+            SRUN_PING => "SRUN_PING",
+            SRUN_TIMEOUT => "SRUN_TIMEOUT",
             REQUEST_JOB_READY => "REQUEST_JOB_READY",
             RESPONSE_JOB_READY => "RESPONSE_JOB_READY",
             REQUEST_COMPLETE_JOB_ALLOCATION => "REQUEST_COMPLETE_JOB_ALLOCATION",
@@ -416,6 +428,24 @@ pub enum Message {
     JobStepCreate(Box<JobStepCreateRequest>),
     /// RESPONSE_JOB_STEP_CREATE.
     JobStepCreateResponse(Box<JobStepCreateResponse>),
+    /// REQUEST_JOB_ALLOCATION_INFO: `u32 job_id · str req_cluster`.
+    JobAllocationInfoRequest {
+        job_id: u32,
+        req_cluster: Option<String>,
+    },
+    /// REQUEST_HET_JOB_ALLOC_INFO (srun inside an allocation): as above.
+    HetJobAllocInfoRequest {
+        job_id: u32,
+        req_cluster: Option<String>,
+    },
+    /// RESPONSE_JOB_ALLOCATION_INFO: one allocation.
+    JobAllocationInfo(Box<ResourceAllocationResponse>),
+    /// RESPONSE_HET_JOB_ALLOCATION: `u16 count` + allocations.
+    HetJobAllocation(Vec<ResourceAllocationResponse>),
+    /// SRUN_PING: empty body.
+    SrunPing,
+    /// SRUN_TIMEOUT: `step_id · time timeout`.
+    SrunTimeout { step_id: StepId, timeout: i64 },
 }
 
 impl Message {
@@ -491,6 +521,12 @@ impl Message {
             Message::JobStepCreateResponse(_) => RESPONSE_JOB_STEP_CREATE,
             Message::JobStepCreate(_) => REQUEST_JOB_STEP_CREATE,
             Message::ResourceAllocationResponse(_) => RESPONSE_RESOURCE_ALLOCATION,
+            Message::JobAllocationInfoRequest { .. } => REQUEST_JOB_ALLOCATION_INFO,
+            Message::HetJobAllocInfoRequest { .. } => REQUEST_HET_JOB_ALLOC_INFO,
+            Message::JobAllocationInfo(_) => RESPONSE_JOB_ALLOCATION_INFO,
+            Message::HetJobAllocation(_) => RESPONSE_HET_JOB_ALLOCATION,
+            Message::SrunPing => SRUN_PING,
+            Message::SrunTimeout { .. } => SRUN_TIMEOUT,
         }
     }
 
@@ -684,7 +720,27 @@ impl Message {
             Message::SrunJobComplete(s) => s.pack(p),
             Message::JobStepCreateResponse(r) => r.pack(p),
             Message::JobStepCreate(r) => r.pack(p),
-            Message::ResourceAllocationResponse(r) => r.pack(p),
+            Message::ResourceAllocationResponse(r) | Message::JobAllocationInfo(r) => r.pack(p),
+            Message::JobAllocationInfoRequest {
+                job_id,
+                req_cluster,
+            }
+            | Message::HetJobAllocInfoRequest {
+                job_id,
+                req_cluster,
+            } => {
+                p.u32(*job_id);
+                p.str(req_cluster.as_deref());
+            }
+            Message::HetJobAllocation(list) => {
+                p.u16(list.len() as u16);
+                list.iter().for_each(|r| r.pack(p));
+            }
+            Message::SrunPing => {}
+            Message::SrunTimeout { step_id, timeout } => {
+                step_id.pack(p);
+                p.time(*timeout);
+            }
         }
     }
 
@@ -964,6 +1020,31 @@ impl Message {
             RESPONSE_JOB_STEP_CREATE => {
                 Message::JobStepCreateResponse(Box::new(JobStepCreateResponse::unpack(u, version)?))
             }
+            REQUEST_JOB_ALLOCATION_INFO => Message::JobAllocationInfoRequest {
+                job_id: u.u32("alloc_info.job_id")?,
+                req_cluster: u.str("alloc_info.req_cluster")?,
+            },
+            REQUEST_HET_JOB_ALLOC_INFO => Message::HetJobAllocInfoRequest {
+                job_id: u.u32("alloc_info.job_id")?,
+                req_cluster: u.str("alloc_info.req_cluster")?,
+            },
+            RESPONSE_JOB_ALLOCATION_INFO => Message::JobAllocationInfo(Box::new(
+                ResourceAllocationResponse::unpack(u, version)?,
+            )),
+            RESPONSE_HET_JOB_ALLOCATION => {
+                // Each allocation is far more than 16 bytes.
+                let n = u.u16("het_alloc.count")?;
+                let n = u.check_count("het_alloc.count", n.into(), 16)?;
+                let list = (0..n)
+                    .map(|_| ResourceAllocationResponse::unpack(u, version))
+                    .collect::<DecodeResult<_>>()?;
+                Message::HetJobAllocation(list)
+            }
+            SRUN_PING => Message::SrunPing,
+            SRUN_TIMEOUT => Message::SrunTimeout {
+                step_id: StepId::unpack(u)?,
+                timeout: u.time("srun_timeout.timeout")?,
+            },
             other => return Err(DecodeError::UnsupportedMessage(other)),
         };
         u.finish(msg_type::name(msg_type))?;
