@@ -623,6 +623,7 @@ async fn signal_step(
     step_id: u32,
     signal: u16,
     nodes: Vec<usize>,
+    srun: Option<(String, u16)>,
 ) {
     let body = SignalTasks {
         step_id: StepId {
@@ -634,6 +635,16 @@ async fn signal_step(
         signal,
     };
     let msg = Message::SignalTasks(body);
+    // Upstream's agent sends both at once; srun then usually hears of the
+    // step's end while its tasks are still dying.
+    if let Some(target) = srun {
+        tokio::spawn(notify_srun(
+            shared.clone(),
+            job_id,
+            vec![target],
+            SrunNotice::StepComplete(step_id),
+        ));
+    }
     for node in nodes {
         let Some((addr, version)) = node_addr(&shared, node) else {
             continue;
@@ -694,8 +705,9 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
                 step_id,
                 signal,
                 nodes,
+                srun,
             } => {
-                tokio::spawn(signal_step(shared, job_id, step_id, signal, nodes));
+                tokio::spawn(signal_step(shared, job_id, step_id, signal, nodes, srun));
             }
             Effect::ScheduleSoon | Effect::Shutdown | Effect::Reconfigure => {}
         }

@@ -55,6 +55,13 @@ pub fn allocate(c: &mut Controller, caller: Caller, mut desc: JobDescriptor, now
     // This job's grant goes out in the reply, not to its port.
     effects.retain(|e| !matches!(e, Effect::LaunchBatch { job_id: j } if *j == job_id));
     let started = c.jobs.get(&job_id).is_some_and(|j| !j.is_pending());
+    if started {
+        // Started on the spot: it never accrued priority age, and
+        // upstream shows AccrueTime=Unknown.
+        if let Some(job) = c.jobs.get_mut(&job_id) {
+            job.accrue_time = 0;
+        }
+    }
     if !started && immediate {
         let effects = c.cancel_pending_immediate(job_id, now);
         return Outcome {

@@ -30,6 +30,8 @@ mod tests_alloc;
 #[cfg(test)]
 mod tests_gres;
 #[cfg(test)]
+mod tests_step;
+#[cfg(test)]
 mod tests_submit;
 #[cfg(test)]
 mod tests_update;
@@ -119,12 +121,14 @@ pub enum Effect {
         targets: Vec<(String, u16)>,
         notice: interactive::SrunNotice,
     },
-    /// Signal one step's tasks on its nodes (node-table indices).
+    /// Signal one step's tasks on its nodes (node-table indices), then
+    /// tell its srun (if given) that the step is over.
     SignalStep {
         job_id: u32,
         step_id: u32,
         signal: u16,
         nodes: Vec<usize>,
+        srun: Option<(String, u16)>,
     },
     /// Run EpilogSlurmctld for a job that ended (nothing waits for it).
     RunEpilogSlurmctld {

@@ -794,11 +794,8 @@ impl Controller {
     fn step_info(&self, job: &Job, s: &Step, now: i64) -> JobStepInfo {
         let alloc = job.alloc.as_ref();
         let nodes = alloc.map(|a| self.step_hostlist(a, s));
-        // Upstream reports the CPUs srun asked for, not those held.
-        let num_cpus = match s.num_tasks {
-            0 => job.alloc.as_ref().map_or(0, Allocation::total_cpus),
-            _ => s.cpu_count,
-        };
+        // The CPUs the step holds (`_step_alloc_lps` sets cpu_count so).
+        let num_cpus: u32 = s.cpus.iter().map(|&c| u32::from(c)).sum();
         let mut node_bitmap = wire::pack::Bitmap::new(self.spec.nodes.len() as u32);
         if let Some(a) = alloc {
             for &k in &s.nodes {
@@ -837,7 +834,11 @@ impl Controller {
             select_jobinfo: SelectJobInfo {
                 plugin_id: self.spec.limits.select_plugin_id,
             },
-            tres_alloc_str: Some(format!("cpu={num_cpus},mem=0,node={}", s.nodes.len())),
+            tres_alloc_str: Some(format!(
+                "cpu={num_cpus},mem={},node={}",
+                mem_text(self.step_memory(job, s)),
+                s.nodes.len()
+            )),
             start_protocol_ver: ProtocolVersion::CURRENT.0,
             cpus_per_tres: None,
             mem_per_tres: None,
@@ -849,6 +850,26 @@ impl Controller {
             tres_per_socket: None,
             tres_per_task: None,
         }
+    }
+
+    /// MB a step holds on all its nodes: its CPUs' share of a per-CPU
+    /// job request, else the job's memory on those nodes.
+    fn step_memory(&self, job: &Job, s: &Step) -> u64 {
+        let Some(alloc) = job.alloc.as_ref() else {
+            return 0;
+        };
+        let per_cpu = job.desc.pn_min_memory & MEM_PER_CPU != 0;
+        s.nodes
+            .iter()
+            .zip(&s.cpus)
+            .map(|(&k, &cpus)| {
+                if per_cpu && alloc.mem_per_node != 0 {
+                    (job.desc.pn_min_memory & !MEM_PER_CPU) * u64::from(cpus)
+                } else {
+                    alloc.mem_on(k, job.desc.pn_min_memory)
+                }
+            })
+            .sum()
     }
 
     /// `build_alloc_msg`: what salloc/srun learn about an allocation.

@@ -8,11 +8,11 @@ use wire::version::ProtocolVersion;
 
 use super::{Caller, Controller, StaticUsers};
 
-const T0: i64 = 1_800_000_000;
+pub(super) const T0: i64 = 1_800_000_000;
 
 /// A controller over `nodes_and_parts` (NodeName=/PartitionName= lines)
 /// with `select` lines, every node registered as configured.
-fn cluster(select: &str, nodes_and_parts: &str) -> Controller {
+pub(super) fn cluster(select: &str, nodes_and_parts: &str) -> Controller {
     let text = format!(
         "ClusterName=t\nSlurmctldHost=localhost\nSlurmUser=root\n\
          StateSaveLocation=/tmp/alloc-test/state\nSlurmdSpoolDir=/tmp/alloc-test/spool\n\
@@ -42,7 +42,7 @@ fn cluster(select: &str, nodes_and_parts: &str) -> Controller {
     c
 }
 
-fn root() -> Caller {
+pub(super) fn root() -> Caller {
     Caller {
         uid: 0,
         gid: 0,
@@ -85,7 +85,7 @@ fn run(c: &mut Controller, d: JobDescriptor) -> (u32, Vec<String>, Vec<u16>) {
     (id, names, a.cpus)
 }
 
-const NODE: &str = "NodeAddr=127.0.0.1 Boards=1";
+pub(super) const NODE: &str = "NodeAddr=127.0.0.1 Boards=1";
 
 #[test]
 fn linear_gives_whole_nodes_and_shows_oversubscribe_no() {

@@ -335,30 +335,25 @@ pub fn cancel_step(c: &mut Controller, caller: Caller, k: &JobStepKill, _now: i6
 }
 
 /// The signal for a step's nodes; SIGKILL also tells its srun the step is
-/// over (`srun_step_complete`).
+/// over (`srun_step_complete`), after the nodes have it.
 fn step_signal_effects(
     job: &super::job::Job,
     step: &super::step::Step,
     signal: u16,
     nodes: Vec<usize>,
 ) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    if signal == 9 {
-        if let Some(h) = step.srun_host.clone().filter(|_| step.srun_port != 0) {
-            effects.push(Effect::NotifySrun {
-                job_id: job.job_id,
-                targets: vec![(h, step.srun_port)],
-                notice: super::interactive::SrunNotice::StepComplete(step.step_id),
-            });
-        }
-    }
-    effects.push(Effect::SignalStep {
+    let srun = step
+        .srun_host
+        .clone()
+        .filter(|_| signal == 9 && step.srun_port != 0)
+        .map(|h| (h, step.srun_port));
+    vec![Effect::SignalStep {
         job_id: job.job_id,
         step_id: step.step_id,
         signal,
         nodes,
-    });
-    effects
+        srun,
+    }]
 }
 
 /// REQUEST_UPDATE_JOB (scontrol hold/release/update).
