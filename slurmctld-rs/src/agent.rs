@@ -658,6 +658,27 @@ async fn signal_step(
     }
 }
 
+/// REQUEST_KILL_TIMELIMIT for one step (`_signal_step_timelimit`): no
+/// credential, the step's id.
+async fn step_time_limit(shared: Arc<Shared>, job_id: u32, step_id: u32, nodes: Vec<usize>) {
+    let msg = {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = core.kill_job_msg(job_id, None, now());
+        m.cred = None;
+        m.job_gres_info = Vec::new();
+        m.step_id.step_id = step_id;
+        Message::KillTimelimit(Box::new(m))
+    };
+    for node in nodes {
+        let Some((addr, version)) = node_addr(&shared, node) else {
+            continue;
+        };
+        if let Err(e) = rpc(&shared, addr, version, &msg).await {
+            warn!(job_id, step_id, node, "step time limit not delivered: {e}");
+        }
+    }
+}
+
 /// Carries out node work queued by request handlers and scheduler passes.
 pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
     while let Some(effect) = rx.recv().await {
@@ -708,6 +729,13 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
                 srun,
             } => {
                 tokio::spawn(signal_step(shared, job_id, step_id, signal, nodes, srun));
+            }
+            Effect::StepTimeLimit {
+                job_id,
+                step_id,
+                nodes,
+            } => {
+                tokio::spawn(step_time_limit(shared, job_id, step_id, nodes));
             }
             Effect::ScheduleSoon | Effect::Shutdown | Effect::Reconfigure => {}
         }

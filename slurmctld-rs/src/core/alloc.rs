@@ -895,6 +895,7 @@ impl Controller {
             }
             effects.extend(self.stop_running(id, JobState::Timeout, StopKind::Timeout, now));
         }
+        effects.extend(self.check_step_time_limits(now));
         effects
     }
 }

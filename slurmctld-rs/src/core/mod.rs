@@ -130,6 +130,13 @@ pub enum Effect {
         nodes: Vec<usize>,
         srun: Option<(String, u16)>,
     },
+    /// A step ran past its time limit: REQUEST_KILL_TIMELIMIT for it to
+    /// its nodes (node-table indices).
+    StepTimeLimit {
+        job_id: u32,
+        step_id: u32,
+        nodes: Vec<usize>,
+    },
     /// Run EpilogSlurmctld for a job that ended (nothing waits for it).
     RunEpilogSlurmctld {
         job_id: u32,

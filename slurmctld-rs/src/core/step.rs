@@ -110,6 +110,9 @@ pub struct Step {
     pub exit_code: u32,
     /// Which of the step's nodes have reported completion.
     pub done: Vec<bool>,
+    /// Its time limit was hit and its nodes told (not kept: after a
+    /// restart they are told again).
+    pub timed_out: bool,
 }
 
 impl Step {
@@ -182,6 +185,7 @@ impl Step {
             srun_pid: u.u32("step.srun_pid")?,
             submit_line: u.str("step.submit_line")?,
             exit_code: u.u32("step.exit_code")?,
+            timed_out: false,
             done: u
                 .u32_array("step.done")?
                 .into_iter()
@@ -591,6 +595,7 @@ impl Controller {
             srun_pid: req.srun_pid,
             submit_line: req.submit_line.clone(),
             exit_code: NO_VAL,
+            timed_out: false,
         })
     }
 
@@ -743,6 +748,33 @@ impl Controller {
             }
         }
         out
+    }
+
+    /// Steps of running jobs past their own `--time` (`check_job_step_time_limit`):
+    /// their nodes get REQUEST_KILL_TIMELIMIT for the step.
+    pub fn check_step_time_limits(&mut self, now: i64) -> Vec<super::Effect> {
+        let mut effects = Vec::new();
+        for job in self.jobs.values_mut() {
+            if job.base_state() != JobState::Running {
+                continue;
+            }
+            let Some(alloc) = job.alloc.as_ref() else {
+                continue;
+            };
+            for s in job.steps.iter_mut() {
+                let limited = s.time_limit != INFINITE && s.time_limit != NO_VAL;
+                if !limited || s.timed_out || (now - s.start_time) / 60 < i64::from(s.time_limit) {
+                    continue;
+                }
+                s.timed_out = true;
+                effects.push(super::Effect::StepTimeLimit {
+                    job_id: job.job_id,
+                    step_id: s.step_id,
+                    nodes: s.nodes.iter().map(|&k| alloc.nodes[k]).collect(),
+                });
+            }
+        }
+        effects
     }
 
     /// Why a lookup of one job's steps found none: the job is unknown.
@@ -1077,6 +1109,7 @@ mod tests {
             submit_line: Some("srun -n3 hostname".into()),
             exit_code: NO_VAL,
             done: vec![true, false],
+            timed_out: false,
         };
         let mut p = Packer::new();
         s.pack(&mut p);

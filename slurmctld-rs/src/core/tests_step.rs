@@ -259,3 +259,23 @@ fn completing_an_allocation_ends_the_job_and_tells_salloc() {
     assert!(c.jobs[&r2.job_id].base_state().is_finished());
     assert!(!c.jobs[&r.job_id].base_state().is_finished());
 }
+
+#[test]
+fn a_step_past_its_time_limit_is_told_once() {
+    let mut c = four_nodes();
+    let r = allocate(&mut c, allocation(1, 1));
+    let mut req = step_request(r.job_id, 1, 1);
+    req.time_limit = 1;
+    let _ = c.handle(root(), Message::JobStepCreate(Box::new(req)), T0);
+    assert!(c.check_time_limits(T0 + 59).is_empty());
+    let effects = c.check_time_limits(T0 + 60);
+    assert_eq!(
+        effects,
+        vec![super::Effect::StepTimeLimit {
+            job_id: r.job_id,
+            step_id: 0,
+            nodes: vec![0]
+        }]
+    );
+    assert!(c.check_time_limits(T0 + 90).is_empty(), "told once");
+}
