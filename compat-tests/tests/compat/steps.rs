@@ -134,3 +134,41 @@ fn srun_inside_sbatch() {
     // The steps are gone with the job.
     g.run(&c, "no_steps_left", &["squeue", "-h", "-s"]);
 }
+
+/// A step of a GPU job sees the job's GPUs on its node (the step GRES in
+/// its credential): both GPUs of a two-GPU job, and the one GPU of a
+/// one-GPU job that got the node's second.
+#[test]
+fn steps_see_the_jobs_gpus() {
+    let Some(c) = step_cluster() else { return };
+    let g = Golden::new("step_gpus");
+    let script = "#!/bin/bash\n\
+        srun -l printenv CUDA_VISIBLE_DEVICES SLURM_STEP_GPUS | sort\n";
+    let submit = |step: &str, gres: &str| {
+        let args = ["sbatch", "--parsable", "-w", "n1", gres, "-o", "gpu-%j.out"];
+        job_id(&g.run_stdin(&c, step, &args, script))
+    };
+    let both = submit("submit_two", "--gres=gpu:2");
+    wait_done(&c, &both);
+    // A job holding GPU 0 for a while, so that the next one gets GPU 1.
+    let hold = job_id(&g.run(
+        &c,
+        "submit_hold",
+        &[
+            "sbatch",
+            "--parsable",
+            "-w",
+            "n1",
+            "--gres=gpu:1",
+            "-o",
+            "/dev/null",
+            "--wrap",
+            "sleep 10",
+        ],
+    ));
+    let second = submit("submit_second", "--gres=gpu:1");
+    wait_done(&c, &second);
+    wait_done(&c, &hold);
+    g.run(&c, "out_two", &["cat", &format!("gpu-{both}.out")]);
+    g.run(&c, "out_second", &["cat", &format!("gpu-{second}.out")]);
+}

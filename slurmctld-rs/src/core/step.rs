@@ -668,6 +668,7 @@ impl Controller {
             offset += u32::from(n.sockets) * u32::from(n.cores_per_socket);
         }
         cred.step_core_bitmap = Some(bitmap);
+        cred.step_gres_list = step_gres(&cred.job_gres_list, step, alloc.nodes.len());
         let mems: Vec<u64> = (0..alloc.nodes.len())
             .map(|k| alloc.mem_on(k, job.desc.pn_min_memory))
             .collect();
@@ -1008,6 +1009,56 @@ impl Controller {
             _ => Vec::new(),
         }
     }
+}
+
+/// The step's GRES in the credential (`gres_step_state_pack`): a step
+/// that names none gets all of the job's on its nodes (srun's default
+/// `--whole` copies the job's request), indexed by the job's nodes as
+/// slurmstepd looks them up.
+fn step_gres(
+    job_gres: &[wire::msg::gres::GresJobState],
+    step: &Step,
+    job_nodes: usize,
+) -> Vec<wire::msg::gres::GresStepState> {
+    let mut in_use = wire::pack::Bitmap::new(job_nodes as u32);
+    step.nodes.iter().for_each(|&k| in_use.set(k as u32));
+    job_gres
+        .iter()
+        .map(|g| {
+            let on_step = |k: usize| step.nodes.contains(&k);
+            let counts: Vec<u64> = (0..job_nodes)
+                .map(|k| {
+                    let c = g
+                        .gres_cnt_node_alloc
+                        .as_ref()
+                        .and_then(|v| v.get(k).copied());
+                    if on_step(k) {
+                        c.unwrap_or(0)
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            let bits: Vec<Option<wire::pack::Bitmap>> = (0..job_nodes)
+                .map(|k| {
+                    let b = g
+                        .gres_bit_alloc
+                        .as_ref()
+                        .and_then(|v| v.get(k).cloned().flatten());
+                    b.filter(|_| on_step(k))
+                })
+                .collect();
+            wire::msg::gres::GresStepState {
+                plugin_id: g.plugin_id,
+                total_gres: counts.iter().sum(),
+                node_cnt: job_nodes as u32,
+                node_in_use: Some(in_use.clone()),
+                gres_cnt_node_alloc: Some(counts),
+                gres_bit_alloc: Some(bits),
+                ..Default::default()
+            }
+        })
+        .collect()
 }
 
 /// Memory as TRES strings print it (MB, or G when whole).
