@@ -474,10 +474,17 @@ pub fn create(
     apply_max_mem_per_cpu(c, &part, &mut desc);
 
     // GRES names must be configured (gres_job_state_validate).
+    // A zero count asks for nothing and names nothing that must exist.
     let gres_per_node = requested_gres(desc.tres_per_node.as_deref());
-    for g in &gres_per_node {
+    for g in gres_per_node.iter().filter(|g| g.count != 0) {
         if !c.spec.limits.gres_types.contains(&g.name) {
             return Err(Refusal::code(SlurmRc::ESLURM_INVALID_GRES));
+        }
+    }
+    // Licenses must be configured, and no more than there are (license_validate).
+    if let Some(l) = desc.licenses.as_deref().filter(|l| !l.is_empty()) {
+        if !licenses_valid(&c.spec.limits.licenses, l) {
+            return Err(Refusal::code(SlurmRc::ESLURM_INVALID_LICENSES));
         }
     }
 
@@ -1277,6 +1284,23 @@ pub fn per_node_need(d: &JobDesc) -> PerNodeNeed {
 
 /// GRES per node from `tres_per_node` ("gres:gpu:a100:4,gres:nic:1" or the
 /// plain form).
+/// `-L name[:count][,name...]` (also `*count`, `|` between alternatives)
+/// against `Licenses=`.
+fn licenses_valid(configured: &[(String, u32)], request: &str) -> bool {
+    request.split([',', '|']).all(|item| {
+        let (name, count) = match item.split_once([':', '*']) {
+            Some((n, c)) => match c.parse::<u32>() {
+                Ok(c) => (n, c),
+                Err(_) => return false,
+            },
+            None => (item, 1),
+        };
+        configured
+            .iter()
+            .any(|(have, total)| have == name && count <= *total)
+    })
+}
+
 pub fn requested_gres(tres_per_node: Option<&str>) -> Vec<super::spec::GresItem> {
     let Some(s) = tres_per_node else {
         return Vec::new();

@@ -195,6 +195,15 @@ fn submission_checks_answer_with_upstreams_codes() {
             SlurmRc::ESLURM_INVALID_GRES,
         ),
         (
+            // upstream's test1.18: a license nobody configured
+            "unknown license",
+            JobDescriptor {
+                licenses: Some("foo".into()),
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_INVALID_LICENSES,
+        ),
+        (
             "bad dependency",
             JobDescriptor {
                 dependency: Some("afterok:abc".into()),
