@@ -1115,6 +1115,7 @@ fn test_selection(
     let need = per_node_need(desc);
     let mut cpus_ok = false;
     let mut mem_ok = false;
+    let mut tmp_ok = false;
     let mut fitting = 0u32;
     let mut usable = Vec::new();
     for &i in &candidates {
@@ -1146,7 +1147,10 @@ fn test_selection(
         let select_fit = granted <= u32::from(n.cpus)
             && part.max_cpus_per_node.is_none_or(|m| counted <= m)
             && (!tracks_memory(c, part) || memory_for(desc, granted) <= n.real_memory);
-        if cpu_fit && mem_fit && select_fit && gres_fit {
+        // TmpDisk is a node filter of its own (job_req_node_filter).
+        let tmp_fit = desc.pn_min_tmp_disk == NO_VAL || desc.pn_min_tmp_disk <= n.tmp_disk;
+        tmp_ok |= cpu_fit && mem_fit && tmp_fit;
+        if cpu_fit && mem_fit && select_fit && gres_fit && tmp_fit {
             fitting += 1;
         }
     }
@@ -1160,6 +1164,12 @@ fn test_selection(
         return Err(Refusal::with_msg(
             SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
             "Memory specification can not be satisfied",
+        ));
+    }
+    if !tmp_ok {
+        return Err(Refusal::with_msg(
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+            "Temporary disk specification can not be satisfied",
         ));
     }
     // Every --nodelist node must be one the job could use (_nodes_in_sets).

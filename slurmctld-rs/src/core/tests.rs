@@ -195,6 +195,15 @@ fn submission_checks_answer_with_upstreams_codes() {
             SlurmRc::ESLURM_INVALID_GRES,
         ),
         (
+            // upstream's test1.23: more TmpDisk than any node has
+            "tmp disk",
+            JobDescriptor {
+                pn_min_tmp_disk: 999_999_999,
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE,
+        ),
+        (
             // upstream's test1.18: a license nobody configured
             "unknown license",
             JobDescriptor {
