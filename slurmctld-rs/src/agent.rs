@@ -597,6 +597,14 @@ pub(crate) async fn notify_srun(
                 step_id,
                 step_het_comp: NO_VAL,
             }),
+            SrunNotice::Timeout(end) => Message::SrunTimeout {
+                step_id: StepId {
+                    job_id,
+                    step_id: NO_VAL,
+                    step_het_comp: NO_VAL,
+                },
+                timeout: end,
+            },
         };
         (job.user_id, msg)
     };
@@ -609,6 +617,7 @@ pub(crate) async fn notify_srun(
             warn!(job_id, %host, "srun host does not resolve");
             continue;
         };
+        debug!(job_id, %addr, msg = msg.msg_type(), "srun notice");
         if let Err(e) = send_only(&shared, addr, &msg, RestrictUid::Uid(uid)).await {
             debug!(job_id, "srun not told: {e}");
         }

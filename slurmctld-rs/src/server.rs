@@ -403,15 +403,6 @@ async fn handle(
                 let _ = shared.shutdown.send(true);
             }
             Effect::Reconfigure => shared.reconfigure.notify_one(),
-            // Before the reply: salloc stops listening once it has it.
-            Effect::NotifySrun {
-                job_id,
-                targets,
-                notice,
-            } => {
-                crate::agent::notify_srun(shared.clone(), *job_id, targets.clone(), notice.clone())
-                    .await
-            }
             node_work => shared.dispatch_to_nodes(node_work.clone()),
         }
     }

@@ -896,6 +896,39 @@ impl Controller {
             effects.extend(self.stop_running(id, JobState::Timeout, StopKind::Timeout, now));
         }
         effects.extend(self.check_step_time_limits(now));
+        effects.extend(self.warn_sruns_of_time_limits(now));
+        effects
+    }
+
+    /// SRUN_TIMEOUT to the sruns and salloc of jobs ending within two
+    /// periodic checks (upstream's `srun_timeout` from `job_time_limit`).
+    fn warn_sruns_of_time_limits(&mut self, now: i64) -> Vec<Effect> {
+        const WINDOW: i64 = 60;
+        let due: Vec<(u32, i64)> = self
+            .jobs
+            .values()
+            .filter(|j| {
+                j.base_state() == JobState::Running
+                    && !j.srun_timeout_sent
+                    && j.end_time != 0
+                    && j.end_time <= now + WINDOW
+            })
+            .map(|j| (j.job_id, j.end_time))
+            .collect();
+        let mut effects = Vec::new();
+        for (job_id, end) in due {
+            let targets = self.srun_listeners(job_id);
+            if let Some(j) = self.jobs.get_mut(&job_id) {
+                j.srun_timeout_sent = true;
+            }
+            if !targets.is_empty() {
+                effects.push(Effect::NotifySrun {
+                    job_id,
+                    targets,
+                    notice: super::interactive::SrunNotice::Timeout(end),
+                });
+            }
+        }
         effects
     }
 }

@@ -18,6 +18,9 @@ pub enum SrunNotice {
     JobComplete,
     /// SRUN_JOB_COMPLETE for one step (cancelled with SIGKILL).
     StepComplete(u32),
+    /// SRUN_TIMEOUT: the job ends at this time (salloc then says the job
+    /// "has exceeded its time limit" when it is revoked).
+    Timeout(i64),
 }
 
 /// REQUEST_RESOURCE_ALLOCATION (`_slurm_rpc_allocate_resources`): the job

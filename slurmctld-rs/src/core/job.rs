@@ -378,6 +378,9 @@ pub struct Job {
     /// as a pending job's node count (upstream's `node_cnt_wag`; 0: no
     /// selection yet). Not saved: the next selection sets it again.
     pub node_cnt_wag: u32,
+    /// SRUN_TIMEOUT went to its srun/salloc (not saved: a restart may send
+    /// it again, as upstream's periodic check does anyway).
+    pub srun_timeout_sent: bool,
     /// Created by salloc/srun (REQUEST_RESOURCE_ALLOCATION): no batch
     /// script; it ends when its allocating command says so.
     pub interactive: bool,
@@ -684,6 +687,7 @@ impl Job {
             next_step_id,
             desc,
             node_cnt_wag: 0,
+            srun_timeout_sent: false,
         })
     }
 }

@@ -182,6 +182,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         next_step_id: 0,
         desc: d,
         node_cnt_wag: 0,
+        srun_timeout_sent: false,
     };
     let (start_time, alloc) = match c.try_allocate(&job) {
         Some(a) => (now, Some(a)),
@@ -600,6 +601,7 @@ pub fn create(
         next_step_id: 0,
         desc,
         node_cnt_wag: 0,
+        srun_timeout_sent: false,
     };
     job.tres_req = c.strings.take(super::view::job_tres_req(c, &job));
     if let Some(a) = &job.array {

@@ -279,3 +279,27 @@ fn a_step_past_its_time_limit_is_told_once() {
     );
     assert!(c.check_time_limits(T0 + 90).is_empty(), "told once");
 }
+
+#[test]
+fn salloc_hears_of_its_time_limit_a_minute_ahead_once() {
+    let mut c = four_nodes();
+    let mut d = allocation(1, 1);
+    d.time_limit = 2;
+    let mut caller = root();
+    caller.peer = Some("127.0.0.1".parse().unwrap());
+    let out = c.handle(caller, Message::ResourceAllocation(Box::new(d)), T0);
+    let Message::ResourceAllocationResponse(r) = out.reply else {
+        panic!("{:?}", out.reply)
+    };
+    assert!(c.check_time_limits(T0 + 30).is_empty(), "ends in 90 s");
+    let timeout = super::interactive::SrunNotice::Timeout(T0 + 120);
+    assert_eq!(
+        c.check_time_limits(T0 + 61),
+        vec![super::Effect::NotifySrun {
+            job_id: r.job_id,
+            targets: vec![("127.0.0.1".into(), 40001)],
+            notice: timeout,
+        }]
+    );
+    assert!(c.check_time_limits(T0 + 90).is_empty());
+}
