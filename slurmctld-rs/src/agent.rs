@@ -597,6 +597,17 @@ pub(crate) async fn notify_srun(
                 step_id,
                 step_het_comp: NO_VAL,
             }),
+            SrunNotice::StepRetry => Message::SrunStepSignal(wire::msg::JobStepKill {
+                step_id: StepId {
+                    job_id,
+                    step_id: step::PENDING,
+                    step_het_comp: NO_VAL,
+                },
+                sjob_id: None,
+                sibling: None,
+                signal: 0,
+                flags: 0,
+            }),
             SrunNotice::Timeout(end) => Message::SrunTimeout {
                 step_id: StepId {
                     job_id,

@@ -18,6 +18,8 @@ pub enum SrunNotice {
     JobComplete,
     /// SRUN_JOB_COMPLETE for one step (cancelled with SIGKILL).
     StepComplete(u32),
+    /// SRUN_STEP_SIGNAL (signal 0): a step srun waits for may be created now.
+    StepRetry,
     /// SRUN_TIMEOUT: the job ends at this time (salloc then says the job
     /// "has exceeded its time limit" when it is revoked).
     Timeout(i64),

@@ -381,6 +381,10 @@ pub struct Job {
     /// SRUN_TIMEOUT went to its srun/salloc (not saved: a restart may send
     /// it again, as upstream's periodic check does anyway).
     pub srun_timeout_sent: bool,
+    /// sruns waiting for CPUs other steps hold: (host, port, since). Told
+    /// to retry when a step ends (upstream's pending step records; not
+    /// saved: srun retries on its own after a minute anyway).
+    pub pending_steps: Vec<(String, u16, i64)>,
     /// Created by salloc/srun (REQUEST_RESOURCE_ALLOCATION): no batch
     /// script; it ends when its allocating command says so.
     pub interactive: bool,
@@ -688,6 +692,7 @@ impl Job {
             desc,
             node_cnt_wag: 0,
             srun_timeout_sent: false,
+            pending_steps: Vec::new(),
         })
     }
 }

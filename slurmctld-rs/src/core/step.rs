@@ -479,7 +479,12 @@ impl Controller {
         let job_id = req.step_id.job_id;
         let step = match self.new_step(&mut req, now) {
             Ok(s) => s,
-            Err(rc) => return Outcome::rc(rc),
+            Err(rc) => {
+                if rc == SlurmRc::ESLURM_NODES_BUSY {
+                    self.remember_pending_step(&req, now);
+                }
+                return Outcome::rc(rc);
+            }
         };
         let Some(job) = self.jobs.get_mut(&job_id) else {
             return Outcome::rc(SlurmRc::ESLURM_INVALID_JOB_ID);
@@ -713,17 +718,34 @@ impl Controller {
         } else {
             step.exit_code.max(m.step_rc)
         };
+        let mut effects = Vec::new();
         if step.done.iter().all(|&d| d) {
             let step = job.steps.remove(pos);
             if step.exit_code != NO_VAL {
                 job.derived_ec = job.derived_ec.max(step.exit_code);
             }
+            effects.extend(wake_pending_steps(job, now));
         }
         self.last_job_update = now;
         Outcome {
             reply: wire::msg::Message::SlurmRc { rc: 0 },
             durable: vec![Durable::Job(job_id)],
-            effects: Vec::new(),
+            effects,
+        }
+    }
+
+    /// `_build_pending_step`: srun listens on `port` while it waits.
+    fn remember_pending_step(&mut self, req: &JobStepCreateRequest, now: i64) {
+        let (Some(host), port) = (req.host.as_deref(), req.port) else {
+            return;
+        };
+        if port == 0 {
+            return;
+        }
+        if let Some(job) = self.jobs.get_mut(&req.step_id.job_id) {
+            job.pending_steps
+                .retain(|(h, p, _)| (h.as_str(), *p) != (host, port));
+            job.pending_steps.push((host.to_owned(), port, now));
         }
     }
 
@@ -1009,6 +1031,34 @@ impl Controller {
             _ => Vec::new(),
         }
     }
+}
+
+/// `_wake_pending_steps`: a step ended, so up to eight waiting sruns (and
+/// any that waited a minute or more) are told to try again.
+fn wake_pending_steps(job: &mut Job, now: i64) -> Vec<super::Effect> {
+    const START_COUNT: usize = 8;
+    const MAX_AGE: i64 = 60;
+    if job.pending_steps.is_empty() || job.base_state() != JobState::Running {
+        return Vec::new();
+    }
+    let mut woken = Vec::new();
+    let mut kept = Vec::new();
+    for (k, p) in std::mem::take(&mut job.pending_steps)
+        .into_iter()
+        .enumerate()
+    {
+        if k < START_COUNT || p.2 <= now - MAX_AGE {
+            woken.push((p.0, p.1));
+        } else {
+            kept.push(p);
+        }
+    }
+    job.pending_steps = kept;
+    vec![super::Effect::NotifySrun {
+        job_id: job.job_id,
+        targets: woken,
+        notice: super::interactive::SrunNotice::StepRetry,
+    }]
 }
 
 /// The step's GRES in the credential (`gres_step_state_pack`): a step

@@ -183,6 +183,7 @@ pub fn will_run(c: &mut Controller, caller: Caller, desc: JobDescriptor, now: i6
         desc: d,
         node_cnt_wag: 0,
         srun_timeout_sent: false,
+        pending_steps: Vec::new(),
     };
     let (start_time, alloc) = match c.try_allocate(&job) {
         Some(a) => (now, Some(a)),
@@ -602,6 +603,7 @@ pub fn create(
         desc,
         node_cnt_wag: 0,
         srun_timeout_sent: false,
+        pending_steps: Vec::new(),
     };
     job.tres_req = c.strings.take(super::view::job_tres_req(c, &job));
     if let Some(a) = &job.array {

@@ -303,3 +303,44 @@ fn salloc_hears_of_its_time_limit_a_minute_ahead_once() {
     );
     assert!(c.check_time_limits(T0 + 90).is_empty());
 }
+
+#[test]
+fn a_busy_step_waits_and_its_srun_is_woken_when_a_step_ends() {
+    let mut c = four_nodes();
+    let r = allocate(&mut c, allocation(1, 1));
+    let _ = c.handle(
+        root(),
+        Message::JobStepCreate(Box::new(step_request(r.job_id, 1, 1))),
+        T0,
+    );
+    let mut second = step_request(r.job_id, 1, 1);
+    second.port = 42000;
+    let out = c.handle(root(), Message::JobStepCreate(Box::new(second)), T0);
+    assert_eq!(
+        out.reply,
+        Message::SlurmRc {
+            rc: wire::errno::SlurmRc::ESLURM_NODES_BUSY.0
+        }
+    );
+    let done = Message::StepComplete(StepComplete {
+        step_id: StepId {
+            job_id: r.job_id,
+            step_id: 0,
+            step_het_comp: NO_VAL,
+        },
+        range_first: 0,
+        range_last: 0,
+        step_rc: 0,
+        jobacct: None,
+    });
+    let out = c.handle(root(), done, T0 + 5);
+    assert_eq!(
+        out.effects,
+        vec![super::Effect::NotifySrun {
+            job_id: r.job_id,
+            targets: vec![("login".into(), 42000)],
+            notice: super::interactive::SrunNotice::StepRetry,
+        }]
+    );
+    assert!(c.jobs[&r.job_id].pending_steps.is_empty());
+}

@@ -119,6 +119,7 @@ pub mod msg_type {
     pub const SRUN_PING: u16 = 7001;
     pub const SRUN_TIMEOUT: u16 = 7002;
     pub const SRUN_JOB_COMPLETE: u16 = 7004;
+    pub const SRUN_STEP_SIGNAL: u16 = 7009;
     pub const RESPONSE_SLURM_RC: u16 = 8001;
     pub const RESPONSE_SLURM_RC_MSG: u16 = 8002;
 
@@ -190,6 +191,7 @@ pub mod msg_type {
             REQUEST_HET_JOB_ALLOC_INFO => "REQUEST_HET_JOB_ALLOC_INFO",
             SRUN_PING => "SRUN_PING",
             SRUN_TIMEOUT => "SRUN_TIMEOUT",
+            SRUN_STEP_SIGNAL => "SRUN_STEP_SIGNAL",
             REQUEST_JOB_READY => "REQUEST_JOB_READY",
             RESPONSE_JOB_READY => "RESPONSE_JOB_READY",
             REQUEST_COMPLETE_JOB_ALLOCATION => "REQUEST_COMPLETE_JOB_ALLOCATION",
@@ -446,6 +448,8 @@ pub enum Message {
     SrunPing,
     /// SRUN_TIMEOUT: `step_id · time timeout`.
     SrunTimeout { step_id: StepId, timeout: i64 },
+    /// SRUN_STEP_SIGNAL: a pending step may retry (a job step kill body).
+    SrunStepSignal(JobStepKill),
 }
 
 impl Message {
@@ -527,6 +531,7 @@ impl Message {
             Message::HetJobAllocation(_) => RESPONSE_HET_JOB_ALLOCATION,
             Message::SrunPing => SRUN_PING,
             Message::SrunTimeout { .. } => SRUN_TIMEOUT,
+            Message::SrunStepSignal(_) => SRUN_STEP_SIGNAL,
         }
     }
 
@@ -603,7 +608,9 @@ impl Message {
             | Message::JobWillRun(d)
             | Message::UpdateJob(d)
             | Message::ResourceAllocation(d) => d.pack(p, version),
-            Message::KillJob(k) | Message::CancelJobStep(k) => k.pack(p),
+            Message::KillJob(k) | Message::CancelJobStep(k) | Message::SrunStepSignal(k) => {
+                k.pack(p)
+            }
             Message::JobRequeue {
                 job_id,
                 job_id_str,
@@ -1041,6 +1048,7 @@ impl Message {
                 Message::HetJobAllocation(list)
             }
             SRUN_PING => Message::SrunPing,
+            SRUN_STEP_SIGNAL => Message::SrunStepSignal(JobStepKill::unpack(u)?),
             SRUN_TIMEOUT => Message::SrunTimeout {
                 step_id: StepId::unpack(u)?,
                 timeout: u.time("srun_timeout.timeout")?,
