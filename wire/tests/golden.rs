@@ -88,6 +88,10 @@ const REQUIRED: &[u16] = &[
     msg_type::SRUN_JOB_COMPLETE,
     msg_type::REQUEST_JOB_STEP_CREATE,
     msg_type::RESPONSE_JOB_STEP_CREATE,
+    msg_type::REQUEST_HET_JOB_ALLOC_INFO,
+    msg_type::RESPONSE_HET_JOB_ALLOCATION,
+    msg_type::SRUN_TIMEOUT,
+    msg_type::REQUEST_KILL_TIMELIMIT,
 ];
 
 #[test]

@@ -560,9 +560,31 @@ fn srun_side_optional_branches_round_trip() {
         tids: vec![vec![0, 1], vec![2]],
         ..Default::default()
     };
+    let kill = wire::msg::JobStepKill {
+        step_id: StepId {
+            job_id: 42,
+            step_id: wire::msg::common::step::PENDING,
+            step_het_comp: wire::pack::NO_VAL,
+        },
+        sjob_id: None,
+        sibling: None,
+        signal: 0,
+        flags: 0,
+    };
     for m in [
         Message::LaunchTasks(Box::new(launch)),
+        Message::JobAllocationInfo(Box::new(alloc.clone())),
+        Message::HetJobAllocation(vec![alloc.clone(), alloc.clone()]),
         Message::ResourceAllocationResponse(Box::new(alloc)),
+        Message::JobAllocationInfoRequest {
+            job_id: 42,
+            req_cluster: Some("c".into()),
+        },
+        Message::HetJobAllocInfoRequest {
+            job_id: 42,
+            req_cluster: None,
+        },
+        Message::SrunStepSignal(kill),
     ] {
         let body = m.to_body(V);
         assert_eq!(Message::unpack(m.msg_type(), V, &body).unwrap(), m);
