@@ -699,6 +699,36 @@ async fn step_time_limit(shared: Arc<Shared>, job_id: u32, step_id: u32, nodes: 
     }
 }
 
+/// Runs MailProg `-s SUBJECT USER` (upstream's `_mail_proc`, bounded by
+/// MAIL_PROG_TIMEOUT, 120 s); a failure is logged with its output.
+async fn run_mail(prog: &str, job_id: u32, subject: &str, user: &str, env: Vec<(String, String)>) {
+    let mut cmd = tokio::process::Command::new(prog);
+    cmd.args(["-s", subject, user])
+        .env_clear()
+        .envs(env)
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let out = match tokio::time::timeout(Duration::from_secs(120), cmd.output()).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => {
+            warn!(job_id, "MailProg {prog}: {e}");
+            return;
+        }
+        Err(_) => {
+            warn!(job_id, "MailProg {prog}: timed out");
+            return;
+        }
+    };
+    if !out.status.success() {
+        warn!(
+            job_id,
+            "MailProg returned error, its output was '{}'",
+            String::from_utf8_lossy(&out.stdout).trim()
+        );
+    }
+}
+
 /// Carries out node work queued by request handlers and scheduler passes.
 pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
     while let Some(effect) = rx.recv().await {
@@ -756,6 +786,20 @@ pub async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Effect>) {
                 nodes,
             } => {
                 tokio::spawn(step_time_limit(shared, job_id, step_id, nodes));
+            }
+            Effect::Mail {
+                job_id,
+                user,
+                subject,
+                env,
+            } => {
+                tokio::spawn(async move {
+                    let prog = {
+                        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                        core.spec.limits.mail_prog.clone()
+                    };
+                    run_mail(&prog, job_id, &subject, &user, env).await;
+                });
             }
             Effect::ScheduleSoon | Effect::Shutdown | Effect::Reconfigure => {}
         }

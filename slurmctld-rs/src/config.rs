@@ -154,6 +154,7 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         over_time_limit: conf.over_time_limit,
         kill_wait: conf.kill_wait,
         prolog_slurmctld: conf.prolog_slurmctld.clone(),
+        mail_prog: conf.mail_prog.clone(),
         epilog_slurmctld: conf.epilog_slurmctld.clone(),
         prolog_epilog_timeout: conf.prolog_epilog_timeout,
         priority: match conf.priority_type.as_str() {

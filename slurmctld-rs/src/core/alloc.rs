@@ -446,13 +446,23 @@ impl Controller {
         job.alloc = Some(alloc);
         self.last_job_update = now;
         self.last_node_update = now;
+        let began = job.desc.mail_type & super::mail::kind::BEGIN != 0;
+        let began = began
+            .then(|| self.mail(job_id, super::mail::kind::BEGIN, now))
+            .flatten();
+        let Some(job) = self.jobs.get_mut(&job_id) else {
+            return Vec::new();
+        };
+        let mut effects: Vec<Effect> = began.into_iter().collect();
         if self.spec.limits.prolog_slurmctld.is_some() {
             // Launch waits for PrologSlurmctld (upstream: CONFIGURING).
             job.state |= state_flags::CONFIGURING;
             let env = self.script_env(job_id, false);
-            return vec![Effect::RunPrologSlurmctld { job_id, env }];
+            effects.push(Effect::RunPrologSlurmctld { job_id, env });
+        } else {
+            effects.push(Effect::LaunchBatch { job_id });
         }
-        vec![Effect::LaunchBatch { job_id }]
+        effects
     }
 
     /// After a restart: jobs whose PrologSlurmctld was running (launch
@@ -664,6 +674,9 @@ impl Controller {
             });
         }
         effects.push(Effect::TerminateJob { job_id, kind });
+        if state.is_finished() {
+            effects.extend(self.end_mail(job_id, now));
+        }
         if self.spec.limits.epilog_slurmctld.is_some() && state.is_finished() {
             effects.push(Effect::RunEpilogSlurmctld {
                 job_id,
@@ -770,6 +783,13 @@ impl Controller {
         let mut effects = self.stop_running(job_id, JobState::Pending, StopKind::Cancel, now);
         if let Some(job) = self.jobs.get_mut(&job_id) {
             job.state |= special;
+        }
+        if self
+            .jobs
+            .get(&job_id)
+            .is_some_and(|j| j.desc.mail_type & super::mail::kind::REQUEUE != 0)
+        {
+            effects.extend(self.mail(job_id, super::mail::kind::REQUEUE, now));
         }
         effects.push(Effect::ScheduleSoon);
         effects
@@ -888,7 +908,9 @@ impl Controller {
             })
             .map(|j| j.job_id)
             .collect();
-        let mut effects = Vec::new();
+        // Before the expired jobs end: "Reached time limit" goes out while
+        // they still run.
+        let mut effects = self.time_limit_mails(now);
         for id in expired {
             if let Some(j) = self.jobs.get_mut(&id) {
                 j.reason = JobReason::FAIL_TIMEOUT;

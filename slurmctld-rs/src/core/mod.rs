@@ -11,6 +11,7 @@ pub mod gres;
 pub mod interactive;
 pub mod job;
 pub mod launch;
+pub mod mail;
 pub mod node;
 pub mod nodes;
 pub mod sched;
@@ -136,6 +137,13 @@ pub enum Effect {
         job_id: u32,
         step_id: u32,
         nodes: Vec<usize>,
+    },
+    /// Run MailProg `-s SUBJECT USER` with `env` (a `--mail-type` notice).
+    Mail {
+        job_id: u32,
+        user: String,
+        subject: String,
+        env: Vec<(String, String)>,
     },
     /// Run EpilogSlurmctld for a job that ended (nothing waits for it).
     RunEpilogSlurmctld {

@@ -257,6 +257,8 @@ pub struct Limits {
     pub kill_wait: u16,
     /// PrologSlurmctld: run by the controller before a job's launch.
     pub prolog_slurmctld: Option<String>,
+    /// MailProg (run for `--mail-type` notices).
+    pub mail_prog: String,
     /// EpilogSlurmctld: run by the controller when a job ends.
     pub epilog_slurmctld: Option<String>,
     /// PrologEpilogTimeout, seconds (0 / NO_VAL16 = none).
@@ -307,6 +309,7 @@ impl Default for Limits {
             over_time_limit: 0,
             kill_wait: 30,
             prolog_slurmctld: None,
+            mail_prog: "/bin/mail".into(),
             epilog_slurmctld: None,
             prolog_epilog_timeout: wire::pack::NO_VAL16,
             priority: PriorityPolicy::Basic,

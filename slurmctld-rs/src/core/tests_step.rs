@@ -344,3 +344,60 @@ fn a_busy_step_waits_and_its_srun_is_woken_when_a_step_ends() {
     );
     assert!(c.jobs[&r.job_id].pending_steps.is_empty());
 }
+
+#[test]
+fn mail_notices_follow_the_job_as_upstream_words_them() {
+    use super::mail::kind;
+    let mut c = four_nodes();
+    let mut d = allocation(1, 1);
+    d.name = Some("mt".into());
+    d.time_limit = 1;
+    d.mail_type = kind::BEGIN | kind::END | kind::FAIL | kind::TIME50 | kind::TIME100;
+    d.mail_user = Some("alice".into());
+    let out = c.handle(root(), Message::ResourceAllocation(Box::new(d)), T0);
+    let Message::ResourceAllocationResponse(r) = out.reply else {
+        panic!("{:?}", out.reply)
+    };
+    let subject = |e: &super::Effect| match e {
+        super::Effect::Mail { subject, user, .. } => Some(format!("{user}: {subject}")),
+        _ => None,
+    };
+    let began: Vec<String> = out.effects.iter().filter_map(subject).collect();
+    assert_eq!(
+        began,
+        vec![format!(
+            "alice: Slurm Job_id={} Name=mt Began, Queued time 00:00:00",
+            r.job_id
+        )]
+    );
+    let half: Vec<String> = c
+        .check_time_limits(T0 + 30)
+        .iter()
+        .filter_map(subject)
+        .collect();
+    assert_eq!(
+        half,
+        vec![format!(
+            "alice: Slurm Job_id={} Name=mt Reached 50% of time limit, Run time 00:00:30",
+            r.job_id
+        )]
+    );
+    let end: Vec<String> = c
+        .check_time_limits(T0 + 60)
+        .iter()
+        .filter_map(subject)
+        .collect();
+    assert_eq!(
+        end,
+        vec![
+            format!(
+                "alice: Slurm Job_id={} Name=mt Reached time limit, Run time 00:01:00",
+                r.job_id
+            ),
+            format!(
+                "alice: Slurm Job_id={} Name=mt Failed, Run time 00:01:00, TIMEOUT, ExitCode 0",
+                r.job_id
+            ),
+        ]
+    );
+}

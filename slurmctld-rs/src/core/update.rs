@@ -285,7 +285,7 @@ fn kill_record(
     c.last_job_update = now;
     // A queued salloc/srun hears that its allocation is gone.
     let listeners = c.srun_listeners(job_id);
-    let effects = if listeners.is_empty() {
+    let mut effects = if listeners.is_empty() {
         Vec::new()
     } else {
         vec![Effect::NotifySrun {
@@ -294,6 +294,12 @@ fn kill_record(
             notice: super::interactive::SrunNotice::JobComplete,
         }]
     };
+    if c.jobs
+        .get(&job_id)
+        .is_some_and(|j| j.base_state().is_finished())
+    {
+        effects.extend(c.end_mail(job_id, now));
+    }
     Ok(Killed {
         durable: vec![Durable::Job(job_id)],
         effects,
