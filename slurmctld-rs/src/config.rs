@@ -155,6 +155,7 @@ pub fn cluster_spec(conf: &SlurmConf) -> ClusterSpec {
         kill_wait: conf.kill_wait,
         prolog_slurmctld: conf.prolog_slurmctld.clone(),
         mail_prog: conf.mail_prog.clone(),
+        acct_freq_task: crate::core::submit::task_freq(&conf.job_acct_gather_freq).unwrap_or(0),
         epilog_slurmctld: conf.epilog_slurmctld.clone(),
         prolog_epilog_timeout: conf.prolog_epilog_timeout,
         priority: match conf.priority_type.as_str() {

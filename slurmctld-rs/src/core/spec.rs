@@ -259,6 +259,8 @@ pub struct Limits {
     pub prolog_slurmctld: Option<String>,
     /// MailProg (run for `--mail-type` notices).
     pub mail_prog: String,
+    /// JobAcctGatherFrequency's task sampling interval (0: off).
+    pub acct_freq_task: u32,
     /// EpilogSlurmctld: run by the controller when a job ends.
     pub epilog_slurmctld: Option<String>,
     /// PrologEpilogTimeout, seconds (0 / NO_VAL16 = none).
@@ -310,6 +312,7 @@ impl Default for Limits {
             kill_wait: 30,
             prolog_slurmctld: None,
             mail_prog: "/bin/mail".into(),
+            acct_freq_task: 30,
             epilog_slurmctld: None,
             prolog_epilog_timeout: wire::pack::NO_VAL16,
             priority: PriorityPolicy::Basic,

@@ -454,6 +454,15 @@ pub fn create(
     }
 
     // _validate_job_desc: fill the counts upstream fills.
+    // A job whose memory is limited must be sampled at least as often as
+    // JobAcctGatherFrequency says (acct_gather_check_acct_freq_task).
+    if !acct_freq_ok(
+        c.spec.limits.acct_freq_task,
+        desc.pn_min_memory,
+        desc.acctg_freq.as_deref(),
+    ) {
+        return Err(Refusal::code(SlurmRc::ESLURMD_INVALID_ACCT_FREQ));
+    }
     // `--mem 0` is a request (all of each node's memory), not "unset".
     let mem_unset = desc.pn_min_memory == NO_VAL64;
     normalise_counts(&mut desc);
@@ -1298,6 +1307,34 @@ pub fn per_node_need(d: &JobDesc) -> PerNodeNeed {
 
 /// GRES per node from `tres_per_node` ("gres:gpu:a100:4,gres:nic:1" or the
 /// plain form).
+/// The task sampling interval of an `--acctg-freq` or
+/// JobAcctGatherFrequency value (`30` or `task=30,...`; None: not given).
+pub fn task_freq(spec: &str) -> Option<u32> {
+    let spec = spec.trim();
+    if spec.is_empty() {
+        return None;
+    }
+    if let Ok(n) = spec.parse() {
+        return Some(n);
+    }
+    spec.split(',')
+        .find_map(|kv| kv.strip_prefix("task="))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Whether `--acctg-freq` keeps a memory-limited job sampled often enough.
+fn acct_freq_ok(conf_task: u32, pn_min_memory: u64, acctg_freq: Option<&str>) -> bool {
+    let limited = pn_min_memory != NO_VAL64 && pn_min_memory & !MEM_PER_CPU != 0;
+    if !limited || conf_task == 0 {
+        return true;
+    }
+    match acctg_freq.and_then(task_freq) {
+        None => true,
+        Some(0) => false,
+        Some(f) => f <= conf_task,
+    }
+}
+
 /// `-L name[:count][,name...]` (also `*count`, `|` between alternatives)
 /// against `Licenses=`.
 fn licenses_valid(configured: &[(String, u32)], request: &str) -> bool {

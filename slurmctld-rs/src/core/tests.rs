@@ -195,6 +195,17 @@ fn submission_checks_answer_with_upstreams_codes() {
             SlurmRc::ESLURM_INVALID_GRES,
         ),
         (
+            // upstream's test1.72: memory sampled less often than
+            // JobAcctGatherFrequency (30 s)
+            "acctg freq",
+            JobDescriptor {
+                pn_min_memory: 200,
+                acctg_freq: Some("40".into()),
+                ..desc(ALICE)
+            },
+            SlurmRc::ESLURMD_INVALID_ACCT_FREQ,
+        ),
+        (
             // upstream's test1.23: more TmpDisk than any node has
             "tmp disk",
             JobDescriptor {
