@@ -13,6 +13,13 @@ pub fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// slurm.conf's path: `-f`, else $SLURM_CONF, else upstream's default.
+pub fn conf_path(flag: Option<&Path>) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("SLURM_CONF").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/etc/slurm/slurm.conf"))
+}
+
 /// The tracing level for a Slurm debug level (`SlurmctldDebug`,
 /// `SlurmdDebug`) raised by `-v` flags.
 pub fn log_level(debug_level: u16, verbose: u8) -> tracing::Level {

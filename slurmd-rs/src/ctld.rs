@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
@@ -33,12 +33,7 @@ pub const SLURM_VERSION: &str = "22.05.8";
 /// `TRES_ARRAY_ENERGY`: index of the energy TRES in the usage arrays.
 const TRES_ARRAY_ENERGY: usize = 2;
 
-/// Seconds since the epoch.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
+pub use daemon::startup::now;
 
 /// `get_cpu_load` and `get_free_mem` (`get_mach_stat.c`): the 5-minute load
 /// average × 100 and free RAM in MB, from sysinfo(2).

@@ -76,11 +76,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let conf_path = args
-        .config
-        .clone()
-        .or_else(|| std::env::var_os("SLURM_CONF").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/etc/slurm/slurm.conf"));
+    let conf_path = startup::conf_path(args.config.as_deref());
     let conf = match SlurmConf::from_file(&conf_path) {
         Ok(c) => c,
         Err(e) => {
