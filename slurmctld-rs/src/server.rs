@@ -11,8 +11,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use std::future::Future;
-
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch, Notify};
 use tracing::{error, info, warn};
@@ -172,12 +170,8 @@ impl daemon::Service for Shared {
         self.journal.announce()
     }
 
-    fn handle(
-        self: Arc<Self>,
-        req: Request,
-        announced: state::Announced,
-    ) -> impl Future<Output = Option<Message>> + Send {
-        async move { answer(&self, req, announced).await }
+    async fn handle(self: Arc<Self>, req: Request, announced: state::Announced) -> Option<Message> {
+        answer(&self, req, announced).await
     }
 }
 
@@ -310,7 +304,7 @@ pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>) {
         slurmd_user: shared.cfg.slurmd_user,
         limits: daemon::FrameLimits::default(),
     };
-    let periodic = vec![
+    let periodic = [
         tokio::spawn(background(shared.clone())),
         tokio::spawn(reconfigure_on_request(shared.clone())),
     ];

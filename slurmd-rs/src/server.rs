@@ -6,7 +6,6 @@
 //! hash checks is logged with the reason and Slurm error and the
 //! connection is closed without a reply.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,12 +120,8 @@ impl daemon::Service for Server {
 
     fn frame_received(&self) {}
 
-    fn handle(
-        self: Arc<Self>,
-        req: Request,
-        _: (),
-    ) -> impl Future<Output = Option<Message>> + Send {
-        async move { dispatch(&self, &req).await }
+    async fn handle(self: Arc<Self>, req: Request, _: ()) -> Option<Message> {
+        dispatch(&self, &req).await
     }
 }
 
