@@ -88,7 +88,8 @@ impl<S: Service> Server<S> {
         &self.budget
     }
 
-    /// Connections being served now.
+    /// Connection slots taken: connections being served, plus one per
+    /// listener whose accept loop holds a slot for the next peer.
     pub fn connections(&self) -> usize {
         self.cfg.max_connections.max(1) - self.permits.available_permits()
     }
