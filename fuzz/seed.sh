@@ -58,6 +58,12 @@ done
 printf 'n[1-3,5,007-010]' > "$here/corpus/conf/hostlist1"
 printf 'rack[1-2]n[01-04],gpu[1-2] login' > "$here/corpus/conf/hostlist2"
 
-for t in frame message conf; do
+# The decoder families (src/families.rs) and job credentials: written by
+# the test that runs the same checks over the golden frames.
+FUZZ_CORPUS="$here/corpus" cargo test -q --manifest-path "$root/Cargo.toml" \
+    -p wire --test fuzz_seeds >/dev/null
+
+for t in frame message conf batch_launch launch_tasks kill_job signal_tasks \
+         step_create allocation node_registration job_desc credential; do
     echo "$t: $(ls "$here/corpus/$t" | wc -l) seeds"
 done

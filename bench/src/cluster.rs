@@ -1,19 +1,18 @@
 //! One throwaway cluster for one measurement: a directory, a private munged
 //! with a fresh key, the rendered bench slurm.conf on free ports, and the
-//! controller under test (upstream's or ours). Every child gets
-//! PR_SET_PDEATHSIG=SIGKILL and is killed on drop, so neither a failing bench
-//! nor a hung controller can leave daemons behind.
+//! controller under test (upstream's or ours). Every child is a
+//! `testkit::Daemon` (PR_SET_PDEATHSIG=SIGKILL, killed on drop), so neither a
+//! failing bench nor a hung controller can leave daemons behind.
 
-use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::fs;
+use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::os::unix::process::CommandExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::Signal;
+use testkit::{Daemon, Munged};
 use wire::auth::munge::Munge;
 use wire::msg::Message;
 
@@ -22,41 +21,6 @@ use crate::rpc;
 const CONF_TEMPLATE: &str = include_str!("../conf/slurm.conf.in");
 /// Env var prefixes that change client behaviour; none may leak in.
 const CLIENT_ENV_PREFIXES: &[&str] = &["SLURM_", "SBATCH_", "SQUEUE_", "SCONTROL_", "SINFO_"];
-
-/// A spawned daemon, SIGKILLed and reaped on drop.
-struct Daemon(Child);
-
-impl Daemon {
-    fn spawn(mut cmd: Command, log: &Path) -> std::io::Result<Daemon> {
-        let out = File::options().create(true).append(true).open(log)?;
-        cmd.stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .process_group(0);
-        // SAFETY: prctl is async-signal-safe; nothing else runs in pre_exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)
-            });
-        }
-        Ok(Daemon(cmd.spawn()?))
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-
-    fn exited(&mut self) -> bool {
-        matches!(self.0.try_wait(), Ok(Some(_)))
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// The result of running a stock client.
 pub struct ClientRun {
@@ -73,7 +37,7 @@ pub struct Cluster {
     // Drop order: node daemons, controller, then munged.
     slurmds: Vec<Daemon>,
     ctld: Option<Daemon>,
-    munged: Daemon,
+    munged: Munged,
     pub dir: PathBuf,
     pub conf: PathBuf,
     pub munge_socket: String,
@@ -105,8 +69,8 @@ impl Cluster {
                 .map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
         }
         fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-        let munge_socket = dir.join("munge/munge.socket");
-        let munged = start_munged(dir, &munge_socket)?;
+        let munged = Munged::start(dir, &dir.join("log"))?;
+        let munge_socket = munged.socket.clone();
         let ports = free_ports(2 + NODES.len()).map_err(|e| format!("free ports: {e}"))?;
         let node_ports = ports[2..]
             .iter()
@@ -147,7 +111,7 @@ impl Cluster {
             .current_dir(&self.dir);
         scrub_env(&mut cmd);
         cmd.env("SLURM_CONF", &self.conf);
-        let d = Daemon::spawn(cmd, &self.dir.join("log/slurmctld.out"))
+        let d = Daemon::spawn("controller", cmd, &self.dir.join("log/slurmctld.out"))
             .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
         self.ctld = Some(d);
         Ok(())
@@ -172,7 +136,7 @@ impl Cluster {
             if self.ping(Duration::from_secs(5)) {
                 return Ok(start.elapsed());
             }
-            if self.ctld.as_mut().is_none_or(|d| d.exited()) {
+            if self.ctld.as_mut().is_none_or(|d| d.exited().is_some()) {
                 return Err(format!(
                     "controller {} exited:\n{}",
                     self.bin.display(),
@@ -202,7 +166,7 @@ impl Cluster {
                 .current_dir(&self.dir);
             scrub_env(&mut cmd);
             cmd.env("SLURM_CONF", &self.conf);
-            let d = Daemon::spawn(cmd, &self.dir.join(format!("log/slurmd-{n}.out")))
+            let d = Daemon::spawn(n, cmd, &self.dir.join(format!("log/slurmd-{n}.out")))
                 .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
             self.slurmds.push(d);
         }
@@ -244,10 +208,10 @@ impl Cluster {
     }
 
     pub fn ctld_pid(&self) -> Option<u32> {
-        self.ctld.as_ref().map(Daemon::pid)
+        self.ctld.as_ref().and_then(Daemon::pid)
     }
 
-    pub fn munged_pid(&self) -> u32 {
+    pub fn munged_pid(&self) -> Option<u32> {
         self.munged.pid()
     }
 
@@ -362,54 +326,5 @@ fn scrub_env(cmd: &mut Command) {
                 cmd.env_remove(k);
             }
         }
-    }
-}
-
-/// munged -F with its own random key, socket, pid and seed file under `dir`.
-fn start_munged(dir: &Path, socket: &Path) -> Result<Daemon, String> {
-    let mdir = dir.join("munge");
-    let key = mdir.join("munge.key");
-    let mut bytes = vec![0u8; 1024];
-    File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| format!("/dev/urandom: {e}"))?;
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o400)
-        .open(&key)
-        .and_then(|mut f| f.write_all(&bytes))
-        .map_err(|e| format!("writing {}: {e}", key.display()))?;
-    let mut cmd = Command::new("munged");
-    cmd.arg("-F")
-        .arg("--force")
-        .arg(format!("--key-file={}", key.display()))
-        .arg(format!("--socket={}", socket.display()))
-        .arg(format!("--pid-file={}", mdir.join("munged.pid").display()))
-        .arg(format!(
-            "--seed-file={}",
-            mdir.join("munged.seed").display()
-        ))
-        .arg(format!(
-            "--log-file={}",
-            dir.join("log/munged.log").display()
-        ));
-    let mut d = Daemon::spawn(cmd, &dir.join("log/munged.out"))
-        .map_err(|e| format!("cannot start munged: {e} (is the munge package installed?)"))?;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let m = Munge::new(Some(&socket.display().to_string()), None).map_err(|e| e.to_string())?;
-    loop {
-        use wire::auth::{CredentialService, RestrictUid};
-        if m.encode(b"x", RestrictUid::Any).is_ok() {
-            return Ok(d);
-        }
-        if d.exited() || Instant::now() > deadline {
-            let log = fs::read_to_string(dir.join("log/munged.out")).unwrap_or_default();
-            return Err(format!(
-                "munged did not come up on {}:\n{log}",
-                socket.display()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }

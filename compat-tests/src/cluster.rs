@@ -15,12 +15,12 @@ use nix::sys::signal::Signal;
 
 use crate::conf::{self, crate_dir, ConfValues};
 use crate::controller;
-use crate::munge::Munged;
 use crate::normalize::Normalizer;
 use crate::output::Output;
 use crate::ports::free_ports;
-use crate::process::Daemon;
 use crate::user::ensure_test_user;
+use testkit::Daemon;
+use testkit::Munged;
 
 /// How long a client command may take before we kill it and fail.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);

@@ -7,11 +7,9 @@ mod cluster;
 mod conf;
 mod controller;
 mod golden;
-mod munge;
 mod normalize;
 mod output;
 mod ports;
-mod process;
 mod user;
 
 pub use cluster::{Cluster, ClusterOpts, CustomLayout, Error};

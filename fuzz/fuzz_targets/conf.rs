@@ -24,7 +24,15 @@ fuzz_target!(|text: &str| {
         if let Ok(c) = GresNodeConf::from_str(Some(text), "gres.conf", input) {
             let _ = c.devices("gpu", |_| Ok(()));
         }
-        let _ = GresNodeConf::from_str(None, "gres.conf", NodeInput { node_gres: Some(text), gres_types: Some(text), ..input });
+        let _ = GresNodeConf::from_str(
+            None,
+            "gres.conf",
+            NodeInput {
+                node_gres: Some(text),
+                gres_types: Some(text),
+                ..input
+            },
+        );
     }
     let _ = gres::node_gres(Some(text), "gpu", &mut Vec::new());
     if let Ok(hosts) = hostlist::expand(text) {

@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wire::msg::{msg_type as t, Message};
-use wire::version::ProtocolVersion;
+use wire::msg::msg_type as t;
+use wire_fuzz::families::message_round_trip;
 
 /// Every type `Message::unpack` has a decoder for.
 const TYPES: &[u16] = &[
@@ -49,19 +49,4 @@ const TYPES: &[u16] = &[
     t::RESPONSE_SLURM_RC_MSG,
 ];
 
-const VERSIONS: [ProtocolVersion; 3] = [ProtocolVersion::V22_05, ProtocolVersion::V21_08, ProtocolVersion::V20_11];
-
-fuzz_target!(|data: &[u8]| {
-    let Some((sel, body)) = data.split_first_chunk::<2>() else { return };
-    let sel = u16::from_be_bytes(*sel) as usize;
-    let msg_type = TYPES[sel % TYPES.len()];
-    let version = VERSIONS[(sel / TYPES.len()) % VERSIONS.len()];
-
-    let Ok(m) = Message::unpack(msg_type, version, body) else { return };
-    assert_eq!(m.msg_type(), msg_type, "decoded as another type");
-    let enc = m.to_body(version);
-    let m2 = Message::unpack(msg_type, version, &enc)
-        .unwrap_or_else(|e| panic!("re-encoded body does not decode: {e}\n{m:?}"));
-    assert_eq!(m, m2, "body changed in a parse/encode/parse round trip");
-    assert_eq!(m2.to_body(version), enc, "second encoding differs");
-});
+fuzz_target!(|data: &[u8]| message_round_trip(TYPES, data));

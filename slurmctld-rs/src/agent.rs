@@ -6,16 +6,12 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, info, warn};
 
-use wire::auth::body_hash;
+use daemon::startup::now;
 use wire::auth::RestrictUid;
 use wire::errno::SlurmRc;
-use wire::frame::{self, AuthBlob};
-use wire::header::Header;
 use wire::msg::common::{step, StepId};
 use wire::msg::complete::SignalTasks;
 use wire::msg::Message;
@@ -29,12 +25,6 @@ use crate::core::{Durable, Effect};
 use crate::server::Shared;
 use crate::state;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// Sends one request and reads the reply.
 pub async fn rpc(
     shared: &Shared,
@@ -42,57 +32,15 @@ pub async fn rpc(
     version: ProtocolVersion,
     msg: &Message,
 ) -> Result<Message, String> {
-    let timeout = shared.cfg.msg_timeout;
-    let body = msg.to_body(version);
-    let hash = body_hash::compute(&body, msg.msg_type(), version, None);
     // Node daemons verify that we are SlurmUser; restrict the credential
     // to SlurmdUser so nobody else can replay it.
-    let cred = shared
-        .auth
-        .encode(&hash, RestrictUid::Uid(shared.cfg.slurmd_user))
-        .map_err(|e| e.to_string())?;
-    let out = frame::encode(
-        &Header::new(version, msg.msg_type(), 0),
-        &AuthBlob::Munge(cred),
-        &body,
+    let client = daemon::Client::new(
+        shared.auth.clone(),
+        shared.cfg.msg_timeout,
+        shared.cfg.hash_policy,
+        RestrictUid::Uid(shared.cfg.slurmd_user),
     );
-    let exchange = async {
-        let mut s = TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("connect {addr}: {e}"))?;
-        s.write_all(&out)
-            .await
-            .map_err(|e| format!("send to {addr}: {e}"))?;
-        let mut len = [0u8; 4];
-        s.read_exact(&mut len)
-            .await
-            .map_err(|e| format!("no reply from {addr}: {e}"))?;
-        let total = frame::check_length(u32::from_be_bytes(len)).map_err(|e| e.to_string())?;
-        let mut payload = Vec::with_capacity(total.min(1 << 20));
-        (&mut s)
-            .take(total as u64)
-            .read_to_end(&mut payload)
-            .await
-            .map_err(|e| e.to_string())?;
-        let f = frame::decode(&payload).map_err(|e| e.to_string())?;
-        let AuthBlob::Munge(c) = &f.auth;
-        let v = shared
-            .auth
-            .decode(c)
-            .map_err(|e| format!("reply credential: {e}"))?;
-        body_hash::verify(
-            &v.payload,
-            f.body,
-            f.header.msg_type,
-            f.header.version,
-            shared.cfg.hash_policy,
-        )
-        .map_err(|e| format!("reply hash: {e}"))?;
-        Message::unpack(f.header.msg_type, f.header.version, f.body).map_err(|e| e.to_string())
-    };
-    tokio::time::timeout(timeout, exchange)
-        .await
-        .map_err(|_| format!("{addr}: timed out"))?
+    client.call(addr, version, msg).await
 }
 
 fn node_addr(shared: &Shared, i: usize) -> Option<(SocketAddr, ProtocolVersion)> {
@@ -531,44 +479,27 @@ pub async fn sign_step_credential(
     Ok(())
 }
 
-/// Sends one message that gets no reply (srun's listening ports).
+/// Sends one message to a listening srun or salloc. Some answer (salloc
+/// answers the grant), most just close: either way the exchange waits for
+/// them, rather than closing under a reply.
 async fn send_only(
     shared: &Shared,
     addr: SocketAddr,
     msg: &Message,
     restrict: RestrictUid,
 ) -> Result<(), String> {
-    let version = ProtocolVersion::CURRENT;
-    let body = msg.to_body(version);
-    let hash = body_hash::compute(&body, msg.msg_type(), version, None);
-    let cred = shared
-        .auth
-        .encode(&hash, restrict)
-        .map_err(|e| e.to_string())?;
-    let out = frame::encode(
-        &Header::new(version, msg.msg_type(), 0),
-        &AuthBlob::Munge(cred),
-        &body,
+    let client = daemon::Client::new(
+        shared.auth.clone(),
+        shared.cfg.msg_timeout,
+        shared.cfg.hash_policy,
+        restrict,
     );
-    let send = async {
-        let mut s = TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("connect {addr}: {e}"))?;
-        s.write_all(&out)
-            .await
-            .map_err(|e| format!("send to {addr}: {e}"))?;
-        // salloc answers some of these; let it, rather than close under it.
-        let mut sink = Vec::new();
-        let _ = tokio::time::timeout(
-            Duration::from_secs(2),
-            (&mut s).take(64 << 10).read_to_end(&mut sink),
-        )
-        .await;
-        Ok(())
-    };
-    tokio::time::timeout(shared.cfg.msg_timeout, send)
-        .await
-        .map_err(|_| format!("{addr}: timed out"))?
+    match client.call(addr, ProtocolVersion::CURRENT, msg).await {
+        Ok(_) => Ok(()),
+        // Closed without a reply: what srun does after a notice.
+        Err(e) if e.starts_with("no reply") => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Tells a job's srun/salloc that its allocation was granted or is over.

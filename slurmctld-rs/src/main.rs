@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use daemon::startup::{self, now, DaemonSignal};
 use tracing::{error, info, warn};
 
 use slurmctld::config::cluster_spec;
@@ -82,34 +83,13 @@ impl UserDirectory for NssUsers {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-fn log_filter(debug_level: u16, verbose: u8) -> tracing::Level {
-    // Slurm levels: 0 quiet, 1 fatal, 2 error, 3 info, 4 verbose, 5 debug, 6+ debug2..5.
-    match u32::from(debug_level) + u32::from(verbose) {
-        0..=2 => tracing::Level::ERROR,
-        3 => tracing::Level::INFO,
-        4 => tracing::Level::INFO,
-        5 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
-    }
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.version {
         println!("slurm-rs {VERSION}");
         return ExitCode::SUCCESS;
     }
-    let conf_path = args
-        .config
-        .clone()
-        .or_else(|| std::env::var_os("SLURM_CONF").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/etc/slurm/slurm.conf"));
+    let conf_path = startup::conf_path(args.config.as_deref());
     let conf = match SlurmConf::from_file(&conf_path) {
         Ok(c) => c,
         Err(e) => {
@@ -122,36 +102,12 @@ fn main() -> ExitCode {
         .logfile
         .clone()
         .or_else(|| conf.slurmctld_logfile.as_ref().map(PathBuf::from));
-    let level = log_filter(conf.slurmctld_debug, args.verbose);
-    if !args.foreground {
-        // Detach before any thread exists.
-        if let Err(e) = nix::unistd::daemon(true, logfile.is_none()) {
-            eprintln!("slurmctld-rs: fatal: cannot daemonize: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    match logfile.as_ref().map(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-    }) {
-        Some(Ok(f)) => tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_ansi(false)
-            .with_writer(Arc::new(f))
-            .init(),
-        Some(Err(e)) => {
-            eprintln!("slurmctld-rs: cannot open log file: {e}");
-            tracing_subscriber::fmt()
-                .with_max_level(level)
-                .with_writer(std::io::stderr)
-                .init()
-        }
-        None => tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(std::io::stderr)
-            .init(),
+    let level = startup::log_level(conf.slurmctld_debug, args.verbose);
+    if let Err(e) =
+        startup::detach_and_log("slurmctld-rs", args.foreground, logfile.as_deref(), level)
+    {
+        eprintln!("slurmctld-rs: fatal: {e}");
+        return ExitCode::FAILURE;
     }
 
     match run(args, conf, conf_path) {
@@ -336,17 +292,20 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        let listeners = server::bind(&cfg).await.map_err(|e| format!("cannot listen on {:?}: {e}", cfg.listen))?;
-        if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
-            warn!("cannot write pid file {}: {e}", pidfile.display());
-        }
+        let listeners = server::bind(&cfg)
+            .await
+            .map_err(|e| format!("cannot listen on {:?}: {e}", cfg.listen))?;
+        let pid_file = startup::PidFile::create(&pidfile);
         info!(listen = ?cfg.listen, conf = %conf_path.display(), "slurmctld-rs {VERSION} started");
         let shared = server::shared(core, Arc::new(auth), journal, state, cfg);
         let reload_path = conf_path.clone();
         let reload_dynamic = dynamic.clone();
         *shared.reload.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(move |t| {
             let conf = SlurmConf::from_file(&reload_path).map_err(|e| e.to_string())?;
-            let dynamic = BuildInfoDynamic { last_update: t, ..reload_dynamic.clone() };
+            let dynamic = BuildInfoDynamic {
+                last_update: t,
+                ..reload_dynamic.clone()
+            };
             Ok((cluster_spec(&conf), conf.to_build_info(&dynamic)))
         }));
         let (agent_tx, agent_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -354,7 +313,11 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
         tokio::spawn(slurmctld::agent::run(shared.clone(), agent_rx));
         // Work a previous instance left half done: PrologSlurmctld of jobs
         // still CONFIGURING runs again (its outcome was never recorded).
-        let resumed = shared.core.lock().unwrap_or_else(|p| p.into_inner()).resume_after_restart();
+        let resumed = shared
+            .core
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .resume_after_restart();
         for e in resumed {
             shared.dispatch_to_nodes(e);
         }
@@ -367,24 +330,16 @@ fn run(args: Args, conf: SlurmConf, conf_path: PathBuf) -> Result<(), String> {
             server::compact_in_background(&compact);
         });
         let signals = shared.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
-                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
-            else {
-                return;
-            };
-            loop {
-                tokio::select! {
-                    _ = term.recv() => { info!("SIGTERM: shutting down"); let _ = signals.shutdown.send(true); }
-                    _ = int.recv() => { info!("SIGINT: shutting down"); let _ = signals.shutdown.send(true); }
-                    _ = hup.recv() => { signals.reconfigure.notify_one(); }
-                }
+        startup::on_signals(move |sig| match sig {
+            DaemonSignal::Terminate | DaemonSignal::Interrupt => {
+                info!("{sig}: shutting down");
+                let _ = signals.shutdown.send(true);
             }
+            DaemonSignal::Hangup => signals.reconfigure.notify_one(),
         });
         server::run(shared.clone(), listeners).await;
         server::save(&shared).map_err(|e| e.to_string())?;
-        let _ = std::fs::remove_file(&pidfile);
+        drop(pid_file);
         info!("state saved; exiting");
         Ok::<(), String>(())
     })

@@ -1,6 +1,6 @@
-//! The RPC server: a thin tokio shell that reads frames, authenticates them,
-//! hands typed requests to the core and writes the reply once what it
-//! acknowledges is on disk.
+//! The RPC server: the `daemon` crate reads and authenticates frames and
+//! signs replies; this shell hands typed requests to the core and returns
+//! the reply once what it acknowledges is on disk.
 //!
 //! Bad input never reaches the core. As upstream's slurmctld does, a frame
 //! that fails framing, version, credential, body-hash or body checks is
@@ -11,17 +11,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{oneshot, watch, Notify, Semaphore};
-use tracing::{debug, error, info, warn};
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch, Notify};
+use tracing::{error, info, warn};
 
-use wire::auth::body_hash::{self, HashKind, HashPolicy};
-use wire::auth::{CredentialService, RestrictUid};
+use daemon::startup::now;
+use daemon::verify::refuse;
+use daemon::{Refused, Request};
+use wire::auth::body_hash::HashPolicy;
+use wire::auth::CredentialService;
 use wire::errno::SlurmRc;
-use wire::frame::{self, AuthBlob};
-use wire::header::Header;
-use wire::msg::{msg_type, Message};
+use wire::msg::Message;
 use wire::pack::DecodeError;
 use wire::version::ProtocolVersion;
 
@@ -139,89 +139,9 @@ fn reverse_lookup(ip: std::net::Ipv4Addr) -> Option<String> {
     Some(name.split('.').next().unwrap_or(&name).to_string())
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// Produces a fresh cluster description and build info from slurm.conf.
 pub type Reloader =
     Box<dyn Fn(i64) -> Result<(crate::core::ClusterSpec, wire::msg::BuildInfo), String> + Send>;
-
-/// Why a request got no reply.
-#[derive(Debug)]
-enum Refused {
-    Frame(frame::FrameError),
-    Auth(wire::auth::AuthError),
-    Hash(body_hash::BodyHashError),
-    Body(DecodeError),
-}
-
-impl Refused {
-    fn rc(&self) -> SlurmRc {
-        match self {
-            Refused::Frame(e) => e.rc(),
-            Refused::Auth(_) => SlurmRc::SLURM_PROTOCOL_AUTHENTICATION_ERROR,
-            Refused::Hash(_) | Refused::Body(_) => SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET,
-        }
-    }
-}
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refused::Frame(e) => write!(f, "{e}"),
-            Refused::Auth(e) => write!(f, "credential refused: {e}"),
-            Refused::Hash(e) => write!(f, "body hash mismatch: {e}"),
-            Refused::Body(e) => write!(f, "bad body: {e}"),
-        }
-    }
-}
-
-/// A request that passed every check.
-struct Accepted {
-    header: Header,
-    caller: Caller,
-    hash_kind: HashKind,
-    msg: Result<Message, u16>,
-}
-
-fn accept(shared: &Shared, payload: &[u8]) -> Result<Accepted, Refused> {
-    let f = frame::decode(payload).map_err(Refused::Frame)?;
-    let AuthBlob::Munge(cred) = &f.auth;
-    let verified = shared.auth.decode(cred).map_err(Refused::Auth)?;
-    let hash_kind = body_hash::verify(
-        &verified.payload,
-        f.body,
-        f.header.msg_type,
-        f.header.version,
-        shared.cfg.hash_policy,
-    )
-    .map_err(Refused::Hash)?;
-    let host = verified.origin.map(|ip| shared.host_name(ip));
-    let caller = Caller {
-        uid: verified.uid,
-        gid: verified.gid,
-        version: f.header.version,
-        host,
-        peer: None,
-    };
-    let msg = match Message::unpack(f.header.msg_type, f.header.version, f.body) {
-        Ok(m) => Ok(m),
-        // A valid request of a kind we do not serve (yet): answer it rather
-        // than leave the client waiting on a closed socket.
-        Err(DecodeError::UnsupportedMessage(t)) => Err(t),
-        Err(DecodeError::UnsupportedVersion(_)) => Err(f.header.msg_type),
-        Err(e) => return Err(Refused::Body(e)),
-    };
-    Ok(Accepted {
-        header: f.header,
-        caller,
-        hash_kind,
-        msg,
-    })
-}
 
 /// Messages whose layout is the same in 20.11, 21.08 and 22.05, so an
 /// older client can be answered; the rest are 22.05-only for now.
@@ -240,97 +160,71 @@ fn layout_is_version_independent(m: &Message) -> bool {
     )
 }
 
-/// Serves one connection: one request, one reply.
-async fn serve_connection(shared: Arc<Shared>, mut sock: TcpStream, peer: SocketAddr) {
-    let payload = match read_frame(&mut sock, shared.cfg.msg_timeout).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return,
-        Err(reason) => {
-            warn!(%peer, rc = %reason.1, "dropping connection: {}", reason.0);
-            return;
-        }
-    };
-    // From here this request may append to the journal: let a group commit
-    // under way wait for it (released once it has appended, or has not).
-    let announced = shared.journal.announce();
-    let accepted = match accept(&shared, &payload) {
-        Ok(a) => a,
-        Err(refused) => {
-            warn!(%peer, rc = %refused.rc(), "dropping request: {refused}");
-            // Upstream pauses briefly before closing, which also slows down
-            // anyone hammering us with garbage.
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            return;
-        }
-    };
-    let Accepted {
-        header,
-        mut caller,
-        hash_kind,
-        msg,
-    } = accepted;
-    caller.peer = Some(peer.ip());
-    debug!(%peer, uid = caller.uid, msg_type = msg_type::name(header.msg_type), "request");
-    let reply = match msg {
-        Err(t) => {
-            drop(announced);
-            info!(%peer, uid = caller.uid, msg_type = t, "RPC not supported for this message type/version");
-            let rc = if header.version != ProtocolVersion::V22_05 {
-                SlurmRc::SLURM_PROTOCOL_VERSION_ERROR
-            } else {
-                SlurmRc::ESLURM_NOT_SUPPORTED
-            };
-            Message::SlurmRc { rc: rc.0 }
-        }
-        Ok(m)
-            if header.version != ProtocolVersion::V22_05 && !layout_is_version_independent(&m) =>
-        {
-            drop(announced);
-            info!(%peer, version = %header.version, "request needs a 22.05 layout");
-            Message::SlurmRc {
-                rc: SlurmRc::SLURM_PROTOCOL_VERSION_ERROR.0,
-            }
-        }
-        Ok(m) => match handle(&shared, caller.clone(), m, announced).await {
-            Some(r) => r,
-            None => return,
-        },
-    };
-    let reply_type = reply.msg_type();
-    let body = reply.into_body(header.version);
-    let restrict = RestrictUid::for_reply(
-        Some(caller.uid),
-        shared.cfg.slurm_user,
-        shared.cfg.slurmd_user,
-    );
-    let hash = body_hash::compute(&body, reply_type, header.version, Some(hash_kind));
-    let cred = match shared.auth.encode(&hash, restrict) {
-        Ok(c) => c,
-        Err(e) => {
-            error!(%peer, "cannot create reply credential: {e}");
-            return;
-        }
-    };
-    let reply_header = Header::new(header.version, reply_type, 0);
-    let sent = if body.len() < LARGE_REPLY {
-        sock.write_all(&frame::encode(&reply_header, &AuthBlob::Munge(cred), &body))
-            .await
-    } else {
-        // A job list can be tens of MB: send it from where it was packed.
-        let head = frame::encode_head(&reply_header, &AuthBlob::Munge(cred), body.len());
-        match sock.write_all(&head).await {
-            Ok(()) => sock.write_all(&body).await,
-            Err(e) => Err(e),
-        }
-    };
-    if let Err(e) = sent {
-        debug!(%peer, "reply not delivered: {e}");
+impl daemon::Service for Shared {
+    /// From the moment a frame is in, this request may append to the
+    /// journal: a group commit under way waits for it (released once it
+    /// has appended, or has not).
+    type Ticket = state::Announced;
+
+    fn frame_received(&self) -> state::Announced {
+        self.journal.announce()
+    }
+
+    async fn handle(self: Arc<Self>, req: Request, announced: state::Announced) -> Option<Message> {
+        answer(&self, req, announced).await
     }
 }
 
-/// Replies at least this large are written in two parts instead of copied
-/// into one frame buffer (small ones go out in one write, one segment).
-const LARGE_REPLY: usize = 256 * 1024;
+/// Decodes a verified request and answers it: with the core's reply, or
+/// with an error for a type or version we do not serve. A body that does
+/// not decode gets no reply, as upstream.
+async fn answer(
+    shared: &Arc<Shared>,
+    req: Request,
+    announced: state::Announced,
+) -> Option<Message> {
+    let (peer, header) = (req.peer, &req.header);
+    let caller = Caller {
+        uid: req.uid,
+        gid: req.gid,
+        version: header.version,
+        host: req.origin.map(|ip| shared.host_name(ip)),
+        peer: Some(peer.ip()),
+    };
+    let msg = match Message::unpack(header.msg_type, header.version, &req.body) {
+        Ok(m) => m,
+        // A valid request of a kind we do not serve (yet): answer it rather
+        // than leave the client waiting on a closed socket.
+        Err(DecodeError::UnsupportedMessage(t)) => return Some(not_served(peer, &caller, t)),
+        Err(DecodeError::UnsupportedVersion(_)) => {
+            return Some(not_served(peer, &caller, header.msg_type))
+        }
+        Err(e) => {
+            drop(announced);
+            refuse(peer, &Refused::Body(e)).await;
+            return None;
+        }
+    };
+    if header.version != ProtocolVersion::V22_05 && !layout_is_version_independent(&msg) {
+        drop(announced);
+        info!(%peer, version = %header.version, "request needs a 22.05 layout");
+        return Some(Message::SlurmRc {
+            rc: SlurmRc::SLURM_PROTOCOL_VERSION_ERROR.0,
+        });
+    }
+    handle(shared, caller, msg, announced).await
+}
+
+/// The answer to a request type (or version of it) we have no decoder for.
+fn not_served(peer: SocketAddr, caller: &Caller, t: u16) -> Message {
+    info!(%peer, uid = caller.uid, msg_type = t, "RPC not supported for this message type/version");
+    let rc = if caller.version != ProtocolVersion::V22_05 {
+        SlurmRc::SLURM_PROTOCOL_VERSION_ERROR
+    } else {
+        SlurmRc::ESLURM_NOT_SUPPORTED
+    };
+    Message::SlurmRc { rc: rc.0 }
+}
 
 /// Runs the core on one request and waits until what it changed is durable.
 async fn handle(
@@ -409,83 +303,32 @@ async fn handle(
     Some(outcome.reply)
 }
 
-/// Reads `u32 length` + payload. Allocation follows the bytes that arrive,
-/// never the length claimed, so a lying prefix cannot exhaust memory.
-async fn read_frame(
-    sock: &mut TcpStream,
-    timeout: Duration,
-) -> Result<Option<Vec<u8>>, (String, SlurmRc)> {
-    let mut len = [0u8; 4];
-    match tokio::time::timeout(timeout, sock.read_exact(&mut len)).await {
-        Err(_) => {
-            return Err((
-                "timed out waiting for a request".into(),
-                SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR,
-            ))
-        }
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Ok(Err(e)) => return Err((e.to_string(), SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR)),
-        Ok(Ok(_)) => {}
-    }
-    let total = u32::from_be_bytes(len);
-    let total = frame::check_length(total).map_err(|e| (e.to_string(), e.rc()))?;
-    let mut payload = Vec::with_capacity(total.min(64 * 1024));
-    let mut limited = (&mut *sock).take(total as u64);
-    match tokio::time::timeout(timeout, limited.read_to_end(&mut payload)).await {
-        Err(_) => Err((
-            "timed out reading the request body".into(),
-            SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR,
-        )),
-        Ok(Err(e)) => Err((e.to_string(), SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR)),
-        Ok(Ok(n)) if n < total => Err((
-            format!("truncated frame: {n} of {total} bytes"),
-            SlurmRc::SLURM_COMMUNICATIONS_RECEIVE_ERROR,
-        )),
-        Ok(Ok(_)) => Ok(Some(payload)),
-    }
-}
-
-/// Accepts connections until shutdown, serving at most
-/// `max_connections` at a time.
+/// Accepts connections until shutdown, serving at most `max_connections`
+/// at a time, then lets those in flight finish.
 pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>) {
-    let permits = Arc::new(Semaphore::new(shared.cfg.max_connections.max(1)));
-    let mut shutdown = shared.shutdown.subscribe();
-    let mut tasks = Vec::new();
-    for listener in listeners {
-        let shared = shared.clone();
-        let permits = permits.clone();
-        let mut stop = shared.shutdown.subscribe();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let permit = tokio::select! {
-                    p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-                    _ = stop.changed() => return,
-                };
-                let (sock, peer) = tokio::select! {
-                    r = listener.accept() => match r {
-                        Ok(x) => x,
-                        Err(e) => {
-                            warn!("accept failed: {e}");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    },
-                    _ = stop.changed() => return,
-                };
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    serve_connection(shared, sock, peer).await;
-                    drop(permit);
-                });
-            }
-        }));
-    }
-    tasks.push(tokio::spawn(background(shared.clone())));
-    tasks.push(tokio::spawn(reconfigure_on_request(shared.clone())));
-    let _ = shutdown.wait_for(|&s| s).await;
-    for t in tasks {
-        t.abort();
-    }
+    let cfg = daemon::ServeConfig {
+        max_connections: shared.cfg.max_connections,
+        msg_timeout: shared.cfg.msg_timeout,
+        hash_policy: shared.cfg.hash_policy,
+        slurm_user: shared.cfg.slurm_user,
+        slurmd_user: shared.cfg.slurmd_user,
+        limits: daemon::FrameLimits::default(),
+    };
+    let periodic = [
+        tokio::spawn(background(shared.clone())),
+        tokio::spawn(reconfigure_on_request(shared.clone())),
+    ];
+    // No scheduling while the requests in flight drain.
+    let mut stop = shared.shutdown.subscribe();
+    tokio::spawn(async move {
+        let _ = stop.wait_for(|&s| s).await;
+        periodic.iter().for_each(|t| t.abort());
+    });
+    let stop = shared.shutdown.subscribe();
+    let auth = shared.auth.clone();
+    daemon::Server::new(shared, auth, cfg)
+        .run(listeners, stop)
+        .await;
 }
 
 /// Re-reads slurm.conf when asked (REQUEST_RECONFIGURE or SIGHUP).
@@ -590,17 +433,7 @@ async fn background(shared: Arc<Shared>) {
 
 /// Binds every listen address.
 pub async fn bind(cfg: &ServerConfig) -> std::io::Result<Vec<TcpListener>> {
-    let mut out = Vec::new();
-    for addr in &cfg.listen {
-        let sock = match addr {
-            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
-            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
-        };
-        sock.set_reuseaddr(true)?;
-        sock.bind(*addr)?;
-        out.push(sock.listen(1024)?);
-    }
-    Ok(out)
+    cfg.listen.iter().map(|&a| daemon::serve::bind(a)).collect()
 }
 
 /// Writes a snapshot in the background (after start-up replay, and when the

@@ -7,28 +7,22 @@
 //! answers.
 
 use std::collections::HashSet;
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
-use wire::auth::body_hash::{self, HashPolicy};
+use wire::auth::body_hash::HashPolicy;
 use wire::auth::{CredentialService, RestrictUid};
 use wire::conf::{conf_flags, SlurmConf};
 use wire::errno::SlurmRc;
-use wire::frame::{self, AuthBlob};
-use wire::header::Header;
 use wire::msg::common::{Energy, StepId as WireStepId};
 use wire::msg::jobacct::TresUsage;
 use wire::msg::node::reg_flags;
 use wire::msg::{
     CompleteBatchScript, EpilogComplete, JobAcctInfo, Message, NodeRegistration, PingSlurmdResponse,
 };
-use wire::version::ProtocolVersion;
 
 use crate::agent::NodeAgent;
 use crate::step::{StepExit, StepId, NO_VAL};
@@ -39,12 +33,7 @@ pub const SLURM_VERSION: &str = "22.05.8";
 /// `TRES_ARRAY_ENERGY`: index of the energy TRES in the usage arrays.
 const TRES_ARRAY_ENERGY: usize = 2;
 
-/// Seconds since the epoch.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
+pub use daemon::startup::now;
 
 /// `get_cpu_load` and `get_free_mem` (`get_mach_stat.c`): the 5-minute load
 /// average × 100 and free RAM in MB, from sysinfo(2).
@@ -130,114 +119,25 @@ impl ControllerLink {
     /// Sends `msg` to the first controller that answers and returns its
     /// reply (`slurm_send_recv_controller_msg`).
     pub async fn send_recv(&self, msg: &Message) -> Result<Message, String> {
-        let mut last = String::from("no SlurmctldHost configured");
-        for host in &self.hosts {
-            let addrs: Vec<SocketAddr> = match (host.as_str(), self.port).to_socket_addrs() {
-                Ok(a) => a.collect(),
-                Err(e) => {
-                    last = format!("cannot resolve {host}: {e}");
-                    continue;
-                }
-            };
-            for addr in addrs {
-                match self.exchange(addr, msg).await {
-                    Ok(r) => return Ok(r),
-                    Err(e) => last = e,
-                }
-            }
-        }
-        Err(last)
+        self.client().call_first(&self.hosts, self.port, msg).await
     }
 
     /// Sends `msg` to the first controller that takes it, expecting no
     /// reply (`slurm_send_only_controller_msg`).
     pub async fn send_only(&self, msg: &Message) -> Result<(), String> {
-        let mut last = String::from("no SlurmctldHost configured");
-        for host in &self.hosts {
-            let addrs: Vec<SocketAddr> = match (host.as_str(), self.port).to_socket_addrs() {
-                Ok(a) => a.collect(),
-                Err(e) => {
-                    last = format!("cannot resolve {host}: {e}");
-                    continue;
-                }
-            };
-            for addr in addrs {
-                let out = self.encode(msg)?;
-                let send = async {
-                    let mut s = TcpStream::connect(addr)
-                        .await
-                        .map_err(|e| format!("connect {addr}: {e}"))?;
-                    s.write_all(&out)
-                        .await
-                        .map_err(|e| format!("send to {addr}: {e}"))?;
-                    s.shutdown()
-                        .await
-                        .map_err(|e| format!("send to {addr}: {e}"))
-                };
-                match tokio::time::timeout(self.timeout, send).await {
-                    Ok(Ok(())) => return Ok(()),
-                    Ok(Err(e)) => last = e,
-                    Err(_) => last = format!("{addr}: timed out"),
-                }
-            }
-        }
-        Err(last)
-    }
-
-    fn encode(&self, msg: &Message) -> Result<bytes::BytesMut, String> {
-        let version = ProtocolVersion::V22_05;
-        let body = msg.to_body(version);
-        let hash = body_hash::compute(&body, msg.msg_type(), version, None);
-        let cred = self
-            .auth
-            .encode(&hash, RestrictUid::Uid(self.slurm_user))
-            .map_err(|e| e.to_string())?;
-        Ok(frame::encode(
-            &Header::new(version, msg.msg_type(), 0),
-            &AuthBlob::Munge(cred),
-            &body,
-        ))
-    }
-
-    async fn exchange(&self, addr: SocketAddr, msg: &Message) -> Result<Message, String> {
-        let out = self.encode(msg)?;
-        let exchange = async {
-            let mut s = TcpStream::connect(addr)
-                .await
-                .map_err(|e| format!("connect {addr}: {e}"))?;
-            s.write_all(&out)
-                .await
-                .map_err(|e| format!("send to {addr}: {e}"))?;
-            let mut len = [0u8; 4];
-            s.read_exact(&mut len)
-                .await
-                .map_err(|e| format!("no reply from {addr}: {e}"))?;
-            let total = frame::check_length(u32::from_be_bytes(len)).map_err(|e| e.to_string())?;
-            let mut payload = Vec::with_capacity(total.min(1 << 20));
-            (&mut s)
-                .take(total as u64)
-                .read_to_end(&mut payload)
-                .await
-                .map_err(|e| e.to_string())?;
-            let f = frame::decode(&payload).map_err(|e| e.to_string())?;
-            let AuthBlob::Munge(c) = &f.auth;
-            let v = self
-                .auth
-                .decode(c)
-                .map_err(|e| format!("reply credential: {e}"))?;
-            body_hash::verify(
-                &v.payload,
-                f.body,
-                f.header.msg_type,
-                f.header.version,
-                self.hash_policy,
-            )
-            .map_err(|e| format!("reply hash: {e}"))?;
-            Message::unpack(f.header.msg_type, f.header.version, f.body).map_err(|e| e.to_string())
-        };
-        tokio::time::timeout(self.timeout, exchange)
+        self.client()
+            .send_only_first(&self.hosts, self.port, msg)
             .await
-            .map_err(|_| format!("{addr}: timed out"))?
+    }
+
+    /// Our credentials are for SlurmUser (slurmctld) only.
+    fn client(&self) -> daemon::Client {
+        daemon::Client::new(
+            self.auth.clone(),
+            self.timeout,
+            self.hash_policy,
+            RestrictUid::Uid(self.slurm_user),
+        )
     }
 }
 

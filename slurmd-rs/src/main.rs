@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use daemon::startup::{self, DaemonSignal};
 use tracing::{error, info, warn};
 
 use slurmd::agent::NodeAgent;
@@ -55,16 +56,6 @@ struct Args {
 /// Version printed by -V.
 const VERSION: &str = slurmd::ctld::SLURM_VERSION;
 
-fn log_filter(debug_level: u16, verbose: u8) -> tracing::Level {
-    // Slurm levels: 0 quiet, 1 fatal, 2 error, 3 info, 4 verbose, 5 debug, 6+ debug2..5.
-    match u32::from(debug_level) + u32::from(verbose) {
-        0..=2 => tracing::Level::ERROR,
-        3 | 4 => tracing::Level::INFO,
-        5 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
-    }
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.version {
@@ -85,11 +76,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let conf_path = args
-        .config
-        .clone()
-        .or_else(|| std::env::var_os("SLURM_CONF").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/etc/slurm/slurm.conf"));
+    let conf_path = startup::conf_path(args.config.as_deref());
     let conf = match SlurmConf::from_file(&conf_path) {
         Ok(c) => c,
         Err(e) => {
@@ -107,36 +94,11 @@ fn main() -> ExitCode {
     };
 
     let logfile = args.logfile.clone().or_else(|| settings.log_file.clone());
-    let level = log_filter(settings.debug_level, args.verbose);
-    if !args.foreground {
-        // Detach before any thread exists.
-        if let Err(e) = nix::unistd::daemon(true, logfile.is_none()) {
-            eprintln!("slurmd-rs: fatal: cannot daemonize: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    match logfile.as_ref().map(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-    }) {
-        Some(Ok(f)) => tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_ansi(false)
-            .with_writer(Arc::new(f))
-            .init(),
-        Some(Err(e)) => {
-            eprintln!("slurmd-rs: cannot open log file: {e}");
-            tracing_subscriber::fmt()
-                .with_max_level(level)
-                .with_writer(std::io::stderr)
-                .init()
-        }
-        None => tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(std::io::stderr)
-            .init(),
+    let level = startup::log_level(settings.debug_level, args.verbose);
+    if let Err(e) = startup::detach_and_log("slurmd-rs", args.foreground, logfile.as_deref(), level)
+    {
+        eprintln!("slurmd-rs: fatal: {e}");
+        return ExitCode::FAILURE;
     }
 
     match run(&args, &conf, &conf_path, settings, host) {
@@ -228,30 +190,30 @@ fn run(
         }
         let report = agent.reattach();
         if !report.running.is_empty() || !report.ended.is_empty() {
-            info!(running = report.running.len(), ended = report.ended.len(), "recovered steps of a previous instance");
+            info!(
+                running = report.running.len(),
+                ended = report.ended.len(),
+                "recovered steps of a previous instance"
+            );
         }
-        let listener = server::bind(cfg.listen).await.map_err(|e| format!("unable to bind listen port ({}): {e}", cfg.listen.port()))?;
-        if let Err(e) = std::fs::write(&pid_file, format!("{}\n", std::process::id())) {
-            warn!("cannot write pid file {}: {e}", pid_file.display());
-        }
+        let listener = server::bind(cfg.listen)
+            .await
+            .map_err(|e| format!("unable to bind listen port ({}): {e}", cfg.listen.port()))?;
+        let _pid_file = startup::PidFile::create(&pid_file);
         let auth: Arc<dyn wire::auth::CredentialService> = Arc::new(auth);
-        let ctl = Controller::new(ControllerLink::from_conf(conf, auth.clone()), ReportConfig::from_conf(conf, &conf_abs_str));
+        let ctl = Controller::new(
+            ControllerLink::from_conf(conf, auth.clone()),
+            ReportConfig::from_conf(conf, &conf_abs_str),
+        );
         let server = Server::with_controller(agent.clone(), auth, cfg, ctl.clone());
         let signals = server.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
-                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
-            else {
-                error!("cannot install signal handlers");
-                return;
-            };
-            loop {
-                tokio::select! {
-                    _ = term.recv() => { info!("SIGTERM: shutting down; running jobs keep running"); let _ = signals.shutdown.send(true); }
-                    _ = int.recv() => { info!("SIGINT: shutting down; running jobs keep running"); let _ = signals.shutdown.send(true); }
-                    _ = hup.recv() => { info!("SIGHUP: reconfigure is not supported yet, keeping the running configuration"); }
-                }
+        startup::on_signals(move |sig| match sig {
+            DaemonSignal::Terminate | DaemonSignal::Interrupt => {
+                info!("{sig}: shutting down; running jobs keep running");
+                let _ = signals.shutdown.send(true);
+            }
+            DaemonSignal::Hangup => {
+                info!("SIGHUP: reconfigure is not supported yet, keeping the running configuration")
             }
         });
         // Step ends become REQUEST_COMPLETE_BATCH_SCRIPT; the ones a previous
@@ -266,7 +228,6 @@ fn run(
         }
         info!(node = %agent.settings().node_name, "listening on port {}", agent.settings().port);
         server::run(server, listener).await;
-        let _ = std::fs::remove_file(&pid_file);
         Ok::<(), String>(())
     })
 }

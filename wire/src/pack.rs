@@ -306,9 +306,14 @@ impl ScaledDouble {
 }
 
 /// Upstream's `bitstr_t`: a fixed-size bit set, sent as a hex mask.
+///
+/// Only the words up to the highest set bit are stored, so a bitmap
+/// decoded from the wire costs memory in proportion to its hex text, not
+/// to the size it claims (up to [`Bitmap::MAX_BITS`], 2 MiB of words).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub struct Bitmap {
     len: u32,
+    /// No trailing zero words (so derived equality and hashing hold).
     words: Vec<u64>,
 }
 
@@ -320,7 +325,7 @@ impl Bitmap {
     pub fn new(len: u32) -> Self {
         Bitmap {
             len,
-            words: vec![0; (len as usize).div_ceil(64)],
+            words: Vec::new(),
         }
     }
 
@@ -337,20 +342,36 @@ impl Bitmap {
     /// Sets bit `i` (ignored when out of range).
     pub fn set(&mut self, i: u32) {
         if i < self.len {
-            self.words[(i / 64) as usize] |= 1 << (i % 64);
+            let w = (i / 64) as usize;
+            if w >= self.words.len() {
+                self.words.resize(w + 1, 0);
+            }
+            self.words[w] |= 1 << (i % 64);
         }
     }
 
     /// Clears bit `i` (ignored when out of range).
     pub fn clear(&mut self, i: u32) {
-        if i < self.len {
-            self.words[(i / 64) as usize] &= !(1 << (i % 64));
+        if let Some(word) = self.words.get_mut((i / 64) as usize) {
+            *word &= !(1 << (i % 64));
+            self.trim();
+        }
+    }
+
+    /// Drops trailing all-clear words.
+    fn trim(&mut self) {
+        while self.words.last() == Some(&0) {
+            self.words.pop();
         }
     }
 
     /// Tests bit `i`.
     pub fn get(&self, i: u32) -> bool {
-        i < self.len && self.words[(i / 64) as usize] & (1 << (i % 64)) != 0
+        i < self.len
+            && self
+                .words
+                .get((i / 64) as usize)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// Number of set bits.
@@ -360,7 +381,8 @@ impl Bitmap {
 
     /// Indices of set bits, ascending.
     pub fn ones(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.len).filter(move |&i| self.get(i))
+        let stored = u32::try_from(self.words.len() * 64).unwrap_or(u32::MAX);
+        (0..self.len.min(stored)).filter(move |&i| self.get(i))
     }
 
     /// `bit_fmt`: set bits as ranges, "0-1,3" ("" when none are set), the
@@ -415,11 +437,16 @@ impl Bitmap {
         if len > Self::MAX_BITS {
             return Err("bitmap size over limit");
         }
-        let mut bm = Bitmap::new(len);
         let digits = text
             .strip_prefix(b"0x")
             .or_else(|| text.strip_prefix(b"0X"))
             .unwrap_or(text);
+        // Room for what the text can set, no more than `len` allows.
+        let bits = (digits.len() as u64 * 4).min(u64::from(len));
+        let mut bm = Bitmap {
+            len,
+            words: Vec::with_capacity(bits.div_ceil(64) as usize),
+        };
         for (pos, &c) in digits.iter().rev().enumerate() {
             let nibble = (c as char).to_digit(16).ok_or("non-hex digit")?;
             for b in 0..4 {
@@ -431,6 +458,7 @@ impl Bitmap {
                 }
             }
         }
+        bm.trim();
         Ok(bm)
     }
 }
@@ -684,6 +712,36 @@ mod tests {
         let mut u = Unpacker::new(p.as_slice());
         assert_eq!(u.bitmap("b").unwrap(), Some(bm));
         assert_eq!(u.bitmap("b").unwrap(), None);
+    }
+
+    #[test]
+    fn wire_bitmap_costs_what_its_text_holds() {
+        // A 16 Mi-bit bitmap in a few bytes: no 2 MiB of words behind it.
+        let mut p = Packer::new();
+        p.u32(Bitmap::MAX_BITS);
+        p.mem(Some(b"0x0\0"));
+        p.u32(Bitmap::MAX_BITS);
+        p.mem(Some(b"0x8\0"));
+        let mut u = Unpacker::new(p.as_slice());
+        let empty = u.bitmap("b").unwrap().unwrap();
+        assert_eq!(empty.len(), Bitmap::MAX_BITS);
+        assert!(empty.words.is_empty() && empty.words.capacity() <= 1);
+        let one = u.bitmap("b").unwrap().unwrap();
+        assert_eq!(one.words.capacity(), 1);
+        assert_eq!(one.ones().collect::<Vec<_>>(), vec![3]);
+        // Long text for a short bitmap: only `len` bits' worth is kept.
+        let long = Bitmap::from_hex(8, &[b'f'; 4096]).unwrap();
+        assert_eq!(long.words.capacity(), 1);
+        assert_eq!(long.count_ones(), 8);
+        // Clearing the top bit keeps equal bitmaps equal.
+        let mut a = Bitmap::new(200);
+        a.set(3);
+        a.set(150);
+        a.clear(150);
+        let mut b = Bitmap::new(200);
+        b.set(3);
+        assert_eq!(a, b);
+        assert_eq!(Bitmap::from_hex(200, b"0x8").unwrap(), b);
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(20));
         }
         eprintln!(
-            "compat-tests: {} ignored {sig} for {grace:?}; SIGKILL",
+            "testkit: {} ignored {sig} for {grace:?}; SIGKILL",
             self.name
         );
         let _ = child.kill();

@@ -1,0 +1,7 @@
+//! The `allocation` family (see `src/families.rs`): parse → encode → parse.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wire_fuzz::families::{message_round_trip, ALLOCATION};
+
+fuzz_target!(|data: &[u8]| message_round_trip(ALLOCATION, data));

@@ -1,0 +1,7 @@
+//! The `launch_tasks` family (see `src/families.rs`): parse → encode → parse.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wire_fuzz::families::{message_round_trip, LAUNCH_TASKS};
+
+fuzz_target!(|data: &[u8]| message_round_trip(LAUNCH_TASKS, data));

@@ -1,0 +1,3 @@
+//! Shared by the fuzz targets: see [`families`].
+
+pub mod families;
