@@ -376,11 +376,22 @@ impl Controller {
         let mut picked = Vec::new();
         let mut busy = false;
         let mut cpus = 0;
+        // --relative=N: the step starts at the job's N-th node.
+        let first = match req.relative {
+            NO_VAL16 => 0,
+            r => usize::from(r),
+        };
+        if first >= names.len() {
+            return Err(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE);
+        }
+        if min_nodes > names.len() - first {
+            return Err(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE);
+        }
         // Named nodes first, then the others in allocation order.
-        let order = (0..names.len())
+        let order = (first..names.len())
             .filter(|&k| wanted.as_ref().is_some_and(|w| w.contains(&names[k])))
             .chain(
-                (0..names.len())
+                (first..names.len())
                     .filter(|&k| wanted.as_ref().is_none_or(|w| !w.contains(&names[k]))),
             );
         for k in order {
@@ -410,6 +421,30 @@ impl Controller {
             return Err(pick_error(busy && could));
         }
         Ok(picked)
+    }
+
+    /// `-m arbitrary` (SLURM_HOSTFILE): task `i` runs on the `i`-th host of
+    /// the request's list (`_task_layout_hostfile`).
+    fn arbitrary_layout(
+        &self,
+        job: &Job,
+        req: &JobStepCreateRequest,
+        picked: &[(usize, u32)],
+    ) -> Result<Vec<Vec<u32>>, SlurmRc> {
+        let alloc = job.alloc.as_ref().ok_or(SlurmRc::ESLURM_ALREADY_DONE)?;
+        let hosts = match req.node_list.as_deref() {
+            Some(l) => wire::hostlist::expand(l).map_err(|_| SlurmRc::ESLURM_INVALID_NODE_NAME)?,
+            None => return Err(SlurmRc::ESLURM_TASKDIST_ARBITRARY_UNSUPPORTED),
+        };
+        let mut tids = vec![Vec::new(); picked.len()];
+        for (task, host) in hosts.iter().take(req.num_tasks as usize).enumerate() {
+            let pos = picked
+                .iter()
+                .position(|&(k, _)| self.spec.nodes[alloc.nodes[k]].name == *host)
+                .ok_or(SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE)?;
+            tids[pos].push(task as u32);
+        }
+        Ok(tids)
     }
 
     /// CPUs of allocation position `k` a new step may use.
@@ -552,7 +587,11 @@ impl Controller {
                 s
             })
             .collect();
-        let tids = layout_tasks(req.num_tasks, &slots, task_dist, req.plane_size);
+        let tids = if task_dist & dist::STATE_BASE == dist::ARBITRARY {
+            self.arbitrary_layout(job, req, &picked)?
+        } else {
+            layout_tasks(req.num_tasks, &slots, task_dist, req.plane_size)
+        };
         let whole = req.flags & ssf::WHOLE != 0;
         let overlap = req.flags & ssf::OVERLAP_FORCE != 0;
         let mut cpus = Vec::with_capacity(picked.len());
@@ -1146,9 +1185,14 @@ fn resolve_dist(task_dist: u32, pn_min_memory: u64) -> Result<u32, SlurmRc> {
 fn hostset(expr: Option<&str>) -> Result<Option<Vec<String>>, SlurmRc> {
     match expr.filter(|e| !e.is_empty()) {
         None => Ok(None),
-        Some(e) => wire::hostlist::expand(e)
-            .map(Some)
-            .map_err(|_| SlurmRc::ESLURM_INVALID_NODE_NAME),
+        Some(e) => {
+            let mut hosts =
+                wire::hostlist::expand(e).map_err(|_| SlurmRc::ESLURM_INVALID_NODE_NAME)?;
+            // An arbitrary layout's list repeats hosts; as a set, once each.
+            let mut seen = std::collections::HashSet::new();
+            hosts.retain(|h| seen.insert(h.clone()));
+            Ok(Some(hosts))
+        }
     }
 }
 

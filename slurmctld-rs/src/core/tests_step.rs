@@ -401,3 +401,30 @@ fn mail_notices_follow_the_job_as_upstream_words_them() {
         ]
     );
 }
+
+#[test]
+fn relative_and_arbitrary_steps_place_tasks_where_asked() {
+    let mut c = four_nodes();
+    let r = allocate(&mut c, allocation(3, 6));
+    // --relative=1: the step starts on the job's second node.
+    let mut rel = step_request(r.job_id, 1, 1);
+    rel.relative = 1;
+    rel.flags |= ssf::OVERLAP_FORCE;
+    let out = c.handle(root(), Message::JobStepCreate(Box::new(rel)), T0);
+    let Message::JobStepCreateResponse(s) = out.reply else {
+        panic!("{:?}", out.reply)
+    };
+    assert_eq!(s.step_layout.unwrap().node_list.as_deref(), Some("n2"));
+    // SLURM_HOSTFILE=n3,n1,n3 with -m arbitrary: task i on the i-th host.
+    let mut arb = step_request(r.job_id, 2, 3);
+    arb.task_dist = super::step::dist::ARBITRARY;
+    arb.node_list = Some("n3,n1,n3".into());
+    arb.flags |= ssf::OVERLAP_FORCE;
+    let out = c.handle(root(), Message::JobStepCreate(Box::new(arb)), T0);
+    let Message::JobStepCreateResponse(s) = out.reply else {
+        panic!("{:?}", out.reply)
+    };
+    let layout = s.step_layout.unwrap();
+    assert_eq!(layout.node_list.as_deref(), Some("n[1,3]"));
+    assert_eq!(layout.tids, vec![vec![1], vec![0, 2]]);
+}
