@@ -3,6 +3,7 @@
 //! answer, and start whatever upstream does after answering.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::{debug, error, info, warn};
 
@@ -16,6 +17,7 @@ use crate::agent::{NodeAgent, SignalError};
 use crate::ctld::{self, scripts};
 use crate::gres::{self, JobGres};
 use crate::server::{Request, Server};
+use crate::srun_step;
 use crate::step::{BatchJob, OpenMode, StepError};
 
 /// `_slurm_authorized_user`: root or SlurmUser.
@@ -34,6 +36,13 @@ pub async fn handle(server: &Arc<Server>, req: &Request, msg: Message) -> Option
         Message::Ping => ping(server, req, false),
         Message::NodeRegistrationStatusRequest => ping(server, req, true),
         Message::BatchJobLaunch(b) => batch_launch(server, req, *b).await,
+        Message::LaunchTasks(l) => srun_step::launch::launch(server, req, *l).await,
+        Message::SignalTasks(s) if srun_step::launch::is_srun_step(server, &s) => {
+            srun_step::launch::signal(server, req, s, false)
+        }
+        Message::TerminateTasks(s) if srun_step::launch::is_srun_step(server, &s) => {
+            srun_step::launch::signal(server, req, s, true)
+        }
         Message::SignalTasks(s) => signal_tasks(server, req, s, false),
         Message::TerminateTasks(s) => signal_tasks(server, req, s, true),
         Message::TerminateJob(k) => terminate_job(server, req, *k, "terminate"),
@@ -487,7 +496,9 @@ fn terminate_job(
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let agent = server.agent.clone();
-    let running = has_running_steps(&agent, job_id);
+    // srun steps are killed at once; the Epilog waits for them below.
+    let srun_steps = srun_step::launch::kill_job_steps(server, job_id);
+    let running = has_running_steps(&agent, job_id) || srun_steps > 0;
     let epilog = server.ctl.as_ref().and_then(|c| c.report.epilog.clone());
     info!(job_id, why, running, "terminate job");
     if !running && epilog.is_none() {
@@ -519,8 +530,13 @@ fn terminate_job(
             }
         }
     }
+    let srv = server.clone();
     tokio::spawn(async move {
-        if running && !agent.terminate_job(job_id, None).await {
+        if srun_steps > 0 {
+            let grace = Duration::from_secs(u64::from(agent.settings().kill_wait) + 10);
+            srun_step::launch::wait_job_steps_gone(srv, job_id, grace).await;
+        }
+        if has_running_steps(&agent, job_id) && !agent.terminate_job(job_id, None).await {
             warn!(job_id, "processes of the job survived termination");
         }
         let status = match (&epilog, &ctl) {

@@ -14,4 +14,5 @@ mod sbatch;
 mod scontrol;
 mod sinfo;
 mod squeue;
+mod srun;
 mod train;

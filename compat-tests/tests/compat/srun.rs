@@ -1,0 +1,116 @@
+//! srun job steps on the node daemons: the stock srun launches tasks
+//! (REQUEST_LAUNCH_TASKS), gets their output over its I/O sockets and their
+//! exit codes, under the stock controller. Goldens recorded with
+//! `SLURMCTLD_BIN=/usr/sbin/slurmctld SLURMD_BIN=/usr/sbin/slurmd`.
+//!
+//! slurmctld-rs creates no job steps yet, so these tests only run when the
+//! controller is upstream's (`SLURMCTLD_BIN=/usr/sbin/slurmctld`).
+
+use std::time::Duration;
+
+use compat_tests::{Cluster, ClusterOpts, Golden, Output};
+
+use crate::jobs_common::{job_id, wait_done};
+
+/// Whether the controller under test creates job steps (upstream's does).
+fn controller_has_steps() -> bool {
+    let bin = std::env::var("SLURMCTLD_BIN").unwrap_or_default();
+    let stock = std::path::Path::new(&bin)
+        .file_name()
+        .is_some_and(|n| n == "slurmctld");
+    if !stock {
+        eprintln!("skipped: srun steps need SLURMCTLD_BIN=/usr/sbin/slurmctld");
+    }
+    stock
+}
+
+/// Output lines of several tasks interleave in any order: sort them (each
+/// line is labelled with `-l`, or all lines are alike).
+fn sorted(mut out: Output) -> Output {
+    let mut lines: Vec<&str> = out.stdout.lines().collect();
+    lines.sort_unstable();
+    out.stdout = lines.iter().map(|l| format!("{l}\n")).collect();
+    out
+}
+
+fn check_sorted(g: &Golden, c: &Cluster, step: &str, args: &[&str]) -> Output {
+    let out = sorted(c.run(args));
+    g.check(c, step, &out);
+    out
+}
+
+/// Values that differ from run to run, masked in the environment dumps.
+const MASK_VOLATILE: &str = "sed -E 's/^(SLURM_TASK_PID|SLURM_SRUN_COMM_PORT|SLURM_STEP_LAUNCHER_PORT|SLURM_JOB_START_TIME|SLURM_JOB_END_TIME)=.*/\\1=<N>/'";
+
+#[test]
+fn srun_tasks_output_exit_codes_and_stdin() {
+    if !controller_has_steps() {
+        return;
+    }
+    let c = Cluster::start(ClusterOpts::with_nodes(2));
+    let g = Golden::new("srun_basic");
+
+    g.run(&c, "hostname_n1", &["srun", "-N1", "hostname"]);
+    check_sorted(
+        &g,
+        &c,
+        "hostname_n2_n4",
+        &["srun", "-N2", "-n4", "-l", "hostname"],
+    );
+    let out = g.run(&c, "false", &["srun", "false"]);
+    assert_eq!(out.exit_code, 1, "{out}");
+    let out = g.run(&c, "exit3", &["srun", "sh", "-c", "exit 3"]);
+    assert_eq!(out.exit_code, 3, "{out}");
+    g.run_stdin(&c, "stdin_cat", &["srun", "cat"], "hi\nthere\n");
+    // Both streams, and a large output that must arrive whole and in order.
+    g.run(
+        &c,
+        "stdout_stderr",
+        &[
+            "srun",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; seq 1 20000 | md5sum",
+        ],
+    );
+    let env = format!("env | grep ^SLURM | sort | {MASK_VOLATILE}");
+    check_sorted(
+        &g,
+        &c,
+        "task_env",
+        &["srun", "-N2", "-n3", "-l", "sh", "-c", &env],
+    );
+}
+
+#[test]
+fn srun_inside_sbatch() {
+    if !controller_has_steps() {
+        return;
+    }
+    let c = Cluster::start(ClusterOpts::with_nodes(2));
+    let g = Golden::new("srun_in_batch");
+    // srun's stderr goes to its own file: srun writes task exits and task
+    // output from different threads, in no fixed order.
+    let script = "#!/bin/sh\n\
+                  srun -l hostname | sort\n\
+                  srun -n1 sh -c 'echo step $SLURM_STEP_ID of $SLURM_JOB_ID; exit 2' 2>err.txt\n\
+                  echo rc=$?\n\
+                  cat err.txt\n";
+    let id = job_id(&g.run_stdin(
+        &c,
+        "submit",
+        &["sbatch", "--parsable", "-N2", "-n2", "-o", "batch-%j.out"],
+        script,
+    ));
+    wait_done(&c, &id);
+    let path = c.dir().join(format!("batch-{id}.out"));
+    c.wait_until("batch output", Duration::from_secs(10), |_| {
+        std::fs::read_to_string(&path)
+            .ok()
+            .filter(|s| s.contains("rc="))
+            .ok_or_else(|| "not yet".to_string())
+    });
+    g.run(&c, "output", &["cat", &format!("batch-{id}.out")]);
+    let state = format!("scontrol show job {id} | grep -oE '(JobState|ExitCode)=[^ ]*'");
+    g.run(&c, "state", &["sh", "-c", &state]);
+}

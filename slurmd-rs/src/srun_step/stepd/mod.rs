@@ -1,0 +1,482 @@
+//! `slurmstepd-rs`: one per srun step and node (upstream's slurmstepd for
+//! a launched step). Reads a [`Handover`] on stdin, connects to srun's
+//! I/O port, forks the tasks, answers `ok` (or `error <rc> <why>`) on
+//! stdout for slurmd-rs, then relays I/O, reports task exits to srun and
+//! the node's completion to the controller.
+//!
+//! Rooms: [`env`] (task environment), [`tasks`] (fork/exec), [`io`]
+//! (srun's I/O stream), [`report`] (messages to srun and the controller).
+
+pub mod env;
+pub mod io;
+pub mod report;
+pub mod tasks;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tracing::{error, info, warn};
+
+use wire::auth::munge::Munge;
+use wire::auth::CredentialService;
+use wire::conf::SlurmConf;
+use wire::errno::SlurmRc;
+use wire::msg::common::StepId as WireStepId;
+use wire::msg::srun::{LaunchTasksRequest, LaunchTasksResponse, TaskExit};
+use wire::msg::{JobCredential, Message, StepComplete};
+use wire::pack::Unpacker;
+use wire::step_io::{IoInitMsg, IO_STDERR, IO_STDOUT};
+use wire::version::ProtocolVersion;
+
+use super::{Handover, StepRecord};
+use crate::ctld::ControllerLink;
+use tasks::{Identity, Launched, TaskSpec};
+
+/// How long a task's exit report waits for its output to be sent.
+const OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A launch failure: the code slurmd-rs answers srun with, and why.
+type Failure = (SlurmRc, String);
+
+/// The step daemon's entry point.
+pub fn main() -> ExitCode {
+    let mut input = Vec::new();
+    let handover = std::io::stdin()
+        .read_to_end(&mut input)
+        .map_err(|e| e.to_string())
+        .and_then(|_| Handover::from_bytes(&input).map_err(|e| e.to_string()));
+    let handover = match handover {
+        Ok(h) => h,
+        Err(e) => return answer(Err((SlurmRc::ESLURMD_FORK_FAILED, e))),
+    };
+    init_logging(&handover.log_file);
+    match Step::start(&handover) {
+        Err(f) => answer(Err(f)),
+        Ok(step) => {
+            answer(Ok(()));
+            step.run();
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Tells slurmd-rs how the launch went and closes the pipe to it.
+fn answer(r: Result<(), Failure>) -> ExitCode {
+    let line = match &r {
+        Ok(()) => "ok\n".to_string(),
+        Err((code, why)) => format!("error {} {why}\n", code.0),
+    };
+    let mut out = std::io::stdout();
+    let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+    // SAFETY: points fd 1 at /dev/null so slurmd-rs sees EOF.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            libc::dup2(null, 1);
+            libc::close(null);
+        }
+    }
+    if r.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn init_logging(log_file: &str) {
+    let file = (!log_file.is_empty())
+        .then(|| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log_file)
+                .ok()
+        })
+        .flatten();
+    let builder = tracing_subscriber::fmt().with_ansi(false);
+    let _ = match file {
+        Some(f) => builder.with_writer(std::sync::Mutex::new(f)).try_init(),
+        None => builder.with_writer(std::io::stderr).try_init(),
+    };
+}
+
+/// A step whose tasks are running.
+struct Step {
+    req: LaunchTasksRequest,
+    node_name: String,
+    node_id: u32,
+    spool: PathBuf,
+    auth: Arc<dyn CredentialService>,
+    link: ControllerLink,
+    tasks: Vec<Launched>,
+    io: io::IoLink,
+    io_reader: std::net::TcpStream,
+    resp_addr: SocketAddr,
+    record: StepRecord,
+}
+
+fn fail<E: std::fmt::Display>(code: SlurmRc) -> impl Fn(E) -> Failure {
+    move |e| (code, e.to_string())
+}
+
+impl Step {
+    /// Everything up to the tasks running.
+    fn start(h: &Handover) -> Result<Step, Failure> {
+        let conf =
+            SlurmConf::from_file(&h.conf_path).map_err(fail(SlurmRc::ESLURMD_FORK_FAILED))?;
+        let version = ProtocolVersion(h.version);
+        let req = LaunchTasksRequest::unpack(&mut Unpacker::new(&h.body), version)
+            .map_err(fail(SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET))?;
+        let auth: Arc<dyn CredentialService> = Arc::new(
+            Munge::from_auth_info(conf.authinfo.as_deref().unwrap_or(""))
+                .map_err(fail(SlurmRc::ESLURMD_FORK_FAILED))?,
+        );
+        let node_id = node_index(&req, &h.node_name)?;
+        let srun_ip = match req.orig_addr {
+            wire::addr::SlurmAddr::Inet(a) => a.ip(),
+            wire::addr::SlurmAddr::Unset => h.srun_ip.parse().map_err(|e| {
+                (
+                    SlurmRc::ESLURMD_IO_ERROR,
+                    format!("srun address {:?}: {e}", h.srun_ip),
+                )
+            })?,
+        };
+        let pick = |ports: &[u16]| -> Result<SocketAddr, Failure> {
+            let n = ports.len().max(1);
+            let port = *ports
+                .get(node_id as usize % n)
+                .ok_or((SlurmRc::ESLURMD_IO_ERROR, "no srun port".to_string()))?;
+            Ok(SocketAddr::new(srun_ip, port))
+        };
+        let (io_addr, resp_addr) = (pick(&req.io_port)?, pick(&req.resp_port)?);
+        let gtids = req.global_task_ids[node_id as usize].clone();
+        let ntasks = gtids.len() as u32;
+        let init = IoInitMsg {
+            version: version.0,
+            nodeid: node_id,
+            stdout_objs: ntasks,
+            stderr_objs: ntasks,
+            io_key: req.cred.signature.clone().unwrap_or_default(),
+        };
+        let (io, io_reader) = io::IoLink::connect(io_addr, &init).map_err(|e| {
+            (
+                SlurmRc::ESLURMD_IO_ERROR,
+                format!("connect to srun {io_addr}: {e}"),
+            )
+        })?;
+        let node_env = env::node_environment(
+            &req.env,
+            &env::NodeEnv {
+                conf_path: h.conf_path.clone(),
+                node_name: h.node_name.clone(),
+                node_id,
+                cpus_on_node: step_cpus(&req.cred.credential, &h.node_name, h.node_cpus),
+                gtids: gtids.clone(),
+                job_id: req.step_id.job_id,
+                step_id: req.step_id.step_id,
+                srun: resp_addr,
+                uid: req.uid,
+                gid: req.gid,
+                user_name: req.user_name.clone(),
+            },
+        );
+        let who = Identity {
+            uid: req.uid,
+            gid: req.gid,
+            gids: req.gids.clone(),
+            cwd: req.cwd.clone().unwrap_or_else(|| "/tmp".into()),
+        };
+        let tasks = fork_tasks(&req, &gtids, &node_env, &who)?;
+        let record = StepRecord {
+            job_id: req.step_id.job_id,
+            step_id: req.step_id.step_id,
+            stepd_pid: std::process::id() as i32,
+            pgid: tasks[0].pid,
+            uid: req.uid,
+        };
+        let spool = PathBuf::from(&h.spool_dir);
+        if let Err(e) = record.save(&spool) {
+            warn!(
+                "cannot record step {}.{}: {e}",
+                record.job_id, record.step_id
+            );
+        }
+        info!(
+            "StepId={}.{} node {node_id}: started {ntasks} tasks, pgid {}",
+            record.job_id, record.step_id, record.pgid
+        );
+        Ok(Step {
+            link: ControllerLink::from_conf(&conf, auth.clone()),
+            req,
+            node_name: h.node_name.clone(),
+            node_id,
+            spool,
+            auth,
+            tasks,
+            io,
+            io_reader,
+            resp_addr,
+            record,
+        })
+    }
+
+    /// Tasks running: report, relay, wait, report again, clean up.
+    fn run(self) {
+        let step_id = self.wire_step_id();
+        let launched = Message::LaunchTasksResponse(LaunchTasksResponse {
+            step_id,
+            return_code: 0,
+            node_name: Some(self.node_name.clone()),
+            local_pids: self.tasks.iter().map(|t| t.pid as u32).collect(),
+            task_ids: self.tasks.iter().map(|t| t.gtid).collect(),
+        });
+        self.tell_srun(&launched);
+        let mut outputs = Vec::new();
+        let mut stdin = HashMap::new();
+        let mut pids = HashMap::new();
+        let drained = Arc::new(io::Drained::default());
+        for t in self.tasks {
+            let l = self.io.clone();
+            let d = drained.clone();
+            outputs.push(io::relay_output(
+                l.clone(),
+                (IO_STDOUT, t.gtid, t.ltid),
+                t.stdout,
+                d.clone(),
+            ));
+            outputs.push(io::relay_output(
+                l,
+                (IO_STDERR, t.gtid, t.ltid),
+                t.stderr,
+                d,
+            ));
+            stdin.insert(t.gtid, t.stdin);
+            pids.insert(t.pid, t.gtid);
+        }
+        let reader = self.io_reader.try_clone();
+        io::relay_stdin(self.io_reader, stdin);
+        let statuses = wait_tasks(pids, |exited| {
+            // Output first (bounded: a background child may hold a pipe).
+            let gtids: Vec<u32> = exited.iter().map(|e| e.0).collect();
+            drained.wait(&gtids, OUTPUT_GRACE);
+            for (status, gtids) in group_by_status(exited) {
+                let msg = Message::TaskExit(TaskExit {
+                    return_code: status as u32,
+                    task_id_list: gtids,
+                    step_id,
+                });
+                tell_srun(&*self.auth, self.resp_addr, &msg, self.req.uid);
+            }
+        });
+        for o in outputs {
+            let _ = o.join();
+        }
+        if let Ok(r) = reader {
+            let _ = r.shutdown(std::net::Shutdown::Both);
+        }
+        let complete = Message::StepComplete(StepComplete {
+            step_id,
+            range_first: self.node_id,
+            range_last: self.node_id,
+            step_rc: step_rc(&statuses),
+            jobacct: None,
+        });
+        match report::to_controller(&self.link, &complete) {
+            Ok(Message::SlurmRc { rc }) if rc != 0 => {
+                warn!("step complete: controller says rc {rc}")
+            }
+            Ok(_) => {}
+            Err(e) => error!("step complete not delivered: {e}"),
+        }
+        self.record.remove(&self.spool);
+        info!(
+            "StepId={}.{} done on node {}",
+            step_id.job_id, step_id.step_id, self.node_id
+        );
+    }
+
+    fn wire_step_id(&self) -> WireStepId {
+        self.req.step_id
+    }
+
+    fn tell_srun(&self, msg: &Message) {
+        tell_srun(&*self.auth, self.resp_addr, msg, self.req.uid);
+    }
+}
+
+fn tell_srun(auth: &dyn CredentialService, addr: SocketAddr, msg: &Message, uid: u32) {
+    if let Err(e) = report::to_srun(auth, addr, msg, uid) {
+        warn!("message to srun not delivered: {e}");
+    }
+}
+
+/// This node's index in the step (its place in the credential's step
+/// host list).
+fn node_index(req: &LaunchTasksRequest, node: &str) -> Result<u32, Failure> {
+    let list = req.cred.credential.step_hostlist.as_deref().unwrap_or("");
+    let hosts = wire::hostlist::expand(list).unwrap_or_default();
+    let i = hosts.iter().position(|h| h == node).ok_or_else(|| {
+        (
+            SlurmRc::ESLURMD_INVALID_JOB_CREDENTIAL,
+            format!("node {node} is not in the step's nodes {list}"),
+        )
+    })?;
+    if i >= req.global_task_ids.len() {
+        return Err((
+            SlurmRc::ESLURM_PROTOCOL_INCOMPLETE_PACKET,
+            "no task ids for this node".into(),
+        ));
+    }
+    Ok(i as u32)
+}
+
+fn fork_tasks(
+    req: &LaunchTasksRequest,
+    gtids: &[u32],
+    node_env: &[String],
+    who: &Identity,
+) -> Result<Vec<Launched>, Failure> {
+    let mut started: Vec<Launched> = Vec::new();
+    let mut node_env = node_env.to_vec();
+    let rlimits = tasks::take_rlimits(&mut node_env);
+    for (ltid, &gtid) in gtids.iter().enumerate() {
+        let spec = TaskSpec {
+            gtid,
+            ltid: ltid as u32,
+            argv: req.argv.clone(),
+            env: env::task_environment(&node_env, gtid, ltid as u32),
+            rlimits: rlimits.clone(),
+        };
+        let pgid = started.first().map_or(0, |t| t.pid);
+        match tasks::start(&spec, who, pgid) {
+            Ok(t) => started.push(t),
+            Err(e) => {
+                if pgid > 0 {
+                    // SAFETY: kills only the group of the tasks just forked.
+                    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                }
+                return Err((SlurmRc::ESLURMD_FORK_FAILED, format!("fork: {e}")));
+            }
+        }
+    }
+    if started.is_empty() {
+        return Err((
+            SlurmRc::ESLURMD_FORK_FAILED,
+            "no tasks for this node".into(),
+        ));
+    }
+    Ok(started)
+}
+
+/// The CPUs of the step on this node (what slurmd puts in `node_cpus`):
+/// the step's cores in this node's slice of the credential's core
+/// bitmaps, times the node's CPUs per core.
+fn step_cpus(cred: &JobCredential, node: &str, node_conf_cpus: u16) -> u16 {
+    let hosts =
+        wire::hostlist::expand(cred.job_hostlist.as_deref().unwrap_or("")).unwrap_or_default();
+    let Some(index) = hosts.iter().position(|h| h == node) else {
+        return 1;
+    };
+    // Walk the run-length encoded (sockets, cores) layout to our slice.
+    let (mut first, mut left) = (0u32, index as u32 + 1);
+    let mut width = 0;
+    for (i, &reps) in cred.sock_core_rep_count.iter().enumerate() {
+        let per_node = u32::from(cred.sockets_per_node.get(i).copied().unwrap_or(0))
+            * u32::from(cred.cores_per_socket.get(i).copied().unwrap_or(0));
+        if left > reps {
+            first += per_node * reps;
+            left -= reps;
+        } else {
+            first += per_node * (left - 1);
+            width = per_node;
+            break;
+        }
+    }
+    let Some(bits) = &cred.step_core_bitmap else {
+        return 1;
+    };
+    let cores = (first..first + width)
+        .filter(|&b| b < bits.len() && bits.get(b))
+        .count() as u32;
+    let per_core = u32::from(node_conf_cpus).checked_div(width).unwrap_or(1);
+    (cores.max(1) * per_core.max(1)) as u16
+}
+
+/// Reaps the tasks; each batch of exits reaped together goes to
+/// `on_exit` as (gtid, wait status). Returns every task's status.
+fn wait_tasks(mut pids: HashMap<i32, u32>, mut on_exit: impl FnMut(&[(u32, i32)])) -> Vec<i32> {
+    let mut all = Vec::new();
+    while !pids.is_empty() {
+        let mut batch = Vec::new();
+        let mut flags = 0;
+        loop {
+            let mut status = 0;
+            // SAFETY: waitpid fills `status`.
+            let pid = unsafe { libc::waitpid(-1, &mut status, flags) };
+            if pid <= 0 {
+                if pid < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                if pid < 0 && flags == 0 {
+                    // No children left at all: nothing more to wait for.
+                    pids.clear();
+                }
+                break;
+            }
+            if let Some(gtid) = pids.remove(&pid) {
+                batch.push((gtid, status));
+                all.push(status);
+            }
+            flags = libc::WNOHANG;
+        }
+        if !batch.is_empty() {
+            on_exit(&batch);
+        }
+    }
+    all
+}
+
+/// `stepd_send_pending_exit_msgs`: tasks with the same status share one
+/// message, in order of first appearance.
+fn group_by_status(exited: &[(u32, i32)]) -> Vec<(i32, Vec<u32>)> {
+    let mut groups: Vec<(i32, Vec<u32>)> = Vec::new();
+    for &(gtid, status) in exited {
+        match groups.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, ids)) => ids.push(gtid),
+            None => groups.push((status, vec![gtid])),
+        }
+    }
+    groups
+}
+
+/// `_get_exit_code`: the first task killed by a signal decides, else the
+/// highest wait status.
+fn step_rc(statuses: &[i32]) -> u32 {
+    statuses
+        .iter()
+        .find(|&&s| libc::WIFSIGNALED(s))
+        .or_else(|| statuses.iter().max())
+        .map_or(0, |&s| s as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exits_are_grouped_by_status() {
+        let g = group_by_status(&[(0, 0), (1, 256), (2, 0)]);
+        assert_eq!(g, vec![(0, vec![0, 2]), (256, vec![1])]);
+    }
+
+    #[test]
+    fn step_rc_prefers_signals_then_highest() {
+        assert_eq!(step_rc(&[0, 768, 256]), 768);
+        assert_eq!(step_rc(&[768, 9]), 9);
+        assert_eq!(step_rc(&[]), 0);
+    }
+}
