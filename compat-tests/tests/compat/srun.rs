@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use compat_tests::{Cluster, ClusterOpts, Golden, Output};
 
-use crate::jobs_common::{job_id, wait_done};
+use crate::jobs_common::{job_id, marker, wait_done, wait_no_process, wait_processes};
 
 /// Whether the controller under test creates job steps (upstream's does).
 fn controller_has_steps() -> bool {
@@ -30,6 +30,23 @@ fn sorted(mut out: Output) -> Output {
     let mut lines: Vec<&str> = out.stdout.lines().collect();
     lines.sort_unstable();
     out.stdout = lines.iter().map(|l| format!("{l}\n")).collect();
+    out
+}
+
+/// srun's messages and the step daemon's notices come from different
+/// threads and hosts: their order varies, upstream's too. Which of two
+/// srun lines a killed step gets also depends on whether the task exits
+/// reach srun before the controller's abort notice (`Force Terminated`)
+/// or after (`Job step aborted`): a race inside srun, so both count alike.
+fn sorted_stderr(mut out: Output) -> Output {
+    let abort = regex::Regex::new(
+        r"(?m)^srun: (Force Terminated StepId=\S+|Job step aborted: Waiting up to \d+ seconds for job step to finish\.)$",
+    )
+    .unwrap();
+    let stderr = abort.replace_all(&out.stderr, "srun: <step aborted or force terminated>");
+    let mut lines: Vec<&str> = stderr.lines().collect();
+    lines.sort_unstable();
+    out.stderr = lines.iter().map(|l| format!("{l}\n")).collect();
     out
 }
 
@@ -113,4 +130,65 @@ fn srun_inside_sbatch() {
     g.run(&c, "output", &["cat", &format!("batch-{id}.out")]);
     let state = format!("scontrol show job {id} | grep -oE '(JobState|ExitCode)=[^ ]*'");
     g.run(&c, "state", &["sh", "-c", &state]);
+}
+
+/// Submits a one-node batch job whose srun step sleeps, its srun's stderr
+/// in `err-<tag>.txt`; returns the job id once the step's task runs.
+fn sleeping_step(g: &Golden, c: &Cluster, tag: &str) -> String {
+    let pattern = format!("sleep 300 # {}-{tag}", marker(c));
+    let script = format!("#!/bin/sh\nsrun sh -c '{pattern}' 2>err-{tag}.txt\necho step rc=$?\n");
+    let id = job_id(&g.run_stdin(
+        c,
+        &format!("submit_{tag}"),
+        &[
+            "sbatch",
+            "--parsable",
+            "-N1",
+            "-o",
+            &format!("out-{tag}.txt"),
+        ],
+        &script,
+    ));
+    wait_processes(c, &pattern, 1);
+    id
+}
+
+#[test]
+fn srun_step_cancel_job_cancel_and_srun_signal() {
+    if !controller_has_steps() {
+        return;
+    }
+    let c = Cluster::start(ClusterOpts::with_nodes(1));
+    let g = Golden::new("srun_cancel");
+
+    // scancel of the step alone (REQUEST_TERMINATE_TASKS): the batch
+    // script goes on.
+    let id = sleeping_step(&g, &c, "step");
+    g.run(&c, "scancel_step", &["scancel", &format!("{id}.0")]);
+    wait_done(&c, &id);
+    wait_no_process(&c, &format!("{}-step", marker(&c)), Duration::from_secs(30));
+    g.run(&c, "out_step", &["cat", "out-step.txt"]);
+    g.check(
+        &c,
+        "err_step",
+        &sorted_stderr(c.run(&["sh", "-c", "cat err-step.txt >&2"])),
+    );
+
+    // scancel of the job (REQUEST_TERMINATE_JOB) kills its srun step too.
+    let id = sleeping_step(&g, &c, "job");
+    g.run(&c, "scancel_job", &["scancel", &id]);
+    wait_done(&c, &id);
+    wait_no_process(&c, &format!("{}-job", marker(&c)), Duration::from_secs(30));
+    let state = format!("scontrol show job {id} | grep -oE 'JobState=[^ ]*'");
+    g.run(&c, "state_job", &["sh", "-c", &state]);
+
+    // SIGTERM to srun is forwarded to the tasks (REQUEST_SIGNAL_TASKS).
+    let pattern = format!("sleep 300 # {}-term", marker(&c));
+    let cmd = format!("srun sh -c '{pattern}' & sleep 2; kill -TERM $!; wait $!");
+    g.check(
+        &c,
+        "srun_sigterm",
+        &sorted_stderr(c.run(&["sh", "-c", &cmd])),
+    );
+    wait_no_process(&c, &pattern, Duration::from_secs(30));
 }

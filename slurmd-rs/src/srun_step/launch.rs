@@ -22,6 +22,8 @@ use crate::server::{Request, Server};
 const CRED_EXPIRE_SECS: i64 = 120;
 /// How long the step daemon may take to fork the tasks.
 const STEPD_START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a cancelled step's daemon has to kill the tasks itself.
+const CANCEL_FALLBACK: Duration = Duration::from_millis(500);
 /// The step daemon executable, found next to slurmd-rs.
 const STEPD_BIN: &str = "slurmstepd-rs";
 
@@ -201,8 +203,24 @@ pub fn signal(server: &Server, req: &Request, s: SignalTasks, terminate: bool) -
         return rc(SlurmRc::SUCCESS);
     }
     info!(job_id, step_id, sig, "signal srun step");
-    kill_group(rec.pgid, sig);
+    if sig == libc::SIGKILL {
+        cancel(rec);
+    } else {
+        kill_group(rec.pgid, sig);
+    }
     rc(SlurmRc::SUCCESS)
+}
+
+/// Kills a step by request: its daemon first writes upstream's
+/// "CANCELLED" notice to srun, then kills the tasks (SIGUSR1 to it); we
+/// SIGKILL them too a little later in case the daemon cannot.
+fn cancel(rec: StepRecord) {
+    // SAFETY: kill has no memory effects.
+    unsafe { libc::kill(rec.stepd_pid, libc::SIGUSR1) };
+    std::thread::spawn(move || {
+        std::thread::sleep(CANCEL_FALLBACK);
+        kill_group(rec.pgid, libc::SIGKILL);
+    });
 }
 
 fn kill_group(pgid: i32, sig: i32) {
@@ -224,7 +242,7 @@ pub fn kill_job_steps(server: &Server, job_id: u32) -> usize {
         .collect();
     for r in &steps {
         info!(job_id, step_id = r.step_id, "killing srun step");
-        kill_group(r.pgid, libc::SIGKILL);
+        cancel(*r);
     }
     steps.len()
 }

@@ -17,7 +17,7 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tracing::{error, info, warn};
 
@@ -54,6 +54,8 @@ pub fn main() -> ExitCode {
         Err(e) => return answer(Err((SlurmRc::ESLURMD_FORK_FAILED, e))),
     };
     init_logging(&handover.log_file);
+    // Only the cancel watcher takes SIGUSR1 (tasks reset their mask).
+    block_sigusr1();
     match Step::start(&handover) {
         Err(f) => answer(Err(f)),
         Ok(step) => {
@@ -239,7 +241,12 @@ impl Step {
         let mut stdin = HashMap::new();
         let mut pids = HashMap::new();
         let drained = Arc::new(io::Drained::default());
+        let first_gtid = self.tasks[0].gtid;
+        let stderr0 = Arc::new(Mutex::new(None));
         for t in self.tasks {
+            if t.gtid == first_gtid {
+                *lock(&stderr0) = Some(t.stderr_writer);
+            }
             let l = self.io.clone();
             let d = drained.clone();
             outputs.push(io::relay_output(
@@ -259,7 +266,14 @@ impl Step {
         }
         let reader = self.io_reader.try_clone();
         io::relay_stdin(self.io_reader, stdin);
+        let node = self.node_name.clone();
+        let notice = move || cancel_notice(&node, step_id);
+        watch_cancel(notice, stderr0.clone(), self.record.pgid);
         let statuses = wait_tasks(pids, |exited| {
+            if exited.iter().any(|e| e.0 == first_gtid) {
+                // Its stderr may now reach EOF.
+                lock(&stderr0).take();
+            }
             // Output first (bounded: a background child may hold a pipe).
             let gtids: Vec<u32> = exited.iter().map(|e| e.0).collect();
             drained.wait(&gtids, OUTPUT_GRACE);
@@ -272,6 +286,9 @@ impl Step {
                 tell_srun(&*self.auth, self.resp_addr, &msg, self.req.uid);
             }
         });
+        // The tasks are gone: nothing left for slurmd-rs to signal, and a
+        // REQUEST_TERMINATE_JOB now must not wait for our last messages.
+        self.record.remove(&self.spool);
         for o in outputs {
             let _ = o.join();
         }
@@ -312,6 +329,86 @@ fn tell_srun(auth: &dyn CredentialService, addr: SocketAddr, msg: &Message, uid:
     if let Err(e) = report::to_srun(auth, addr, msg, uid) {
         warn!("message to srun not delivered: {e}");
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn block_sigusr1() {
+    // SAFETY: builds a signal set and changes this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGUSR1);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// What upstream's stepd says on the step's stderr when the step is
+/// killed by request (scancel, srun's forced termination).
+fn cancel_notice(node: &str, step: WireStepId) -> String {
+    format!(
+        "slurmstepd-{node}: error: *** STEP {}.{} ON {node} CANCELLED AT {} ***\n",
+        step.job_id,
+        step.step_id,
+        local_time_str()
+    )
+}
+
+/// SIGUSR1 from slurmd-rs means "cancel": say so on task 0's stderr (while
+/// the task still runs, so the line goes before its EOF), then SIGKILL the
+/// tasks.
+fn watch_cancel(
+    notice: impl Fn() -> String + Send + 'static,
+    stderr0: Arc<Mutex<Option<std::fs::File>>>,
+    pgid: i32,
+) {
+    std::thread::spawn(move || {
+        // SAFETY: sigwait on a set holding only SIGUSR1, blocked in every thread.
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        unsafe {
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGUSR1);
+        }
+        let mut said = false;
+        loop {
+            let mut sig = 0;
+            // SAFETY: as above; `sig` receives the signal number.
+            if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
+                return;
+            }
+            if !said {
+                if let Some(f) = lock(&stderr0).as_mut() {
+                    let _ = f.write_all(notice().as_bytes());
+                }
+                said = true;
+            }
+            // SAFETY: signals only the step's own process group.
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        }
+    });
+}
+
+/// The local time as Slurm prints it: `YYYY-MM-DDTHH:MM:SS`.
+fn local_time_str() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as libc::time_t);
+    // SAFETY: localtime_r reads `t` and fills the zeroed `tm` we own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return "Unknown".into();
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
 }
 
 /// This node's index in the step (its place in the credential's step

@@ -109,6 +109,9 @@ pub struct Launched {
     pub stdout: File,
     /// Read end of its stderr.
     pub stderr: File,
+    /// A write end of its stderr for the step daemon's own messages
+    /// (upstream's stepd writes its errors to task 0's stderr).
+    pub stderr_writer: File,
 }
 
 /// A close-on-exec pipe: (read end, write end).
@@ -164,7 +167,9 @@ pub fn start(spec: &TaskSpec, who: &Identity, pgid: i32) -> io::Result<Launched>
     // Both sides set the group, so it exists before anyone signals it.
     // SAFETY: setpgid on our own child.
     unsafe { libc::setpgid(pid, if pgid == 0 { pid } else { pgid }) };
+    let stderr_writer = File::from(err_w);
     Ok(Launched {
+        stderr_writer,
         pid,
         gtid: spec.gtid,
         ltid: spec.ltid,
