@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use compat_tests::{Cluster, ClusterOpts, Golden, Output};
 
-use crate::jobs_common::{job_id, marker, wait_done, wait_no_process, wait_processes};
+use crate::jobs_common::{
+    job_id, marker, wait_done, wait_no_process, wait_node_state, wait_processes,
+};
 
 /// Whether the controller under test creates job steps (upstream's does).
 fn controller_has_steps() -> bool {
@@ -37,10 +39,11 @@ fn sorted(mut out: Output) -> Output {
 /// threads and hosts: their order varies, upstream's too. Which of two
 /// srun lines a killed step gets also depends on whether the task exits
 /// reach srun before the controller's abort notice (`Force Terminated`)
-/// or after (`Job step aborted`): a race inside srun, so both count alike.
+/// or after (`Job step aborted`, with or without "Waiting up to"): a race
+/// inside srun, so all count alike.
 fn sorted_stderr(mut out: Output) -> Output {
     let abort = regex::Regex::new(
-        r"(?m)^srun: (Force Terminated StepId=\S+|Job step aborted: Waiting up to \d+ seconds for job step to finish\.)$",
+        r"(?m)^srun: (Force Terminated StepId=\S+|Job step aborted(: Waiting up to \d+ seconds for job step to finish\.)?)$",
     )
     .unwrap();
     let stderr = abort.replace_all(&out.stderr, "srun: <step aborted or force terminated>");
@@ -135,8 +138,8 @@ fn srun_inside_sbatch() {
 /// Submits a one-node batch job whose srun step sleeps, its srun's stderr
 /// in `err-<tag>.txt`; returns the job id once the step's task runs.
 fn sleeping_step(g: &Golden, c: &Cluster, tag: &str) -> String {
-    let pattern = format!("sleep 300 # {}-{tag}", marker(c));
-    let script = format!("#!/bin/sh\nsrun sh -c '{pattern}' 2>err-{tag}.txt\necho step rc=$?\n");
+    let (task, pattern) = sleeper(c, tag, "");
+    let script = format!("#!/bin/sh\nsrun {task} 2>err-{tag}.txt\necho step rc=$?\n");
     let id = job_id(&g.run_stdin(
         c,
         &format!("submit_{tag}"),
@@ -149,8 +152,19 @@ fn sleeping_step(g: &Golden, c: &Cluster, tag: &str) -> String {
         ],
         &script,
     ));
-    wait_processes(c, &pattern, 1);
+    // srun and its task.
+    wait_processes(c, &pattern, 2);
     id
+}
+
+/// A task that prints `before` (if given) and sleeps, as one process (a
+/// shell running sleep would race with the kill and sometimes say
+/// "Killed" itself); returns its srun arguments and a `pgrep -f` pattern
+/// unique to this cluster. perl-base is essential on Debian.
+fn sleeper(c: &Cluster, tag: &str, before: &str) -> (String, String) {
+    let pattern = format!("{}-{tag}", marker(c));
+    let task = format!("perl -e '$| = 1; print \"{before}\"; sleep 300' {pattern}");
+    (task, pattern)
 }
 
 #[test]
@@ -183,12 +197,80 @@ fn srun_step_cancel_job_cancel_and_srun_signal() {
     g.run(&c, "state_job", &["sh", "-c", &state]);
 
     // SIGTERM to srun is forwarded to the tasks (REQUEST_SIGNAL_TASKS).
-    let pattern = format!("sleep 300 # {}-term", marker(&c));
-    let cmd = format!("srun sh -c '{pattern}' & sleep 2; kill -TERM $!; wait $!");
+    let (task, pattern) = sleeper(&c, "term", "");
+    let cmd = format!("srun {task} & sleep 2; kill -TERM $!; wait $!");
     g.check(
         &c,
         "srun_sigterm",
         &sorted_stderr(c.run(&["sh", "-c", &cmd])),
     );
     wait_no_process(&c, &pattern, Duration::from_secs(30));
+}
+
+#[test]
+fn srun_step_outlives_a_node_daemon_restart() {
+    if !controller_has_steps() {
+        return;
+    }
+    let mut c = Cluster::start(ClusterOpts::with_nodes(1));
+    let g = Golden::new("srun_restart");
+    let (task, pattern) = sleeper(&c, "restart", "before\\n");
+    let script = format!("#!/bin/sh\nsrun {task} 2>err.txt\necho step rc=$?\n");
+    let id = job_id(&g.run_stdin(
+        &c,
+        "submit",
+        &["sbatch", "--parsable", "-N1", "-o", "out.txt"],
+        &script,
+    ));
+    wait_processes(&c, &pattern, 2);
+    // The step daemon keeps the task and its I/O while the node daemon is
+    // down, and the new node daemon can still cancel the step.
+    c.kill_node("n1");
+    c.restart_node("n1");
+    wait_node_state(&c, "n1", "alloc", Duration::from_secs(30));
+    g.run(&c, "scancel_step", &["scancel", &format!("{id}.0")]);
+    wait_done(&c, &id);
+    wait_no_process(&c, &pattern, Duration::from_secs(30));
+    g.run(&c, "out", &["cat", "out.txt"]);
+    g.check(
+        &c,
+        "err",
+        &sorted_stderr(c.run(&["sh", "-c", "cat err.txt >&2"])),
+    );
+}
+
+#[test]
+fn srun_io_options_and_launch_errors() {
+    if !controller_has_steps() {
+        return;
+    }
+    let c = Cluster::start(ClusterOpts::with_nodes(1));
+    let g = Golden::new("srun_io");
+
+    let out = sorted_stderr(c.run(&["srun", "no-such-command-xyz"]));
+    g.check(&c, "no_such_command", &out);
+    assert_eq!(out.exit_code, 2, "{out}");
+    let out = sorted(c.run_with_stdin(&["srun", "-n2", "--input=all", "cat"], "to all\n"));
+    g.check(&c, "input_all", &out);
+    g.run(
+        &c,
+        "output_files",
+        &[
+            "srun",
+            "-n2",
+            "-o",
+            "out-%t.txt",
+            "-e",
+            "err-%t.txt",
+            "sh",
+            "-c",
+            "echo out $SLURM_PROCID; echo err $SLURM_PROCID >&2",
+        ],
+    );
+    g.run(
+        &c,
+        "output_files_cat",
+        &["sh", "-c", "cat out-0.txt out-1.txt err-0.txt err-1.txt"],
+    );
+    g.run(&c, "no_newline", &["srun", "printf", "a\\nb"]);
 }

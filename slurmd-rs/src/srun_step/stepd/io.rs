@@ -60,7 +60,8 @@ pub struct Drained {
 }
 
 impl Drained {
-    fn mark(&self, gtid: u32) {
+    /// One more stream of `gtid` is done (sent, or never ours to send).
+    pub fn mark(&self, gtid: u32) {
         let mut m = self.streams_done.lock().unwrap_or_else(|p| p.into_inner());
         *m.entry(gtid).or_default() += 1;
         self.changed.notify_all();

@@ -10,6 +10,7 @@
 pub mod env;
 pub mod io;
 pub mod report;
+pub mod stdio;
 pub mod tasks;
 
 use std::collections::HashMap;
@@ -157,11 +158,14 @@ impl Step {
         let (io_addr, resp_addr) = (pick(&req.io_port)?, pick(&req.resp_port)?);
         let gtids = req.global_task_ids[node_id as usize].clone();
         let ntasks = gtids.len() as u32;
+        let files = open_files(&req, node_id, &gtids)?;
+        let to_srun =
+            |pick: fn(&stdio::TaskFiles) -> bool| files.iter().filter(|f| pick(f)).count() as u32;
         let init = IoInitMsg {
             version: version.0,
             nodeid: node_id,
-            stdout_objs: ntasks,
-            stderr_objs: ntasks,
+            stdout_objs: to_srun(|f| f.stdout.is_none()),
+            stderr_objs: to_srun(|f| f.stderr.is_none()),
             io_key: req.cred.signature.clone().unwrap_or_default(),
         };
         let (io, io_reader) = io::IoLink::connect(io_addr, &init).map_err(|e| {
@@ -191,8 +195,9 @@ impl Step {
             gid: req.gid,
             gids: req.gids.clone(),
             cwd: req.cwd.clone().unwrap_or_else(|| "/tmp".into()),
+            log_prefix: format!("slurmstepd-{}", h.node_name),
         };
-        let tasks = fork_tasks(&req, &gtids, &node_env, &who)?;
+        let tasks = fork_tasks(&req, &gtids, &node_env, &who, files)?;
         let record = StepRecord {
             job_id: req.step_id.job_id,
             step_id: req.step_id.step_id,
@@ -247,21 +252,18 @@ impl Step {
             if t.gtid == first_gtid {
                 *lock(&stderr0) = Some(t.stderr_writer);
             }
-            let l = self.io.clone();
-            let d = drained.clone();
-            outputs.push(io::relay_output(
-                l.clone(),
-                (IO_STDOUT, t.gtid, t.ltid),
-                t.stdout,
-                d.clone(),
-            ));
-            outputs.push(io::relay_output(
-                l,
-                (IO_STDERR, t.gtid, t.ltid),
-                t.stderr,
-                d,
-            ));
-            stdin.insert(t.gtid, t.stdin);
+            for (kind, stream) in [(IO_STDOUT, t.stdout), (IO_STDERR, t.stderr)] {
+                match stream {
+                    Some(s) => {
+                        let (l, d) = (self.io.clone(), drained.clone());
+                        outputs.push(io::relay_output(l, (kind, t.gtid, t.ltid), s, d));
+                    }
+                    None => drained.mark(t.gtid),
+                }
+            }
+            if let Some(pipe) = t.stdin {
+                stdin.insert(t.gtid, pipe);
+            }
             pids.insert(t.pid, t.gtid);
         }
         let reader = self.io_reader.try_clone();
@@ -269,7 +271,15 @@ impl Step {
         let node = self.node_name.clone();
         let notice = move || cancel_notice(&node, step_id);
         watch_cancel(notice, stderr0.clone(), self.record.pgid);
+        let mut running = pids.len();
         let statuses = wait_tasks(pids, |exited| {
+            running -= exited.len();
+            if running == 0 {
+                // Before srun hears of the last exit (it then ends the job
+                // at once): nothing left for slurmd-rs to kill, and its
+                // REQUEST_TERMINATE_JOB must not wait for our last messages.
+                self.record.remove(&self.spool);
+            }
             if exited.iter().any(|e| e.0 == first_gtid) {
                 // Its stderr may now reach EOF.
                 lock(&stderr0).take();
@@ -286,9 +296,6 @@ impl Step {
                 tell_srun(&*self.auth, self.resp_addr, &msg, self.req.uid);
             }
         });
-        // The tasks are gone: nothing left for slurmd-rs to signal, and a
-        // REQUEST_TERMINATE_JOB now must not wait for our last messages.
-        self.record.remove(&self.spool);
         for o in outputs {
             let _ = o.join();
         }
@@ -411,6 +418,45 @@ fn local_time_str() -> String {
     )
 }
 
+/// Opens the files the request names for the tasks' stdio, as the user.
+fn open_files(
+    req: &LaunchTasksRequest,
+    node_id: u32,
+    gtids: &[u32],
+) -> Result<Vec<stdio::TaskFiles>, Failure> {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default();
+    let user = req.user_name.clone().unwrap_or_default();
+    let cwd = req.cwd.clone().unwrap_or_else(|| "/tmp".into());
+    let job_name = crate::step::env::get(&req.env, "SLURM_JOB_NAME");
+    let names = stdio::Names {
+        patterns: [
+            req.ifname.as_deref(),
+            req.ofname.as_deref(),
+            req.efname.as_deref(),
+        ],
+        ctx: stdio::context(
+            req.step_id.job_id,
+            req.step_id.step_id,
+            node_id,
+            &host,
+            &user,
+            job_name,
+            &cwd,
+        ),
+        open_mode: req.open_mode,
+    };
+    let opened = stdio::as_user(req.uid, req.gid, &req.gids, || {
+        stdio::open_all(&names, gtids)
+    });
+    match opened {
+        Ok(Ok(files)) => Ok(files),
+        Ok(Err(e)) | Err(e) => Err((SlurmRc::ESLURMD_IO_ERROR, format!("stdio file: {e}"))),
+    }
+}
+
 /// This node's index in the step (its place in the credential's step
 /// host list).
 fn node_index(req: &LaunchTasksRequest, node: &str) -> Result<u32, Failure> {
@@ -436,11 +482,12 @@ fn fork_tasks(
     gtids: &[u32],
     node_env: &[String],
     who: &Identity,
+    files: Vec<stdio::TaskFiles>,
 ) -> Result<Vec<Launched>, Failure> {
     let mut started: Vec<Launched> = Vec::new();
     let mut node_env = node_env.to_vec();
     let rlimits = tasks::take_rlimits(&mut node_env);
-    for (ltid, &gtid) in gtids.iter().enumerate() {
+    for ((ltid, &gtid), files) in gtids.iter().enumerate().zip(files) {
         let spec = TaskSpec {
             gtid,
             ltid: ltid as u32,
@@ -449,7 +496,7 @@ fn fork_tasks(
             rlimits: rlimits.clone(),
         };
         let pgid = started.first().map_or(0, |t| t.pid);
-        match tasks::start(&spec, who, pgid) {
+        match tasks::start(&spec, who, pgid, files) {
             Ok(t) => started.push(t),
             Err(e) => {
                 if pgid > 0 {

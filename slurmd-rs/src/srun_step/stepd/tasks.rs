@@ -12,6 +12,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use super::stdio::TaskFiles;
+
 /// Who the tasks run as, and where.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -23,6 +25,8 @@ pub struct Identity {
     pub gids: Vec<u32>,
     /// Working directory (falls back to /tmp, as upstream).
     pub cwd: String,
+    /// How the task's own complaints start: `slurmstepd-<node>`.
+    pub log_prefix: String,
 }
 
 /// One task to start.
@@ -103,12 +107,12 @@ pub struct Launched {
     pub gtid: u32,
     /// Index on this node.
     pub ltid: u32,
-    /// Write end of its stdin.
-    pub stdin: File,
-    /// Read end of its stdout.
-    pub stdout: File,
-    /// Read end of its stderr.
-    pub stderr: File,
+    /// Write end of its stdin (None: it reads a file).
+    pub stdin: Option<File>,
+    /// Read end of its stdout (None: it writes a file).
+    pub stdout: Option<File>,
+    /// Read end of its stderr (None: it writes a file).
+    pub stderr: Option<File>,
     /// A write end of its stderr for the step daemon's own messages
     /// (upstream's stepd writes its errors to task 0's stderr).
     pub stderr_writer: File,
@@ -149,11 +153,12 @@ fn cstrings(v: &[String]) -> Vec<CString> {
 }
 
 /// Forks and execs one task into process group `pgid` (0: a new group led
-/// by this task).
-pub fn start(spec: &TaskSpec, who: &Identity, pgid: i32) -> io::Result<Launched> {
-    let (in_r, in_w) = pipe()?;
-    let (out_r, out_w) = pipe()?;
-    let (err_r, err_w) = pipe()?;
+/// by this task). Streams without a file in `files` get a pipe, whose
+/// other end is returned.
+pub fn start(spec: &TaskSpec, who: &Identity, pgid: i32, files: TaskFiles) -> io::Result<Launched> {
+    let (in_r, in_w) = end_for(files.stdin, true)?;
+    let (out_w, out_r) = end_for(files.stdout, false)?;
+    let (err_w, err_r) = end_for(files.stderr, false)?;
     let path = resolve_command(spec.argv.first().map_or("", String::as_str), &spec.env);
     // SAFETY: the step daemon is single-threaded here (see the module doc).
     let pid = unsafe { libc::fork() };
@@ -167,15 +172,28 @@ pub fn start(spec: &TaskSpec, who: &Identity, pgid: i32) -> io::Result<Launched>
     // Both sides set the group, so it exists before anyone signals it.
     // SAFETY: setpgid on our own child.
     unsafe { libc::setpgid(pid, if pgid == 0 { pid } else { pgid }) };
-    let stderr_writer = File::from(err_w);
     Ok(Launched {
-        stderr_writer,
         pid,
         gtid: spec.gtid,
         ltid: spec.ltid,
-        stdin: File::from(in_w),
-        stdout: File::from(out_r),
-        stderr: File::from(err_r),
+        stdin: in_w,
+        stdout: out_r,
+        stderr: err_r,
+        stderr_writer: File::from(err_w),
+    })
+}
+
+/// (the task's end, our end): the given file for the task and nothing for
+/// us, or a fresh pipe. `input`: the task reads it.
+fn end_for(file: Option<File>, input: bool) -> io::Result<(OwnedFd, Option<File>)> {
+    if let Some(f) = file {
+        return Ok((OwnedFd::from(f), None));
+    }
+    let (r, w) = pipe()?;
+    Ok(if input {
+        (r, Some(File::from(w)))
+    } else {
+        (w, Some(File::from(r)))
     })
 }
 
@@ -199,11 +217,14 @@ fn child(spec: &TaskSpec, who: &Identity, pgid: i32, fds: [i32; 3], path: &str) 
     apply_rlimits(&spec.rlimits);
     if let Err(e) = become_user(who) {
         fail(
-            &format!("slurmstepd: error: cannot become uid {}: {e}\n", who.uid),
+            &format!(
+                "{}: error: cannot become uid {}: {e}\n",
+                who.log_prefix, who.uid
+            ),
             1,
         );
     }
-    enter_cwd(&who.cwd);
+    enter_cwd(&who.cwd, &who.log_prefix);
     let mut env = spec.env.clone();
     // SAFETY: getpid has no preconditions.
     let pid = unsafe { libc::getpid() };
@@ -222,7 +243,7 @@ fn child(spec: &TaskSpec, who: &Identity, pgid: i32, fds: [i32; 3], path: &str) 
     let code = e.raw_os_error().unwrap_or(1);
     let text = strip_os_error_suffix(&e);
     fail(
-        &format!("slurmstepd: error: execve(): {path}: {text}\n"),
+        &format!("{}: error: execve(): {path}: {text}\n", who.log_prefix),
         code,
     );
 }
@@ -263,12 +284,12 @@ fn become_user(who: &Identity) -> io::Result<()> {
 }
 
 /// chdir to the job's directory, else /tmp with upstream's complaint.
-fn enter_cwd(cwd: &str) {
+fn enter_cwd(cwd: &str, prefix: &str) {
     if std::env::set_current_dir(cwd).is_ok() {
         return;
     }
     let e = strip_os_error_suffix(&io::Error::last_os_error());
-    let msg = format!("slurmstepd: error: couldn't chdir to `{cwd}': {e}: going to /tmp instead\n");
+    let msg = format!("{prefix}: error: couldn't chdir to `{cwd}': {e}: going to /tmp instead\n");
     // SAFETY: write to our stderr.
     unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
     let _ = std::env::set_current_dir("/tmp");
