@@ -358,6 +358,7 @@ fn signal_tasks(
         .iter()
         .find(|x| x.step.job_id == job_id)
         .map(|x| x.uid)
+        .or_else(|| srun_step::launch::job_owner(server, job_id))
     else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
@@ -375,14 +376,16 @@ fn signal_tasks(
         // The batch shell alone (`kill(pgid)`).
         true
     } else if s.flags & kill_flags::FULL_JOB != 0 {
+        if srun_step::launch::signal_job_steps(server, job_id, s.signal) > 0
+            && !has_running_steps(agent, job_id)
+        {
+            return rc(SlurmRc::SUCCESS);
+        }
         false
     } else if s.flags & kill_flags::STEPS_ONLY != 0 && !terminate {
-        // Every step but the batch script: no srun steps run here yet.
-        debug!(
-            job_id,
-            signal = s.signal,
-            "no steps besides the batch script to signal"
-        );
+        // Every step but the batch script: the srun steps.
+        let n = srun_step::launch::signal_job_steps(server, job_id, s.signal);
+        debug!(job_id, signal = s.signal, steps = n, "signalled srun steps");
         return rc(SlurmRc::SUCCESS);
     } else if step == NO_VAL || step == wire_step::BATCH {
         // The whole batch step (upstream signals its container).

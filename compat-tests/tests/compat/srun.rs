@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use compat_tests::{Cluster, ClusterOpts, Golden, Output};
+use compat_tests::{Cluster, ClusterOpts, Golden, Output, TEST_USER};
 
 use crate::jobs_common::{
     job_id, marker, wait_done, wait_no_process, wait_node_state, wait_processes,
@@ -273,4 +273,60 @@ fn srun_io_options_and_launch_errors() {
         &["sh", "-c", "cat out-0.txt out-1.txt err-0.txt err-1.txt"],
     );
     g.run(&c, "no_newline", &["srun", "printf", "a\\nb"]);
+    // Much output through srun's I/O: every byte, in order.
+    g.run(
+        &c,
+        "big_output",
+        &["sh", "-c", "srun seq 1 200000 | md5sum"],
+    );
+    g.run(
+        &c,
+        "big_stderr",
+        &[
+            "sh",
+            "-c",
+            "srun sh -c 'seq 1 50000 >&2' 2>&1 >/dev/null | md5sum",
+        ],
+    );
+    // stdin goes to task 0 only; the other task sees EOF.
+    let out = sorted(c.run_with_stdin(&["srun", "-n2", "-l", "cat"], "only task 0\n"));
+    g.check(&c, "stdin_task0", &out);
+    // An ordinary user: its ids, groups, and the directory it runs in.
+    let user = TEST_USER;
+    g.run_as(
+        &c,
+        "as_user",
+        user,
+        &["srun", "sh", "-c", "id -un; id -gn; pwd"],
+    );
+}
+
+#[test]
+fn srun_step_gets_job_signals() {
+    if !controller_has_steps() {
+        return;
+    }
+    let c = Cluster::start(ClusterOpts::with_nodes(1));
+    let g = Golden::new("srun_signal");
+    let pattern = format!("{}-usr1", marker(&c));
+    let task = format!(
+        "perl -e '$| = 1; $SIG{{USR1}} = sub {{ print \"task got USR1\\n\"; exit 3 }}; sleep 300' {pattern}"
+    );
+    let script = format!("#!/bin/sh\nsrun {task} 2>err.txt\necho step rc=$?\n");
+    let id = job_id(&g.run_stdin(
+        &c,
+        "submit",
+        &["sbatch", "--parsable", "-N1", "-o", "out.txt"],
+        &script,
+    ));
+    wait_processes(&c, &pattern, 2);
+    // scancel -s without --batch/--full: every step but the batch shell.
+    g.run(&c, "scancel_usr1", &["scancel", "-s", "USR1", &id]);
+    wait_done(&c, &id);
+    g.run(&c, "out", &["cat", "out.txt"]);
+    g.check(
+        &c,
+        "err",
+        &sorted_stderr(c.run(&["sh", "-c", "cat err.txt >&2"])),
+    );
 }

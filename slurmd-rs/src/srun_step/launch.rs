@@ -233,6 +233,34 @@ fn kill_group(pgid: i32, sig: i32) {
     }
 }
 
+/// The owner of `job_id`'s srun steps here, if any run.
+pub fn job_owner(server: &Server, job_id: u32) -> Option<u32> {
+    StepRecord::all(spool(server))
+        .into_iter()
+        .find(|r| r.job_id == job_id)
+        .map(|r| r.uid)
+}
+
+/// A job-wide signal (`scancel -s`, KILL_STEPS_ONLY / KILL_FULL_JOB) to
+/// every srun step of `job_id`; returns how many steps there were.
+pub fn signal_job_steps(server: &Server, job_id: u32, signal: u16) -> usize {
+    let sig = i32::from(signal);
+    let steps: Vec<StepRecord> = StepRecord::all(spool(server))
+        .into_iter()
+        .filter(|r| r.job_id == job_id)
+        .collect();
+    for r in &steps {
+        info!(job_id, step_id = r.step_id, sig, "signal srun step");
+        match sig {
+            libc::SIGKILL => cancel(*r),
+            // SIG_* pseudo-signals (time limit notices...) are not delivered.
+            1..=64 => kill_group(r.pgid, sig),
+            _ => {}
+        }
+    }
+    steps.len()
+}
+
 /// REQUEST_TERMINATE_JOB and friends: SIGKILL every srun step of `job_id`
 /// on this node; returns how many there were.
 pub fn kill_job_steps(server: &Server, job_id: u32) -> usize {
