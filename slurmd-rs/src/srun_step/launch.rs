@@ -103,6 +103,7 @@ fn check_request(server: &Server, req: &Request, l: &LaunchTasksRequest) -> Resu
     if c.step_id.job_id != l.step_id.job_id
         || c.step_id.step_id != l.step_id.step_id
         || c.uid != l.uid
+        || c.gid != l.gid
     {
         warn!("job credential does not match the launch request");
         return Err(SlurmRc::ESLURMD_INVALID_JOB_CREDENTIAL);
@@ -262,17 +263,22 @@ pub fn signal_job_steps(server: &Server, job_id: u32, signal: u16) -> usize {
 }
 
 /// REQUEST_TERMINATE_JOB and friends: SIGKILL every srun step of `job_id`
-/// on this node; returns how many there were.
+/// on this node; returns how many still had tasks running. Steps whose
+/// tasks are done only lose what the tasks left behind.
 pub fn kill_job_steps(server: &Server, job_id: u32) -> usize {
     let steps: Vec<StepRecord> = StepRecord::all(spool(server))
         .into_iter()
         .filter(|r| r.job_id == job_id)
         .collect();
     for r in &steps {
-        info!(job_id, step_id = r.step_id, "killing srun step");
-        cancel(*r);
+        if r.tasks_done {
+            kill_group(r.pgid, libc::SIGKILL);
+        } else {
+            info!(job_id, step_id = r.step_id, "killing srun step");
+            cancel(*r);
+        }
     }
-    steps.len()
+    steps.iter().filter(|r| !r.tasks_done).count()
 }
 
 /// Waits (bounded) until no srun step of `job_id` runs here.
@@ -280,7 +286,7 @@ pub async fn wait_job_steps_gone(server: Arc<Server>, job_id: u32, limit: Durati
     let deadline = tokio::time::Instant::now() + limit;
     while StepRecord::all(spool(&server))
         .iter()
-        .any(|r| r.job_id == job_id)
+        .any(|r| r.job_id == job_id && !r.tasks_done)
     {
         if tokio::time::Instant::now() > deadline {
             warn!(job_id, "srun steps still running after termination");

@@ -94,6 +94,9 @@ pub struct StepRecord {
     pub pgid: i32,
     /// The step's owner.
     pub uid: u32,
+    /// Every task has exited; the daemon is sending its last messages or
+    /// waiting for output a task's background child still holds.
+    pub tasks_done: bool,
 }
 
 const RECORD_PREFIX: &str = "srun-step.";
@@ -108,7 +111,13 @@ impl StepRecord {
     pub fn save(&self, spool: &Path) -> std::io::Result<()> {
         let path = Self::path(spool, self.job_id, self.step_id);
         let tmp = path.with_extension("tmp");
-        let text = format!("{} {} {}\n", self.stepd_pid, self.pgid, self.uid);
+        let text = format!(
+            "{} {} {} {}\n",
+            self.stepd_pid,
+            self.pgid,
+            self.uid,
+            u8::from(self.tasks_done)
+        );
         std::fs::write(&tmp, text)?;
         std::fs::rename(tmp, path)
     }
@@ -126,12 +135,14 @@ impl StepRecord {
             let text = std::fs::read_to_string(spool.join(&name)).ok()?;
             let mut f = text.split_whitespace().map(str::parse::<i64>);
             let (pid, pgid, uid) = (f.next()?.ok()?, f.next()?.ok()?, f.next()?.ok()?);
+            let tasks_done = f.next().and_then(Result::ok) == Some(1);
             let rec = StepRecord {
                 job_id,
                 step_id,
                 stepd_pid: i32::try_from(pid).ok()?,
                 pgid: i32::try_from(pgid).ok()?,
                 uid: u32::try_from(uid).ok()?,
+                tasks_done,
             };
             rec.daemon_alive().then_some(rec)
         })
@@ -178,6 +189,7 @@ mod tests {
             stepd_pid: std::process::id() as i32,
             pgid: 99,
             uid: 1000,
+            tasks_done: false,
         };
         me.save(dir.path()).unwrap();
         // A record whose daemon is gone (pid far above pid_max).
@@ -188,6 +200,12 @@ mod tests {
         };
         gone.save(dir.path()).unwrap();
         assert_eq!(StepRecord::all(dir.path()), vec![me]);
+        let done = StepRecord {
+            tasks_done: true,
+            ..me
+        };
+        done.save(dir.path()).unwrap();
+        assert_eq!(StepRecord::all(dir.path()), vec![done]);
         me.remove(dir.path());
         assert!(StepRecord::all(dir.path()).is_empty());
     }

@@ -85,9 +85,15 @@ impl Drained {
     }
 }
 
+/// `LAUNCH_BUFFERED_IO`: srun wants whole lines (not `--unbuffered`).
+pub const LAUNCH_BUFFERED_IO: u32 = 1 << 3;
+
 /// The next frame's worth of `buf`: one line (at most MAX_MSG_LEN bytes),
-/// or, when `eof`, whatever is left.
-fn next_chunk(buf: &[u8], eof: bool) -> Option<usize> {
+/// or, when `eof` or not `buffered`, whatever is there.
+fn next_chunk(buf: &[u8], eof: bool, buffered: bool) -> Option<usize> {
+    if !buffered && !buf.is_empty() {
+        return Some(buf.len().min(MAX_MSG_LEN));
+    }
     let window = &buf[..buf.len().min(MAX_MSG_LEN)];
     match window.iter().position(|&b| b == b'\n') {
         Some(i) => Some(i + 1),
@@ -105,6 +111,7 @@ pub fn relay_output(
     (kind, gtid, ltid): (u16, u32, u32),
     mut from: File,
     drained: Arc<Drained>,
+    buffered: bool,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let hdr = |length: usize| IoHdr {
@@ -123,7 +130,7 @@ pub fn relay_output(
                 Err(_) => 0,
             };
             buf.extend_from_slice(&chunk[..n]);
-            while let Some(len) = next_chunk(&buf, n == 0) {
+            while let Some(len) = next_chunk(&buf, n == 0, buffered) {
                 if connected && link.send(hdr(len), &buf[..len]).is_err() {
                     debug!(gtid, kind, "srun I/O connection lost");
                     connected = false;
@@ -177,11 +184,15 @@ mod tests {
 
     #[test]
     fn frames_are_lines_capped_at_max_msg_len() {
-        assert_eq!(next_chunk(b"ab\ncd\n", false), Some(3));
-        assert_eq!(next_chunk(b"abc", false), None);
-        assert_eq!(next_chunk(b"abc", true), Some(3));
-        assert_eq!(next_chunk(b"", true), None);
+        assert_eq!(next_chunk(b"ab\ncd\n", false, true), Some(3));
+        assert_eq!(next_chunk(b"abc", false, true), None);
+        assert_eq!(next_chunk(b"abc", true, true), Some(3));
+        assert_eq!(next_chunk(b"", true, true), None);
         let long = vec![b'x'; MAX_MSG_LEN + 5];
-        assert_eq!(next_chunk(&long, false), Some(MAX_MSG_LEN));
+        assert_eq!(next_chunk(&long, false, true), Some(MAX_MSG_LEN));
+        // --unbuffered: whatever arrived, still in MAX_MSG_LEN pieces.
+        assert_eq!(next_chunk(b"ab\ncd", false, false), Some(5));
+        assert_eq!(next_chunk(&long, false, false), Some(MAX_MSG_LEN));
+        assert_eq!(next_chunk(b"", true, false), None);
     }
 }

@@ -193,7 +193,7 @@ impl Step {
         let who = Identity {
             uid: req.uid,
             gid: req.gid,
-            gids: req.gids.clone(),
+            gids: groups(&req),
             cwd: req.cwd.clone().unwrap_or_else(|| "/tmp".into()),
             log_prefix: format!("slurmstepd-{}", h.node_name),
         };
@@ -204,6 +204,7 @@ impl Step {
             stepd_pid: std::process::id() as i32,
             pgid: tasks[0].pid,
             uid: req.uid,
+            tasks_done: false,
         };
         let spool = PathBuf::from(&h.spool_dir);
         if let Err(e) = record.save(&spool) {
@@ -246,6 +247,7 @@ impl Step {
         let mut stdin = HashMap::new();
         let mut pids = HashMap::new();
         let drained = Arc::new(io::Drained::default());
+        let buffered = self.req.flags & io::LAUNCH_BUFFERED_IO != 0;
         let first_gtid = self.tasks[0].gtid;
         let stderr0 = Arc::new(Mutex::new(None));
         for t in self.tasks {
@@ -256,7 +258,8 @@ impl Step {
                 match stream {
                     Some(s) => {
                         let (l, d) = (self.io.clone(), drained.clone());
-                        outputs.push(io::relay_output(l, (kind, t.gtid, t.ltid), s, d));
+                        let ids = (kind, t.gtid, t.ltid);
+                        outputs.push(io::relay_output(l, ids, s, d, buffered));
                     }
                     None => drained.mark(t.gtid),
                 }
@@ -276,9 +279,15 @@ impl Step {
             running -= exited.len();
             if running == 0 {
                 // Before srun hears of the last exit (it then ends the job
-                // at once): nothing left for slurmd-rs to kill, and its
-                // REQUEST_TERMINATE_JOB must not wait for our last messages.
-                self.record.remove(&self.spool);
+                // at once): the job's REQUEST_TERMINATE_JOB must not wait
+                // for our last messages, only kill what the tasks left.
+                let done = StepRecord {
+                    tasks_done: true,
+                    ..self.record
+                };
+                if let Err(e) = done.save(&self.spool) {
+                    warn!("cannot update the step record: {e}");
+                }
             }
             if exited.iter().any(|e| e.0 == first_gtid) {
                 // Its stderr may now reach EOF.
@@ -296,6 +305,8 @@ impl Step {
                 tell_srun(&*self.auth, self.resp_addr, &msg, self.req.uid);
             }
         });
+        // As upstream, srun waits for the I/O: a background child still
+        // holding a task's output keeps the step (and srun) going.
         for o in outputs {
             let _ = o.join();
         }
@@ -418,6 +429,17 @@ fn local_time_str() -> String {
     )
 }
 
+/// The user's groups: the signed credential's when it has them (the
+/// request's own list is not covered by the signature).
+fn groups(req: &LaunchTasksRequest) -> Vec<u32> {
+    let signed = &req.cred.credential.gids;
+    if signed.is_empty() {
+        req.gids.clone()
+    } else {
+        signed.clone()
+    }
+}
+
 /// Opens the files the request names for the tasks' stdio, as the user.
 fn open_files(
     req: &LaunchTasksRequest,
@@ -448,7 +470,7 @@ fn open_files(
         ),
         open_mode: req.open_mode,
     };
-    let opened = stdio::as_user(req.uid, req.gid, &req.gids, || {
+    let opened = stdio::as_user(req.uid, req.gid, &groups(req), || {
         stdio::open_all(&names, gtids)
     });
     match opened {
