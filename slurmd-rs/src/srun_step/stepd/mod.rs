@@ -139,23 +139,7 @@ impl Step {
                 .map_err(fail(SlurmRc::ESLURMD_FORK_FAILED))?,
         );
         let node_id = node_index(&req, &h.node_name)?;
-        let srun_ip = match req.orig_addr {
-            wire::addr::SlurmAddr::Inet(a) => a.ip(),
-            wire::addr::SlurmAddr::Unset => h.srun_ip.parse().map_err(|e| {
-                (
-                    SlurmRc::ESLURMD_IO_ERROR,
-                    format!("srun address {:?}: {e}", h.srun_ip),
-                )
-            })?,
-        };
-        let pick = |ports: &[u16]| -> Result<SocketAddr, Failure> {
-            let n = ports.len().max(1);
-            let port = *ports
-                .get(node_id as usize % n)
-                .ok_or((SlurmRc::ESLURMD_IO_ERROR, "no srun port".to_string()))?;
-            Ok(SocketAddr::new(srun_ip, port))
-        };
-        let (io_addr, resp_addr) = (pick(&req.io_port)?, pick(&req.resp_port)?);
+        let (io_addr, resp_addr) = srun_addrs(&req, h, node_id)?;
         let gtids = req.global_task_ids[node_id as usize].clone();
         let ntasks = gtids.len() as u32;
         let files = open_files(&req, node_id, &gtids)?;
@@ -233,7 +217,7 @@ impl Step {
     }
 
     /// Tasks running: report, relay, wait, report again, clean up.
-    fn run(self) {
+    fn run(mut self) {
         let step_id = self.wire_step_id();
         let launched = Message::LaunchTasksResponse(LaunchTasksResponse {
             step_id,
@@ -243,51 +227,22 @@ impl Step {
             task_ids: self.tasks.iter().map(|t| t.gtid).collect(),
         });
         self.tell_srun(&launched);
-        let mut outputs = Vec::new();
-        let mut stdin = HashMap::new();
-        let mut pids = HashMap::new();
-        let drained = Arc::new(io::Drained::default());
         let buffered = self.req.flags & io::LAUNCH_BUFFERED_IO != 0;
         let first_gtid = self.tasks[0].gtid;
-        let stderr0 = Arc::new(Mutex::new(None));
-        for t in self.tasks {
-            if t.gtid == first_gtid {
-                *lock(&stderr0) = Some(t.stderr_writer);
-            }
-            for (kind, stream) in [(IO_STDOUT, t.stdout), (IO_STDERR, t.stderr)] {
-                match stream {
-                    Some(s) => {
-                        let (l, d) = (self.io.clone(), drained.clone());
-                        let ids = (kind, t.gtid, t.ltid);
-                        outputs.push(io::relay_output(l, ids, s, d, buffered));
-                    }
-                    None => drained.mark(t.gtid),
-                }
-            }
-            if let Some(pipe) = t.stdin {
-                stdin.insert(t.gtid, pipe);
-            }
-            pids.insert(t.pid, t.gtid);
+        let relays = Relays::start(std::mem::take(&mut self.tasks), &self.io, buffered);
+        match self.io_reader.try_clone() {
+            Ok(r) => drop(io::relay_stdin(r, relays.stdin)),
+            Err(e) => warn!("no stdin for the tasks: {e}"),
         }
-        let reader = self.io_reader.try_clone();
-        io::relay_stdin(self.io_reader, stdin);
+        let (drained, stderr0) = (relays.drained, relays.stderr0);
         let node = self.node_name.clone();
         let notice = move || cancel_notice(&node, step_id);
         watch_cancel(notice, stderr0.clone(), self.record.pgid);
-        let mut running = pids.len();
-        let statuses = wait_tasks(pids, |exited| {
+        let mut running = relays.pids.len();
+        let statuses = wait_tasks(relays.pids, |exited| {
             running -= exited.len();
             if running == 0 {
-                // Before srun hears of the last exit (it then ends the job
-                // at once): the job's REQUEST_TERMINATE_JOB must not wait
-                // for our last messages, only kill what the tasks left.
-                let done = StepRecord {
-                    tasks_done: true,
-                    ..self.record
-                };
-                if let Err(e) = done.save(&self.spool) {
-                    warn!("cannot update the step record: {e}");
-                }
+                self.mark_tasks_done();
             }
             if exited.iter().any(|e| e.0 == first_gtid) {
                 // Its stderr may now reach EOF.
@@ -296,28 +251,55 @@ impl Step {
             // Output first (bounded: a background child may hold a pipe).
             let gtids: Vec<u32> = exited.iter().map(|e| e.0).collect();
             drained.wait(&gtids, OUTPUT_GRACE);
-            for (status, gtids) in group_by_status(exited) {
-                let msg = Message::TaskExit(TaskExit {
-                    return_code: status as u32,
-                    task_id_list: gtids,
-                    step_id,
-                });
-                tell_srun(&*self.auth, self.resp_addr, &msg, self.req.uid);
-            }
+            self.report_exits(exited);
         });
         // As upstream, srun waits for the I/O: a background child still
         // holding a task's output keeps the step (and srun) going.
-        for o in outputs {
+        for o in relays.outputs {
             let _ = o.join();
         }
-        if let Ok(r) = reader {
-            let _ = r.shutdown(std::net::Shutdown::Both);
+        let _ = self.io_reader.shutdown(std::net::Shutdown::Both);
+        self.complete(step_rc(&statuses));
+        self.record.remove(&self.spool);
+        info!(
+            "StepId={}.{} done on node {}",
+            step_id.job_id, step_id.step_id, self.node_id
+        );
+    }
+
+    /// Before srun hears of the last exit (it then ends the job at once):
+    /// the job's REQUEST_TERMINATE_JOB must not wait for our last
+    /// messages, only kill what the tasks left.
+    fn mark_tasks_done(&self) {
+        let done = StepRecord {
+            tasks_done: true,
+            ..self.record
+        };
+        if let Err(e) = done.save(&self.spool) {
+            warn!("cannot update the step record: {e}");
         }
+    }
+
+    /// MESSAGE_TASK_EXIT to srun, one per exit status.
+    fn report_exits(&self, exited: &[(u32, i32)]) {
+        for (status, gtids) in group_by_status(exited) {
+            let msg = Message::TaskExit(TaskExit {
+                return_code: status as u32,
+                task_id_list: gtids,
+                step_id: self.req.step_id,
+            });
+            self.tell_srun(&msg);
+        }
+    }
+
+    /// REQUEST_STEP_COMPLETE for this node (its rank alone: no reverse
+    /// tree of step daemons here, the controller takes ranges from each).
+    fn complete(&self, step_rc: u32) {
         let complete = Message::StepComplete(StepComplete {
-            step_id,
+            step_id: self.req.step_id,
             range_first: self.node_id,
             range_last: self.node_id,
-            step_rc: step_rc(&statuses),
+            step_rc,
             jobacct: None,
         });
         match report::to_controller(&self.link, &complete) {
@@ -327,11 +309,6 @@ impl Step {
             Ok(_) => {}
             Err(e) => error!("step complete not delivered: {e}"),
         }
-        self.record.remove(&self.spool);
-        info!(
-            "StepId={}.{} done on node {}",
-            step_id.job_id, step_id.step_id, self.node_id
-        );
     }
 
     fn wire_step_id(&self) -> WireStepId {
@@ -340,6 +317,54 @@ impl Step {
 
     fn tell_srun(&self, msg: &Message) {
         tell_srun(&*self.auth, self.resp_addr, msg, self.req.uid);
+    }
+}
+
+/// The tasks' I/O relays, and what the rest of the step needs of them.
+struct Relays {
+    /// The output relay threads.
+    outputs: Vec<std::thread::JoinHandle<()>>,
+    /// stdin pipes by gtid (for the stdin relay).
+    stdin: HashMap<u32, std::fs::File>,
+    /// pid → gtid.
+    pids: HashMap<i32, u32>,
+    /// Which tasks' output is all sent.
+    drained: Arc<io::Drained>,
+    /// Task 0's stderr, for the daemon's own notices.
+    stderr0: Arc<Mutex<Option<std::fs::File>>>,
+}
+
+impl Relays {
+    fn start(tasks: Vec<Launched>, link: &io::IoLink, buffered: bool) -> Relays {
+        let mut r = Relays {
+            outputs: Vec::new(),
+            stdin: HashMap::new(),
+            pids: HashMap::new(),
+            drained: Arc::new(io::Drained::default()),
+            stderr0: Arc::new(Mutex::new(None)),
+        };
+        let first_gtid = tasks[0].gtid;
+        for t in tasks {
+            if t.gtid == first_gtid {
+                *lock(&r.stderr0) = Some(t.stderr_writer);
+            }
+            for (kind, stream) in [(IO_STDOUT, t.stdout), (IO_STDERR, t.stderr)] {
+                match stream {
+                    Some(s) => {
+                        let ids = (kind, t.gtid, t.ltid);
+                        let d = r.drained.clone();
+                        r.outputs
+                            .push(io::relay_output(link.clone(), ids, s, d, buffered));
+                    }
+                    None => r.drained.mark(t.gtid),
+                }
+            }
+            if let Some(pipe) = t.stdin {
+                r.stdin.insert(t.gtid, pipe);
+            }
+            r.pids.insert(t.pid, t.gtid);
+        }
+        r
     }
 }
 
@@ -477,6 +502,31 @@ fn open_files(
         Ok(Ok(files)) => Ok(files),
         Ok(Err(e)) | Err(e) => Err((SlurmRc::ESLURMD_IO_ERROR, format!("stdio file: {e}"))),
     }
+}
+
+/// srun's I/O and response addresses for this node: its IP (as packed,
+/// else the launch request's peer) with the node's pick of its ports.
+fn srun_addrs(
+    req: &LaunchTasksRequest,
+    h: &Handover,
+    node_id: u32,
+) -> Result<(SocketAddr, SocketAddr), Failure> {
+    let srun_ip = match req.orig_addr {
+        wire::addr::SlurmAddr::Inet(a) => a.ip(),
+        wire::addr::SlurmAddr::Unset => h.srun_ip.parse().map_err(|e| {
+            (
+                SlurmRc::ESLURMD_IO_ERROR,
+                format!("srun address {:?}: {e}", h.srun_ip),
+            )
+        })?,
+    };
+    let pick = |ports: &[u16]| -> Result<SocketAddr, Failure> {
+        let port = *ports
+            .get(node_id as usize % ports.len().max(1))
+            .ok_or((SlurmRc::ESLURMD_IO_ERROR, "no srun port".to_string()))?;
+        Ok(SocketAddr::new(srun_ip, port))
+    };
+    Ok((pick(&req.io_port)?, pick(&req.resp_port)?))
 }
 
 /// This node's index in the step (its place in the credential's step
