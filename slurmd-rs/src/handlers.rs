@@ -500,7 +500,7 @@ fn terminate_job(
     }
     let agent = server.agent.clone();
     // srun steps are killed at once; the Epilog waits for them below.
-    let srun_steps = srun_step::launch::kill_job_steps(server, job_id);
+    let srun_steps = srun_step::launch::terminate_job_steps(server, job_id, why == "timelimit");
     let running = has_running_steps(&agent, job_id) || srun_steps > 0;
     let epilog = server.ctl.as_ref().and_then(|c| c.report.epilog.clone());
     info!(job_id, why, running, "terminate job");
@@ -535,13 +535,16 @@ fn terminate_job(
     }
     let srv = server.clone();
     tokio::spawn(async move {
-        if srun_steps > 0 {
-            let grace = Duration::from_secs(u64::from(agent.settings().kill_wait) + 10);
-            srun_step::launch::wait_job_steps_gone(srv, job_id, grace).await;
-        }
-        if has_running_steps(&agent, job_id) && !agent.terminate_job(job_id, None).await {
-            warn!(job_id, "processes of the job survived termination");
-        }
+        let kill_wait = Duration::from_secs(u64::from(agent.settings().kill_wait));
+        let batch = async {
+            if has_running_steps(&agent, job_id) && !agent.terminate_job(job_id, None).await {
+                warn!(job_id, "processes of the job survived termination");
+            }
+        };
+        tokio::join!(
+            srun_step::launch::finish_job_steps(srv, job_id, kill_wait),
+            batch
+        );
         let status = match (&epilog, &ctl) {
             (Some(path), Some(ctl)) => {
                 let s = scripts::run_prep(

@@ -11,7 +11,7 @@ use std::time::Duration;
 use compat_tests::{Cluster, ClusterOpts, Golden, Output, TEST_USER};
 
 use crate::jobs_common::{
-    job_id, marker, wait_done, wait_no_process, wait_node_state, wait_processes,
+    job_id, marker, wait_done, wait_job_states, wait_no_process, wait_node_state, wait_processes,
 };
 
 /// Whether the controller under test creates job steps (upstream's does).
@@ -323,6 +323,43 @@ fn srun_step_gets_job_signals() {
     // scancel -s without --batch/--full: every step but the batch shell.
     g.run(&c, "scancel_usr1", &["scancel", "-s", "USR1", &id]);
     wait_done(&c, &id);
+    g.run(&c, "out", &["cat", "out.txt"]);
+    g.check(
+        &c,
+        "err",
+        &sorted_stderr(c.run(&["sh", "-c", "cat err.txt >&2"])),
+    );
+}
+
+#[test]
+fn srun_step_of_a_job_over_its_time_limit() {
+    if !controller_has_steps() {
+        return;
+    }
+    let c = Cluster::start(ClusterOpts::with_nodes(2));
+    let g = Golden::new("srun_timelimit");
+    let (task, pattern) = sleeper(&c, "limit", "");
+    // Two nodes: only the step's first node says why the step ends.
+    let script = format!("#!/bin/sh\nsrun {task} 2>err.txt\necho step rc=$?\n");
+    let id = job_id(&g.run_stdin(
+        &c,
+        "submit",
+        &[
+            "sbatch",
+            "--parsable",
+            "-p",
+            "short",
+            "-N2",
+            "-n2",
+            "-o",
+            "out.txt",
+        ],
+        &script,
+    ));
+    wait_processes(&c, &pattern, 3);
+    // Upstream checks time limits every 30 s: the job ends 60-90 s in.
+    wait_job_states(&c, &id, &["TIMEOUT"], Duration::from_secs(150));
+    wait_no_process(&c, &pattern, Duration::from_secs(30));
     g.run(&c, "out", &["cat", "out.txt"]);
     g.check(
         &c,

@@ -15,6 +15,7 @@ use wire::msg::cred::CredError;
 use wire::msg::srun::LaunchTasksRequest;
 use wire::msg::{Message, SignalTasks};
 
+use super::stepd::Request as StepdRequest;
 use super::{Handover, StepRecord};
 use crate::server::{Request, Server};
 
@@ -64,7 +65,7 @@ pub async fn launch(server: &Arc<Server>, req: &Request, l: LaunchTasksRequest) 
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default(),
         srun_ip: req.peer.ip().to_string(),
-        node_cpus: server.agent.steps().node().cpus,
+        node_cpus: settings.node.cpus,
         version: req.header.version.0,
         body: req.body.clone(),
     };
@@ -213,15 +214,20 @@ pub fn signal(server: &Server, req: &Request, s: SignalTasks, terminate: bool) -
 }
 
 /// Kills a step by request: its daemon first writes upstream's
-/// "CANCELLED" notice to srun, then kills the tasks (SIGUSR1 to it); we
-/// SIGKILL them too a little later in case the daemon cannot.
+/// "CANCELLED" notice to srun, then kills the tasks; we SIGKILL them too a
+/// little later in case the daemon cannot.
 fn cancel(rec: StepRecord) {
-    // SAFETY: kill has no memory effects.
-    unsafe { libc::kill(rec.stepd_pid, libc::SIGUSR1) };
+    ask(&rec, StepdRequest::Kill);
     std::thread::spawn(move || {
         std::thread::sleep(CANCEL_FALLBACK);
         kill_group(rec.pgid, libc::SIGKILL);
     });
+}
+
+/// Sends a request to a step daemon.
+fn ask(rec: &StepRecord, what: StepdRequest) {
+    // SAFETY: kill has no memory effects.
+    unsafe { libc::kill(rec.stepd_pid, what.signal()) };
 }
 
 fn kill_group(pgid: i32, sig: i32) {
@@ -246,10 +252,7 @@ pub fn job_owner(server: &Server, job_id: u32) -> Option<u32> {
 /// every srun step of `job_id`; returns how many steps there were.
 pub fn signal_job_steps(server: &Server, job_id: u32, signal: u16) -> usize {
     let sig = i32::from(signal);
-    let steps: Vec<StepRecord> = StepRecord::all(spool(server))
-        .into_iter()
-        .filter(|r| r.job_id == job_id)
-        .collect();
+    let steps = job_steps(server, job_id);
     for r in &steps {
         info!(job_id, step_id = r.step_id, sig, "signal srun step");
         match sig {
@@ -262,35 +265,61 @@ pub fn signal_job_steps(server: &Server, job_id: u32, signal: u16) -> usize {
     steps.len()
 }
 
-/// REQUEST_TERMINATE_JOB and friends: SIGKILL every srun step of `job_id`
-/// on this node; returns how many still had tasks running. Steps whose
-/// tasks are done only lose what the tasks left behind.
-pub fn kill_job_steps(server: &Server, job_id: u32) -> usize {
-    let steps: Vec<StepRecord> = StepRecord::all(spool(server))
+/// The srun steps of `job_id` here.
+fn job_steps(server: &Server, job_id: u32) -> Vec<StepRecord> {
+    StepRecord::all(spool(server))
         .into_iter()
         .filter(|r| r.job_id == job_id)
-        .collect();
+        .collect()
+}
+
+/// REQUEST_TERMINATE_JOB and friends, first part (`_rpc_terminate_job`'s
+/// SIGCONT + SIGTERM to every step): each srun step of `job_id` says why
+/// and gets SIGCONT and SIGTERM. Returns how many still had tasks
+/// running; [`finish_job_steps`] does the rest.
+pub fn terminate_job_steps(server: &Server, job_id: u32, time_limit: bool) -> usize {
+    let what = if time_limit {
+        StepdRequest::TimeLimit
+    } else {
+        StepdRequest::Terminate
+    };
+    let steps = job_steps(server, job_id);
     for r in &steps {
         if r.tasks_done {
+            // Only what the tasks left behind (background children).
             kill_group(r.pgid, libc::SIGKILL);
         } else {
-            info!(job_id, step_id = r.step_id, "killing srun step");
-            cancel(*r);
+            info!(job_id, step_id = r.step_id, "terminating srun step");
+            ask(r, what);
         }
     }
     steps.iter().filter(|r| !r.tasks_done).count()
 }
 
-/// Waits (bounded) until no srun step of `job_id` runs here.
-pub async fn wait_job_steps_gone(server: Arc<Server>, job_id: u32, limit: Duration) {
+/// Second part: waits up to `kill_wait` (at least 5 s, as upstream) for
+/// the steps to end, then SIGKILLs what is left and waits (bounded) for
+/// that too.
+pub async fn finish_job_steps(server: Arc<Server>, job_id: u32, kill_wait: Duration) {
+    if wait_steps_gone(&server, job_id, kill_wait.max(Duration::from_secs(5))).await {
+        return;
+    }
+    for r in job_steps(&server, job_id) {
+        kill_group(r.pgid, libc::SIGKILL);
+    }
+    if !wait_steps_gone(&server, job_id, Duration::from_secs(10)).await {
+        warn!(job_id, "srun steps still running after SIGKILL");
+    }
+}
+
+/// Whether every srun step of `job_id` ended its tasks within `limit`.
+async fn wait_steps_gone(server: &Server, job_id: u32, limit: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + limit;
-    while StepRecord::all(spool(&server))
-        .iter()
-        .any(|r| r.job_id == job_id && !r.tasks_done)
-    {
+    loop {
+        if !job_steps(server, job_id).iter().any(|r| !r.tasks_done) {
+            return true;
+        }
         if tokio::time::Instant::now() > deadline {
-            warn!(job_id, "srun steps still running after termination");
-            return;
+            return false;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

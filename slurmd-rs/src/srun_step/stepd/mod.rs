@@ -55,8 +55,8 @@ pub fn main() -> ExitCode {
         Err(e) => return answer(Err((SlurmRc::ESLURMD_FORK_FAILED, e))),
     };
     init_logging(&handover.log_file);
-    // Only the cancel watcher takes SIGUSR1 (tasks reset their mask).
-    block_sigusr1();
+    // Only the request watcher takes them (tasks reset their mask).
+    block_request_signals();
     match Step::start(&handover) {
         Err(f) => answer(Err(f)),
         Ok(step) => {
@@ -236,8 +236,9 @@ impl Step {
         }
         let (drained, stderr0) = (relays.drained, relays.stderr0);
         let node = self.node_name.clone();
-        let notice = move || cancel_notice(&node, step_id);
-        watch_cancel(notice, stderr0.clone(), self.record.pgid);
+        let notice = move |time_limit| cancel_notice(&node, step_id, time_limit);
+        let notice = (self.node_id == 0).then_some(notice);
+        watch_requests(notice, stderr0.clone(), self.record.pgid);
         let mut running = relays.pids.len();
         let statuses = wait_tasks(relays.pids, |exited| {
             running -= exited.len();
@@ -378,57 +379,100 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn block_sigusr1() {
-    // SAFETY: builds a signal set and changes this thread's mask.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGUSR1);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+/// What slurmd-rs asks of the daemon, by real-time signal (see
+/// [`super::launch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// The step is cancelled (scancel of the step, srun's forced end):
+    /// notice, then SIGKILL.
+    Kill,
+    /// The job ends (REQUEST_TERMINATE_JOB): notice, then SIGCONT and
+    /// SIGTERM; slurmd-rs sends SIGKILL after KillWait.
+    Terminate,
+    /// As [`Request::Terminate`], the job being over its time limit.
+    TimeLimit,
+}
+
+impl Request {
+    const ALL: [Request; 3] = [Request::Kill, Request::Terminate, Request::TimeLimit];
+
+    /// The signal that carries it.
+    pub fn signal(self) -> i32 {
+        libc::SIGRTMIN() + self as i32
+    }
+
+    fn from_signal(sig: i32) -> Option<Request> {
+        Self::ALL.into_iter().find(|r| r.signal() == sig)
     }
 }
 
+fn request_signals() -> libc::sigset_t {
+    // SAFETY: builds a signal set in memory we own.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for r in Request::ALL {
+            libc::sigaddset(&mut set, r.signal());
+        }
+        set
+    }
+}
+
+fn block_request_signals() {
+    let set = request_signals();
+    // SAFETY: changes this thread's mask (threads spawned later inherit it).
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+}
+
 /// What upstream's stepd says on the step's stderr when the step is
-/// killed by request (scancel, srun's forced termination).
-fn cancel_notice(node: &str, step: WireStepId) -> String {
+/// killed by request (scancel, srun's forced termination, time limit).
+fn cancel_notice(node: &str, step: WireStepId, time_limit: bool) -> String {
+    let why = if time_limit { " DUE TO TIME LIMIT" } else { "" };
     format!(
-        "slurmstepd-{node}: error: *** STEP {}.{} ON {node} CANCELLED AT {} ***\n",
+        "slurmstepd-{node}: error: *** STEP {}.{} ON {node} CANCELLED AT {}{why} ***\n",
         step.job_id,
         step.step_id,
         local_time_str()
     )
 }
 
-/// SIGUSR1 from slurmd-rs means "cancel": say so on task 0's stderr (while
-/// the task still runs, so the line goes before its EOF), then SIGKILL the
-/// tasks.
-fn watch_cancel(
-    notice: impl Fn() -> String + Send + 'static,
+/// Serves slurmd-rs's requests: say why on task 0's stderr (while the
+/// task still runs, so the line goes before its EOF), then signal the
+/// tasks. `notice` is None on nodes other than the step's first, which
+/// stay silent as upstream's do.
+fn watch_requests(
+    notice: Option<impl Fn(bool) -> String + Send + 'static>,
     stderr0: Arc<Mutex<Option<std::fs::File>>>,
     pgid: i32,
 ) {
     std::thread::spawn(move || {
-        // SAFETY: sigwait on a set holding only SIGUSR1, blocked in every thread.
-        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-        unsafe {
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGUSR1);
-        }
+        let set = request_signals();
         let mut said = false;
         loop {
             let mut sig = 0;
-            // SAFETY: as above; `sig` receives the signal number.
+            // SAFETY: waits for the set blocked in every thread; `sig`
+            // receives the signal number.
             if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
                 return;
             }
-            if !said {
+            let Some(request) = Request::from_signal(sig) else {
+                continue;
+            };
+            if let (false, Some(notice)) = (said, &notice) {
                 if let Some(f) = lock(&stderr0).as_mut() {
-                    let _ = f.write_all(notice().as_bytes());
+                    let text = notice(request == Request::TimeLimit);
+                    let _ = f.write_all(text.as_bytes());
                 }
                 said = true;
             }
-            // SAFETY: signals only the step's own process group.
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            let signals: &[i32] = match request {
+                Request::Kill => &[libc::SIGKILL],
+                _ => &[libc::SIGCONT, libc::SIGTERM],
+            };
+            for &s in signals {
+                // SAFETY: signals only the step's own process group.
+                unsafe { libc::kill(-pgid, s) };
+            }
         }
     });
 }
