@@ -734,6 +734,27 @@ mod tests {
     }
 
     #[test]
+    fn step_cpus_count_the_steps_cores_in_this_nodes_slice() {
+        // Two nodes of 1 socket x 2 cores; the step has both cores of n1
+        // and one of n2 (the -N2 -n3 case).
+        let mut bits = wire::pack::Bitmap::new(4);
+        [0, 1, 2].into_iter().for_each(|b| bits.set(b));
+        let cred = JobCredential {
+            job_hostlist: Some("n[1-2]".into()),
+            sockets_per_node: vec![1],
+            cores_per_socket: vec![2],
+            sock_core_rep_count: vec![2],
+            step_core_bitmap: Some(bits),
+            ..Default::default()
+        };
+        assert_eq!(step_cpus(&cred, "n1", 2), 2);
+        assert_eq!(step_cpus(&cred, "n2", 2), 1);
+        // Two hardware threads per core double it.
+        assert_eq!(step_cpus(&cred, "n2", 4), 2);
+        assert_eq!(step_cpus(&cred, "n9", 2), 1);
+    }
+
+    #[test]
     fn step_rc_prefers_signals_then_highest() {
         assert_eq!(step_rc(&[0, 768, 256]), 768);
         assert_eq!(step_rc(&[768, 9]), 9);
