@@ -60,6 +60,8 @@ pub fn node_environment(srun_env: &[String], n: &NodeEnv) -> Vec<String> {
     }
     // Consumed on the node: the MPI plugin's choice (none here).
     unset(&mut env, "SLURM_MPI_TYPE");
+    // make_tmpdir: tasks always have a TMPDIR (no TmpFS per job here).
+    append(&mut env, "TMPDIR", "/tmp");
     append(&mut env, "SLURM_JOB_UID", &n.uid.to_string());
     append(&mut env, "SLURM_JOB_GID", &n.gid.to_string());
     if let Some(user) = &n.user_name {
