@@ -158,29 +158,8 @@ impl Step {
                 format!("connect to srun {io_addr}: {e}"),
             )
         })?;
-        let node_env = env::node_environment(
-            &req.env,
-            &env::NodeEnv {
-                conf_path: h.conf_path.clone(),
-                node_name: h.node_name.clone(),
-                node_id,
-                cpus_on_node: step_cpus(&req.cred.credential, &h.node_name, h.node_cpus),
-                gtids: gtids.clone(),
-                job_id: req.step_id.job_id,
-                step_id: req.step_id.step_id,
-                srun: resp_addr,
-                uid: req.uid,
-                gid: req.gid,
-                user_name: req.user_name.clone(),
-            },
-        );
-        let who = Identity {
-            uid: req.uid,
-            gid: req.gid,
-            gids: groups(&req),
-            cwd: req.cwd.clone().unwrap_or_else(|| "/tmp".into()),
-            log_prefix: format!("slurmstepd-{}", h.node_name),
-        };
+        let node_env = node_env(&req, h, node_id, &gtids, resp_addr);
+        let who = identity(&req, &h.node_name);
         let tasks = fork_tasks(&req, &gtids, &node_env, &who, files)?;
         let record = StepRecord {
             job_id: req.step_id.job_id,
@@ -545,6 +524,43 @@ fn open_files(
     match opened {
         Ok(Ok(files)) => Ok(files),
         Ok(Err(e)) | Err(e) => Err((SlurmRc::ESLURMD_IO_ERROR, format!("stdio file: {e}"))),
+    }
+}
+
+/// The environment the node gives every task of the step.
+fn node_env(
+    req: &LaunchTasksRequest,
+    h: &Handover,
+    node_id: u32,
+    gtids: &[u32],
+    resp_addr: SocketAddr,
+) -> Vec<String> {
+    env::node_environment(
+        &req.env,
+        &env::NodeEnv {
+            conf_path: h.conf_path.clone(),
+            node_name: h.node_name.clone(),
+            node_id,
+            cpus_on_node: step_cpus(&req.cred.credential, &h.node_name, h.node_cpus),
+            gtids: gtids.to_vec(),
+            job_id: req.step_id.job_id,
+            step_id: req.step_id.step_id,
+            srun: resp_addr,
+            uid: req.uid,
+            gid: req.gid,
+            user_name: req.user_name.clone(),
+        },
+    )
+}
+
+/// Who the tasks run as, and where.
+fn identity(req: &LaunchTasksRequest, node_name: &str) -> Identity {
+    Identity {
+        uid: req.uid,
+        gid: req.gid,
+        gids: groups(req),
+        cwd: req.cwd.clone().unwrap_or_else(|| "/tmp".into()),
+        log_prefix: format!("slurmstepd-{node_name}"),
     }
 }
 
