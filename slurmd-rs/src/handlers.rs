@@ -500,7 +500,7 @@ fn terminate_job(
     }
     let agent = server.agent.clone();
     // srun steps are killed at once; the Epilog waits for them below.
-    let srun_steps = srun_step::launch::terminate_job_steps(server, job_id, why == "timelimit");
+    let srun_steps = srun_step::launch::running_job_steps(server, job_id);
     let running = has_running_steps(&agent, job_id) || srun_steps > 0;
     let epilog = server.ctl.as_ref().and_then(|c| c.report.epilog.clone());
     info!(job_id, why, running, "terminate job");
@@ -542,7 +542,7 @@ fn terminate_job(
             }
         };
         tokio::join!(
-            srun_step::launch::finish_job_steps(srv, job_id, kill_wait),
+            srun_step::launch::end_job_steps(srv, job_id, why == "timelimit", kill_wait),
             batch
         );
         let status = match (&epilog, &ctl) {

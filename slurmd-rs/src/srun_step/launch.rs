@@ -23,6 +23,8 @@ use crate::server::{Request, Server};
 const CRED_EXPIRE_SECS: i64 = 120;
 /// How long the step daemon may take to fork the tasks.
 const STEPD_START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the batch step's signals go ahead of the srun steps' ones.
+const BATCH_HEAD_START: Duration = Duration::from_millis(200);
 /// How long a cancelled step's daemon has to kill the tasks itself.
 const CANCEL_FALLBACK: Duration = Duration::from_millis(500);
 /// The step daemon executable, found next to slurmd-rs.
@@ -273,11 +275,38 @@ fn job_steps(server: &Server, job_id: u32) -> Vec<StepRecord> {
         .collect()
 }
 
+/// How many srun steps of `job_id` still have tasks running here.
+pub fn running_job_steps(server: &Server, job_id: u32) -> usize {
+    job_steps(server, job_id)
+        .iter()
+        .filter(|r| !r.tasks_done)
+        .count()
+}
+
+/// REQUEST_TERMINATE_JOB and friends for the srun steps of `job_id`, run
+/// alongside the batch step's termination. Upstream sends SIGCONT, then
+/// SIGTERM, to all of a job's steps in turn, so an srun inside the batch
+/// script is signalled (and says so) before its tasks' exits reach it;
+/// the short head start given to the batch step keeps that order.
+pub async fn end_job_steps(
+    server: Arc<Server>,
+    job_id: u32,
+    time_limit: bool,
+    kill_wait: Duration,
+) {
+    if job_steps(&server, job_id).is_empty() {
+        return;
+    }
+    tokio::time::sleep(BATCH_HEAD_START).await;
+    terminate_job_steps(&server, job_id, time_limit);
+    finish_job_steps(server, job_id, kill_wait).await;
+}
+
 /// REQUEST_TERMINATE_JOB and friends, first part (`_rpc_terminate_job`'s
 /// SIGCONT + SIGTERM to every step): each srun step of `job_id` says why
 /// and gets SIGCONT and SIGTERM. Returns how many still had tasks
 /// running; [`finish_job_steps`] does the rest.
-pub fn terminate_job_steps(server: &Server, job_id: u32, time_limit: bool) -> usize {
+fn terminate_job_steps(server: &Server, job_id: u32, time_limit: bool) -> usize {
     let what = if time_limit {
         StepdRequest::TimeLimit
     } else {
@@ -299,7 +328,7 @@ pub fn terminate_job_steps(server: &Server, job_id: u32, time_limit: bool) -> us
 /// Second part: waits up to `kill_wait` (at least 5 s, as upstream) for
 /// the steps to end, then SIGKILLs what is left and waits (bounded) for
 /// that too.
-pub async fn finish_job_steps(server: Arc<Server>, job_id: u32, kill_wait: Duration) {
+async fn finish_job_steps(server: Arc<Server>, job_id: u32, kill_wait: Duration) {
     if wait_steps_gone(&server, job_id, kill_wait.max(Duration::from_secs(5))).await {
         return;
     }
