@@ -499,7 +499,8 @@ fn terminate_job(
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let agent = server.agent.clone();
-    // srun steps are killed at once; the Epilog waits for them below.
+    // srun steps whose tasks still run; they are ended below, alongside
+    // the batch step, before the Epilog.
     let srun_steps = srun_step::launch::running_job_steps(server, job_id);
     let running = has_running_steps(&agent, job_id) || srun_steps > 0;
     let epilog = server.ctl.as_ref().and_then(|c| c.report.epilog.clone());

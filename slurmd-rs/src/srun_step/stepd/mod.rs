@@ -40,6 +40,9 @@ use tasks::{Identity, Launched, TaskSpec};
 /// How long a task's exit report waits for its output to be sent.
 const OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How long srun has to close the I/O connection after our last frame.
+const IO_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A launch failure: the code slurmd-rs answers srun with, and why.
 type Failure = (SlurmRc, String);
 
@@ -209,8 +212,9 @@ impl Step {
         let buffered = self.req.flags & io::LAUNCH_BUFFERED_IO != 0;
         let first_gtid = self.tasks[0].gtid;
         let relays = Relays::start(std::mem::take(&mut self.tasks), &self.io, buffered);
+        let mut stdin_relay = None;
         match self.io_reader.try_clone() {
-            Ok(r) => drop(io::relay_stdin(r, relays.stdin)),
+            Ok(r) => stdin_relay = Some(io::relay_stdin(r, relays.stdin)),
             Err(e) => warn!("no stdin for the tasks: {e}"),
         }
         let (drained, stderr0) = (relays.drained, relays.stderr0);
@@ -238,8 +242,14 @@ impl Step {
         for o in relays.outputs {
             let _ = o.join();
         }
-        let _ = self.io_reader.shutdown(std::net::Shutdown::Both);
+        // Our side is done; srun closes its side once it has every EOF.
+        // Closing before that would reset the connection if srun still
+        // sends (a late stdin EOF), and a reset loses our last frames.
+        let _ = self.io_reader.shutdown(std::net::Shutdown::Write);
         self.complete(step_rc(&statuses));
+        if let Some(relay) = stdin_relay {
+            wait_finished(&relay, IO_CLOSE_WAIT);
+        }
         self.record.remove(&self.spool);
         info!(
             "StepId={}.{} done on node {}",
@@ -351,6 +361,14 @@ impl Relays {
 fn tell_srun(auth: &dyn CredentialService, addr: SocketAddr, msg: &Message, uid: u32) {
     if let Err(e) = report::to_srun(auth, addr, msg, uid) {
         warn!("message to srun not delivered: {e}");
+    }
+}
+
+/// Waits (at most `limit`) for a thread to end.
+fn wait_finished(t: &std::thread::JoinHandle<()>, limit: std::time::Duration) {
+    let deadline = std::time::Instant::now() + limit;
+    while !t.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
