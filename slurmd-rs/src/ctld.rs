@@ -243,9 +243,16 @@ impl Controller {
             steps: agent
                 .registered_steps()
                 .into_iter()
-                .map(|s| WireStepId {
-                    job_id: s.job_id,
-                    step_id: s.step_id,
+                .map(|s| (s.job_id, s.step_id))
+                // srun steps are run by their own step daemons.
+                .chain(
+                    crate::srun_step::StepRecord::all(&agent.settings().spool_dir)
+                        .into_iter()
+                        .map(|r| (r.job_id, r.step_id)),
+                )
+                .map(|(job_id, step_id)| WireStepId {
+                    job_id,
+                    step_id,
                     step_het_comp: NO_VAL,
                 })
                 .collect(),

@@ -3,6 +3,7 @@
 //! answer, and start whatever upstream does after answering.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::{debug, error, info, warn};
 
@@ -16,6 +17,7 @@ use crate::agent::{NodeAgent, SignalError};
 use crate::ctld::{self, scripts};
 use crate::gres::{self, JobGres};
 use crate::server::{Request, Server};
+use crate::srun_step;
 use crate::step::{BatchJob, OpenMode, StepError};
 
 /// `_slurm_authorized_user`: root or SlurmUser.
@@ -34,6 +36,13 @@ pub async fn handle(server: &Arc<Server>, req: &Request, msg: Message) -> Option
         Message::Ping => ping(server, req, false),
         Message::NodeRegistrationStatusRequest => ping(server, req, true),
         Message::BatchJobLaunch(b) => batch_launch(server, req, *b).await,
+        Message::LaunchTasks(l) => srun_step::launch::launch(server, req, *l).await,
+        Message::SignalTasks(s) if srun_step::launch::is_srun_step(server, &s) => {
+            srun_step::launch::signal(server, req, s, false)
+        }
+        Message::TerminateTasks(s) if srun_step::launch::is_srun_step(server, &s) => {
+            srun_step::launch::signal(server, req, s, true)
+        }
         Message::SignalTasks(s) => signal_tasks(server, req, s, false),
         Message::TerminateTasks(s) => signal_tasks(server, req, s, true),
         Message::TerminateJob(k) => terminate_job(server, req, *k, "terminate"),
@@ -349,6 +358,7 @@ fn signal_tasks(
         .iter()
         .find(|x| x.step.job_id == job_id)
         .map(|x| x.uid)
+        .or_else(|| srun_step::launch::job_owner(server, job_id))
     else {
         return rc(SlurmRc::ESLURM_INVALID_JOB_ID);
     };
@@ -366,14 +376,16 @@ fn signal_tasks(
         // The batch shell alone (`kill(pgid)`).
         true
     } else if s.flags & kill_flags::FULL_JOB != 0 {
+        if srun_step::launch::signal_job_steps(server, job_id, s.signal) > 0
+            && !has_running_steps(agent, job_id)
+        {
+            return rc(SlurmRc::SUCCESS);
+        }
         false
     } else if s.flags & kill_flags::STEPS_ONLY != 0 && !terminate {
-        // Every step but the batch script: no srun steps run here yet.
-        debug!(
-            job_id,
-            signal = s.signal,
-            "no steps besides the batch script to signal"
-        );
+        // Every step but the batch script: the srun steps.
+        let n = srun_step::launch::signal_job_steps(server, job_id, s.signal);
+        debug!(job_id, signal = s.signal, steps = n, "signalled srun steps");
         return rc(SlurmRc::SUCCESS);
     } else if step == NO_VAL || step == wire_step::BATCH {
         // The whole batch step (upstream signals its container).
@@ -487,7 +499,10 @@ fn terminate_job(
         return rc(SlurmRc::ESLURM_USER_ID_MISSING);
     }
     let agent = server.agent.clone();
-    let running = has_running_steps(&agent, job_id);
+    // srun steps whose tasks still run; they are ended below, alongside
+    // the batch step, before the Epilog.
+    let srun_steps = srun_step::launch::running_job_steps(server, job_id);
+    let running = has_running_steps(&agent, job_id) || srun_steps > 0;
     let epilog = server.ctl.as_ref().and_then(|c| c.report.epilog.clone());
     info!(job_id, why, running, "terminate job");
     if !running && epilog.is_none() {
@@ -519,10 +534,18 @@ fn terminate_job(
             }
         }
     }
+    let srv = server.clone();
     tokio::spawn(async move {
-        if running && !agent.terminate_job(job_id, None).await {
-            warn!(job_id, "processes of the job survived termination");
-        }
+        let kill_wait = Duration::from_secs(u64::from(agent.settings().kill_wait));
+        let batch = async {
+            if has_running_steps(&agent, job_id) && !agent.terminate_job(job_id, None).await {
+                warn!(job_id, "processes of the job survived termination");
+            }
+        };
+        tokio::join!(
+            srun_step::launch::end_job_steps(srv, job_id, why == "timelimit", kill_wait),
+            batch
+        );
         let status = match (&epilog, &ctl) {
             (Some(path), Some(ctl)) => {
                 let s = scripts::run_prep(

@@ -5,7 +5,8 @@
 //! - [`gres`]: gres.conf, the registration's GRES block, GPU variables;
 //! - [`step`]: the step manager (batch scripts now, srun steps next);
 //! - [`agent`]: [`agent::NodeAgent`], what the RPC handlers call;
-//! - [`server`]: the tokio shell: listen, verify, dispatch, reply.
+//! - [`server`]: the tokio shell: listen, verify, dispatch, reply;
+//! - [`srun_step`]: srun steps, run by the `slurmstepd-rs` step daemon.
 
 pub mod agent;
 pub mod config;
@@ -14,4 +15,5 @@ pub mod gres;
 pub mod handlers;
 pub mod hw;
 pub mod server;
+pub mod srun_step;
 pub mod step;

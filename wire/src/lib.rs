@@ -12,4 +12,5 @@ pub mod hostlist;
 pub mod job_reason;
 pub mod msg;
 pub mod pack;
+pub mod step_io;
 pub mod version;

@@ -14,5 +14,6 @@ mod sbatch;
 mod scontrol;
 mod sinfo;
 mod squeue;
+mod srun;
 mod steps;
 mod train;

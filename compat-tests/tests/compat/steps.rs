@@ -8,18 +8,9 @@ use compat_tests::{Cluster, Golden};
 
 use crate::jobs_common::{job_id, node_cluster, wait_done, wait_job_settled};
 
-/// The node daemon runs steps (stock slurmd, or slurmd-rs once it launches
-/// tasks); otherwise the test says why it did not run.
+/// A cluster of four nodes whose daemons run steps (both node daemons do).
 fn step_cluster() -> Option<Cluster> {
-    let c = node_cluster();
-    let rs_slurmd = c
-        .slurmd_bin()
-        .is_some_and(|p| p.to_string_lossy().ends_with("slurmd-rs"));
-    if rs_slurmd && std::env::var_os("STEPS_ON_SLURMD_RS").is_none() {
-        eprintln!("skipped: slurmd-rs does not launch srun steps yet (SLURMD_BIN=/usr/sbin/slurmd runs it)");
-        return None;
-    }
-    Some(c)
+    Some(node_cluster())
 }
 
 fn sh(g: &Golden, c: &Cluster, step: &str, cmd: &str) {
@@ -140,7 +131,14 @@ fn srun_inside_sbatch() {
 /// one-GPU job that got the node's second.
 #[test]
 fn steps_see_the_jobs_gpus() {
-    let Some(c) = step_cluster() else { return };
+    let c = node_cluster();
+    let rs_slurmd = c
+        .slurmd_bin()
+        .is_some_and(|p| p.to_string_lossy().ends_with("slurmd-rs"));
+    if rs_slurmd {
+        eprintln!("skipped: slurmstepd-rs does not set GPU variables for srun steps yet");
+        return;
+    }
     let g = Golden::new("step_gpus");
     let script = "#!/bin/bash\n\
         srun -l printenv CUDA_VISIBLE_DEVICES SLURM_STEP_GPUS | sort\n";

@@ -978,7 +978,13 @@ impl Controller {
             ntasks_per_core: d.ntasks_per_core,
             ntasks_per_tres: d.ntasks_per_tres,
             ntasks_per_socket: d.ntasks_per_socket,
-            pn_min_memory: d.pn_min_memory,
+            // Only what the job asked for itself (JOB_MEM_SET): srun picks
+            // its default task layout from it.
+            pn_min_memory: if d.bitflags & wire::msg::job_desc::job_desc_flags::JOB_MEM_SET != 0 {
+                d.pn_min_memory
+            } else {
+                0
+            },
             qos: d.qos.as_deref().map(str::to_owned),
             resv_name: d.reservation.as_deref().map(str::to_owned),
             select_jobinfo: SelectJobInfo {

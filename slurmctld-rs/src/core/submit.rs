@@ -465,6 +465,10 @@ pub fn create(
     }
     // `--mem 0` is a request (all of each node's memory), not "unset".
     let mem_unset = desc.pn_min_memory == NO_VAL64;
+    if !mem_unset {
+        // Only a job's own memory request is passed on to srun/salloc.
+        desc.bitflags |= wire::msg::job_desc::job_desc_flags::JOB_MEM_SET;
+    }
     normalise_counts(&mut desc);
     // No memory request: the partition's, else the cluster's DefMemPerCPU/Node.
     if mem_unset {
