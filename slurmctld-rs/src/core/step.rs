@@ -56,7 +56,7 @@ pub mod dist {
     /// The node-level part of a distribution.
     pub const NODE_MASK: u32 = 0xF00F;
     /// The distribution without its flags.
-    pub const STATE_BASE: u32 = 0x00FF_FFFF;
+    pub const STATE_BASE: u32 = 0xFFFF;
 }
 
 /// `READY_*` bits of RESPONSE_JOB_READY.

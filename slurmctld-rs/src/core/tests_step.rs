@@ -428,3 +428,25 @@ fn relative_and_arbitrary_steps_place_tasks_where_asked() {
     assert_eq!(layout.node_list.as_deref(), Some("n[1,3]"));
     assert_eq!(layout.tids, vec![vec![1], vec![0, 2]]);
 }
+
+#[test]
+fn distribution_flags_do_not_make_a_layout_invalid() {
+    // -m pack / nopack / block,nopack: flags above the base layout bits
+    // (upstream's test1.120).
+    let mut c = four_nodes();
+    let r = allocate(&mut c, allocation(1, 1));
+    for dist in [
+        0x0080_0000 | super::step::dist::UNKNOWN,
+        0x0100_0000 | 0x0222,
+    ] {
+        let mut req = step_request(r.job_id, 1, 1);
+        req.task_dist = dist;
+        req.flags |= ssf::OVERLAP_FORCE;
+        let out = c.handle(root(), Message::JobStepCreate(Box::new(req)), T0);
+        assert!(
+            matches!(out.reply, Message::JobStepCreateResponse(_)),
+            "{dist:#x}: {:?}",
+            out.reply
+        );
+    }
+}
