@@ -153,7 +153,7 @@ impl Controller {
         if job.is_pending() {
             // salloc gave up waiting (Ctrl-C): the job is cancelled, and
             // its command hears it (srun prints "Force Terminated").
-            let targets = self.srun_listeners(job_id);
+            let targets = self.queued_allocation_listeners(job_id);
             let mut effects = self.cancel_pending(job_id, now);
             if !targets.is_empty() {
                 effects.push(Effect::NotifySrun {

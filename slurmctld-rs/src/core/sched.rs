@@ -219,6 +219,16 @@ impl Controller {
                     end_past_deadline(&mut job, now);
                     changed.push(id);
                     self.jobs.insert(id, job);
+                    // A waiting salloc/srun hears its job is gone.
+                    let targets = self.queued_allocation_listeners(id);
+                    if !targets.is_empty() {
+                        effects.push(super::Effect::NotifySrun {
+                            job_id: id,
+                            targets,
+                            notice: super::interactive::SrunNotice::JobComplete,
+                        });
+                    }
+                    effects.extend(self.end_mail(id, now));
                     continue;
                 } else {
                     job.last_sched_eval = now;

@@ -1064,6 +1064,15 @@ impl Controller {
         out
     }
 
+    /// Who hears that a queued allocation ended before it started: the
+    /// waiting salloc/srun on its allocation port (`srun_allocate_abort`)
+    /// and on its message port.
+    pub fn queued_allocation_listeners(&self, job_id: u32) -> Vec<(String, u16)> {
+        let mut out = self.allocation_listener(job_id);
+        out.extend(self.srun_listeners(job_id));
+        out
+    }
+
     /// Where a queued allocation's grant goes (`alloc_resp_port`).
     pub fn allocation_listener(&self, job_id: u32) -> Vec<(String, u16)> {
         let Some(job) = self.jobs.get(&job_id).filter(|j| j.interactive) else {

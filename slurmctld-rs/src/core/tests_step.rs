@@ -450,3 +450,40 @@ fn distribution_flags_do_not_make_a_layout_invalid() {
         );
     }
 }
+
+#[test]
+fn a_cancelled_queued_allocation_tells_both_of_salloc_ports() {
+    let mut c = four_nodes();
+    let _ = allocate(&mut c, allocation(4, 8));
+    let mut caller = root();
+    caller.peer = Some("127.0.0.1".parse().unwrap());
+    let out = c.handle(
+        caller,
+        Message::ResourceAllocation(Box::new(allocation(1, 1))),
+        T0,
+    );
+    let Message::ResourceAllocationResponse(r) = out.reply else {
+        panic!("{:?}", out.reply)
+    };
+    assert_eq!(r.node_cnt, 0, "queued");
+    let kill = wire::msg::JobStepKill {
+        step_id: StepId {
+            job_id: r.job_id,
+            step_id: NO_VAL,
+            step_het_comp: NO_VAL,
+        },
+        sjob_id: None,
+        sibling: None,
+        signal: 9,
+        flags: 0,
+    };
+    let out = c.handle(root(), Message::KillJob(kill), T0 + 1);
+    assert!(
+        out.effects
+            .iter()
+            .any(|e| matches!(e, super::Effect::NotifySrun { targets, .. }
+        if targets == &vec![("127.0.0.1".to_string(), 40000), ("127.0.0.1".to_string(), 40001)])),
+        "{:?}",
+        out.effects
+    );
+}

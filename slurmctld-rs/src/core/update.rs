@@ -284,7 +284,7 @@ fn kill_record(
     c.job_count = c.job_count.saturating_sub(freed);
     c.last_job_update = now;
     // A queued salloc/srun hears that its allocation is gone.
-    let listeners = c.srun_listeners(job_id);
+    let listeners = c.queued_allocation_listeners(job_id);
     let mut effects = if listeners.is_empty() {
         Vec::new()
     } else {
