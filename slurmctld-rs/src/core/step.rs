@@ -587,11 +587,21 @@ impl Controller {
                 s
             })
             .collect();
-        let tids = if task_dist & dist::STATE_BASE == dist::ARBITRARY {
+        let mut tids = if task_dist & dist::STATE_BASE == dist::ARBITRARY {
             self.arbitrary_layout(job, req, &picked)?
         } else {
             layout_tasks(req.num_tasks, &slots, task_dist, req.plane_size)
         };
+        // A node without tasks is not part of the step: srun launches
+        // nothing there, so it would never report the step complete.
+        let mut picked = picked;
+        let mut k = 0;
+        picked.retain(|_| {
+            let keep = !tids[k].is_empty();
+            k += 1;
+            keep
+        });
+        tids.retain(|t| !t.is_empty());
         let whole = req.flags & ssf::WHOLE != 0;
         let overlap = req.flags & ssf::OVERLAP_FORCE != 0;
         let mut cpus = Vec::with_capacity(picked.len());

@@ -416,7 +416,8 @@ fn relative_and_arbitrary_steps_place_tasks_where_asked() {
     };
     assert_eq!(s.step_layout.unwrap().node_list.as_deref(), Some("n2"));
     // SLURM_HOSTFILE=n3,n1,n3 with -m arbitrary: task i on the i-th host.
-    let mut arb = step_request(r.job_id, 2, 3);
+    // srun asks for all three nodes of the job; the host list names two.
+    let mut arb = step_request(r.job_id, 3, 3);
     arb.task_dist = super::step::dist::ARBITRARY;
     arb.node_list = Some("n3,n1,n3".into());
     arb.flags |= ssf::OVERLAP_FORCE;
