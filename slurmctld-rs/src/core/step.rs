@@ -319,15 +319,6 @@ fn layout_plane(task_cnt: u32, n: usize, plane: u32) -> Vec<Vec<u32>> {
     tids
 }
 
-/// Why no nodes could be picked.
-fn pick_error(busy: bool) -> SlurmRc {
-    if busy {
-        SlurmRc::ESLURM_NODES_BUSY
-    } else {
-        SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE
-    }
-}
-
 impl Controller {
     /// Node names of the job's allocation, in allocation order.
     fn alloc_names(&self, alloc: &Allocation) -> Vec<String> {
@@ -418,8 +409,17 @@ impl Controller {
         }
         if picked.len() < min_nodes || cpus < need_cpus {
             let could = alloc.total_cpus() >= need_cpus && alloc.nodes.len() >= min_nodes;
-            return Err(pick_error(busy && could));
+            if busy && could {
+                return Err(SlurmRc::ESLURM_NODES_BUSY);
+            }
+            return Err(if picked.len() >= min_nodes {
+                SlurmRc::ESLURM_TOO_MANY_REQUESTED_CPUS
+            } else {
+                SlurmRc::ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE
+            });
         }
+        // Named nodes are picked first but laid out in the job's node order.
+        picked.sort_unstable_by_key(|&(k, _)| k);
         Ok(picked)
     }
 
