@@ -312,6 +312,28 @@ impl JobGres {
             .collect()
     }
 
+    /// This node's share of a step's GRES (`gres_step_state_extract`): the
+    /// step credential's records are indexed by the job's nodes too.
+    pub fn for_step(cred: &JobCredential, node_name: &str) -> Vec<JobGres> {
+        let Some(inx) = host_index(cred.job_hostlist.as_deref(), node_name) else {
+            return Vec::new();
+        };
+        cred.step_gres_list
+            .iter()
+            .map(|g| JobGres {
+                plugin_id: g.plugin_id,
+                bit_alloc: g
+                    .gres_bit_alloc
+                    .as_ref()
+                    .and_then(|v| v.get(inx).cloned().flatten()),
+                count: g
+                    .gres_cnt_node_alloc
+                    .as_ref()
+                    .and_then(|v| v.get(inx).copied()),
+            })
+            .collect()
+    }
+
     fn extract(g: &GresJobState, inx: usize) -> JobGres {
         JobGres {
             plugin_id: g.plugin_id,

@@ -42,6 +42,21 @@ fn spool(server: &Server) -> &Path {
     &server.agent.settings().spool_dir
 }
 
+/// The step's GPU variables on this node, from its credential's step GRES
+/// (`gres_g_step_set_env`); unset ones are left out.
+fn step_gres_env(server: &Server, l: &LaunchTasksRequest, node_name: &str) -> Vec<String> {
+    let gres = crate::gres::JobGres::for_step(&l.cred.credential, node_name);
+    let mut env = Vec::new();
+    server.agent.steps().node().gres.job_env(&mut env, &gres);
+    // A step's own list is SLURM_STEP_GPUS (the job's stays as srun sent it).
+    env.iter()
+        .map(|kv| match kv.strip_prefix("SLURM_JOB_GPUS=") {
+            Some(v) => format!("SLURM_STEP_GPUS={v}"),
+            None => kv.clone(),
+        })
+        .collect()
+}
+
 /// `_rpc_launch_tasks`: check the request, start its step daemon, and
 /// answer with what the daemon says about starting the tasks.
 pub async fn launch(server: &Arc<Server>, req: &Request, l: LaunchTasksRequest) -> Option<Message> {
@@ -70,6 +85,7 @@ pub async fn launch(server: &Arc<Server>, req: &Request, l: LaunchTasksRequest) 
         node_cpus: settings.node.cpus,
         version: req.header.version.0,
         body: req.body.clone(),
+        gres_env: step_gres_env(server, &l, &settings.node_name),
     };
     match start_stepd(&handover).await {
         Ok(()) => rc(SlurmRc::SUCCESS),

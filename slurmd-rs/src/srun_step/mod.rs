@@ -42,6 +42,9 @@ pub struct Handover {
     pub version: u16,
     /// The REQUEST_LAUNCH_TASKS body.
     pub body: Vec<u8>,
+    /// The step's GPU variables on this node (`NAME=value`; slurmd knows
+    /// gres.conf, the step daemon does not read it).
+    pub gres_env: Vec<String>,
 }
 
 impl Handover {
@@ -56,6 +59,7 @@ impl Handover {
         p.u16(self.node_cpus);
         p.u16(self.version);
         p.mem(Some(&self.body));
+        p.str_array(&self.gres_env);
         p.as_slice().to_vec()
     }
 
@@ -77,6 +81,7 @@ impl Handover {
             node_cpus: u.u16("handover.node_cpus")?,
             version: u.u16("handover.version")?,
             body: u.mem("handover.body")?.unwrap_or_default().to_vec(),
+            gres_env: u.str_array("handover.gres_env")?,
         })
     }
 }
@@ -176,6 +181,7 @@ mod tests {
             node_cpus: 2,
             version: 0x2600,
             body: vec![1, 2, 3],
+            gres_env: vec!["CUDA_VISIBLE_DEVICES=1".into()],
         };
         assert_eq!(Handover::from_bytes(&h.to_bytes()).unwrap(), h);
     }

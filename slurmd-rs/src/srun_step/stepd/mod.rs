@@ -553,7 +553,7 @@ fn node_env(
     gtids: &[u32],
     resp_addr: SocketAddr,
 ) -> Vec<String> {
-    env::node_environment(
+    let mut env = env::node_environment(
         &req.env,
         &env::NodeEnv {
             conf_path: h.conf_path.clone(),
@@ -568,7 +568,13 @@ fn node_env(
             gid: req.gid,
             user_name: req.user_name.clone(),
         },
-    )
+    );
+    for kv in &h.gres_env {
+        if let Some((k, v)) = kv.split_once('=') {
+            crate::step::env::overwrite(&mut env, k, v);
+        }
+    }
+    env
 }
 
 /// Who the tasks run as, and where.
